@@ -1,0 +1,166 @@
+"""The article record: the one model the pipeline, the index and the seed format share."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    """The article's lead picture, with its caption and photo credit kept apart."""
+
+    url: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+
+
+@dataclass(frozen=True)
+class Credits:
+    """The closing credits line (`Reporting by ...; Editing by ...`) split into its roles."""
+
+    raw: str
+    reporting: tuple[str, ...] = ()
+    additional_reporting: tuple[str, ...] = ()
+    writing: tuple[str, ...] = ()
+    editing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalised news article.
+
+    `body` is markdown paragraphs separated by blank lines, inline links kept. The document id
+    derives from the canonical URL, so the same story always lands on the same index document.
+    """
+
+    url: str
+    title: str
+    outlet: str
+    published_at: datetime | None
+    body: str
+    canonical_url: str = ""
+    updated_at: datetime | None = None
+    authors: tuple[str, ...] = ()
+    image: LeadImage | None = None
+    credits: Credits | None = None
+    summary: str = ""
+    language: str = ""
+    tags: tuple[str, ...] = ()
+    source_feed: str = ""
+    fetched_at: datetime | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The deduplication key: the canonical URL, else the fetched URL."""
+        return self.canonical_url or self.url
+
+    @property
+    def id(self) -> str:
+        """A deterministic document id: the same story always gets the same id."""
+        return document_id(self.key)
+
+    @property
+    def text(self) -> str:
+        """The body as plain text: markdown links reduced to their anchor text."""
+        return markdown_to_text(self.body)
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of what a reader sees, to tell a changed article from a re-fetched one."""
+        content = "\n".join([self.title, self.body, self.credits.raw if self.credits else ""])
+        return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+    @property
+    def version(self) -> int:
+        """A monotonic version for the index: the last-modified time in milliseconds."""
+        moment = self.updated_at or self.published_at
+        return int(moment.timestamp() * 1000) if moment else 0
+
+    def replace(self, **changes: Any) -> Article:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the index document and the `--format json` output."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "canonical_url": self.canonical_url or self.url,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published_at": _iso(self.published_at),
+            "updated_at": _iso(self.updated_at),
+            "authors": list(self.authors),
+            "image": dataclasses.asdict(self.image) if self.image else None,
+            "credits": _credits_dict(self.credits),
+            "body": self.body,
+            "text": self.text,
+            "summary": self.summary,
+            "language": self.language,
+            "tags": list(self.tags),
+            "source_feed": self.source_feed,
+            "fetched_at": _iso(self.fetched_at),
+            "fingerprint": self.fingerprint,
+            "provenance": dict(self.provenance),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Article:
+        """The inverse of `to_dict`; derived fields (id, text, fingerprint) are recomputed."""
+        image = doc.get("image")
+        credits = doc.get("credits")
+        return cls(
+            url=doc["url"],
+            title=doc.get("title", ""),
+            outlet=doc.get("outlet", ""),
+            published_at=_parse_iso(doc.get("published_at")),
+            body=doc.get("body", ""),
+            canonical_url=doc.get("canonical_url", ""),
+            updated_at=_parse_iso(doc.get("updated_at")),
+            authors=tuple(doc.get("authors") or ()),
+            image=LeadImage(**image) if image else None,
+            credits=Credits(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in credits.items()}) if credits else None,
+            summary=doc.get("summary", ""),
+            language=doc.get("language", ""),
+            tags=tuple(doc.get("tags") or ()),
+            source_feed=doc.get("source_feed", ""),
+            fetched_at=_parse_iso(doc.get("fetched_at")),
+            provenance=dict(doc.get("provenance") or {}),
+        )
+
+
+def document_id(key: str) -> str:
+    """The index id for a dedup key: 20 hex digits of its SHA-256."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain text of our body markdown: links become their anchor text."""
+    return _MD_LINK.sub(r"\1", markdown)
+
+
+def _credits_dict(credits: Credits | None) -> dict[str, Any] | None:
+    if credits is None:
+        return None
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(credits).items()}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
