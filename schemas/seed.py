@@ -76,7 +76,8 @@ def parse(text: str) -> Article:
     try:
         published = datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
-        raise SeedFormatError(stamp_line, f"bad timestamp {stamp!r}: want YYYY-MM-DD HH:MM") from None
+        message = f"bad timestamp {stamp!r}, want YYYY-MM-DD HH:MM"
+        raise SeedFormatError(stamp_line, message) from None
     url = _bold_block(url_line, url_text, "the URL as '**https://...**'")
     rest = blocks[2:]
 

@@ -1,0 +1,21 @@
+# One virtual environment holds newswire and its dev tools; every target installs it first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/newswire run
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .

@@ -1,0 +1,47 @@
+"""newswire's pipeline options: typed, so every runner parses and shows them the same way."""
+
+from __future__ import annotations
+
+import argparse
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.http import HttpSettings
+
+
+class NewswireOptions(PipelineOptions):
+    """Where to read feeds, where to index, and the limits on every fetch."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        defaults = HttpSettings()
+        parser.add_argument("--feeds", nargs="+", default=[],
+                            help="feed list files or URLs (plain text or OPML), or feed URLs")
+        parser.add_argument("--es_url", "--es-url", default="http://127.0.0.1:9200",
+                            help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
+        parser.add_argument("--index", default="newswire-articles",
+                            help="the articles alias to write to")
+        parser.add_argument("--dead_letter_index", "--dead-letter-index",
+                            default="newswire-dead-letters",
+                            help="the alias dead letters are indexed into")
+        parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
+                            help="the User-Agent of every feed and page request")
+        parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
+                            default=defaults.total_timeout,
+                            help="seconds one download may take in all")
+        parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
+                            default=defaults.max_bytes)
+        parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
+                            action="store_true",
+                            help="allow fetching from private, loopback and link-local addresses")
+        parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
+                            action="store_true", help="do not verify TLS certificates (unsafe)")
+
+    def http_settings(self) -> HttpSettings:
+        return HttpSettings(
+            user_agent=self.fetch_user_agent,
+            total_timeout=self.fetch_timeout,
+            max_bytes=self.max_page_bytes,
+            allow_private=self.allow_private_addresses,
+            verify_tls=not self.insecure_skip_tls_verify,
+        )

@@ -1,0 +1,79 @@
+"""The end-of-run summary, read from Beam metrics, with the check that the counts add up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.runners.runner import PipelineResult
+
+
+@dataclass(frozen=True)
+class Summary:
+    feeds_polled: int
+    feeds_failed: int
+    entries_seen: int
+    pages_fetched: int
+    articles_extracted: int
+    duplicates_dropped: int
+    created: int
+    updated: int
+    unchanged: int
+    dead_letters: int
+    dead_letters_by_stage: dict[str, int]
+
+    @property
+    def indexed(self) -> int:
+        """Articles now current in the index: new, replaced by a newer version, or unchanged."""
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def balanced(self) -> bool:
+        """Every entry ended indexed, as a duplicate or as a dead letter."""
+        return self.entries_seen == self.indexed + self.duplicates_dropped + self.dead_letters
+
+    def render(self) -> str:
+        by_stage = sorted(self.dead_letters_by_stage.items())
+        stages = ", ".join(f"{stage} {n}" for stage, n in by_stage)
+        lines = [
+            f"feeds polled        {self.feeds_polled}"
+            + (f"  ({self.feeds_failed} failed, see dead letters)" if self.feeds_failed else ""),
+            f"entries seen        {self.entries_seen}",
+            f"pages fetched       {self.pages_fetched}",
+            f"articles extracted  {self.articles_extracted}",
+            f"duplicates dropped  {self.duplicates_dropped}",
+            f"indexed             {self.indexed}  (new {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged})",
+            f"dead-lettered       {self.dead_letters}" + (f"  ({stages})" if stages else ""),
+            "entries = indexed + duplicates + dead letters: "
+            + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
+        ]
+        return "\n".join(lines)
+
+
+def summarize(result: PipelineResult) -> Summary:
+    counters = {}
+    for counter in result.metrics().query(MetricsFilter().with_namespace("newswire"))["counters"]:
+        name = counter.key.metric.name
+        value = counter.committed if counter.committed is not None else counter.attempted
+        counters[name] = counters.get(name, 0) + (value or 0)
+
+    def get(name: str) -> int:
+        return int(counters.get(name, 0))
+
+    return Summary(
+        feeds_polled=get("feeds_polled"),
+        feeds_failed=get("feeds_failed"),
+        entries_seen=get("entries_seen"),
+        pages_fetched=get("pages_fetched"),
+        articles_extracted=get("articles_extracted"),
+        duplicates_dropped=get("duplicates_dropped"),
+        created=get("articles_created"),
+        updated=get("articles_updated"),
+        unchanged=get("articles_unchanged"),
+        dead_letters=get("dead_letters_entry"),
+        dead_letters_by_stage={
+            stage: get(f"dead_letters_{stage}")
+            for stage in ("poll", "fetch", "extract", "index") if get(f"dead_letters_{stage}")
+        },
+    )

@@ -1,0 +1,59 @@
+"""How newswire connects to Elasticsearch: the URL in options, secrets only from the environment.
+
+Secrets never travel in pipeline options (runners print those); each worker reads them from its
+own environment or from files it can read, when its DoFn opens the client.
+
+    NEWSWIRE_ES_API_KEY          API key (id:key base64, as Kibana shows it)
+    NEWSWIRE_ES_USERNAME/_PASSWORD  basic auth
+    NEWSWIRE_ES_BEARER_TOKEN     bearer token
+    NEWSWIRE_ES_CLOUD_ID         Elastic Cloud id (instead of a URL)
+    NEWSWIRE_ES_CA_CERTS         CA bundle path;  NEWSWIRE_ES_FINGERPRINT  certificate SHA-256
+Each secret may instead be given as a file path in the same name with `_FILE` appended.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+ENV_PREFIX = "NEWSWIRE_ES_"
+
+
+def _secret(name: str) -> str | None:
+    if value := os.environ.get(ENV_PREFIX + name):
+        return value
+    if path := os.environ.get(ENV_PREFIX + name + "_FILE"):
+        return Path(path).read_text().strip()
+    return None
+
+
+@dataclass(frozen=True)
+class EsConnection:
+    """Where the cluster is; picklable, free of secrets."""
+
+    url: str = "http://127.0.0.1:9200"
+    request_timeout: float = 30.0
+
+    def client(self) -> Elasticsearch:
+        """A new client authenticated from the environment; the caller closes it."""
+        kwargs: dict[str, Any] = {"request_timeout": self.request_timeout,
+                                  "retry_on_timeout": True, "max_retries": 2}
+        if cloud_id := _secret("CLOUD_ID"):
+            kwargs["cloud_id"] = cloud_id
+        else:
+            kwargs["hosts"] = [self.url]
+        if api_key := _secret("API_KEY"):
+            kwargs["api_key"] = api_key
+        elif token := _secret("BEARER_TOKEN"):
+            kwargs["bearer_auth"] = token
+        elif username := _secret("USERNAME"):
+            kwargs["basic_auth"] = (username, _secret("PASSWORD") or "")
+        if ca_certs := _secret("CA_CERTS"):
+            kwargs["ca_certs"] = ca_certs
+        if fingerprint := _secret("FINGERPRINT"):
+            kwargs["ssl_assert_fingerprint"] = fingerprint
+        return Elasticsearch(**kwargs)

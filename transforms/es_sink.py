@@ -1,0 +1,168 @@
+"""WriteToElasticsearch: bulk indexing with deterministic ids, versions and per-item outcomes.
+
+    documents ──► Reshuffle ──► _BulkWriter ──► (main) nothing
+      (ids and versions            │ batches by count and bytes,
+       fixed upstream)             │ retries 429/5xx items with backoff
+                                   └──► dead_letter: items Elasticsearch rejected, with reason
+
+Ids and versions are part of each `Document` before the Reshuffle, so a retried bundle writes
+the same ids. Versions are external: an older version never replaces a newer one, and re-sending
+the current version is a conflict we count as `unchanged`, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.windowed_value import WindowedValue
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout
+
+from transforms.es_client import EsConnection
+from transforms.records import DEAD_LETTER, DeadLetter
+
+LOG = logging.getLogger(__name__)
+_RETRYABLE = {429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One index request: the id, the source and an optional external version.
+
+    A rejected document stands for a lost feed entry when `is_entry`: it becomes that entry's
+    dead letter. Otherwise (a dead letter itself) the rejection is logged and counted.
+    """
+
+    id: str
+    source: dict[str, Any]
+    version: int | None = None
+    is_entry: bool = True
+
+
+@dataclass(frozen=True)
+class BulkSettings:
+    max_docs: int = 500
+    max_bytes: int = 5 * 1024 * 1024
+    max_retries: int = 4
+    backoff: float = 0.5
+
+
+class WriteToElasticsearch(beam.PTransform):
+    """Indexes `Document`s into `index`; returns the dead letters of rejected documents."""
+
+    def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
+                 settings: BulkSettings = BulkSettings()) -> None:
+        super().__init__()
+        self.writer = _BulkWriter(connection, index, metric_prefix, settings)
+
+    def expand(self, documents: beam.PCollection) -> beam.PCollection:
+        written = (
+            documents
+            | "Reshuffle" >> beam.Reshuffle()
+            | "Bulk" >> beam.ParDo(self.writer).with_outputs(DEAD_LETTER, main="written")
+        )
+        return written[DEAD_LETTER]
+
+
+class _BulkWriter(beam.DoFn):
+    """Buffers documents per bundle and flushes them with the bulk API."""
+
+    def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
+                 settings: BulkSettings) -> None:
+        self.connection = connection
+        self.index = index
+        self.settings = settings
+        counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
+        self.created, self.updated, self.unchanged = (
+            counter("created"), counter("updated"), counter("unchanged"))
+        self.retried, self.rejected = counter("retried"), counter("rejected")
+
+    def setup(self) -> None:
+        self.client = self.connection.client()
+
+    def teardown(self) -> None:
+        self.client.close()
+
+    def start_bundle(self) -> None:
+        self.buffer: list[tuple[Document, WindowedValue]] = []
+        self.buffered_bytes = 0
+
+    def process(self, document: Document, window: BoundedWindow = beam.DoFn.WindowParam,
+                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        self.buffer.append((document, WindowedValue(None, timestamp, [window])))
+        self.buffered_bytes += len(json.dumps(document.source, default=str))
+        if (len(self.buffer) >= self.settings.max_docs
+                or self.buffered_bytes >= self.settings.max_bytes):
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._flush()
+
+    def _flush(self) -> Iterator[Any]:
+        pending = self.buffer
+        self.buffer, self.buffered_bytes = [], 0
+        for attempt in range(self.settings.max_retries + 1):
+            if not pending:
+                return
+            if attempt:
+                self.retried.inc(len(pending))
+                time.sleep(self.settings.backoff * 2 ** (attempt - 1))
+            pending, rejected = self._send(pending, last_try=attempt == self.settings.max_retries)
+            for (document, where), reason in rejected:
+                self.rejected.inc()
+                yield from self._dead_letter(document, where, reason)
+
+    def _send(self, batch: list[tuple[Document, WindowedValue]], last_try: bool
+              ) -> tuple[list[tuple[Document, WindowedValue]], list[tuple[Any, str]]]:
+        """One bulk request; returns (items to retry, rejected items with their reasons)."""
+        operations: list[dict[str, Any]] = []
+        for document, _ in batch:
+            action: dict[str, Any] = {"_index": self.index, "_id": document.id}
+            if document.version is not None:
+                action.update(version=document.version, version_type="external")
+            operations += [{"index": action}, document.source]
+        try:
+            response = self.client.bulk(operations=operations)
+        except (ConnectionError, ConnectionTimeout) as error:
+            if last_try:
+                raise  # the runner retries the bundle; ids are fixed, so that is safe
+            LOG.warning("bulk request failed, retrying: %s", error)
+            return batch, []
+        except ApiError as error:
+            if error.status_code in _RETRYABLE and not last_try:
+                return batch, []
+            raise
+        retry, rejected = [], []
+        for item, pair in zip(response["items"], batch, strict=True):
+            outcome = item["index"]
+            status = outcome.get("status", 0)
+            if status == 201:
+                self.created.inc()
+            elif status == 200:
+                self.updated.inc()
+            elif status == 409:
+                self.unchanged.inc()
+            elif status in _RETRYABLE and not last_try:
+                retry.append(pair)
+            else:
+                error = outcome.get("error", {})
+                rejected.append((pair, f"elasticsearch {status} {error.get('type', '')}: "
+                                       f"{error.get('reason', '')}".strip()))
+        return retry, rejected
+
+    def _dead_letter(self, document: Document, where: WindowedValue,
+                     reason: str) -> Iterator[Any]:
+        if not document.is_entry:
+            LOG.error("document %s rejected by %s: %s", document.id, self.index, reason)
+            return
+        letter = DeadLetter(stage="index", reason=reason, unit="entry",
+                            url=document.source.get("url", ""),
+                            input=json.dumps(document.source, default=str))
+        yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))

@@ -1,0 +1,97 @@
+"""IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
+
+    feed URLs ─► PollFeeds ─► DropDuplicates(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
+                   │                                                  │              │
+                   ▼                                                  ▼              ▼
+                 dead letters ◄──────────────────────────────────────────────────────┘
+                                     DropDuplicates(canonical URL) ─► WriteToElasticsearch
+                                                                          │ rejected
+    dead letters ◄────────────────────────────────────────────────────────┘
+       └─► WriteToElasticsearch(dead-letter index)
+
+Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from schemas.article import Article
+from transforms.dedup import DropDuplicates, article_rank, entry_key, entry_rank
+from transforms.es_client import EsConnection
+from transforms.es_sink import Document, WriteToElasticsearch
+from transforms.extract import ExtractArticles
+from transforms.feeds import PollFeeds
+from transforms.fetch import FetchPages
+from transforms.http import HttpSettings
+from transforms.records import DEAD_LETTER, DeadLetter
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    http: HttpSettings
+    es: EsConnection
+    index: str
+    dead_letter_index: str
+
+
+class IngestFeeds(beam.PTransform):
+    """Feed URLs to indexed articles; returns the dead letters (already indexed too)."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        polled = feed_urls | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http), "entries")
+        pages = (
+            polled.entries
+            | "DropDuplicateEntries" >> DropDuplicates(entry_key, entry_rank)
+            | "SpreadFetches" >> beam.Reshuffle()
+            | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+        )
+        articles = pages.pages | "Extract" >> _with_dead_letters(ExtractArticles(), "articles")
+        rejected = (
+            articles.articles
+            | "DropDuplicateArticles" >> DropDuplicates(lambda a: a.key, article_rank)
+            | "ToDocuments" >> beam.Map(article_document)
+            | "IndexArticles" >> WriteToElasticsearch(config.es, config.index, "articles")
+        )
+        dead_letters = (
+            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], rejected)
+            | "AllDeadLetters" >> beam.Flatten()
+            | "CountDeadLetters" >> beam.Map(_count_dead_letter)
+        )
+        _ = (
+            dead_letters
+            | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
+            | "IndexDeadLetters" >> WriteToElasticsearch(
+                config.es, config.dead_letter_index, "dead_letters")
+        )
+        return dead_letters
+
+
+def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
+    return beam.ParDo(dofn).with_outputs(DEAD_LETTER, main=main)
+
+
+def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
+    Metrics.counter("newswire", f"dead_letters_{letter.unit}").inc()
+    Metrics.counter("newswire", f"dead_letters_{letter.stage}").inc()
+    return letter
+
+
+def article_document(article: Article) -> Document:
+    return Document(id=article.id, source=article.to_dict(), version=article.version)
+
+
+def dead_letter_document(letter: DeadLetter) -> Document:
+    """Dead letters get an id from what failed and why, so a re-run does not repeat them."""
+    key = f"{letter.stage}\n{letter.unit}\n{letter.url}\n{letter.reason}"
+    return Document(id=hashlib.sha256(key.encode()).hexdigest()[:20], source=letter.to_dict(),
+                    is_entry=False)

@@ -1,0 +1,72 @@
+"""The records that travel between stages: feed entries, fetched pages and dead letters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a polled feed, with what the feed says about it."""
+
+    link: str
+    feed_url: str
+    feed_title: str = ""
+    title: str = ""
+    entry_id: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image_url: str = ""
+    image_credit: str = ""
+    image_caption: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched article page: the final URL after redirects and the decoded HTML."""
+
+    entry: FeedEntry
+    url: str
+    html: str
+    fetched_at: datetime
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """Why an input left the pipeline, with the input itself, so it can be replayed or fixed.
+
+    `unit` says what was lost: a feed entry (counts against entries seen) or a whole feed.
+    """
+
+    stage: str
+    reason: str
+    unit: str
+    url: str
+    input: str
+    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def for_entry(cls, stage: str, reason: str, entry: FeedEntry) -> DeadLetter:
+        return cls(stage=stage, reason=reason, unit="entry", url=entry.link,
+                   input=json.dumps(asdict(entry), default=str))
+
+    @classmethod
+    def for_feed(cls, stage: str, reason: str, feed_url: str) -> DeadLetter:
+        return cls(stage=stage, reason=reason, unit="feed", url=feed_url, input=feed_url)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["at"] = self.at.isoformat()
+        return doc
+
+
+DEAD_LETTER = "dead_letter"
+"""The tag of every stage's failure output."""
