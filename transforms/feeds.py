@@ -44,14 +44,17 @@ def _entry(item: Any, feed_url: str, feed_title: str) -> FeedEntry:
     media = (item.get("media_content") or [{}])[0]
     thumbnail = (item.get("media_thumbnail") or [{}])[0]
     credit = (item.get("media_credit") or [{}])[0]
+    # dict.get skips feedparser's deprecated updated->published aliasing; RSS 1.0's dc:date
+    # arrives as `updated` and is the publication date there.
+    published, updated = dict.get(item, "published_parsed"), dict.get(item, "updated_parsed")
     return FeedEntry(
         link=(item.get("link") or "").strip(),
         feed_url=feed_url,
         feed_title=feed_title,
         title=item.get("title", ""),
         entry_id=item.get("id", ""),
-        published=_utc(item.get("published_parsed")),
-        updated=_utc(item.get("updated_parsed")),
+        published=_utc(published or updated),
+        updated=_utc(updated) if published else None,
         summary=item.get("summary", ""),
         authors=tuple(a["name"] for a in item.get("authors", []) if a.get("name")),
         tags=tuple(t["term"] for t in item.get("tags", []) if t.get("term")),

@@ -1,0 +1,77 @@
+"""Shared fixtures: a real Elasticsearch node, the corpus over loopback, throwaway indices."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from deploy.elasticsearch import LocalNode
+from pipeline.seed_server import SeedServer, corpus_dir
+from transforms.es_client import EsConnection
+
+# Tests get their own node, apart from the one `newswire es start` runs for a user.
+TEST_ES_PORT = int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))
+
+
+@pytest.fixture(scope="session")
+def es_node() -> Iterator[LocalNode]:
+    node = LocalNode(port=TEST_ES_PORT)
+    started_here = node.health() is None
+    node.start(say=lambda line: print(f"[es] {line}"))
+    yield node
+    if started_here:
+        node.stop(say=lambda line: print(f"[es] {line}"))
+
+
+@pytest.fixture(scope="session")
+def es_connection(es_node: LocalNode) -> EsConnection:
+    return EsConnection(es_node.url)
+
+
+@pytest.fixture
+def es_client(es_connection: EsConnection) -> Iterator[Elasticsearch]:
+    client = es_connection.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def index_name(es_connection: EsConnection) -> Iterator[str]:
+    """A fresh alias name; its versioned indices and template are removed afterwards."""
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    yield name
+    drop_index(es_connection, name)
+
+
+def drop_index(connection: EsConnection, alias: str) -> None:
+    client = connection.client()
+    try:
+        # the node refuses wildcard deletes, so name each versioned index
+        for name in client.indices.get(index=f"{alias}-v*", expand_wildcards="all"):
+            client.indices.delete(index=name)
+        client.options(ignore_status=404).indices.delete_index_template(name=alias)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def seed_server() -> Iterator[SeedServer]:
+    with SeedServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict[str, Any]:
+    return json.loads((corpus_dir() / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return corpus_dir()
