@@ -55,6 +55,8 @@ class Article:
     source_feed: str = ""
     fetched_at: datetime | None = None
     provenance: dict[str, str] = field(default_factory=dict)
+    cluster_id: str = ""
+    duplicate_of: str = ""
 
     @property
     def key(self) -> str:
@@ -108,6 +110,8 @@ class Article:
             "fetched_at": _iso(self.fetched_at),
             "fingerprint": self.fingerprint,
             "provenance": dict(self.provenance),
+            "cluster_id": self.cluster_id or self.id,
+            "duplicate_of": self.duplicate_of or None,
         }
 
     @classmethod
@@ -133,6 +137,8 @@ class Article:
             source_feed=doc.get("source_feed", ""),
             fetched_at=_parse_iso(doc.get("fetched_at")),
             provenance=dict(doc.get("provenance") or {}),
+            cluster_id=doc.get("cluster_id") or "",
+            duplicate_of=doc.get("duplicate_of") or "",
         )
 
 

@@ -52,6 +52,8 @@ ARTICLE_MAPPING: dict[str, Any] = {
         "tags": {"type": "keyword"},
         "source_feed": _KEYWORD,
         "fingerprint": {"type": "keyword"},
+        "cluster_id": {"type": "keyword"},
+        "duplicate_of": {"type": "keyword"},
         "provenance": {"properties": {
             name: {"type": "keyword"}
             for name in ("title", "outlet", "published_at", "updated_at", "image", "caption",
