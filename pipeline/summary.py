@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.runner import PipelineResult
 
+STAGES = ("poll", "fetch", "extract", "validate", "index")
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -73,7 +75,6 @@ def summarize(result: PipelineResult) -> Summary:
         unchanged=get("articles_unchanged"),
         dead_letters=get("dead_letters_entry"),
         dead_letters_by_stage={
-            stage: get(f"dead_letters_{stage}")
-            for stage in ("poll", "fetch", "extract", "index") if get(f"dead_letters_{stage}")
+            stage: get(f"dead_letters_{stage}") for stage in STAGES if get(f"dead_letters_{stage}")
         },
     )

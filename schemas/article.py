@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from apache_beam import coders
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Article:
             "fetched_at": _iso(self.fetched_at),
             "fingerprint": self.fingerprint,
             "provenance": dict(self.provenance),
-            "cluster_id": self.cluster_id or self.id,
+            "cluster_id": self.cluster_id or None,
             "duplicate_of": self.duplicate_of or None,
         }
 
@@ -170,3 +173,22 @@ def _parse_iso(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+class ArticleCoder(coders.Coder):
+    """Encodes an Article as compact, key-sorted JSON: deterministic, portable, no pickling."""
+
+    def encode(self, value: Article) -> bytes:
+        return json.dumps(value.to_dict(), separators=(",", ":"), sort_keys=True).encode()
+
+    def decode(self, encoded: bytes) -> Article:
+        return Article.from_dict(json.loads(encoded))
+
+    def is_deterministic(self) -> bool:
+        return True
+
+    def to_type_hint(self) -> type:
+        return Article
+
+
+coders.registry.register_coder(Article, ArticleCoder)

@@ -3,7 +3,8 @@
     feed URLs ─► PollFeeds ─► DropDuplicates(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
                    │                                                  │              │
                    ▼                                                  ▼              ▼
-                 dead letters ◄──────────────────────────────────────────────────────┘
+                 dead letters ◄────────────────────────────────────────────── ValidateArticles
+                                                                                     │
                                      DropDuplicates(canonical URL) ─► WriteToElasticsearch
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
@@ -15,12 +16,16 @@ Every feed entry ends indexed, counted as a duplicate, or as a dead letter with 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from schemas.article import Article
+from schemas.validation import InvalidArticle, validate
 from transforms.dedup import DropDuplicates, article_rank, entry_key, entry_rank
 from transforms.es_client import EsConnection
 from transforms.es_sink import Document, WriteToElasticsearch
@@ -56,14 +61,16 @@ class IngestFeeds(beam.PTransform):
             | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
         )
         articles = pages.pages | "Extract" >> _with_dead_letters(ExtractArticles(), "articles")
+        valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
         rejected = (
-            articles.articles
+            valid.valid
             | "DropDuplicateArticles" >> DropDuplicates(lambda a: a.key, article_rank)
             | "ToDocuments" >> beam.Map(article_document)
             | "IndexArticles" >> WriteToElasticsearch(config.es, config.index, "articles")
         )
         dead_letters = (
-            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], rejected)
+            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
+             rejected)
             | "AllDeadLetters" >> beam.Flatten()
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )
@@ -74,6 +81,18 @@ class IngestFeeds(beam.PTransform):
                 config.es, config.dead_letter_index, "dead_letters")
         )
         return dead_letters
+
+
+class ValidateArticles(beam.DoFn):
+    """Lets through only records that satisfy the article schema; the rest are dead letters."""
+
+    def process(self, article: Article) -> Iterator[Any]:
+        try:
+            yield validate(article)
+        except InvalidArticle as error:
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
+                stage="validate", reason=str(error), unit="entry", url=article.url,
+                input=json.dumps(article.to_dict())))
 
 
 def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
