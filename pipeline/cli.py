@@ -8,17 +8,21 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
-from pipeline import job
+from pipeline import job, search
 from pipeline.options import NewswireOptions
+from pipeline.search import Search
 from pipeline.seed_server import SeedServer
 from schemas import seed
-from schemas.article import Article
+from schemas.index import article_mapping_for, migrate
 from transforms.es_client import EsConnection
+from transforms.extract import extract_article
+from transforms.fetch import page_from_response
+from transforms.http import FetchError, HttpClient, HttpSettings
+from transforms.records import FeedEntry
 
 DEFAULT_ES_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
@@ -30,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args, rest)
-    except (NodeError, ValueError, OSError) as error:
+    except (NodeError, ValueError, OSError, FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
 
@@ -47,17 +51,33 @@ def _parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="search the index, print hits in seed format")
     search.add_argument("query", nargs="?", default="")
-    search.add_argument("--outlet")
+    search.add_argument("--outlet", help="exact outlet name")
+    search.add_argument("--author", help="exact byline name")
+    search.add_argument("--credit", help="a name in the credits line (reporter, editor, ...)")
     search.add_argument("--since", type=_date, help="YYYY-MM-DD or an ISO timestamp")
+    search.add_argument("--until", type=_date, help="YYYY-MM-DD or an ISO timestamp")
+    search.add_argument("--language", help="ISO 639-1 code, e.g. en")
+    search.add_argument("--has-image", action="store_true", help="only articles with a picture")
+    search.add_argument("--cluster", help="every copy of one story: its cluster id")
+    search.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     search.add_argument("--limit", type=int, default=10)
-    search.add_argument("--format", choices=("seed", "json"), default="seed")
+    search.add_argument("--format", choices=("seed", "json", "table"), default="seed")
     _connection_args(search)
     search.set_defaults(handler=_search)
 
-    es = commands.add_parser("es", help="the managed local Elasticsearch node")
-    es.add_argument("action", choices=("start", "stop", "status"))
+    extract = commands.add_parser("extract", help="print one page's article record")
+    extract.add_argument("source", help="a URL to fetch or an HTML file")
+    extract.add_argument("--url", help="the page's URL, when SOURCE is a file")
+    extract.add_argument("--format", choices=("seed", "json"), default="seed")
+    extract.add_argument("--allow-private-addresses", action="store_true")
+    extract.set_defaults(handler=_extract)
+
+    es = commands.add_parser("es", help="the managed local Elasticsearch node and the indices")
+    es.add_argument("action", choices=("start", "stop", "status", "migrate"),
+                    help="migrate: reindex the alias into a new versioned index, swap the alias")
     es.add_argument("--port", type=int, default=DEFAULT_PORT)
     es.add_argument("--heap-mb", type=int, default=512)
+    _connection_args(es)
     es.set_defaults(handler=_es)
 
     serve = commands.add_parser("serve-seeds", help="serve the bundled corpus over loopback")
@@ -113,44 +133,53 @@ def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
         print(f"  {doc['published_at'][:16].replace('T', ' ')}  {doc['outlet']}: {doc['title']}")
 
 
-def search_query(query: str, outlet: str | None, since: datetime | None) -> dict[str, Any]:
-    """The Elasticsearch query behind `newswire search`."""
-    must: list[dict[str, Any]] = []
-    if query:
-        must.append({"multi_match": {
-            "query": query,
-            "fields": ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"],
-        }})
-    filters: list[dict[str, Any]] = []
-    if outlet:
-        filters.append({"term": {"outlet.keyword": outlet}})
-    if since:
-        filters.append({"range": {"published_at": {"gte": since.isoformat()}}})
-    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
-
-
 def _search(args: argparse.Namespace, _: list[str]) -> int:
+    request = Search(
+        text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
+        since=args.since, until=args.until, language=args.language, has_image=args.has_image,
+        cluster=args.cluster, sort=args.sort, limit=args.limit)
     client = EsConnection(args.es_url).client()
     try:
-        response = client.search(
-            index=args.index, size=args.limit,
-            query=search_query(args.query, args.outlet, args.since),
-            sort=["_score", {"published_at": "desc"}],
-        )
+        response = client.search(index=args.index, **request.body())
     finally:
         client.close()
-    articles = [Article.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
-    if args.format == "json":
-        print(json.dumps([a.to_dict() for a in articles], indent=2, ensure_ascii=False))
+    hits = response["hits"]["hits"]
+    print(search.render(hits, args.format))
+    print(f"\n({len(hits)} of {response['hits']['total']['value']} hits)", file=sys.stderr)
+    return 0
+
+
+def _extract(args: argparse.Namespace, _: list[str]) -> int:
+    if args.source.startswith(("http://", "https://")):
+        client = HttpClient(HttpSettings(allow_private=args.allow_private_addresses))
+        client.open()
+        try:
+            response = client.get(args.source)
+        finally:
+            client.close()
+        page = page_from_response(FeedEntry(link=args.source, feed_url=""), response)
+        html, url = page.html, page.url
     else:
-        print("\n\n---\n\n".join(seed.render(a) for a in articles))
-    print(f"\n({len(articles)} of {response['hits']['total']['value']} hits)", file=sys.stderr)
+        html, url = Path(args.source).read_text(errors="replace"), args.url or ""
+        if not url:
+            raise ValueError("give --url with an HTML file: links and ids depend on it")
+    article = extract_article(html, url, fetched_at=datetime.now(timezone.utc))
+    if args.format == "json":
+        print(json.dumps(article.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(seed.render(article))
     return 0
 
 
 def _es(args: argparse.Namespace, _: list[str]) -> int:
     node = LocalNode(port=args.port, heap_mb=args.heap_mb)
-    if args.action == "start":
+    if args.action == "migrate":
+        client = EsConnection(args.es_url).client()
+        try:
+            migrate(client, args.index, article_mapping_for(client))
+        finally:
+            client.close()
+    elif args.action == "start":
         node.start()
     elif args.action == "stop":
         node.stop()

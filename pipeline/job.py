@@ -16,7 +16,7 @@ from apache_beam.runners.runner import PipelineRunner
 
 from pipeline.options import NewswireOptions
 from pipeline.summary import Summary, summarize
-from schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
+from schemas.index import DEAD_LETTER_MAPPING, article_mapping_for, ensure_index
 from transforms.es_client import EsConnection
 from transforms.feeds import parse_feed_list
 from transforms.http import FetchError, HttpClient, HttpSettings
@@ -83,7 +83,7 @@ def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary
     connection = EsConnection(nw.es_url)
     client = connection.client()
     try:
-        ensure_index(client, nw.index, ARTICLE_MAPPING)
+        ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
     finally:
         client.close()

@@ -6,11 +6,17 @@ Writers and readers use the alias (`newswire-articles`); the concrete index behi
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Callable
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
 MAPPING_VERSION = 1
+_VERSIONED = re.compile(r"-v(\d+)$")
+# The prose fields: stemmed with the English analyzer where the cluster has it.
+PROSE_FIELDS = ("title", "text", "summary", "image.alt", "image.caption", "credits.raw")
 
 
 def _text_and_keyword() -> dict[str, Any]:
@@ -78,11 +84,95 @@ DEAD_LETTER_MAPPING: dict[str, Any] = {
 _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 
 
+def article_mapping(english: bool) -> dict[str, Any]:
+    """The article mapping, with the English analyzer on prose fields when `english`."""
+    mapping = copy.deepcopy(ARTICLE_MAPPING)
+    if english:
+        for path in PROSE_FIELDS:
+            node = mapping
+            for part in path.split("."):
+                node = node["properties"][part]
+            node["analyzer"] = "english"
+    return mapping
+
+
+def has_analyzer(client: Elasticsearch, name: str) -> bool:
+    """Whether the cluster offers a built-in analyzer (the test node lacks analysis-common)."""
+    try:
+        client.indices.analyze(analyzer=name, text="probe")
+    except BadRequestError:
+        return False
+    return True
+
+
+def article_mapping_for(client: Elasticsearch, say: Callable[[str], None] = print
+                        ) -> dict[str, Any]:
+    """The best article mapping this cluster supports, warning when English stemming is off."""
+    english = has_analyzer(client, "english")
+    if not english:
+        say("warning: this cluster has no 'english' analyzer (module analysis-common); "
+            "prose fields use the standard analyzer, so 'strike' will not match 'strikes'")
+    return article_mapping(english)
+
+
 def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> str:
     """Create the template and the first versioned index behind `alias` if missing.
 
     Returns the concrete index the alias writes to.
     """
+    _put_template(client, alias, mapping)
+    concrete = current_index(client, alias)
+    if concrete is None:
+        concrete = f"{alias}-v{MAPPING_VERSION}"
+        client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
+    return concrete
+
+
+def current_index(client: Elasticsearch, alias: str) -> str | None:
+    """The concrete index `alias` writes to, or None if the alias does not exist."""
+    try:
+        indices = client.indices.get_alias(name=alias).body
+    except NotFoundError:
+        return None
+    writers = [name for name, spec in indices.items()
+               if spec["aliases"][alias].get("is_write_index", len(indices) == 1)]
+    return writers[0] if writers else next(iter(indices))
+
+
+def migrate(client: Elasticsearch, alias: str, mapping: dict[str, Any],
+            say: Callable[[str], None] = print, keep_old: bool = False) -> str:
+    """Copy `alias` into the next versioned index under `mapping`, then swap the alias.
+
+    Documents stream through the client (scroll + bulk), so it works on clusters without the
+    reindex module. Versions are kept (external): a write that lands in the new index during
+    the copy is never replaced by an older copy. The swap is one atomic alias update.
+    """
+    source = current_index(client, alias)
+    if source is None:
+        return ensure_index(client, alias, mapping)
+    match = _VERSIONED.search(source)
+    target = f"{alias}-v{int(match[1]) + 1 if match else 1}"
+    _put_template(client, alias, mapping)
+    client.indices.create(index=target)
+    copies = ({"_index": target, "_id": hit["_id"], "_source": hit["_source"],
+               "version": hit["_version"], "version_type": "external"}
+              for hit in helpers.scan(client, index=source, version=True))
+    copied, errors = helpers.bulk(client, copies, raise_on_error=False)
+    failures = [e for e in errors if e.get("index", {}).get("status") != 409]
+    if failures:
+        raise RuntimeError(f"copying {source} -> {target} failed: {failures[:3]}")
+    client.indices.refresh(index=target)
+    client.indices.update_aliases(actions=[
+        {"remove": {"index": source, "alias": alias}},
+        {"add": {"index": target, "alias": alias, "is_write_index": True}},
+    ])
+    say(f"{alias}: {source} -> {target}, {copied} documents copied")
+    if not keep_old:
+        client.indices.delete(index=source)
+    return target
+
+
+def _put_template(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> None:
     client.indices.put_index_template(
         name=alias,
         index_patterns=[f"{alias}-v*"],
@@ -90,10 +180,3 @@ def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> 
         priority=200,
         meta={"managed_by": "newswire", "mapping_version": MAPPING_VERSION},
     )
-    try:
-        current = client.indices.get_alias(name=alias)
-    except NotFoundError:
-        concrete = f"{alias}-v{MAPPING_VERSION}"
-        client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
-        return concrete
-    return next(iter(current.body))

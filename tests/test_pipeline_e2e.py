@@ -127,3 +127,50 @@ def test_search_filters_by_outlet_and_date(
     assert docs, "the corpus has Meridian Wire stories after Nov 20"
     assert {doc["outlet"] for doc in docs} == {"Meridian Wire"}
     assert all(doc["published_at"] >= "2026-11-20" for doc in docs)
+
+
+def search_json(run: Run, connection: EsConnection, capsys: pytest.CaptureFixture,
+                *args: str) -> list[dict[str, Any]]:
+    assert cli.main(["search", *args, "--limit", "100", "--format", "json",
+                     "--es-url", connection.url, "--index", run.index]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_search_filters_people_use(
+        ingested: Run, es_connection: EsConnection, capsys: pytest.CaptureFixture,
+        corpus: Path, manifest: dict) -> None:
+    expected = [seed.parse((corpus / row["expected"]).read_text())
+                for row in manifest["entries"] if row["outcome"] == "indexed"]
+
+    with_image = search_json(ingested, es_connection, capsys, "--has-image")
+    assert len(with_image) == sum(1 for a in expected if a.image)
+
+    spanish = search_json(ingested, es_connection, capsys, "--language", "es")
+    assert [doc["outlet"] for doc in spanish] == ["Meridian Wire"]
+
+    editor = next(a.credits.editing[0] for a in expected if a.credits and a.credits.editing)
+    edited = search_json(ingested, es_connection, capsys, "--credit", editor)
+    assert edited and all(editor in doc["credits"]["raw"] for doc in edited)
+    assert len(edited) == sum(1 for a in expected if a.credits and editor in a.credits.raw)
+
+    window = search_json(ingested, es_connection, capsys, "--since", "2026-11-18",
+                         "--until", "2026-11-19T23:59", "--sort", "date")
+    stamps = [doc["published_at"] for doc in window]
+    assert stamps == sorted(stamps, reverse=True)
+    assert all("2026-11-18" <= s < "2026-11-20" for s in stamps)
+    assert len(window) == sum(1 for a in expected
+                              if "2026-11-18" <= a.published_at.isoformat() < "2026-11-20")
+
+
+def test_search_by_author_and_snippets(
+        ingested: Run, es_connection: EsConnection, capsys: pytest.CaptureFixture) -> None:
+    docs = search_json(ingested, es_connection, capsys, "strike")
+    assert docs and "**strike" in docs[0]["snippet"].lower()
+    author = next(doc["authors"][0] for doc in docs if doc["authors"])
+    by_author = search_json(ingested, es_connection, capsys, "--author", author)
+    assert by_author and all(author in doc["authors"] for doc in by_author)
+
+    assert cli.main(["search", "strike", "--format", "table", "--limit", "2",
+                     "--es-url", es_connection.url, "--index", ingested.index]) == 0
+    table = capsys.readouterr().out
+    assert docs[0]["title"] in table

@@ -1,0 +1,84 @@
+"""`newswire search`: the query people run, and the three ways to print its hits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas import seed
+from schemas.article import Article
+
+_TEXT_FIELDS = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
+_CREDIT_FIELDS = ["credits.reporting", "credits.additional_reporting", "credits.writing",
+                  "credits.editing"]
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a user asked for; every field but `text` is an exact filter."""
+
+    text: str = ""
+    outlet: str | None = None
+    author: str | None = None
+    credit: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    language: str | None = None
+    has_image: bool = False
+    cluster: str | None = None
+    sort: str = "relevance"
+    limit: int = 10
+
+    def body(self) -> dict[str, Any]:
+        """The search request body: query, sort, size and highlighted snippets."""
+        must: list[dict[str, Any]] = []
+        if self.text:
+            must.append({"multi_match": {"query": self.text, "fields": _TEXT_FIELDS}})
+        if self.credit:
+            must.append({"multi_match": {"query": self.credit, "fields": _CREDIT_FIELDS,
+                                         "type": "phrase"}})
+        filters: list[dict[str, Any]] = []
+        for field, value in (("outlet.keyword", self.outlet), ("authors.keyword", self.author),
+                             ("language", self.language), ("cluster_id", self.cluster)):
+            if value:
+                filters.append({"term": {field: value}})
+        if self.since or self.until:
+            bounds = {"gte": self.since, "lte": self.until}
+            filters.append({"range": {"published_at": {
+                op: moment.isoformat() for op, moment in bounds.items() if moment}}})
+        if self.has_image:
+            filters.append({"exists": {"field": "image.url"}})
+        by_date = [{"published_at": {"order": "desc", "missing": "_last"}}]
+        return {
+            "query": {"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+            "sort": by_date if self.sort == "date" or not must else ["_score", *by_date],
+            "size": self.limit,
+            "highlight": {"fields": {"text": {}, "title": {"number_of_fragments": 0}},
+                          "fragment_size": 160, "number_of_fragments": 1,
+                          "pre_tags": ["**"], "post_tags": ["**"]},
+        }
+
+
+def snippet(hit: dict[str, Any]) -> str:
+    """The highlighted fragment of the body, else the start of the summary or text."""
+    fragments = hit.get("highlight", {}).get("text")
+    if fragments:
+        return fragments[0]
+    source = hit["_source"]
+    return (source.get("summary") or source.get("text") or "")[:160]
+
+
+def render(hits: list[dict[str, Any]], output: str) -> str:
+    """Hits as seed documents, a JSON array (with snippets) or a table."""
+    if output == "json":
+        docs = [{**hit["_source"], "score": hit.get("_score"), "snippet": snippet(hit)}
+                for hit in hits]
+        return json.dumps(docs, indent=2, ensure_ascii=False)
+    if output == "table":
+        rows = [(h["_source"]["published_at"][:16].replace("T", " "), h["_source"]["outlet"],
+                 h["_source"]["title"], snippet(h)) for h in hits]
+        return "\n".join(f"{when}  {outlet[:20]:20}  {title}\n{'':18}  {text}"
+                         for when, outlet, title, text in rows)
+    return "\n\n---\n\n".join(seed.render(Article.from_dict(h["_source"])) for h in hits)

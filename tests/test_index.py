@@ -1,0 +1,68 @@
+"""Index layout on the real node: analyzer detection, the alias, and migration behind it."""
+
+from __future__ import annotations
+
+import pytest
+from elasticsearch import BadRequestError, Elasticsearch
+
+from schemas.index import (
+    ARTICLE_MAPPING,
+    PROSE_FIELDS,
+    article_mapping,
+    article_mapping_for,
+    current_index,
+    ensure_index,
+    has_analyzer,
+    migrate,
+)
+
+
+def field(mapping: dict, path: str) -> dict:
+    node = mapping
+    for part in path.split("."):
+        node = node["properties"][part]
+    return node
+
+
+def test_english_mapping_stems_prose_fields_only() -> None:
+    english = article_mapping(english=True)
+    assert all(field(english, p)["analyzer"] == "english" for p in PROSE_FIELDS)
+    assert "analyzer" not in field(english, "outlet")
+    plain = article_mapping(english=False)
+    assert all("analyzer" not in field(plain, p) for p in PROSE_FIELDS)
+    assert "analyzer" not in field(ARTICLE_MAPPING, "title")  # the base stays untouched
+
+
+@pytest.mark.es
+def test_the_test_node_lacks_english_and_says_so(es_client: Elasticsearch) -> None:
+    assert has_analyzer(es_client, "standard")
+    assert not has_analyzer(es_client, "english")
+    said: list[str] = []
+    mapping = article_mapping_for(es_client, said.append)
+    assert mapping == article_mapping(english=False)
+    assert "no 'english' analyzer" in said[0]
+
+
+@pytest.mark.es
+def test_an_english_mapping_is_refused_where_the_analyzer_is_missing(
+        es_client: Elasticsearch, index_name: str) -> None:
+    with pytest.raises(BadRequestError, match="invalid"):
+        ensure_index(es_client, index_name, article_mapping(english=True))
+
+
+@pytest.mark.es
+def test_migrate_reindexes_behind_the_alias_keeping_versions(
+        es_client: Elasticsearch, index_name: str) -> None:
+    v1 = ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    es_client.index(index=index_name, id="a", document={"id": "a", "title": "Old mapping"},
+                    version=42, version_type="external", refresh=True)
+    said: list[str] = []
+    v2 = migrate(es_client, index_name, ARTICLE_MAPPING, say=said.append)
+    assert (v1, v2) == (f"{index_name}-v1", f"{index_name}-v2")
+    assert current_index(es_client, index_name) == v2
+    assert not es_client.indices.exists(index=v1)
+    doc = es_client.get(index=index_name, id="a")
+    assert (doc["_index"], doc["_version"], doc["_source"]["title"]) == (v2, 42, "Old mapping")
+    assert "1 documents copied" in said[0]
+    es_client.index(index=index_name, id="b", document={"id": "b"})  # the alias still writes
+    assert es_client.get(index=index_name, id="b")["_index"] == v2
