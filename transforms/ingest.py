@@ -1,11 +1,11 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
-    feed URLs ─► PollFeeds ─► DropDuplicates(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
+    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
                    │                                                  │              │
                    ▼                                                  ▼              ▼
                  dead letters ◄────────────────────────────────────────────── ValidateArticles
                                                                                      │
-                                     DropDuplicates(canonical URL) ─► WriteToElasticsearch
+                                     Deduplicate(canonical URL) ─► WriteToElasticsearch
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
        └─► WriteToElasticsearch(dead-letter index)
@@ -26,7 +26,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.article import Article
 from schemas.validation import InvalidArticle, validate
-from transforms.dedup import DropDuplicates, article_rank, entry_key, entry_rank
+from transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from transforms.es_client import EsConnection
 from transforms.es_sink import Document, WriteToElasticsearch
 from transforms.extract import ExtractArticles
@@ -42,6 +42,7 @@ class IngestConfig:
     es: EsConnection
     index: str
     dead_letter_index: str
+    dedup_ttl: int = DEFAULT_TTL
 
 
 class IngestFeeds(beam.PTransform):
@@ -56,7 +57,7 @@ class IngestFeeds(beam.PTransform):
         polled = feed_urls | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http), "entries")
         pages = (
             polled.entries
-            | "DropDuplicateEntries" >> DropDuplicates(entry_key, entry_rank)
+            | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
             | "SpreadFetches" >> beam.Reshuffle()
             | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
         )
@@ -64,7 +65,7 @@ class IngestFeeds(beam.PTransform):
         valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
         rejected = (
             valid.valid
-            | "DropDuplicateArticles" >> DropDuplicates(lambda a: a.key, article_rank)
+            | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "ToDocuments" >> beam.Map(article_document)
             | "IndexArticles" >> WriteToElasticsearch(config.es, config.index, "articles")
         )
