@@ -14,6 +14,7 @@ from apache_beam.metrics import Metrics
 from lxml import etree
 
 from transforms.http import FetchError, HttpClient, HttpSettings
+from transforms.jsonfeed import entries_from_json_feed, is_json_feed
 from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
 
 
@@ -31,7 +32,9 @@ def parse_feed_list(text: str) -> list[str]:
 
 def entries_from_feed(document: bytes, feed_url: str,
                       headers: dict[str, str] | None = None) -> list[FeedEntry]:
-    """Parse an RSS, Atom or RDF document into entries; raises ValueError if it is no feed."""
+    """Parse an RSS, Atom, RDF or JSON Feed document into entries; ValueError if it is no feed."""
+    if is_json_feed((headers or {}).get("content-type", ""), document):
+        return entries_from_json_feed(document, feed_url)
     parsed = feedparser.parse(document, response_headers={"content-location": feed_url,
                                                           **(headers or {})})
     if parsed.bozo and not parsed.entries:
