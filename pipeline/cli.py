@@ -6,16 +6,18 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
-from pipeline import job, search
+from pipeline import job, kibana, search
 from pipeline.options import NewswireOptions
 from pipeline.search import Search
 from pipeline.seed_server import SeedServer
+from pipeline.summary import summarize
 from schemas import seed
 from schemas.index import article_mapping_for, migrate
 from transforms.es_client import EsConnection
@@ -84,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--root", type=Path, help="a corpus directory (default: the bundled one)")
     serve.set_defaults(handler=_serve_seeds)
+
+    kibana.register(commands)
     return parser
 
 
@@ -98,21 +102,24 @@ def _date(value: str) -> datetime:
 
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    server = None
-    if not args.feeds:
-        if args.es_url == DEFAULT_ES_URL:
-            LocalNode().start(say=lambda line: print(f"[es] {line}"))
-        server = SeedServer().start()
-        print(f"[seeds] serving the bundled corpus at {server.base_url}")
-        args.feeds = [server.url("feeds.opml")]
-        args.allow_private_addresses = True
-    try:
+    with ExitStack() as resources:
+        if not args.feeds:
+            if args.es_url == DEFAULT_ES_URL:
+                LocalNode().start(say=lambda line: print(f"[es] {line}"))
+            server = resources.enter_context(SeedServer())
+            print(f"[seeds] serving the bundled corpus at {server.base_url}")
+            args.feeds = [server.url("feeds.opml")]
+            args.allow_private_addresses = True
         values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
-        options = PipelineOptions(beam_args, **values)
-        summary = job.run(options)
-    finally:
-        if server:
-            server.stop()
+        result = job.start(PipelineOptions(beam_args, **values), resources)
+        try:
+            result.wait_until_finish()
+        except KeyboardInterrupt:
+            print("\nstopping: reading the job's metrics, then cancelling it ...")
+            summary = summarize(result)
+            result.cancel()
+        else:
+            summary = summarize(result)
     print(summary.render())
     _show_latest(EsConnection(args.es_url), args.index)
     return 0 if summary.balanced else 2

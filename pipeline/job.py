@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
     DirectOptions,
     PipelineOptions,
+    PortableOptions,
     StandardOptions,
     WorkerOptions,
 )
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-from apache_beam.runners.runner import PipelineRunner
+from apache_beam.runners.runner import PipelineResult, PipelineRunner
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
+from deploy.prism import PrismJobServer, ensure_prism
 from pipeline.options import NewswireOptions
 from pipeline.summary import Summary, summarize
 from schemas.index import DEAD_LETTER_MAPPING, article_mapping_for, ensure_index
@@ -21,8 +25,10 @@ from transforms.es_client import EsConnection
 from transforms.feeds import parse_feed_list
 from transforms.http import FetchError, HttpClient, HttpSettings
 from transforms.ingest import IngestConfig, IngestFeeds
+from transforms.schedule import PollSettings
 
-_LOCAL_RUNNERS = {None, "direct", "directrunner"}
+_LOCAL_RUNNERS = {"direct", "directrunner"}
+_STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
 
 
 def resolve_feeds(sources: list[str], settings: HttpSettings) -> list[str]:
@@ -54,13 +60,26 @@ def _feeds_at_url(client: HttpClient, url: str) -> list[str]:
     return [url]
 
 
-def choose_runner(options: PipelineOptions) -> PipelineRunner | str:
+def choose_runner(options: PipelineOptions, resources: ExitStack,
+                  say: Callable[[str], None] = print) -> PipelineRunner | str:
     """The runner, chosen explicitly so nothing is downloaded at start-up.
 
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
-    runs newswire uses the FnApiRunner behind it directly, one worker process per core.
+    runs newswire uses the FnApiRunner behind it directly, one worker process per core. Local
+    streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
+    fallbacks reject PeriodicImpulse or fire event-time timers at once. Prism runs as a job
+    server that `resources` stops when the caller is done with the job.
     """
-    name = options.view_as(StandardOptions).runner
+    standard = options.view_as(StandardOptions)
+    name = standard.runner
+    if standard.streaming and (name is None or name.lower() in _STREAMING_LOCAL_RUNNERS):
+        binary = ensure_prism(say)
+        server = resources.enter_context(PrismJobServer(binary))
+        portable = options.view_as(PortableOptions)
+        portable.job_endpoint = server.endpoint
+        portable.environment_type = "LOOPBACK"
+        say(f"streaming on the Prism runner ({binary}, job server {server.endpoint})")
+        return "PortableRunner"
     if name is None or name.lower() in _LOCAL_RUNNERS:
         direct = options.view_as(DirectOptions)
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
@@ -73,8 +92,16 @@ def choose_runner(options: PipelineOptions) -> PipelineRunner | str:
     return name
 
 
-def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:
-    """Ingest every feed in `--feeds` into Elasticsearch and return the run's summary."""
+def start(options: PipelineOptions, resources: ExitStack,
+          say: Callable[[str], None] = print) -> PipelineResult:
+    """Start ingesting every feed in `--feeds` into Elasticsearch; returns the running job.
+
+    Services the job needs (a local Prism) are entered into `resources`; close it after the
+    job has finished or been cancelled.
+
+    In streaming mode (`--streaming`) the feeds are polled every `--poll_interval` seconds
+    until the job is cancelled; each feed adapts its own schedule within that floor.
+    """
     nw = options.view_as(NewswireOptions)
     settings = nw.http_settings()
     feed_urls = resolve_feeds(nw.feeds, settings)
@@ -87,15 +114,27 @@ def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
     finally:
         client.close()
-    say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}")
-    pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
-    _ = (
-        pipeline
-        | "FeedURLs" >> beam.Create(feed_urls)
-        | "Ingest" >> IngestFeeds(IngestConfig(
-            http=settings, es=connection, index=nw.index,
-            dead_letter_index=nw.dead_letter_index))
-    )
-    result = pipeline.run()
-    result.wait_until_finish()
-    return summarize(result)
+    streaming = options.view_as(StandardOptions).streaming
+    say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
+        + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
+    pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
+    if streaming:
+        feeds = (pipeline
+                 | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
+                                             apply_windowing=False)
+                 | "FeedURLs" >> beam.FlatMap(lambda _tick, urls=tuple(feed_urls): urls))
+    else:
+        feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
+    _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
+        http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
+        dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
+    return pipeline.run()
+
+
+def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:
+    """Run the job to completion (batch) and return its summary."""
+    with ExitStack() as resources:
+        result = start(options, resources, say)
+        result.wait_until_finish()
+        return summarize(result)

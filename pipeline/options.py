@@ -34,6 +34,13 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
                             action="store_true",
                             help="allow fetching from private, loopback and link-local addresses")
+        parser.add_argument("--poll_interval", "--poll-interval", type=float, default=60.0,
+                            help="streaming: seconds between polling ticks, the shortest "
+                            "interval any feed is polled at")
+        parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
+                            default=86400.0, help="streaming: the longest a feed waits")
+        parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float, default=72.0,
+                            help="how long a seen article key is remembered")
         parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
                             action="store_true", help="do not verify TLS certificates (unsafe)")
 

@@ -13,6 +13,7 @@ STAGES = ("poll", "fetch", "extract", "validate", "index")
 @dataclass(frozen=True)
 class Summary:
     feeds_polled: int
+    feeds_not_modified: int
     feeds_failed: int
     entries_seen: int
     pages_fetched: int
@@ -39,6 +40,7 @@ class Summary:
         stages = ", ".join(f"{stage} {n}" for stage, n in by_stage)
         lines = [
             f"feeds polled        {self.feeds_polled}"
+            + (f"  ({self.feeds_not_modified} not modified)" if self.feeds_not_modified else "")
             + (f"  ({self.feeds_failed} failed, see dead letters)" if self.feeds_failed else ""),
             f"entries seen        {self.entries_seen}",
             f"pages fetched       {self.pages_fetched}",
@@ -65,6 +67,7 @@ def summarize(result: PipelineResult) -> Summary:
 
     return Summary(
         feeds_polled=get("feeds_polled"),
+        feeds_not_modified=get("feeds_not_modified"),
         feeds_failed=get("feeds_failed"),
         entries_seen=get("entries_seen"),
         pages_fetched=get("pages_fetched"),

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 import apache_beam as beam
 import feedparser
+from apache_beam.coders import PickleCoder
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from lxml import etree
 
 from transforms.http import FetchError, HttpClient, HttpSettings
 from transforms.jsonfeed import entries_from_json_feed, is_json_feed
 from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
+from transforms.schedule import (
+    FeedState,
+    PollSettings,
+    after_poll,
+    conditional_headers,
+    declared_interval,
+    new_entries,
+    observed_interval,
+)
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -25,7 +36,7 @@ def parse_feed_list(text: str) -> list[str]:
             root = etree.fromstring(text.encode(), parser=etree.XMLParser(resolve_entities=False))
         except etree.XMLSyntaxError as error:
             raise ValueError(f"feed list is neither OPML nor plain text: {error}") from None
-        return [url for url in root.xpath("//outline/@xmlUrl") if url.strip()]
+        return [str(url).strip() for url in root.xpath("//outline/@xmlUrl") if url.strip()]
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return [line for line in lines if line]
 
@@ -75,35 +86,63 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
 
 
 class PollFeeds(beam.DoFn):
-    """Fetches each feed URL and emits its entries; unreachable or broken feeds are dead letters.
+    """Polls each feed when it is due and emits its new or changed entries.
 
-    An entry without a link cannot be fetched, so it leaves as an entry dead letter.
+    Input is keyed by feed URL; the key's state is the feed's `FeedState` (validators, seen
+    entries, next poll time). In batch every feed is due once; in streaming, ticks arrive
+    regularly and a feed is fetched only when its adaptive schedule says so, with a
+    conditional GET. Unreachable or broken feeds are feed dead letters; an entry without a
+    link cannot be fetched and leaves as an entry dead letter.
     """
 
-    def __init__(self, settings: HttpSettings) -> None:
-        self.settings = settings
+    FEED = ReadModifyWriteStateSpec("feed", PickleCoder())
+
+    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.http = http
+        self.schedule = schedule or PollSettings()
+        self.clock = clock
         self.polled = Metrics.counter("newswire", "feeds_polled")
+        self.not_modified = Metrics.counter("newswire", "feeds_not_modified")
         self.failed = Metrics.counter("newswire", "feeds_failed")
         self.seen = Metrics.counter("newswire", "entries_seen")
 
     def setup(self) -> None:
-        self.client = HttpClient(self.settings)
+        self.client = HttpClient(self.http)
         self.client.open()
 
     def teardown(self) -> None:
         self.client.close()
 
-    def process(self, feed_url: str) -> Iterator[Any]:
+    def process(self, keyed: tuple[str, Any],
+                feed: Any = beam.DoFn.StateParam(FEED)) -> Iterator[Any]:
+        feed_url, _ = keyed
+        now = self.clock()
+        state = feed.read() or FeedState(feed_url)
+        if state.next_poll is not None and now < state.next_poll:
+            return
         try:
-            response = self.client.get(feed_url)
-            entries = entries_from_feed(response.body, feed_url, dict(response.headers))
+            response = self.client.get(feed_url, conditional_headers(state))
+            entries = ([] if response.status == 304 else
+                       entries_from_feed(response.body, feed_url, dict(response.headers)))
         except (FetchError, ValueError) as error:
             self.failed.inc()
+            feed.write(after_poll(state, now, self.schedule, failed=True,
+                                  response_headers=getattr(error, "headers", {})))
             yield beam.pvalue.TaggedOutput(
                 DEAD_LETTER, DeadLetter.for_feed("poll", str(error), feed_url))
             return
         self.polled.inc()
-        for entry in entries:
+        if response.status == 304:
+            self.not_modified.inc()
+            feed.write(after_poll(state, now, self.schedule, response_headers=response.headers))
+            return
+        fresh, state = new_entries(state, entries, now, self.schedule)
+        feed.write(after_poll(
+            state, now, self.schedule, response_headers=response.headers,
+            declared=declared_interval(response.body),
+            observed=observed_interval(entry.published for entry in entries)))
+        for entry in fresh:
             self.seen.inc()
             if entry.link:
                 yield entry

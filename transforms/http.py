@@ -37,12 +37,17 @@ class HttpSettings:
 
 
 class FetchError(Exception):
-    """A request that did not produce a usable response; `reason` is short and stable."""
+    """A request that did not produce a usable response; `reason` is short and stable.
 
-    def __init__(self, reason: str, retryable: bool = False) -> None:
+    `headers` are the response's, when there was one (a 429's Retry-After matters).
+    """
+
+    def __init__(self, reason: str, retryable: bool = False,
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.headers = dict(headers or {})
 
 
 @dataclass(frozen=True)
@@ -148,10 +153,10 @@ class HttpClient:
                 if raw.status in _REDIRECTS and raw.headers.get("location"):
                     url = urljoin(url, raw.headers["location"])
                     continue
-                if raw.status >= 500 or raw.status == 429:
-                    raise FetchError(f"http {raw.status}", retryable=True)
                 if raw.status >= 400:
-                    raise FetchError(f"http {raw.status}")
+                    headers = {k.lower(): v for k, v in raw.headers.items()}
+                    retryable = raw.status >= 500 or raw.status == 429
+                    raise FetchError(f"http {raw.status}", retryable, headers)
                 body = self._read_capped(raw)
                 response_headers = {k.lower(): v for k, v in raw.headers.items()}
                 return Response(url=url, status=raw.status, headers=response_headers, body=body)

@@ -1,5 +1,8 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
+In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
+decides, per feed, whether it is due.
+
     feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
                    │                                                  │              │
                    ▼                                                  ▼              ▼
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -34,6 +37,7 @@ from transforms.feeds import PollFeeds
 from transforms.fetch import FetchPages
 from transforms.http import HttpSettings
 from transforms.records import DEAD_LETTER, DeadLetter
+from transforms.schedule import PollSettings
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class IngestConfig:
     index: str
     dead_letter_index: str
     dedup_ttl: int = DEFAULT_TTL
+    poll: PollSettings = field(default_factory=PollSettings)
 
 
 class IngestFeeds(beam.PTransform):
@@ -54,7 +59,11 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
-        polled = feed_urls | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http), "entries")
+        polled = (
+            feed_urls
+            | "KeyByFeed" >> beam.Map(lambda url: (url, url))
+            | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
+        )
         pages = (
             polled.entries
             | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
