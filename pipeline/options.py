@@ -34,6 +34,17 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
                             action="store_true",
                             help="allow fetching from private, loopback and link-local addresses")
+        parser.add_argument("--fetch_concurrency", "--fetch-concurrency", type=int,
+                            default=defaults.concurrency,
+                            help="requests in flight at once per worker")
+        parser.add_argument("--per_host_concurrency", "--per-host-concurrency", type=int,
+                            default=defaults.per_host_concurrency,
+                            help="requests in flight at once to one host")
+        parser.add_argument("--per_host_delay", "--per-host-delay", type=float,
+                            default=defaults.per_host_delay,
+                            help="seconds between the starts of two requests to one host")
+        parser.add_argument("--ignore_robots", "--ignore-robots", action="store_true",
+                            help="do not honour robots.txt (only for sources you own)")
         parser.add_argument("--poll_interval", "--poll-interval", type=float, default=60.0,
                             help="streaming: seconds between polling ticks, the shortest "
                             "interval any feed is polled at")
@@ -51,4 +62,8 @@ class NewswireOptions(PipelineOptions):
             max_bytes=self.max_page_bytes,
             allow_private=self.allow_private_addresses,
             verify_tls=not self.insecure_skip_tls_verify,
+            concurrency=self.fetch_concurrency,
+            per_host_concurrency=self.per_host_concurrency,
+            per_host_delay=self.per_host_delay,
+            obey_robots=not self.ignore_robots,
         )

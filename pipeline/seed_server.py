@@ -104,6 +104,9 @@ class _QuietServer(ThreadingHTTPServer):
 def _handler_for(server: SeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body are two writes; with Nagle on, each response waits ~40 ms for the
+        # client's delayed ACK.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             file = server.resolve(self.path)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from datetime import datetime, timezone
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.http import FetchError, HttpClient, HttpSettings, Response
+from transforms.politeness import HostLimiter, RobotsCache
 from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -42,8 +46,35 @@ def page_from_response(entry: FeedEntry, response: Response) -> Page:
     )
 
 
+class PageFetcher:
+    """Fetches one entry's page under the politeness rules; safe to call from many threads."""
+
+    def __init__(self, settings: HttpSettings) -> None:
+        self.settings = settings
+        self.client = HttpClient(settings)
+        self.hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_delay)
+        self.robots = RobotsCache(self.client, settings.user_agent)
+
+    def open(self) -> None:
+        self.client.open()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, entry: FeedEntry) -> Page:
+        """The entry's page; raises FetchError with the reason it could not be had."""
+        if self.settings.obey_robots and not self.robots.allowed(entry.link):
+            raise FetchError("disallowed by robots.txt")
+        with self.hosts.slot(entry.link):
+            return page_from_response(entry, self.client.get(entry.link))
+
+
 class FetchPages(beam.DoFn):
-    """Fetches each entry's page; failures leave as dead letters with the reason."""
+    """Fetches a bundle's pages concurrently; failures leave as dead letters with the reason.
+
+    Fetching is I/O, so up to `concurrency` requests run at once on a thread pool, each host
+    limited by `PageFetcher`. Results leave in completion order, each in its input's window.
+    """
 
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
@@ -51,19 +82,37 @@ class FetchPages(beam.DoFn):
         self.failed = Metrics.counter("newswire", "pages_failed")
 
     def setup(self) -> None:
-        self.client = HttpClient(self.settings)
-        self.client.open()
+        self.fetcher = PageFetcher(self.settings)
+        self.fetcher.open()
+        self.pool = ThreadPoolExecutor(self.settings.concurrency, "fetch")
 
     def teardown(self) -> None:
-        self.client.close()
+        self.pool.shutdown(wait=True)
+        self.fetcher.close()
 
-    def process(self, entry: FeedEntry) -> Iterator[Any]:
-        try:
-            page = page_from_response(entry, self.client.get(entry.link))
-        except FetchError as error:
-            self.failed.inc()
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_entry("fetch", error.reason, entry))
-            return
-        self.fetched.inc()
-        yield page
+    def start_bundle(self) -> None:
+        self.in_flight: dict[Future, tuple[FeedEntry, WindowedValue]] = {}
+
+    def process(self, entry: FeedEntry, window: BoundedWindow = beam.DoFn.WindowParam,
+                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        future = self.pool.submit(self.fetcher.fetch, entry)
+        self.in_flight[future] = (entry, WindowedValue(None, timestamp, [window]))
+        if len(self.in_flight) >= 2 * self.settings.concurrency:
+            done, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
+            yield from self._emit(done)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._emit(list(as_completed(self.in_flight)))
+
+    def _emit(self, done: Iterable[Future]) -> Iterator[Any]:
+        for future in done:
+            entry, where = self.in_flight.pop(future)
+            try:
+                page = future.result()
+            except FetchError as error:
+                self.failed.inc()
+                letter = DeadLetter.for_entry("fetch", error.reason, entry)
+                yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
+                continue
+            self.fetched.inc()
+            yield where.with_value(page)

@@ -24,7 +24,7 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 class HttpSettings:
     """Every limit that applies to an outgoing request, in one place."""
 
-    user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
+    user_agent: str = "newswire/0.1"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     total_timeout: float = 30.0
@@ -34,6 +34,10 @@ class HttpSettings:
     backoff: float = 0.5
     allow_private: bool = False
     verify_tls: bool = True
+    concurrency: int = 16
+    per_host_concurrency: int = 4
+    per_host_delay: float = 0.0
+    obey_robots: bool = True
 
 
 class FetchError(Exception):
@@ -119,7 +123,7 @@ class HttpClient:
     def open(self) -> None:
         self._pool = urllib3.PoolManager(
             num_pools=50,
-            maxsize=4,
+            maxsize=self.settings.per_host_concurrency,
             cert_reqs="CERT_REQUIRED" if self.settings.verify_tls else "CERT_NONE",
             timeout=urllib3.Timeout(connect=self.settings.connect_timeout,
                                     read=self.settings.read_timeout),
