@@ -20,7 +20,12 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from deploy.prism import PrismJobServer, ensure_prism
 from pipeline.options import NewswireOptions
 from pipeline.summary import Summary, summarize
-from schemas.index import DEAD_LETTER_MAPPING, article_mapping_for, ensure_index
+from schemas.index import (
+    DEAD_LETTER_MAPPING,
+    HISTORY_MAPPING,
+    article_mapping_for,
+    ensure_index,
+)
 from transforms.es_client import EsConnection
 from transforms.feeds import parse_feed_list
 from transforms.http import FetchError, HttpClient, HttpSettings
@@ -112,6 +117,7 @@ def start(options: PipelineOptions, resources: ExitStack,
     try:
         ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
+        ensure_index(client, nw.history_index, HISTORY_MAPPING)
     finally:
         client.close()
     streaming = options.view_as(StandardOptions).streaming
@@ -127,6 +133,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
         http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
+        history_index=nw.history_index,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
     return pipeline.run()

@@ -24,6 +24,8 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--dead_letter_index", "--dead-letter-index",
                             default="newswire-dead-letters",
                             help="the alias dead letters are indexed into")
+        parser.add_argument("--history_index", "--history-index", default="newswire-history",
+                            help="the alias superseded article versions are kept in")
         parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,

@@ -22,6 +22,7 @@ class Summary:
     created: int
     updated: int
     unchanged: int
+    revisions: int
     dead_letters: int
     dead_letters_by_stage: dict[str, int]
 
@@ -47,7 +48,8 @@ class Summary:
             f"articles extracted  {self.articles_extracted}",
             f"duplicates dropped  {self.duplicates_dropped}",
             f"indexed             {self.indexed}  (new {self.created}, updated {self.updated}, "
-            f"unchanged {self.unchanged})",
+            f"unchanged {self.unchanged})"
+            + (f"; {self.revisions} earlier versions kept" if self.revisions else ""),
             f"dead-lettered       {self.dead_letters}" + (f"  ({stages})" if stages else ""),
             "entries = indexed + duplicates + dead letters: "
             + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
@@ -76,6 +78,7 @@ def summarize(result: PipelineResult) -> Summary:
         created=get("articles_created"),
         updated=get("articles_updated"),
         unchanged=get("articles_unchanged"),
+        revisions=get("articles_revisions"),
         dead_letters=get("dead_letters_entry"),
         dead_letters_by_stage={
             stage: get(f"dead_letters_{stage}") for stage in STAGES if get(f"dead_letters_{stage}")

@@ -80,6 +80,22 @@ DEAD_LETTER_MAPPING: dict[str, Any] = {
     },
 }
 
+HISTORY_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "article_id": {"type": "keyword"},
+        "url": _KEYWORD,
+        "version": {"type": "long"},
+        "fingerprint": {"type": "keyword"},
+        "replaced_at": _DATE,
+        "replaced_by": {"type": "keyword"},
+        "title": {"type": "text"},
+        "new_title": {"type": "text"},
+        "title_diff": {"type": "text"},
+        "body_diff": {"type": "text"},
+    },
+}
+
 # One primary shard suits a news corpus of millions of articles; replicas follow the cluster.
 _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 

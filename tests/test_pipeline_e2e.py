@@ -40,7 +40,8 @@ def ingested(es_connection: EsConnection, seed_server: SeedServer) -> Iterator[R
     def run_once() -> Summary:
         options = PipelineOptions(
             feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
-            dead_letter_index=f"{index}-dead", allow_private_addresses=True)
+            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
+            allow_private_addresses=True)
         return job.run(options, say=lambda _: None)
 
     first = run_once()
@@ -51,6 +52,7 @@ def ingested(es_connection: EsConnection, seed_server: SeedServer) -> Iterator[R
     yield Run(index, first, second)
     drop_index(es_connection, index)
     drop_index(es_connection, f"{index}-dead")
+    drop_index(es_connection, f"{index}-history")
 
 
 def test_summary_matches_the_corpus_ground_truth(ingested: Run, manifest: dict) -> None:

@@ -2,7 +2,8 @@
 
     documents ──► Reshuffle ──► _BulkWriter ──► (main) nothing
       (ids and versions            │ batches by count and bytes,
-       fixed upstream)             │ retries 429/5xx items with backoff
+       fixed upstream)             │ keeps superseded versions in the history index (optional),
+                                   │ retries 429/5xx items and connection errors with backoff
                                    └──► dead_letter: items Elasticsearch rejected, with reason
 
 Ids and versions are part of each `Document` before the Reshuffle, so a retried bundle writes
@@ -27,6 +28,7 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout
 
 from transforms.es_client import EsConnection
 from transforms.records import DEAD_LETTER, DeadLetter
+from transforms.revisions import revision_document, revision_id
 
 LOG = logging.getLogger(__name__)
 _RETRYABLE = {429, 500, 502, 503, 504}
@@ -58,9 +60,10 @@ class WriteToElasticsearch(beam.PTransform):
     """Indexes `Document`s into `index`; returns the dead letters of rejected documents."""
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
-                 settings: BulkSettings = BulkSettings()) -> None:
+                 settings: BulkSettings = BulkSettings(), history_index: str | None = None
+                 ) -> None:
         super().__init__()
-        self.writer = _BulkWriter(connection, index, metric_prefix, settings)
+        self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
         written = (
@@ -75,14 +78,16 @@ class _BulkWriter(beam.DoFn):
     """Buffers documents per bundle and flushes them with the bulk API."""
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
-                 settings: BulkSettings) -> None:
+                 settings: BulkSettings, history_index: str | None) -> None:
         self.connection = connection
         self.index = index
         self.settings = settings
+        self.history_index = history_index
         counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
         self.created, self.updated, self.unchanged = (
             counter("created"), counter("updated"), counter("unchanged"))
         self.retried, self.rejected = counter("retried"), counter("rejected")
+        self.revisions = counter("revisions")
 
     def setup(self) -> None:
         self.client = self.connection.client()
@@ -108,6 +113,8 @@ class _BulkWriter(beam.DoFn):
     def _flush(self) -> Iterator[Any]:
         pending = self.buffer
         self.buffer, self.buffered_bytes = [], 0
+        if pending and self.history_index:
+            self._record_revisions([document for document, _ in pending])
         for attempt in range(self.settings.max_retries + 1):
             if not pending:
                 return
@@ -118,6 +125,26 @@ class _BulkWriter(beam.DoFn):
             for (document, where), reason in rejected:
                 self.rejected.inc()
                 yield from self._dead_letter(document, where, reason)
+
+    def _record_revisions(self, documents: list[Document]) -> None:
+        """Keep what each changed article said before this batch replaces it."""
+        found = self.client.mget(index=self.index, ids=[d.id for d in documents],
+                                 source_includes=["title", "body", "fingerprint", "url",
+                                                  "canonical_url"])["docs"]
+        operations: list[dict[str, Any]] = []
+        for document, current in zip(documents, found, strict=True):
+            if not current.get("found") or document.version is None:
+                continue
+            old = current["_source"]
+            if (old.get("fingerprint") == document.source.get("fingerprint")
+                    or current["_version"] >= document.version):
+                continue
+            record_id = revision_id(document.id, current["_version"])
+            operations += [{"index": {"_index": self.history_index, "_id": record_id}},
+                           revision_document(old, current["_version"], document.source)]
+        if operations:
+            self.client.bulk(operations=operations)
+            self.revisions.inc(len(operations) // 2)
 
     def _send(self, batch: list[tuple[Document, WindowedValue]], last_try: bool
               ) -> tuple[list[tuple[Document, WindowedValue]], list[tuple[Any, str]]]:

@@ -46,6 +46,7 @@ class IngestConfig:
     es: EsConnection
     index: str
     dead_letter_index: str
+    history_index: str | None = None
     dedup_ttl: int = DEFAULT_TTL
     poll: PollSettings = field(default_factory=PollSettings)
 
@@ -76,7 +77,8 @@ class IngestFeeds(beam.PTransform):
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "ToDocuments" >> beam.Map(article_document)
-            | "IndexArticles" >> WriteToElasticsearch(config.es, config.index, "articles")
+            | "IndexArticles" >> WriteToElasticsearch(
+                config.es, config.index, "articles", history_index=config.history_index)
         )
         dead_letters = (
             (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],

@@ -1,0 +1,73 @@
+"""Updates on the real node: a revised story replaces the old one, keeps its history, and an
+older copy fetched later never overwrites it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline import job
+from pipeline.seed_server import SeedServer
+from pipeline.summary import Summary
+from schemas import seed
+from schemas.article import Article, document_id
+from tests.conftest import drop_index
+from transforms.es_client import EsConnection
+
+pytestmark = pytest.mark.es
+STORY = "northwind-herald/national/greyhaven-chemical-plant-fire-forces-evacuations"
+
+
+@pytest.fixture
+def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
+    index = f"test-upd-{uuid.uuid4().hex[:8]}"
+    names = {"index": index, "dead_letter_index": f"{index}-dead",
+             "history_index": f"{index}-history"}
+    yield names
+    for name in names.values():
+        drop_index(es_connection, name)
+
+
+def ingest(server: SeedServer, connection: EsConnection, aliases: dict[str, str]) -> Summary:
+    options = PipelineOptions(feeds=[server.url("feeds.opml")], es_url=connection.url,
+                              allow_private_addresses=True, **aliases)
+    return job.run(options, say=lambda _: None)
+
+
+def test_a_revision_replaces_the_story_and_keeps_its_history(
+        es_connection: EsConnection, corpus: Path, aliases: dict[str, str]) -> None:
+    updates = corpus.parent / "corpus-updates"
+    before = seed.parse((corpus / f"{STORY}.txt").read_text())
+    after = seed.parse((updates / f"{STORY}.txt").read_text())
+    doc_id = document_id(before.canonical_url)
+    client = es_connection.client()
+    try:
+        with SeedServer(corpus) as server:
+            first = ingest(server, es_connection, aliases)
+            server.add_overlay(updates)
+            revised = ingest(server, es_connection, aliases)
+        with SeedServer(corpus) as server:  # the old version again, e.g. from a stale cache
+            stale = ingest(server, es_connection, aliases)
+        client.indices.refresh(index=list(aliases.values()))
+        stored = Article.from_dict(client.get(index=aliases["index"], id=doc_id)["_source"])
+        history = client.search(index=aliases["history_index"])["hits"]["hits"]
+    finally:
+        client.close()
+
+    assert (revised.created, revised.updated, revised.revisions) == (0, 1, 1)
+    assert revised.unchanged == first.created - 1
+    assert (stale.created, stale.updated, stale.revisions) == (0, 0, 0)
+    assert stale.unchanged == first.created
+
+    assert seed.render(stored) == seed.render(after)
+    assert stored.updated_at is not None and stored.updated_at > stored.published_at
+    assert len(history) == 1
+    record = history[0]["_source"]
+    assert record["article_id"] == doc_id
+    assert record["title"] == before.title and record["new_title"] == after.title
+    assert record["title_diff"].startswith("--- title (before)")
+    assert "-" + before.body.split("\n\n")[0] in record["body_diff"]
