@@ -8,6 +8,7 @@ refuses to run as root, so a root caller runs it as the unprivileged system user
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", "9.5.4")
@@ -58,12 +59,17 @@ def home_dir() -> Path:
 
 @dataclass(frozen=True)
 class LocalNode:
-    """One local single-node cluster, identified by its HTTP port."""
+    """One local single-node cluster, identified by its HTTP port.
+
+    With `admin_password`, security is on and a file-realm superuser `admin` is created;
+    without it the node is open, as suits a laptop.
+    """
 
     port: int = DEFAULT_PORT
     heap_mb: int = 512
     version: str = ES_VERSION
     home: Path | None = None
+    admin_password: str = field(default="", repr=False)
 
     @property
     def url(self) -> str:
@@ -87,9 +93,12 @@ class LocalNode:
 
     def health(self) -> dict | None:
         """The cluster health document, or None when nothing answers."""
+        request = urllib.request.Request(f"{self.url}/_cluster/health")
+        if self.admin_password:
+            token = base64.b64encode(f"admin:{self.admin_password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
         try:
-            url = f"{self.url}/_cluster/health"
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2) as response:
                 return json.load(response)
         except (OSError, ValueError):
             return None
@@ -110,7 +119,7 @@ class LocalNode:
             return
         ensure_distribution(self.dist_dir, self.version, say)
         java_home = find_java()
-        self._write_config()
+        self._write_config(java_home)
         user = _service_user()
         say(f"starting Elasticsearch {self.version} at {self.url}"
             + (f" as user {user.pw_name}" if user else ""))
@@ -157,7 +166,18 @@ class LocalNode:
         )
         return env
 
-    def _write_config(self) -> None:
+    def _add_admin(self, java_home: Path) -> None:
+        """A file-realm superuser `admin`; the password goes through stdin, not argv."""
+        users = self.dist_dir / "bin" / "elasticsearch-users"
+        env = self._environment(java_home)
+        subprocess.run([str(users), "userdel", "admin"], env=env, capture_output=True)
+        result = subprocess.run([str(users), "useradd", "admin", "-r", "superuser"],
+                                input=f"{self.admin_password}\n{self.admin_password}\n",
+                                env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise NodeError(f"could not create the admin user: {result.stdout}{result.stderr}")
+
+    def _write_config(self, java_home: Path) -> None:
         """Lay out config, data, logs and tmp for this node, owned by the service user."""
         config = self.state_dir / "config"
         for sub in ("data", "logs", "tmp"):
@@ -173,12 +193,14 @@ class LocalNode:
                 "discovery.type: single-node",
                 f"path.data: {self.state_dir / 'data'}",
                 f"path.logs: {self.state_dir / 'logs'}",
-                "xpack.security.enabled: false",
+                f"xpack.security.enabled: {'true' if self.admin_password else 'false'}",
                 "cluster.routing.allocation.disk.threshold_enabled: false",
                 "action.auto_create_index: false",
                 "",
             ])
         )
+        if self.admin_password:
+            self._add_admin(java_home)
         if user := _service_user():
             _chown_tree(self.state_dir, user)
 

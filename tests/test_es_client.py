@@ -1,0 +1,87 @@
+"""Credentials reach Elasticsearch as the right Authorization header, from env or files."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from transforms.es_client import EsConnection
+
+INFO = b'{"name":"n","cluster_name":"c","version":{"number":"9.5.4"},"tagline":""}'
+
+
+class FakeNode(BaseHTTPRequestHandler):
+    """Answers GET / like Elasticsearch and remembers the Authorization header it got."""
+
+    seen: list[str | None] = []  # noqa: RUF012 - one list shared by the handler's threads
+
+    def do_GET(self) -> None:
+        FakeNode.seen.append(self.headers.get("Authorization"))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(INFO)))
+        self.end_headers()
+        self.wfile.write(INFO)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def node_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNode)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("API_KEY", "BEARER_TOKEN", "USERNAME", "PASSWORD", "CLOUD_ID"):
+        monkeypatch.delenv(f"NEWSWIRE_ES_{name}", raising=False)
+        monkeypatch.delenv(f"NEWSWIRE_ES_{name}_FILE", raising=False)
+
+
+def header_for(url: str) -> str | None:
+    client = EsConnection(url).client()
+    client.info()
+    client.close()
+    return FakeNode.seen[-1]
+
+
+def test_api_key(node_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_ES_API_KEY", "aWQ6a2V5")
+    assert header_for(node_url) == "ApiKey aWQ6a2V5"
+
+
+def test_api_key_from_a_file(node_url: str, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "key").write_text("aWQ6a2V5\n")
+    monkeypatch.setenv("NEWSWIRE_ES_API_KEY_FILE", str(tmp_path / "key"))
+    assert header_for(node_url) == "ApiKey aWQ6a2V5"
+
+
+def test_bearer_token(node_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_ES_BEARER_TOKEN", "tok")
+    assert header_for(node_url) == "Bearer tok"
+
+
+def test_basic_auth(node_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_ES_USERNAME", "ingest")
+    monkeypatch.setenv("NEWSWIRE_ES_PASSWORD", "pw")
+    assert header_for(node_url) == "Basic " + base64.b64encode(b"ingest:pw").decode()
+
+
+def test_no_credentials(node_url: str) -> None:
+    assert header_for(node_url) is None
+
+
+def test_the_connection_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_ES_API_KEY", "aWQ6a2V5")
+    assert "aWQ6a2V5" not in repr(EsConnection("http://x:9200"))
