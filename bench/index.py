@@ -1,0 +1,103 @@
+"""Indexing throughput: our WriteToElasticsearch inside a Beam pipeline against
+`elasticsearch.helpers.bulk`, on the same 20,000 articles, in one run on the local node.
+
+Prints our throughput as a fraction of the baseline's. Target: at least 0.9.
+
+    .venv/bin/python bench/index.py [--articles 20000] [--port 9260]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from elasticsearch import Elasticsearch, helpers
+
+from deploy.elasticsearch import LocalNode
+from schemas import seed
+from schemas.article import Article
+from schemas.index import article_mapping, ensure_index
+from transforms.es_client import EsConnection
+from transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from transforms.ingest import article_document
+
+TARGET = 0.9
+CORPUS = Path(__file__).resolve().parent.parent / "seeds" / "corpus"
+
+
+def corpus_articles() -> list[Article]:
+    return [seed.parse(p.read_text()) for p in sorted(CORPUS.rglob("*.txt"))
+            if p.name != "feeds.txt"]
+
+
+def make_document(i: int, originals: list[Article]) -> Document:
+    """Article `i`: a corpus article under its own URL. Both sides build documents this way,
+    inside the timed region, as a pipeline's upstream stages would."""
+    url = f"https://bench.example/{i}"
+    return article_document(originals[i % len(originals)].replace(url=url, canonical_url=url))
+
+
+def with_baseline(client: Elasticsearch, index: str, count: int, chunk: int) -> float:
+    originals = corpus_articles()
+    documents = (make_document(i, originals) for i in range(count))
+    actions = ({"_index": index, "_id": d.id, "_source": d.source, "version": d.version,
+                "version_type": "external"} for d in documents)
+    started = time.perf_counter()
+    helpers.bulk(client, actions, chunk_size=chunk, max_chunk_bytes=BulkSettings().max_bytes)
+    return time.perf_counter() - started
+
+
+def with_sink(connection: EsConnection, index: str, count: int, chunk: int) -> float:
+    pipeline = beam.Pipeline(runner=FnApiRunner())
+    _ = (pipeline
+         | beam.Create(range(count))
+         | beam.Map(make_document, corpus_articles())
+         | WriteToElasticsearch(connection, index, "bench", BulkSettings(max_docs=chunk)))
+    started = time.perf_counter()
+    pipeline.run().wait_until_finish()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--port", type=int, default=9260)
+    parser.add_argument("--chunk", type=int, default=500)
+    args = parser.parse_args()
+
+    node = LocalNode(port=args.port, heap_mb=1024)
+    node.start()
+    connection = EsConnection(node.url)
+    client = connection.client()
+    timings: dict[str, list[float]] = {"helpers.bulk": [], "WriteToElasticsearch": []}
+    try:
+        for round_ in range(2):  # alternate, so neither side always meets a warmer node
+            for name in (timings if round_ == 0 else reversed(list(timings))):
+                index = f"bench-{name.lower().replace('.', '-')}-{round_}"
+                ensure_index(client, index, article_mapping(english=False))
+                if name == "helpers.bulk":
+                    elapsed = with_baseline(client, index, args.articles, args.chunk)
+                else:
+                    elapsed = with_sink(connection, index, args.articles, args.chunk)
+                client.indices.refresh(index=index)
+                assert client.count(index=index)["count"] == args.articles, name
+                timings[name].append(elapsed)
+                client.indices.delete(index=f"{index}-v1")
+                client.indices.delete_index_template(name=index)
+    finally:
+        client.close()
+        node.stop()
+    rates = {name: args.articles / min(times) for name, times in timings.items()}
+    for name, rate in rates.items():
+        print(f"{name:22} {rate:8.0f} articles/s  (best of {len(timings[name])}: "
+              f"{min(timings[name]):.2f} s)")
+    ratio = rates["WriteToElasticsearch"] / rates["helpers.bulk"]
+    print(f"ours / baseline        {ratio:.2f} (target >= {TARGET}): "
+          f"{'ok' if ratio >= TARGET else 'UNDER'}")
+
+
+if __name__ == "__main__":
+    main()
