@@ -7,15 +7,17 @@ import re
 from schemas.article import Credits
 
 # A photo credit, as the whole of a caption's last sentence: REUTERS/Name/File Photo,
-# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, Getty Images.
+# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, EPA-EFE/NAME, Getty Images.
 _AGENCIES = r"Reuters|REUTERS|AFP|AP|EPA|Bloomberg|Shutterstock|Pool|POOL|Xinhua|Anadolu|PA"
 _PHOTO_CREDIT = re.compile(
     rf"""^\(?(?:
-        REUTERS/[^()]+
+        (?:REUTERS|Reuters|EPA(?:-EFE)?|AFP|UPI|Xinhua|XINHUA|Anadolu|ANADOLU|POOL|Pool)/[^()]+
       | (?:AP|AFP|EPA(?:-EFE)?|UPI|PA|Xinhua|Anadolu|Bloomberg)\ (?:Photo|Images)(?:/[^()]+)?
       | (?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:\s*[^()]+
+      | (?:Photo(?:graph)?|Picture|Image)s?\ by\ [^()]+
       | [^()./]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
-      | (?:[\w.'-]+\ ){{0,4}}(?:via\ )?Getty\ Images
+      | (?:[A-Z][\w'-]*\ ){{0,3}}(?:via\ )?Getty\ Images
+      | AFP|AP|REUTERS|Reuters|EPA|EPA-EFE|Xinhua|Shutterstock
     )\)?$""",
     re.VERBOSE,
 )
@@ -48,6 +50,7 @@ def join_caption(caption: str, credit: str) -> str:
 # The closing credits line: `Reporting by A and B; Additional reporting by C; Editing by D`.
 _ROLES = {
     "additional reporting": "additional_reporting",
+    "with assistance": "additional_reporting",
     "reporting and writing": "reporting",
     "reporting": "reporting",
     "writing": "writing",
@@ -56,27 +59,46 @@ _ROLES = {
     "editing": "editing",
     "edited": "editing",
 }
-_ROLE_SEGMENT = re.compile(
-    r"^(?P<role>" + "|".join(sorted(_ROLES, key=len, reverse=True)) + r")\s+by\s+(?P<names>.+)$",
-    re.IGNORECASE,
-)
+_ROLE_NAMES = "|".join(sorted(_ROLES, key=len, reverse=True))
+_ROLE_SEGMENT = re.compile(rf"^(?P<role>{_ROLE_NAMES})\s+(?:by|from)\s+(?P<names>.+)$",
+                           re.IGNORECASE)
+# Segments end at ';' or ' -- ', or at '.' or ',' when the next role follows
+# ("Reporting by A. Editing by B", "Reporting by A, editing by B").
+_SEGMENT_BREAK = re.compile(
+    rf";|\s+--\s+|(?<=[.,])\s+(?=(?:{_ROLE_NAMES})\s+(?:by|from)\s)", re.IGNORECASE)
+_STARTS_WITH_ROLE = re.compile(rf"^\(?\s*(?:{_ROLE_NAMES})\s+(?:by|from)\s", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 _LOCATION = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+_MAX_NAME_WORDS = 6
 
 
 def parse_credits_line(line: str) -> Credits | None:
-    """Parse a closing credits line into its roles, or None if `line` is not one."""
+    """Parse a closing credits line into its roles, or None if `line` is not one.
+
+    Every segment must name a role and people ("Editing by machine learning" is prose)."""
     raw = line.strip()
+    if not _STARTS_WITH_ROLE.match(raw):
+        return None
     inner = raw.strip("()").strip()
-    segments = [s.strip() for s in re.split(r";|\s+--\s+", inner) if s.strip()]
+    segments = [s.strip().rstrip(".,").strip() for s in _SEGMENT_BREAK.split(inner) if s.strip()]
     if not segments:
         return None
     roles: dict[str, list[str]] = {}
     for segment in segments:
-        match = _ROLE_SEGMENT.match(segment.rstrip("."))
+        match = _ROLE_SEGMENT.match(segment)
         if not match:
             return None
         role = _ROLES[match["role"].lower()]
         names = [_LOCATION.sub("", n).strip() for n in _NAME_SPLIT.split(match["names"])]
-        roles.setdefault(role, []).extend(n for n in names if n)
+        names = [name for name in names if name]
+        if not names or not all(_is_name(name) for name in names):
+            return None
+        roles.setdefault(role, []).extend(names)
     return Credits(raw=raw, **{role: tuple(names) for role, names in roles.items()})
+
+
+def _is_name(text: str) -> bool:
+    """A person's or desk's name: a few words, the first capitalised ("the Beijing newsroom"
+    counts too)."""
+    words = text.removeprefix("the ").split()
+    return 0 < len(words) <= _MAX_NAME_WORDS and words[0][0].isupper()

@@ -6,29 +6,34 @@ the fields it does not give. Each field records in `provenance` which source it 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import apache_beam as beam
-import lxml.html
-import trafilatura
 from apache_beam.metrics import Metrics
 from courlan import normalize_url
 from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
-from schemas.article import Article, LeadImage
-from schemas.credits import join_caption, parse_credits_line
+from schemas.article import Article
+from transforms.body import body_paragraphs, split_credits
+from transforms.bylines import clean_names, page_byline
 from transforms.images import lead_image
 from transforms.metadata import PageMetadata, names, parse_datetime, read_metadata
+from transforms.outlet import (
+    copyright_holder,
+    feed_site_name,
+    logo_name,
+    strip_site_name,
+    title_site_name,
+)
 from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
-_BYLINE_PREFIX = re.compile(r"^\s*(?:by|words by)\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
-_TITLE_SUFFIX = re.compile(r"\s+[|\-\u2013\u2014:]\s+[^|\-\u2013\u2014:]+$")
+# A candidate value for a field: given, or a callable evaluated only when its turn comes.
+Candidate = tuple[str, Any]
 
 
 class ExtractionError(ValueError):
@@ -38,31 +43,32 @@ class ExtractionError(ValueError):
 def extract_article(html: str, url: str, entry: FeedEntry | None = None,
                     fetched_at: datetime | None = None) -> Article:
     """Extract the article at `url` from its HTML; raises ExtractionError if there is none."""
-    try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError) as error:
-        raise ExtractionError(f"unparseable HTML: {error}") from None
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
     meta = read_metadata(tree)
     provenance: dict[str, str] = {}
 
     image, image_sources = lead_image(tree, meta, url, entry)
     provenance.update(image_sources)
-    paragraphs = _body_paragraphs(tree, url, image)
-    credits = parse_credits_line(paragraphs[-1]) if paragraphs else None
-    if credits:
-        paragraphs.pop()
+    paragraphs, credits = split_credits(body_paragraphs(tree, url, image))
     if not paragraphs:
         raise ExtractionError("no article text found")
 
+    canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
+    host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     title = _pick(provenance, "title", [
         ("json-ld", meta.jsonld.get("headline")), ("h1", meta.h1), ("og", meta.og.get("og:title")),
-        ("feed", entry and entry.title), ("title-tag", _TITLE_SUFFIX.sub("", meta.title_tag)),
+        ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
     outlet = _pick(provenance, "outlet", [
         ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
         ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),
-        ("feed", entry and _TITLE_SUFFIX.sub("", entry.feed_title)),
-        ("domain", urlsplit(url).hostname or ""),
+        ("title-tag", lambda: title_site_name(meta.title_tag, title)),
+        ("logo", lambda: logo_name(tree)),
+        ("feed", entry and (lambda: feed_site_name(entry.feed_title, host))),
+        ("copyright", lambda: copyright_holder(tree)),
+        ("domain", host.removeprefix("www.")),
     ])
     published = _pick_time(provenance, "published_at", [
         ("json-ld", meta.jsonld.get("datePublished")),
@@ -77,10 +83,9 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("og", meta.og.get("article:modified_time")),
         ("feed", entry and entry.updated),
     ])
-    canonical = meta.canonical or meta.og.get("og:url") or url
     return Article(
         url=url,
-        canonical_url=canonical_url(urljoin(url, canonical)),
+        canonical_url=canonical,
         title=title,
         outlet=outlet,
         published_at=published,
@@ -107,26 +112,10 @@ def canonical_url(url: str) -> str:
         return url
 
 
-def _body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None) -> list[str]:
-    """Markdown paragraphs of the main text, without the heading, caption or byline."""
-    document = trafilatura.bare_extraction(
-        tree, url=url, include_links=True, include_formatting=True, include_comments=False,
-        include_tables=False, include_images=False, with_metadata=False,
-    )
-    text = document.text if document else ""
-    leaks = {""}
-    if image:
-        leaks |= {image.caption, image.credit, join_caption(image.caption, image.credit)}
-    paragraphs = []
-    for block in (b.strip() for b in text.split("\n\n")):
-        if block.startswith("#") or block in leaks or _BYLINE_PREFIX.match(block):
-            continue
-        paragraphs.append(block)
-    return paragraphs
-
-
-def _pick(provenance: dict[str, str], field: str, candidates: list[tuple[str, Any]]) -> str:
+def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -> str:
+    """The first candidate with text; callables are evaluated only when reached."""
     for source, value in candidates:
+        value = value() if callable(value) else value
         if value and str(value).strip():
             provenance[field] = source
             return " ".join(str(value).split())
@@ -134,7 +123,7 @@ def _pick(provenance: dict[str, str], field: str, candidates: list[tuple[str, An
 
 
 def _pick_time(provenance: dict[str, str], field: str,
-               candidates: list[tuple[str, Any]]) -> datetime | None:
+               candidates: list[Candidate]) -> datetime | None:
     """The first candidate that is a valid time; callables are evaluated only when reached."""
     for source, value in candidates:
         value = value() if callable(value) else value
@@ -146,21 +135,15 @@ def _pick_time(provenance: dict[str, str], field: str,
 
 
 def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
+    """The authors: JSON-LD, the author meta tag, the page's byline, then the feed entry."""
     found = names(meta.jsonld.get("author"))
     if not found and meta.meta.get("author"):
         found = [meta.meta["author"]]
-    if not found:
-        bylines = tree.xpath("//*[contains(@class,'byline')][1]")
-        if bylines:
-            found = [bylines[0].text_content()]
+    if not found and (byline := page_byline(tree)):
+        found = [byline]
     if not found and entry:
         found = list(entry.authors)
-    cleaned = []
-    for value in found:
-        for name in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", " ".join(value.split()))):
-            if name and name not in cleaned:
-                cleaned.append(name)
-    return tuple(cleaned)
+    return tuple(clean_names(found))
 
 
 def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from lxml.html import HtmlElement
 
+_REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
                   "BlogPosting", "WebPage", "LiveBlogPosting", "OpinionNewsArticle"}
 
@@ -28,33 +30,54 @@ class PageMetadata:
 
 
 def read_metadata(tree: HtmlElement) -> PageMetadata:
-    """Collect every metadata source from a parsed page in one pass over its head."""
+    """Collect every metadata source from a parsed page in one pass over the elements that
+    carry them."""
     found = PageMetadata()
-    for element in tree.iterfind(".//meta"):
-        key = element.get("property") or element.get("name") or element.get("itemprop")
-        content = element.get("content")
-        if not key or content is None:
-            continue
-        key = key.strip().lower()
-        target = found.og if key.startswith(("og:", "article:")) else found.meta
-        target.setdefault(key, content.strip())
-    for link in tree.iterfind(".//link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            found.canonical = found.canonical or link.get("href").strip()
-    found.jsonld = _article_jsonld(tree)
-    found.title_tag = _text(tree.find(".//title"))
-    found.h1 = _text(tree.find(".//h1"))
-    times = tree.xpath("//article//time[@datetime]") or tree.xpath("//time[@datetime]")
-    found.time = times[0].get("datetime", "") if times else ""
+    scripts: list[str] = []
+    times: list[HtmlElement] = []
+    for element in tree.iter("meta", "link", "script", "title", "h1", "time"):
+        tag = element.tag
+        if tag == "meta":
+            _read_meta(element, found)
+        elif tag == "link":
+            if not found.canonical and element.get("href") and "canonical" in (
+                    element.get("rel") or "").lower().split():
+                found.canonical = element.get("href", "").strip()
+        elif tag == "script":
+            if (element.get("type") or "").strip().lower() == "application/ld+json":
+                scripts.append(element.text or "")
+        elif tag == "title":
+            found.title_tag = found.title_tag or _text(element)
+        elif tag == "h1":
+            found.h1 = found.h1 or _text(element)
+        elif element.get("datetime"):
+            times.append(element)
+    found.jsonld = _article_jsonld(scripts)
+    in_article = [t for t in times if next(t.iterancestors("article"), None) is not None]
+    found.time = (in_article or times)[0].get("datetime", "") if times else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
     return found
 
 
-def _article_jsonld(tree: HtmlElement) -> dict[str, Any]:
+def _read_meta(element: HtmlElement, found: PageMetadata) -> None:
+    """File one <meta> under Open Graph (og:, article:) or the plain meta tags."""
+    key = element.get("property") or element.get("name") or element.get("itemprop")
+    content = element.get("content")
+    if not key or content is None:
+        return
+    key = key.strip().lower()
+    target = found.og if key.startswith(("og:", "article:")) else found.meta
+    if key in _REPEATED and key in target:
+        target[key] += f", {content.strip()}"
+    else:
+        target.setdefault(key, content.strip())
+
+
+def _article_jsonld(scripts: list[str]) -> dict[str, Any]:
     """The first JSON-LD object of an article type, searching @graph and lists."""
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+    for script in scripts:
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(script)
         except ValueError:
             continue
         for item in _walk(data):
@@ -89,13 +112,16 @@ def names(value: Any) -> list[str]:
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """An ISO-8601 timestamp in UTC; a naive one is taken as UTC. None if unparseable."""
+    """An ISO-8601 or RFC 2822 time in UTC; a naive one is taken as UTC. None if unparseable."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
+        try:
+            moment = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError):
+            return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)

@@ -1,0 +1,80 @@
+"""Bylines: the author names in a "By Jane Doe, Staff Writer" line, and telling such a line apart
+from a sentence that merely starts with "By" ("By Tuesday, officials said ...")."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+_PREFIX = re.compile(r"^(?:(?:words|written|story|text)\s+)?by\s+", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+# Where a name ends and a role or an organisation begins: "Jane Doe, Staff Writer",
+# "JANE DOE Associated Press", "Jane Doe for The Times".
+_ROLE_WORD = re.compile(
+    r"(?:writer|reporter|correspondent|editor|staff|contributor|columnist|critic|producer|"
+    r"journalist|associated|press|news|wire|bureau|desk|chief|senior|special|reuters|afp|ap|"
+    r"bloomberg|cnn|bbc|the|for|of|at)s?",
+    re.IGNORECASE,
+)
+_CONNECTORS = {"the", "for", "of", "at"}
+_LOCATION = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+_PARTICLES = {"de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "van", "von",
+              "bin", "al", "el", "ibn", "y", "dos", "das", "ter"}
+_NOT_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december", "the", "then", "now", "far"}
+_MAX_WORDS = 5
+_MAX_LENGTH = 160
+
+
+def byline_names(text: str) -> list[str] | None:
+    """The names in a byline-only line ("By A and B, Staff Writers"), or None if it is not one;
+    a byline that names no person ("By Reuters Staff") gives an empty list."""
+    line = " ".join(text.split())
+    prefix = _PREFIX.match(line)
+    if not prefix or len(line) > _MAX_LENGTH or not line[prefix.end():].strip(" ."):
+        return None
+    found: list[str] = []
+    for segment in _NAME_SPLIT.split(line[prefix.end():].rstrip(".")):
+        words = _LOCATION.sub("", segment.strip()).split()
+        role = next((i for i, word in enumerate(words) if _ROLE_WORD.fullmatch(word)), len(words))
+        name = " ".join(words[:role])
+        if (name and not is_name(name)) or not all(
+                word[0].isupper() or word in _CONNECTORS for word in words[role:]):
+            return None
+        if name:
+            found.append(name)
+    return found
+
+
+def is_name(text: str) -> bool:
+    """Whether `text` reads as a person's name: a few capitalised words, initials or particles."""
+    words = text.split()
+    if not 0 < len(words) <= _MAX_WORDS or words[0].lower() in _NOT_NAMES:
+        return False
+    return all((word[0].isupper() and not any(c.isdigit() for c in word))
+               or word.lower() in _PARTICLES for word in words)
+
+
+def clean_names(values: list[str]) -> list[str]:
+    """Author names from raw byline or metadata values: "By", roles and duplicates removed."""
+    cleaned: list[str] = []
+    for value in values:
+        value = " ".join(value.split())
+        names = byline_names(value)
+        if names is None:
+            names = [name for name in _NAME_SPLIT.split(_PREFIX.sub("", value)) if name]
+        for name in names:
+            if name not in cleaned:
+                cleaned.append(name)
+    return cleaned
+
+
+def page_byline(tree: HtmlElement) -> str:
+    """The text of the first element the page marks as a byline, '' if it marks none."""
+    for element in tree.iter(etree.Element):
+        if "byline" in (element.get("class") or ""):
+            return element.text_content()
+    return ""

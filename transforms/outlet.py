@@ -1,0 +1,109 @@
+"""The outlet's name from general page signals, for pages without publisher metadata: the site
+name the <title> adds around the headline, the masthead logo, the footer's copyright line, the
+feed's title and, last, the domain."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# Between a headline and a site name: "Headline | Site", "Site - Headline", "Site: Headline".
+_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb>]\s*|\s+[-\u2013\u2014/:]\s+|:\s+")
+# The separators a bare <title> may end in before a site name; a colon there is the headline's.
+_SUFFIX_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb]\s*|\s+[-\u2013\u2014]\s+")
+_MAX_WORDS = 8
+_LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
+_LOGO_MARK = re.compile(r"logo|masthead|brand", re.IGNORECASE)
+_LOGO_DEPTH = 4  # how far up from an image a logo or masthead container may be
+_FOOTERS = "//footer | //*[contains(@id,'footer') or contains(@class,'footer')]"
+_COPYRIGHT = re.compile(
+    r"(?:\u00a9|\(c\)|copyright)(?:\s*(?:\u00a9|\(c\)|copyright))*\s*"
+    r"(?:(?:19|20)\d\d(?:\s*[-\u2013]\s*(?:19|20)\d\d)?\s*,?\s*)?"
+    r"(?P<holder>[^\W\d_][^,.|;]{1,60}?)\s*(?:[,.|;]|all rights|$)",
+    re.IGNORECASE,
+)
+
+
+def title_site_name(title_tag: str, headline: str) -> str:
+    """The site name around `headline` in the <title> text, or '' when it has none.
+
+    Only a title that holds the headline itself is trusted, so a colon or dash inside a headline
+    is never taken for a separator; of "Headline | Section | Site" the site is the far end.
+    """
+    title, headline = " ".join(title_tag.split()), " ".join(headline.split())
+    if not headline or len(title) <= len(headline):
+        return ""
+    if title.casefold().startswith(headline.casefold()):
+        parts = _SEPARATOR.split(title[len(headline):])
+        return _site(parts[-1]) if len(parts) > 1 and not parts[0].strip() else ""
+    if title.casefold().endswith(headline.casefold()):
+        parts = _SEPARATOR.split(title[: -len(headline)])
+        return _site(parts[0]) if len(parts) > 1 and not parts[-1].strip() else ""
+    return ""
+
+
+def strip_site_name(title: str) -> str:
+    """A <title> without the site name its last separator adds ("Headline | Site" -> "Headline")."""
+    title = " ".join(title.split())
+    separators = list(_SUFFIX_SEPARATOR.finditer(title))
+    if separators and _site(title[separators[-1].end():]):
+        return title[: separators[-1].start()]
+    return title
+
+
+def feed_site_name(feed_title: str, host: str) -> str:
+    """The outlet part of a feed title ("Gazette - Local" -> "Gazette"): the part the site's host
+    spells out ("World news | The Guardian" on theguardian.com), else the first."""
+    parts = [part for part in _SEPARATOR.split(" ".join(feed_title.split())) if _site(part)]
+    squashed_host = _squash(host)
+    named = [part for part in parts if _squash(part) and _squash(part) in squashed_host]
+    return _site((named or parts or [""])[0])
+
+
+def logo_name(tree: HtmlElement) -> str:
+    """The outlet name a masthead logo gives: its alt text, or the brand link's text."""
+    for img in tree.iter("img"):
+        name = _site(_LOGO_WORDS.sub(" ", img.get("alt", "")))
+        if name and _is_logo(img):
+            return name
+    for link in tree.iter("a"):
+        if _LOGO_MARK.search(link.get("class", "")):
+            text = link.text_content() or link.get("aria-label") or link.get("title") or ""
+            if name := _site(_LOGO_WORDS.sub(" ", text)):
+                return name
+    return ""
+
+
+def _is_logo(img: HtmlElement) -> bool:
+    """An image named as a logo, inside a logo or masthead container, or linking home."""
+    if _LOGO_MARK.search(" ".join((img.get("src", ""), img.get("class", ""), img.get("id", "")))):
+        return True
+    for level, node in enumerate(img.iterancestors()):
+        if level >= _LOGO_DEPTH:
+            break
+        if node.tag == "a" and node.get("href", "").strip() == "/":
+            return True
+        if _LOGO_MARK.search(" ".join((node.get("class", ""), node.get("id", "")))):
+            return True
+    return False
+
+
+def copyright_holder(tree: HtmlElement) -> str:
+    """The holder a footer's copyright line names ("Copyright (c) 2026 Harbor Gazette, ...")."""
+    for footer in tree.xpath(_FOOTERS):
+        if match := _COPYRIGHT.search(" ".join(footer.text_content().split())):
+            return _site(match["holder"])
+    return ""
+
+
+def _site(text: str) -> str:
+    """`text` if it can be a site name: a short phrase with a letter in it, else ''."""
+    text = " ".join(text.split()).strip(" .,:;|-")
+    if not any(c.isalpha() for c in text) or len(text) > 80:
+        return ""
+    return text if len(text.split()) <= _MAX_WORDS else ""
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
