@@ -135,6 +135,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
         history_index=nw.history_index,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
     return pipeline.run()
 

@@ -54,6 +54,12 @@ class NewswireOptions(PipelineOptions):
                             default=86400.0, help="streaming: the longest a feed waits")
         parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float, default=72.0,
                             help="how long a seen article key is remembered")
+        parser.add_argument("--near_dup_threshold", "--near-dup-threshold", type=float,
+                            default=0.3, help="estimated Jaccard similarity (5-word shingles) "
+                            "above which two articles are copies of one story")
+        parser.add_argument("--drop_near_duplicates", "--drop-near-duplicates",
+                            action="store_true",
+                            help="drop later copies of a story instead of indexing them linked")
         parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
                             action="store_true", help="do not verify TLS certificates (unsafe)")
 

@@ -19,6 +19,8 @@ class Summary:
     pages_fetched: int
     articles_extracted: int
     duplicates_dropped: int
+    near_duplicates: int
+    near_duplicates_dropped: int
     created: int
     updated: int
     unchanged: int
@@ -34,7 +36,8 @@ class Summary:
     @property
     def balanced(self) -> bool:
         """Every entry ended indexed, as a duplicate or as a dead letter."""
-        return self.entries_seen == self.indexed + self.duplicates_dropped + self.dead_letters
+        return self.entries_seen == (self.indexed + self.duplicates_dropped
+                                     + self.near_duplicates_dropped + self.dead_letters)
 
     def render(self) -> str:
         by_stage = sorted(self.dead_letters_by_stage.items())
@@ -47,11 +50,15 @@ class Summary:
             f"pages fetched       {self.pages_fetched}",
             f"articles extracted  {self.articles_extracted}",
             f"duplicates dropped  {self.duplicates_dropped}",
+            f"near-duplicates     {self.near_duplicates}"
+            + (f"  ({self.near_duplicates_dropped} dropped)" if self.near_duplicates_dropped
+               else "  (indexed, linked to the first copy)" if self.near_duplicates else ""),
             f"indexed             {self.indexed}  (new {self.created}, updated {self.updated}, "
             f"unchanged {self.unchanged})"
             + (f"; {self.revisions} earlier versions kept" if self.revisions else ""),
             f"dead-lettered       {self.dead_letters}" + (f"  ({stages})" if stages else ""),
-            "entries = indexed + duplicates + dead letters: "
+            "entries = indexed + duplicates + dead letters"
+            + (" + dropped near-duplicates" if self.near_duplicates_dropped else "") + ": "
             + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
         ]
         return "\n".join(lines)
@@ -75,6 +82,8 @@ def summarize(result: PipelineResult) -> Summary:
         pages_fetched=get("pages_fetched"),
         articles_extracted=get("articles_extracted"),
         duplicates_dropped=get("duplicates_dropped"),
+        near_duplicates=get("near_duplicates"),
+        near_duplicates_dropped=get("near_duplicates_dropped"),
         created=get("articles_created"),
         updated=get("articles_updated"),
         unchanged=get("articles_unchanged"),

@@ -176,3 +176,23 @@ def test_search_by_author_and_snippets(
                      "--es-url", es_connection.url, "--index", ingested.index]) == 0
     table = capsys.readouterr().out
     assert docs[0]["title"] in table
+
+
+def test_the_republished_wire_story_is_one_cluster(
+        ingested: Run, corpus: Path, es_connection: EsConnection) -> None:
+    wire, copy = (seed.parse((corpus / name).read_text()) for name in (
+        "meridian-wire/business/central-bank-holds-rates-signals-patience-on-cuts.txt",
+        "northwind-herald/business/central-bank-keeps-rates-on-hold-as-inflation-cools.txt"))
+    client = es_connection.client()
+    try:
+        original = client.get(index=ingested.index, id=document_id(wire.canonical_url))
+        republished = client.get(index=ingested.index, id=document_id(copy.canonical_url))
+        clusters = client.search(index=ingested.index, size=0, aggs={
+            "shared": {"terms": {"field": "cluster_id", "min_doc_count": 2}}})
+    finally:
+        client.close()
+    assert ingested.first.near_duplicates == 1
+    assert republished["_source"]["duplicate_of"] == original["_id"]
+    assert republished["_source"]["cluster_id"] == original["_source"]["cluster_id"]
+    assert original["_source"]["duplicate_of"] is None
+    assert [b["key"] for b in clusters["aggregations"]["shared"]["buckets"]] == [original["_id"]]

@@ -8,7 +8,7 @@ decides, per feed, whether it is due.
                    ▼                                                  ▼              ▼
                  dead letters ◄────────────────────────────────────────────── ValidateArticles
                                                                                      │
-                                     Deduplicate(canonical URL) ─► WriteToElasticsearch
+              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
        └─► WriteToElasticsearch(dead-letter index)
@@ -36,6 +36,7 @@ from transforms.extract import ExtractArticles
 from transforms.feeds import PollFeeds
 from transforms.fetch import FetchPages
 from transforms.http import HttpSettings
+from transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
 from transforms.records import DEAD_LETTER, DeadLetter
 from transforms.schedule import PollSettings
 
@@ -48,6 +49,8 @@ class IngestConfig:
     dead_letter_index: str
     history_index: str | None = None
     dedup_ttl: int = DEFAULT_TTL
+    near_dup_threshold: float = DEFAULT_THRESHOLD
+    drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
 
 
@@ -76,6 +79,8 @@ class IngestFeeds(beam.PTransform):
         rejected = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
+            | "LinkNearDuplicates" >> LinkNearDuplicates(
+                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
             | "ToDocuments" >> beam.Map(article_document)
             | "IndexArticles" >> WriteToElasticsearch(
                 config.es, config.index, "articles", history_index=config.history_index)

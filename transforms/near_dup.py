@@ -1,0 +1,307 @@
+"""Near-duplicate detection: the same story republished elsewhere, found by MinHash LSH.
+
+Articles are compared on word 5-shingles of their plain text. A MinHash signature (datasketch)
+estimates Jaccard similarity; LSH banding turns it into keys, so only articles that share a band
+are ever compared, and the band memory lives in Beam keyed state, shared by every worker.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import NamedTuple
+
+import apache_beam as beam
+import numpy as np
+from apache_beam import coders
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagRuntimeState,
+    BagStateSpec,
+    RuntimeTimer,
+    TimerSpec,
+    on_timer,
+)
+from apache_beam.utils.timestamp import Duration, Timestamp
+from datasketch import MinHash
+
+from schemas.article import Article, ArticleCoder
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"  # datasketch's default: 32-bit hash values, collision-free permutations
+DEFAULT_THRESHOLD = 0.3
+UNPUBLISHED = sys.maxsize  # ranks an article without published_at after every dated copy
+_NOT_WORD = re.compile(r"[^\w\s]")
+_CHANCE = 1 / 256  # two unrelated low bytes agree this often
+
+
+class Sketch(NamedTuple):
+    """What a band remembers of an article: who, its rank, when to forget it, its signature."""
+
+    id: str
+    published: int  # microseconds since the epoch, UNPUBLISHED when unknown
+    expires: int  # element timestamp + TTL, in microseconds
+    signature: bytes  # compact(): the low byte of each MinHash value
+
+
+class Link(NamedTuple):
+    """A band's verdict for an article: it copies `target`. Tuple order ranks first-seen first."""
+
+    published: int
+    target: str
+
+
+coders.registry.register_coder(Sketch, coders.RowCoder)
+coders.registry.register_coder(Link, coders.RowCoder)
+
+
+def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
+    """The k-word shingles of lowercased, punctuation-stripped text; shorter texts give one."""
+    words = _NOT_WORD.sub("", text.lower()).split()
+    return {" ".join(words[i:i + k]) for i in range(max(1, len(words) - k + 1))} if words else set()
+
+
+@cache
+def _permutations(num_perm: int, seed: int) -> np.ndarray:
+    """datasketch's permutation parameters, drawn once per process rather than per article."""
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+
+def signature(shingle_set: Iterable[str], num_perm: int = NUM_PERM) -> np.ndarray:
+    """The MinHash signature (uint32 values) of a shingle set."""
+    minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME,
+                      permutations=_permutations(num_perm, SEED))
+    minhash.update_batch([shingle.encode() for shingle in shingle_set])
+    return minhash.digest().astype(np.uint32)
+
+
+def compact(sig: np.ndarray) -> bytes:
+    """The low byte of each MinHash value (b-bit minwise hashing): a quarter of the state."""
+    return sig.astype(np.uint8).tobytes()
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two compact signatures, corrected for the 1/256 chance
+    that low bytes agree by accident.
+    """
+    agree = np.count_nonzero(np.frombuffer(a, np.uint8) == np.frombuffer(b, np.uint8)) / len(a)
+    return max(0.0, (agree - _CHANCE) / (1 - _CHANCE))
+
+
+def band_shape(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows) whose LSH S-curve, (1/bands)^(1/rows), sits at or just under `threshold`.
+
+    Erring low favours recall: candidates are confirmed on the full signature anyway.
+    """
+    fitting = [rows for rows in range(1, num_perm + 1)
+               if (1 / (num_perm // rows)) ** (1 / rows) <= threshold]
+    rows = max(fitting, default=1)
+    return num_perm // rows, rows
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> list[str]:
+    """One LSH key per band: its index and its rows' values, so equal bands share a key."""
+    return [f"{band}:{sig[band * rows:(band + 1) * rows].tobytes().hex()}"
+            for band in range(bands)]
+
+
+def rank(sketch: Sketch) -> tuple[int, str]:
+    """First-seen order: earliest published, ties broken by id."""
+    return sketch.published, sketch.id
+
+
+def band_verdicts(
+    new: Sketch, remembered: Iterable[Sketch], threshold: float
+) -> Iterator[tuple[str, Link]]:
+    """For each remembered sketch that `new` confirms as a copy, link the later one to the earlier.
+
+    A new sketch that predates a remembered copy links that copy to itself, so arrival order
+    does not decide which copy is first-seen.
+    """
+    for old in remembered:
+        if old.id == new.id or similarity(old.signature, new.signature) < threshold:
+            continue
+        earlier, later = sorted((old, new), key=rank)
+        yield later.id, Link(earlier.published, earlier.id)
+
+
+def unexpired(remembered: Iterable[Sketch], now_micros: int) -> list[Sketch]:
+    """The sketches whose TTL has not run out at `now_micros`."""
+    return [sketch for sketch in remembered if sketch.expires > now_micros]
+
+
+class SketchArticle(beam.DoFn):
+    """An article to (band key, Sketch) for each LSH band; textless articles get no bands."""
+
+    def __init__(self, bands: int, rows: int, ttl_seconds: float) -> None:
+        self.bands, self.rows, self.ttl = bands, rows, Duration.of(ttl_seconds)
+
+    def process(
+        self, article: Article, timestamp: Timestamp = beam.DoFn.TimestampParam
+    ) -> Iterator[tuple[str, Sketch]]:
+        words = shingles(article.text)
+        if not words:
+            return
+        sig = signature(words, self.bands * self.rows)
+        published = (int(article.published_at.timestamp() * 1_000_000)
+                     if article.published_at else UNPUBLISHED)
+        sketch = Sketch(article.id, published, (timestamp + self.ttl).micros, compact(sig))
+        for key in band_keys(sig, self.bands, self.rows):
+            yield key, sketch
+
+
+SEEN = BagStateSpec("seen", coders.registry.get_coder(Sketch))
+EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+
+
+class MatchWithinBand(beam.DoFn):
+    """Per band key: remembers sketches until their TTL and links each newcomer to its copies.
+
+    An event-time timer at the earliest expiry forgets old sketches, so state stays bounded.
+    """
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def process(
+        self,
+        element: tuple[str, Sketch],
+        timestamp: Timestamp = beam.DoFn.TimestampParam,
+        seen: BagRuntimeState = beam.DoFn.StateParam(SEEN),
+        expiry: RuntimeTimer = beam.DoFn.TimerParam(EXPIRY),
+    ) -> Iterator[tuple[str, Link]]:
+        _, sketch = element
+        live = unexpired(seen.read(), timestamp.micros)
+        yield from band_verdicts(sketch, live, self.threshold)
+        seen.add(sketch)
+        expiry.set(Timestamp(micros=min(s.expires for s in [*live, sketch])))
+
+    @on_timer(EXPIRY)
+    def forget(
+        self,
+        fired_at: Timestamp = beam.DoFn.TimestampParam,
+        seen: BagRuntimeState = beam.DoFn.StateParam(SEEN),
+        expiry: RuntimeTimer = beam.DoFn.TimerParam(EXPIRY),
+    ) -> None:
+        live = unexpired(seen.read(), fired_at.micros)
+        seen.clear()
+        for sketch in live:
+            seen.add(sketch)
+        if live:
+            expiry.set(Timestamp(micros=min(s.expires for s in live)))
+
+
+ARTICLES = BagStateSpec("articles", ArticleCoder())
+LINKS = BagStateSpec("links", coders.registry.get_coder(Link))
+_SEALS = {b"A": ARTICLES.coder, b"L": LINKS.coder}
+
+
+def seal(value: Article | Link) -> bytes:
+    """An article or a link as tagged bytes, so the join's two inputs share one value coder.
+
+    The keys stay untyped on purpose: with keys declared `str`, Beam 2.77's multi-process
+    FnApiRunner failed to decode the join's and the bands' keyed timers.
+    """
+    tag = b"A" if isinstance(value, Article) else b"L"
+    return tag + _SEALS[tag].encode(value)
+
+
+def unseal(sealed: bytes) -> Article | Link:
+    return _SEALS[sealed[:1]].decode(sealed[1:])
+SETTLED = TimerSpec("settled", TimeDomain.WATERMARK)
+
+
+class AttachCluster(beam.DoFn):
+    """Per article id: holds the article and its band links until the watermark says every band
+    has spoken, then sets cluster_id/duplicate_of from the earliest link.
+    """
+
+    def __init__(self, settle_seconds: float, drop: bool) -> None:
+        self.settle, self.drop = Duration.of(settle_seconds), drop
+        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
+        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+
+    def process(
+        self,
+        element: tuple[str, bytes],
+        timestamp: Timestamp = beam.DoFn.TimestampParam,
+        articles: BagRuntimeState = beam.DoFn.StateParam(ARTICLES),
+        links: BagRuntimeState = beam.DoFn.StateParam(LINKS),
+        settled: RuntimeTimer = beam.DoFn.TimerParam(SETTLED),
+    ) -> None:
+        value = unseal(element[1])
+        (articles if isinstance(value, Article) else links).add(value)
+        settled.set(timestamp + self.settle)
+
+    @on_timer(SETTLED)
+    def emit(
+        self,
+        articles: BagRuntimeState = beam.DoFn.StateParam(ARTICLES),
+        links: BagRuntimeState = beam.DoFn.StateParam(LINKS),
+    ) -> Iterator[Article]:
+        first_seen = min(links.read(), default=None)
+        for article in articles.read():
+            if first_seen is None:
+                yield article.replace(cluster_id=article.id, duplicate_of="")
+                continue
+            self.near_duplicates.inc()
+            if self.drop:
+                self.dropped.inc()
+            else:
+                yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+        articles.clear()
+        links.clear()
+
+
+class LinkNearDuplicates(beam.PTransform):
+    """Gives copies of one story a shared cluster_id and a duplicate_of naming the first-seen copy.
+
+        articles ─┬─► SketchArticle ─────► (band key, Sketch), one per LSH band
+                  │     shingles, MinHash                    │
+                  │                                          ▼
+                  │                       MatchWithinBand (keyed by band key)
+                  │                         sketches kept until a TTL timer;
+                  │                         estimated-Jaccard check
+                  │                                          │ (later id, Link to earlier)
+                  └─► (id, article) ─────────► Flatten ◄─────┘
+                                                  ▼
+                       AttachCluster (keyed by id; a watermark timer says all links are in)
+                                                  ▼
+                  articles with cluster_id / duplicate_of (copies dropped if `drop`)
+
+    First-seen is the earliest published_at, ties by id, whatever the arrival order within
+    `settle_seconds` of event time. Copies point at the earliest copy they match themselves
+    (clusters are not closed transitively) and are counted as newswire/near_duplicates.
+    """
+
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        ttl_seconds: float = 3 * 86400,
+        drop: bool = False,
+        settle_seconds: float = 0,
+    ) -> None:
+        super().__init__()
+        self.threshold, self.ttl_seconds = threshold, ttl_seconds
+        self.drop, self.settle_seconds = drop, settle_seconds
+
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+        bands, rows = band_shape(self.threshold)
+        links = (
+            articles
+            | "Sketch" >> beam.ParDo(SketchArticle(bands, rows, self.ttl_seconds))
+            | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold))
+            | "SealLinks" >> beam.Map(lambda kv: (kv[0], seal(kv[1])))
+        )
+        by_id = articles | "KeyById" >> beam.Map(lambda article: (article.id, seal(article)))
+        return (
+            (by_id, links)
+            | "Together" >> beam.Flatten()
+            | "AttachCluster" >> beam.ParDo(AttachCluster(self.settle_seconds, self.drop))
+            .with_output_types(Article)
+        )
