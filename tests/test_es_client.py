@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.loopback import reply, serve
 from transforms.es_client import EsConnection
 
 INFO = b'{"name":"n","cluster_name":"c","version":{"number":"9.5.4"},"tagline":""}'
@@ -22,12 +22,8 @@ class FakeNode(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         FakeNode.seen.append(self.headers.get("Authorization"))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Elastic-Product", "Elasticsearch")
-        self.send_header("Content-Length", str(len(INFO)))
-        self.end_headers()
-        self.wfile.write(INFO)
+        reply(self, 200, INFO, {"Content-Type": "application/json",
+                                "X-Elastic-Product": "Elasticsearch"})
 
     def log_message(self, *_: object) -> None:
         pass
@@ -35,10 +31,8 @@ class FakeNode(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def node_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNode)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(FakeNode) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
+from tests.loopback import reply, serve
 from transforms.fetch import decode_html, page_from_response
 from transforms.http import FetchError, HttpClient, HttpSettings, Response, Retry, check_address
 from transforms.records import FeedEntry
@@ -34,12 +34,7 @@ class Routes(BaseHTTPRequestHandler):
             self._reply(200, b"<html>ok</html>", {"Content-Type": "text/html; charset=utf-8"})
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply(self, status, body, headers)
 
     def log_message(self, *_: object) -> None:
         pass
@@ -47,10 +42,8 @@ class Routes(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Routes)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(Routes) as url:
+        yield url
 
 
 def client(**overrides: object) -> HttpClient:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
+from tests.loopback import reply, serve
 from transforms.fetch import PageFetcher
 from transforms.http import FetchError, HttpSettings
 from transforms.politeness import HostLimiter
@@ -35,11 +36,7 @@ class Site(BaseHTTPRequestHandler):
         self._reply(b"text/html", b"<html><body><p>page</p></body></html>")
 
     def _reply(self, content_type: bytes, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type.decode())
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply(self, 200, body, {"Content-Type": content_type.decode()})
 
     def log_message(self, *_: object) -> None:
         pass
@@ -47,10 +44,8 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(Site) as url:
+        yield url
 
 
 def fetcher(**settings: object) -> PageFetcher:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from elasticsearch import AuthenticationException
 from deploy.elasticsearch import LocalNode
 from pipeline import job
 from pipeline.seed_server import SeedServer
+from tests.conftest import drop_index
 from transforms.es_client import EsConnection
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
@@ -50,11 +52,16 @@ def test_the_job_indexes_with_credentials_it_never_prints(
     (tmp_path / "password").write_text(password + "\n")
     monkeypatch.setenv("NEWSWIRE_ES_USERNAME", "admin")
     monkeypatch.setenv("NEWSWIRE_ES_PASSWORD_FILE", str(tmp_path / "password"))
-    options = PipelineOptions(
-        feeds=[seed_server.url("feeds.opml")], es_url=secure_node.url, index="secure-articles",
-        dead_letter_index="secure-dead", history_index="secure-history",
-        allow_private_addresses=True)
-    summary = job.run(options, say=print)
+    index = f"secure-{uuid.uuid4().hex[:8]}"
+    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
+               "history_index": f"{index}-history"}
+    options = PipelineOptions(feeds=[seed_server.url("feeds.opml")], es_url=secure_node.url,
+                              allow_private_addresses=True, **aliases)
+    try:
+        summary = job.run(options, say=print)
+    finally:
+        for alias in aliases.values():
+            drop_index(EsConnection(secure_node.url), alias)
     assert summary.created == manifest["totals"]["indexed"]
     assert summary.balanced
     assert password not in json.dumps(options.get_all_options(), default=str)
