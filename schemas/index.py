@@ -132,15 +132,23 @@ def article_mapping_for(client: Elasticsearch, say: Callable[[str], None] = prin
 
 
 def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> str:
-    """Create the template and the first versioned index behind `alias` if missing.
+    """Create the template and the first versioned index behind `alias` if missing, or bring an
+    existing index's mapping up to date where the change is additive (new fields).
 
-    Returns the concrete index the alias writes to.
+    Returns the concrete index the alias writes to; a change that needs a reindex raises
+    ValueError naming `newswire es migrate`.
     """
     _put_template(client, alias, mapping)
     concrete = current_index(client, alias)
     if concrete is None:
         concrete = f"{alias}-v{MAPPING_VERSION}"
         client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
+        return concrete
+    try:
+        client.indices.put_mapping(index=concrete, **mapping)
+    except BadRequestError as error:
+        raise ValueError(f"the mapping of {concrete} cannot take this version's fields "
+                         f"({error.message}); run `newswire es migrate --index {alias}`") from None
     return concrete
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from elasticsearch import BadRequestError, Elasticsearch
 
@@ -66,3 +68,25 @@ def test_migrate_reindexes_behind_the_alias_keeping_versions(
     assert "1 documents copied" in said[0]
     es_client.index(index=index_name, id="b", document={"id": "b"})  # the alias still writes
     assert es_client.get(index=index_name, id="b")["_index"] == v2
+
+
+@pytest.mark.es
+def test_new_fields_reach_an_index_made_by_an_older_version(
+        es_client: Elasticsearch, index_name: str) -> None:
+    older = copy.deepcopy(ARTICLE_MAPPING)
+    del older["properties"]["cluster_id"]
+    ensure_index(es_client, index_name, older)
+    ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    mapping = es_client.indices.get_mapping(index=index_name).body
+    assert next(iter(mapping.values()))["mappings"]["properties"]["cluster_id"] == {
+        "type": "keyword"}
+
+
+@pytest.mark.es
+def test_an_incompatible_change_asks_for_a_migration(
+        es_client: Elasticsearch, index_name: str) -> None:
+    ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    changed = copy.deepcopy(ARTICLE_MAPPING)
+    changed["properties"]["cluster_id"] = {"type": "long"}
+    with pytest.raises(ValueError, match="newswire es migrate"):
+        ensure_index(es_client, index_name, changed)
