@@ -1,14 +1,16 @@
 """WriteToElasticsearch: bulk indexing with deterministic ids, versions and per-item outcomes.
 
-    documents ──► Reshuffle ──► _BulkWriter ──► (main) nothing
-      (ids and versions            │ batches by count and bytes,
-       fixed upstream)             │ keeps superseded versions in the history index (optional),
-                                   │ retries 429/5xx items and connection errors with backoff
-                                   └──► dead_letter: items Elasticsearch rejected, with reason
+    documents ──► _BulkWriter ──► (main) nothing
+      (id and version       │ batches by count and bytes,
+       in each one)         │ keeps superseded versions in the history index (optional),
+                            │ retries 429/5xx items and connection errors with backoff
+                            └──► dead_letter: items Elasticsearch rejected, with reason
 
-Ids and versions are part of each `Document` before the Reshuffle, so a retried bundle writes
-the same ids. Versions are external: an older version never replaces a newer one, and re-sending
-the current version is a conflict we count as `unchanged`, not an error.
+Ids and versions derive from each document's content (the canonical URL, the article's own
+timestamps), so a retried bundle writes the same ids without the Reshuffle that sinks with
+random ids need to checkpoint them; skipping it saves encoding every document once more.
+Versions are external: an older version never replaces a newer one, and re-sending the current
+version is a conflict we count as `unchanged`, not an error.
 """
 
 from __future__ import annotations
@@ -88,11 +90,8 @@ class WriteToElasticsearch(beam.PTransform):
         self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
-        written = (
-            documents
-            | "Reshuffle" >> beam.Reshuffle()
-            | "Bulk" >> beam.ParDo(self.writer).with_outputs(DEAD_LETTER, main="written")
-        )
+        written = documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
+            DEAD_LETTER, main="written")
         return written[DEAD_LETTER]
 
 
@@ -117,6 +116,8 @@ class _BulkWriter(beam.DoFn):
 
     def setup(self) -> None:
         self.client = self.connection.client()
+        # The client's own serializer, so bulk bodies are encoded exactly as its other calls.
+        self.serializer = self.client.transport.serializers.get_serializer("application/json")
 
     def teardown(self) -> None:
         self.client.close()
@@ -178,9 +179,8 @@ class _BulkWriter(beam.DoFn):
         action: dict[str, Any] = {"_index": self.index, "_id": document.id}
         if document.version is not None:
             action.update(version=document.version, version_type="external")
-        return (json.dumps({"index": action}, separators=(",", ":")) + "\n"
-                + json.dumps(document.source, separators=(",", ":"), default=str)
-                + "\n").encode()
+        dumps = self.serializer.dumps
+        return b"".join((dumps({"index": action}), b"\n", dumps(document.source), b"\n"))
 
     def _send(self, batch: list[Buffered], last_try: bool
               ) -> tuple[list[Buffered], list[tuple[Buffered, str]]]:
