@@ -13,6 +13,7 @@ from pathlib import Path
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
+from deploy.prism import PrismUnavailable
 from pipeline import job, kibana, search
 from pipeline.options import NewswireOptions
 from pipeline.search import Search
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args, rest)
-    except (NodeError, ValueError, OSError, FetchError) as error:
+    except (NodeError, PrismUnavailable, ValueError, OSError, FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
 
