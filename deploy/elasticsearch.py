@@ -276,8 +276,9 @@ def java_major(java_home: Path) -> int | None:
     return int(match[1]) if match else None
 
 
-def _java_candidates() -> list[Path]:
-    candidates = [Path(os.environ[v]) for v in ("ES_JAVA_HOME", "JAVA_HOME") if os.environ.get(v)]
+def java_candidates(*variables: str) -> list[Path]:
+    """JDK homes to try: those named by `variables`, the `java` on PATH, then /usr/lib/jvm."""
+    candidates = [Path(os.environ[v]) for v in variables if os.environ.get(v)]
     if java := shutil.which("java"):
         candidates.append(Path(java).resolve().parent.parent)
     jvm_dir = Path("/usr/lib/jvm")
@@ -288,7 +289,7 @@ def _java_candidates() -> list[Path]:
 
 def find_java() -> Path:
     """The first Java 21+ home among ES_JAVA_HOME, JAVA_HOME, PATH and /usr/lib/jvm."""
-    for home in _java_candidates():
+    for home in java_candidates("ES_JAVA_HOME", "JAVA_HOME"):
         if (major := java_major(home)) and major >= MIN_JAVA:
             return home
     raise NodeError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from apache_beam.version import __version__ as BEAM_VERSION
 
 from deploy.elasticsearch import Say, home_dir
+from deploy.jobserver import LocalJobServer
 
 PRISM_PACKAGE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
 ENV_OVERRIDE = "NEWSWIRE_PRISM"
@@ -134,7 +134,7 @@ def _download_with_beam(target: Path, say: Say) -> Path:
     return target
 
 
-class PrismJobServer:
+class PrismJobServer(LocalJobServer):
     """Prism as a job server in its own session, for a streaming job that the user stops.
 
     Beam's PrismRunner starts Prism in the caller's process group, so a terminal's Ctrl-C kills
@@ -142,46 +142,11 @@ class PrismJobServer:
     which then reads the summary, cancels the job and stops this server.
     """
 
+    name = "Prism job server"
+
     def __init__(self, binary: Path, log: Path | None = None) -> None:
+        super().__init__(log or prism_root() / "job-server.log")
         self.binary = binary
-        self.log = log or prism_root() / "job-server.log"
-        self.port = 0
-        self._process: subprocess.Popen | None = None
 
-    @property
-    def endpoint(self) -> str:
-        return f"localhost:{self.port}"
-
-    def options(self) -> list[str]:
-        """Flags that submit to this server and run the Python workers in-process."""
-        return ["--runner=PortableRunner", f"--job_endpoint={self.endpoint}",
-                "--environment_type=LOOPBACK"]
-
-    def __enter__(self) -> PrismJobServer:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self._process = subprocess.Popen(
-                [str(self.binary), f"--job_port={self.port}", "--serve_http=false"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise PrismUnavailable(f"Prism exited at start; see {self.log}")
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.1)
-        self.__exit__()
-        raise PrismUnavailable(f"Prism did not listen on {self.endpoint} within 30 s")
-
-    def __exit__(self, *_: object) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+    def command(self, port: int) -> list[str]:
+        return [str(self.binary), f"--job_port={port}", "--serve_http=false"]

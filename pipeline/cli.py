@@ -13,6 +13,7 @@ from pathlib import Path
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
+from deploy.jobserver import JobServerFailed
 from deploy.prism import PrismUnavailable
 from pipeline import job, kibana, search
 from pipeline.options import NewswireOptions
@@ -37,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args, rest)
-    except (NodeError, PrismUnavailable, ValueError, OSError, FetchError) as error:
+    except (NodeError, PrismUnavailable, JobServerFailed, ValueError, OSError,
+            FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
 

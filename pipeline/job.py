@@ -17,6 +17,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
+from deploy.flink import FlinkJobServer, ensure_flink_job_server
+from deploy.jobserver import LocalJobServer
 from deploy.prism import PrismJobServer, ensure_prism
 from pipeline.options import NewswireOptions
 from pipeline.summary import Summary, summarize
@@ -72,19 +74,21 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
     runs newswire uses the FnApiRunner behind it directly, one worker process per core. Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
-    fallbacks reject PeriodicImpulse or fire event-time timers at once. Prism runs as a job
-    server that `resources` stops when the caller is done with the job.
+    fallbacks reject PeriodicImpulse or fire event-time timers at once. `--runner flink` runs
+    on an embedded Flink cluster through Beam's Flink job server (`FlinkRunner` and other names
+    go to Beam unchanged). Job servers are entered into `resources`, which stops them.
     """
     standard = options.view_as(StandardOptions)
     name = standard.runner
     if standard.streaming and (name is None or name.lower() in _STREAMING_LOCAL_RUNNERS):
         binary = ensure_prism(say)
         server = resources.enter_context(PrismJobServer(binary))
-        portable = options.view_as(PortableOptions)
-        portable.job_endpoint = server.endpoint
-        portable.environment_type = "LOOPBACK"
         say(f"streaming on the Prism runner ({binary}, job server {server.endpoint})")
-        return "PortableRunner"
+        return _submit_to(server, options)
+    if name == "flink":
+        server = resources.enter_context(FlinkJobServer(ensure_flink_job_server(say)))
+        say(f"running on an embedded Flink cluster (job server {server.endpoint})")
+        return _submit_to(server, options)
     if name is None or name.lower() in _LOCAL_RUNNERS:
         direct = options.view_as(DirectOptions)
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
@@ -95,6 +99,14 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
         return FnApiRunner()
     return name
+
+
+def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:
+    """Point the portable runner at a local job server; workers run in this process."""
+    portable = options.view_as(PortableOptions)
+    portable.job_endpoint = server.endpoint
+    portable.environment_type = "LOOPBACK"
+    return "PortableRunner"
 
 
 def start(options: PipelineOptions, resources: ExitStack,
