@@ -14,6 +14,7 @@ from elasticsearch import Elasticsearch
 
 from deploy.elasticsearch import LocalNode
 from pipeline.seed_server import SeedServer, corpus_dir
+from pipeline.summary import Summary
 from transforms.es_client import EsConnection
 
 # Tests get their own node, apart from the one `newswire es start` runs for a user.
@@ -59,6 +60,17 @@ def drop_index(connection: EsConnection, alias: str) -> None:
         client.options(ignore_status=404).indices.delete_index_template(name=alias)
     finally:
         client.close()
+
+
+def assert_matches_manifest(summary: Summary, manifest: dict[str, Any]) -> None:
+    """A first run over the corpus ends exactly as its manifest says."""
+    totals = manifest["totals"]
+    assert summary.feeds_polled == totals["feeds"]
+    assert summary.entries_seen == totals["entries"]
+    assert summary.indexed == summary.created == totals["indexed"]
+    assert summary.duplicates_dropped == totals["duplicates"]
+    assert summary.dead_letters == totals["dead_letters"]
+    assert summary.balanced
 
 
 @pytest.fixture(scope="session")
