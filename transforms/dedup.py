@@ -24,8 +24,8 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from schemas.article import Article
-from transforms.extract import canonical_url
 from transforms.records import FeedEntry
+from transforms.urls import canonical_url
 
 T = TypeVar("T")
 DEFAULT_TTL = 3 * 24 * 3600

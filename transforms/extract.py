@@ -13,7 +13,6 @@ from urllib.parse import urljoin, urlsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from courlan import normalize_url
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -31,6 +30,7 @@ from transforms.outlet import (
     title_site_name,
 )
 from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from transforms.urls import canonical_url
 
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
@@ -102,14 +102,6 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         fetched_at=fetched_at,
         provenance=provenance,
     )
-
-
-def canonical_url(url: str) -> str:
-    """The URL that identifies a story: normalised, tracking parameters and fragment removed."""
-    try:
-        return normalize_url(url, strict=True)
-    except ValueError:
-        return url
 
 
 def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -> str:

@@ -23,7 +23,7 @@ from transforms.schedule import (
     PollSettings,
     after_poll,
     conditional_headers,
-    declared_interval,
+    header_interval,
     new_entries,
     observed_interval,
 )
@@ -44,14 +44,21 @@ def parse_feed_list(text: str) -> list[str]:
 def entries_from_feed(document: bytes, feed_url: str,
                       headers: dict[str, str] | None = None) -> list[FeedEntry]:
     """Parse an RSS, Atom, RDF or JSON Feed document into entries; ValueError if it is no feed."""
+    return read_feed(document, feed_url, headers)[0]
+
+
+def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None
+              ) -> tuple[list[FeedEntry], float | None]:
+    """Entries and the refresh interval the feed declares, from one parse of the document."""
     if is_json_feed((headers or {}).get("content-type", ""), document):
-        return entries_from_json_feed(document, feed_url)
+        return entries_from_json_feed(document, feed_url), None
     parsed = feedparser.parse(document, response_headers={"content-location": feed_url,
                                                           **(headers or {})})
     if parsed.bozo and not parsed.entries:
         raise ValueError(f"not a feed: {parsed.get('bozo_exception', 'unparseable')}")
     feed_title = parsed.feed.get("title", "")
-    return [_entry(item, feed_url, feed_title) for item in parsed.entries]
+    entries = [_entry(item, feed_url, feed_title) for item in parsed.entries]
+    return entries, header_interval(parsed.feed)
 
 
 def _entry(item: Any, feed_url: str, feed_title: str) -> FeedEntry:
@@ -123,8 +130,8 @@ class PollFeeds(beam.DoFn):
             return
         try:
             response = self.client.get(feed_url, conditional_headers(state))
-            entries = ([] if response.status == 304 else
-                       entries_from_feed(response.body, feed_url, dict(response.headers)))
+            entries, declared = (([], None) if response.status == 304 else
+                                 read_feed(response.body, feed_url, dict(response.headers)))
         except (FetchError, ValueError) as error:
             self.failed.inc()
             feed.write(after_poll(state, now, self.schedule, failed=True,
@@ -140,7 +147,7 @@ class PollFeeds(beam.DoFn):
         fresh, state = new_entries(state, entries, now, self.schedule)
         feed.write(after_poll(
             state, now, self.schedule, response_headers=response.headers,
-            declared=declared_interval(response.body),
+            declared=declared,
             observed=observed_interval(entry.published for entry in entries)))
         for entry in fresh:
             self.seen.inc()

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import feedparser
 
-from transforms.extract import canonical_url
 from transforms.records import FeedEntry
+from transforms.urls import canonical_url
 
 _PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0,
             "monthly": 2592000.0, "yearly": 31536000.0}
@@ -67,11 +67,15 @@ def conditional_headers(state: FeedState) -> dict[str, str]:
 
 
 def declared_interval(document: bytes) -> float | None:
-    """The refresh interval an RSS feed declares (`<ttl>`, `sy:updatePeriod`), in seconds.
+    """The refresh interval an RSS feed document declares, in seconds (see `header_interval`)."""
+    return header_interval(feedparser.parse(document).feed)
+
+
+def header_interval(feed: Mapping[str, str]) -> float | None:
+    """The refresh interval a parsed feed header declares (`<ttl>`, `sy:updatePeriod`).
 
     Both are the publisher asking not to be polled more often, so the longer one wins.
     """
-    feed = feedparser.parse(document).feed
     declared = [seconds for seconds in (_ttl(feed), _syndication(feed)) if seconds]
     return max(declared, default=None)
 
