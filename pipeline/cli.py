@@ -22,7 +22,7 @@ from pipeline.seed_server import SeedServer
 from pipeline.summary import summarize
 from schemas import seed
 from schemas.index import article_mapping_for, migrate
-from transforms.es_client import EsConnection
+from transforms.es_client import ClusterRefused, EsConnection
 from transforms.extract import extract_article
 from transforms.fetch import page_from_response
 from transforms.http import FetchError, HttpClient, HttpSettings
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args, rest)
-    except (NodeError, PrismUnavailable, JobServerFailed, ValueError, OSError,
+    except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ValueError, OSError,
             FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
@@ -129,14 +129,11 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
 
 
 def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
-    client = connection.client()
-    try:
+    with connection.session() as client:
         client.indices.refresh(index=index)
         total = client.count(index=index)["count"]
         hits = client.search(index=index, size=count, sort=[{"published_at": "desc"}],
                              source=["title", "outlet", "published_at"])["hits"]["hits"]
-    finally:
-        client.close()
     print(f"\n{total} articles in {index}; the latest:")
     for hit in hits:
         doc = hit["_source"]
@@ -148,11 +145,8 @@ def _search(args: argparse.Namespace, _: list[str]) -> int:
         text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
         since=args.since, until=args.until, language=args.language, has_image=args.has_image,
         cluster=args.cluster, sort=args.sort, limit=args.limit)
-    client = EsConnection(args.es_url).client()
-    try:
+    with EsConnection(args.es_url).session() as client:
         response = client.search(index=args.index, **request.body())
-    finally:
-        client.close()
     hits = response["hits"]["hits"]
     print(search.render(hits, args.format))
     print(f"\n({len(hits)} of {response['hits']['total']['value']} hits)", file=sys.stderr)
@@ -184,11 +178,8 @@ def _extract(args: argparse.Namespace, _: list[str]) -> int:
 def _es(args: argparse.Namespace, _: list[str]) -> int:
     node = LocalNode(port=args.port, heap_mb=args.heap_mb)
     if args.action == "migrate":
-        client = EsConnection(args.es_url).client()
-        try:
+        with EsConnection(args.es_url).session() as client:
             migrate(client, args.index, article_mapping_for(client))
-        finally:
-            client.close()
     elif args.action == "start":
         node.start()
     elif args.action == "stop":

@@ -125,13 +125,10 @@ def start(options: PipelineOptions, resources: ExitStack,
     if not feed_urls:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     connection = EsConnection(nw.es_url)
-    client = connection.client()
-    try:
+    with connection.session() as client:
         ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
         ensure_index(client, nw.history_index, HISTORY_MAPPING)
-    finally:
-        client.close()
     streaming = options.view_as(StandardOptions).streaming
     say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))

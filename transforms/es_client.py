@@ -14,11 +14,15 @@ Each secret may instead be given as a file path in the same name with `_FILE` ap
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from elasticsearch import Elasticsearch
+from elastic_transport import ConnectionError as TransportConnectionError
+from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
 
 ENV_PREFIX = "NEWSWIRE_ES_"
 
@@ -29,6 +33,17 @@ def _secret(name: str) -> str | None:
     if path := os.environ.get(ENV_PREFIX + name + "_FILE"):
         return Path(path).read_text().strip()
     return None
+
+
+class ClusterRefused(RuntimeError):
+    """The cluster could not be reached, or refused our credentials or the request."""
+
+
+def _reason(error: ApiError) -> str:
+    """The node's own one-line reason for an error response."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error")
+    return str(detail.get("reason", error.message) if isinstance(detail, dict) else error.message)
 
 
 @dataclass(frozen=True)
@@ -57,3 +72,25 @@ class EsConnection:
         if fingerprint := _secret("FINGERPRINT"):
             kwargs["ssl_assert_fingerprint"] = fingerprint
         return Elasticsearch(**kwargs)
+
+    @contextmanager
+    def session(self) -> Iterator[Elasticsearch]:
+        """A client for a few calls, closed afterwards; a node that cannot be reached or that
+        refuses us raises ClusterRefused with a one-line reason instead of a traceback."""
+        parts = urlsplit(self.url)
+        where = f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else self.url
+        client = self.client()
+        try:
+            yield client
+        except AuthenticationException as error:
+            raise ClusterRefused(
+                f"Elasticsearch at {where} refused the credentials ({_reason(error)}); set "
+                f"{ENV_PREFIX}API_KEY or {ENV_PREFIX}USERNAME and _PASSWORD (or their _FILE forms)"
+            ) from None
+        except AuthorizationException as error:
+            raise ClusterRefused(f"Elasticsearch at {where} denied the request: "
+                                 f"{_reason(error)}") from None
+        except TransportConnectionError as error:
+            raise ClusterRefused(f"could not reach Elasticsearch at {where}: {error}") from None
+        finally:
+            client.close()
