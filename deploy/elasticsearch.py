@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy import es_plugin
+
 ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", "9.5.4")
 MAVEN_REPO = os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
 _ARTIFACT = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
@@ -61,7 +63,8 @@ def home_dir() -> Path:
 class LocalNode:
     """One local single-node cluster, identified by its HTTP port.
 
-    With `admin_password`, security is on and a file-realm superuser `admin` is created;
+    With `admin_password`, security is on and a file-realm superuser `admin` is created, and
+    newswire's plugin is installed so the node can issue API keys (see deploy/es_plugin.py);
     without it the node is open, as suits a laptop.
     """
 
@@ -119,6 +122,8 @@ class LocalNode:
             return
         ensure_distribution(self.dist_dir, self.version, say)
         java_home = find_java()
+        if self.admin_password:
+            self._install_plugin(say)
         self._write_config(java_home)
         user = _service_user()
         say(f"starting Elasticsearch {self.version} at {self.url}"
@@ -165,6 +170,12 @@ class LocalNode:
             ES_JAVA_OPTS=f"-Xms{self.heap_mb}m -Xmx{self.heap_mb}m",
         )
         return env
+
+    def _install_plugin(self, say: Say) -> None:
+        try:
+            es_plugin.ensure_installed(self.dist_dir, self.version, find_java("javac"), say)
+        except es_plugin.PluginError as error:
+            raise NodeError(str(error)) from error
 
     def _add_admin(self, java_home: Path) -> None:
         """A file-realm superuser `admin`; the password goes through stdin, not argv."""
@@ -287,13 +298,17 @@ def java_candidates(*variables: str) -> list[Path]:
     return candidates
 
 
-def find_java() -> Path:
-    """The first Java 21+ home among ES_JAVA_HOME, JAVA_HOME, PATH and /usr/lib/jvm."""
+def find_java(tool: str = "java") -> Path:
+    """The first Java 21+ home with bin/`tool` among ES_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm.
+
+    `tool` is "javac" where a full JDK is needed (to build newswire's plugin).
+    """
     for home in java_candidates("ES_JAVA_HOME", "JAVA_HOME"):
-        if (major := java_major(home)) and major >= MIN_JAVA:
+        if (home / "bin" / tool).exists() and (major := java_major(home)) and major >= MIN_JAVA:
             return home
+    kind = "JDK" if tool == "javac" else "Java runtime"
     raise NodeError(
-        f"Elasticsearch {ES_VERSION} needs Java {MIN_JAVA}+ and none was found: install one "
+        f"Elasticsearch {ES_VERSION} needs a {kind} {MIN_JAVA}+ and none was found: install one "
         "(e.g. a Temurin or OpenJDK 21+ package) or point ES_JAVA_HOME at it"
     )
 

@@ -11,7 +11,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import (
+    AuthorizationException,
+    BadRequestError,
+    Elasticsearch,
+    NotFoundError,
+    helpers,
+)
 
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")
@@ -112,19 +118,27 @@ def article_mapping(english: bool) -> dict[str, Any]:
     return mapping
 
 
-def has_analyzer(client: Elasticsearch, name: str) -> bool:
-    """Whether the cluster offers a built-in analyzer (the test node lacks analysis-common)."""
+def has_english_analyzer(client: Elasticsearch) -> bool:
+    """Whether the cluster offers the built-in `english` analyzer (module analysis-common).
+
+    A least-privilege API key may analyze only its own indices, not ask the cluster; then the
+    node list answers instead (cluster privilege `monitor`).
+    """
     try:
-        client.indices.analyze(analyzer=name, text="probe")
+        client.indices.analyze(analyzer="english", text="probe")
     except BadRequestError:
         return False
+    except AuthorizationException:
+        nodes = client.nodes.info(metric="plugins")["nodes"].values()
+        return all(any(module["name"] == "analysis-common" for module in node["modules"])
+                   for node in nodes)
     return True
 
 
 def article_mapping_for(client: Elasticsearch, say: Callable[[str], None] = print
                         ) -> dict[str, Any]:
     """The best article mapping this cluster supports, warning when English stemming is off."""
-    english = has_analyzer(client, "english")
+    english = has_english_analyzer(client)
     if not english:
         say("warning: this cluster has no 'english' analyzer (module analysis-common); "
             "prose fields use the standard analyzer, so 'strike' will not match 'strikes'")

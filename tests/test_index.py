@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 
 import pytest
-from elasticsearch import BadRequestError, Elasticsearch
+from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+from elasticsearch import AuthorizationException, BadRequestError, Elasticsearch
 
 from schemas.index import (
     ARTICLE_MAPPING,
@@ -14,7 +16,7 @@ from schemas.index import (
     article_mapping_for,
     current_index,
     ensure_index,
-    has_analyzer,
+    has_english_analyzer,
     migrate,
 )
 
@@ -35,10 +37,29 @@ def test_english_mapping_stems_prose_fields_only() -> None:
     assert "analyzer" not in field(ARTICLE_MAPPING, "title")  # the base stays untouched
 
 
+def key_without_cluster_analyze(modules: list[str]) -> SimpleNamespace:
+    """A client whose API key may not call the cluster-level _analyze, on nodes with `modules`."""
+    def analyze(**_: object) -> None:
+        meta = ApiResponseMeta(403, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "es", 9200))
+        raise AuthorizationException("security_exception", meta, {})
+
+    node = {"modules": [{"name": name} for name in modules]}
+    return SimpleNamespace(indices=SimpleNamespace(analyze=analyze),
+                           nodes=SimpleNamespace(info=lambda metric: {"nodes": {"n1": node}}))
+
+
+@pytest.mark.parametrize(("modules", "english"), [
+    (["analysis-common", "x-pack-security"], True),
+    (["x-pack-security"], False),
+])
+def test_a_key_that_may_not_analyze_learns_it_from_the_node_list(
+        modules: list[str], english: bool) -> None:
+    assert has_english_analyzer(key_without_cluster_analyze(modules)) is english
+
+
 @pytest.mark.es
 def test_the_test_node_lacks_english_and_says_so(es_client: Elasticsearch) -> None:
-    assert has_analyzer(es_client, "standard")
-    assert not has_analyzer(es_client, "english")
+    assert not has_english_analyzer(es_client)
     said: list[str] = []
     mapping = article_mapping_for(es_client, said.append)
     assert mapping == article_mapping(english=False)
