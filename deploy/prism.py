@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -18,12 +16,11 @@ from pathlib import Path
 from apache_beam.version import __version__ as BEAM_VERSION
 
 from deploy.elasticsearch import Say, home_dir
+from deploy.golang import find_go, run_go
 from deploy.jobserver import LocalJobServer
 
 PRISM_PACKAGE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
 ENV_OVERRIDE = "NEWSWIRE_PRISM"
-# Where the official Go installer puts the toolchain; non-login shells often lack it on PATH.
-_GO_FALLBACK = Path("/usr/local/go/bin/go")
 
 
 class PrismUnavailable(RuntimeError):
@@ -31,7 +28,7 @@ class PrismUnavailable(RuntimeError):
 
 
 def prism_root() -> Path:
-    """The folder holding each cached Prism version and the private Go workspace building them."""
+    """The folder holding each cached Prism version."""
     return home_dir() / "prism"
 
 
@@ -79,39 +76,18 @@ def prism_options(path: Path) -> list[str]:
     return ["--runner=PrismRunner", f"--prism_location={path}"]
 
 
-def find_go() -> Path | None:
-    """The `go` command on PATH or at the standard install location, if there is one."""
-    if found := shutil.which("go"):
-        return Path(found)
-    return _GO_FALLBACK if _GO_FALLBACK.is_file() else None
-
-
 def build_prism(go: Path, target: Path, say: Say = print) -> Path:
-    """`go install` Prism at the installed Beam's module version into `target`.
-
-    The module and build caches are private to the newswire cache, so any user can build.
-    """
+    """`go install` Prism at the installed Beam's module version into `target`."""
     version = go_module_version(BEAM_VERSION)
-    workspace = prism_root() / "go"
     target.parent.mkdir(parents=True, exist_ok=True)
     say(f"building Prism {version} with {go} (once; a few minutes on a small machine) ...")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as scratch:
-        env = {
-            **os.environ,
-            "GOPATH": str(workspace),
-            "GOMODCACHE": str(workspace / "pkg" / "mod"),
-            "GOCACHE": str(Path(scratch) / "cache"),
-            "GOBIN": scratch,
-            # Writable module files let the cache be deleted like any other folder.
-            "GOFLAGS": f"{os.environ.get('GOFLAGS', '')} -modcacherw".strip(),
-            "CGO_ENABLED": "0",
-        }
-        command = [str(go), "install", "-trimpath", "-ldflags=-s -w", f"{PRISM_PACKAGE}@{version}"]
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        command = ["install", "-trimpath", "-ldflags=-s -w", f"{PRISM_PACKAGE}@{version}"]
+        result = run_go(go, command, Path(scratch))
         if result.returncode != 0:
             raise PrismUnavailable(
-                f"`{' '.join(command)}` failed; set ${ENV_OVERRIDE} to a prism binary instead.\n"
+                f"`go {' '.join(command)}` failed; set ${ENV_OVERRIDE} to a prism binary instead.\n"
                 f"{result.stderr.strip()}"
             )
         os.replace(Path(scratch) / "prism", target)
