@@ -28,7 +28,8 @@ from pathlib import Path
 
 from deploy import es_plugin
 
-ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", "9.5.4")
+PINNED_VERSION = "9.5.4"  # also the image tag in deploy/compose
+ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", PINNED_VERSION)
 MAVEN_REPO = os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
 _ARTIFACT = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
 # Maven Central carries no checksum files for the 9.x zips, so the ones we ship are pinned here.

@@ -7,10 +7,7 @@ import dataclasses
 import email.policy
 import json
 import os
-import shlex
-import shutil
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from email.message import Message
@@ -418,7 +415,7 @@ def test_bad_urls_are_refused_before_any_request(url: str) -> None:
     assert "pw@" not in str(raised.value)
 
 
-# the CLI and the compose file
+# the CLI
 
 
 def cli() -> argparse.ArgumentParser:
@@ -439,36 +436,3 @@ def test_the_kibana_import_command(fake_kibana: FakeKibana,
     fake_kibana.answer = {"statusCode": 400, "error": "Bad Request", "message": "Invalid file"}
     assert args.handler(args, []) == 1
     assert "Invalid file" in capsys.readouterr().err
-
-
-COMPOSE = REPO / "deploy" / "compose" / "docker-compose.yml"
-
-
-def test_the_compose_file() -> None:
-    yaml = pytest.importorskip("yaml")
-    services = yaml.safe_load(COMPOSE.read_text())["services"]
-    assert services["es01"]["image"] == "docker.elastic.co/elasticsearch/elasticsearch:9.5.4"
-    assert services["kibana"]["image"] == "docker.elastic.co/kibana/kibana:9.5.4"
-    assert services["es01"]["environment"]["xpack.security.enabled"] == "true"
-    run = services["newswire"]["command"]
-    assert run[0] == "run" and run[run.index("--es-url") + 1] == "https://es01:9200"
-    assert "--feeds" in run
-    env = services["newswire"]["environment"]
-    assert {"NEWSWIRE_ES_USERNAME", "NEWSWIRE_ES_PASSWORD", "NEWSWIRE_ES_CA_CERTS"} <= set(env)
-    mounts = {volume.split(":")[1] for volume in services["newswire"]["volumes"]}
-    assert any(env["NEWSWIRE_ES_CA_CERTS"].startswith(m + "/") for m in mounts)
-    args = cli().parse_args(services["kibana-import"]["command"])
-    assert args.kibana_url == "http://kibana:5601"
-    for name in ("newswire", "kibana-import"):
-        assert services[name]["build"]["dockerfile"] == "deploy/compose/Dockerfile"
-        assert (COMPOSE.parent / services[name]["build"]["context"]).resolve() == REPO
-
-
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_the_setup_script_is_valid_bash() -> None:
-    yaml = pytest.importorskip("yaml")
-    command = yaml.safe_load(COMPOSE.read_text())["services"]["setup"]["command"]
-    # Compose turns $$ into $, then splits the command like a shell.
-    argv = shlex.split(command.replace("$$", "$"))
-    assert argv[:2] == ["bash", "-c"]
-    subprocess.run(["bash", "-n", "-c", argv[2]], check=True)
