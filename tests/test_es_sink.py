@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import apache_beam as beam
@@ -12,6 +16,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch
 
+from deploy.elasticsearch import LocalNode
 from schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
 from transforms.es_client import EsConnection
 from transforms.es_sink import Document, WriteToElasticsearch
@@ -97,3 +102,68 @@ def test_rejected_dead_letters_are_counted_not_looped(
     letters, counts = write(es_connection, index_name, [broken])
     assert letters == []
     assert counts.get("rejected") == 1
+
+
+# Transient failures of the real node. Each test lifts the failure only once the node has seen
+# the sink's bulk requests fail (counted by the node's own REST usage), so no timing is assumed.
+
+
+def bulk_requests(client: Elasticsearch) -> int:
+    usage = next(iter(client.nodes.usage()["nodes"].values()))
+    return usage["rest_actions"].get("bulk_action", 0)
+
+
+@contextmanager
+def lifted_after(client: Elasticsearch, requests: int, lift: Callable[[], object]
+                 ) -> Iterator[None]:
+    """Runs `lift` in the background once `requests` more bulk requests have reached the node."""
+    target = bulk_requests(client) + requests
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while bulk_requests(client) < target and time.monotonic() < deadline:
+            time.sleep(0.05)
+        lift()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield
+    finally:
+        watcher.join()
+
+
+def test_a_flood_stage_block_is_retried_until_it_lifts(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    # The disk flood-stage watermark puts this block on an index; bulk items then fail with 429.
+    concrete = ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    block = "index.blocks.read_only_allow_delete"
+    es_client.indices.put_settings(index=concrete, settings={block: True})
+    documents = [doc(f"d{i}", "t", 1) for i in range(5)]
+    with lifted_after(es_client, 1, lambda: es_client.indices.put_settings(
+            index=concrete, settings={block: None})):
+        letters, counts = write(es_connection, index_name, documents)
+    assert letters == []
+    assert counts.get("created") == 5
+    assert counts.get("retried", 0) >= 5
+    assert "rejected" not in counts
+
+
+def test_a_socket_timeout_is_retried_and_the_resent_ids_do_no_harm(
+        es_client: Elasticsearch, es_node: LocalNode, index_name: str) -> None:
+    # A primary that cannot be allocated makes the node hold the bulk request (up to a minute);
+    # the client gives up after 1 s, three times (its own retries), before the sink sees it.
+    index = f"{index_name}-v1"  # a name the fixture's cleanup removes
+    es_client.indices.create(index=index, wait_for_active_shards="0", settings={
+        "number_of_replicas": 0, "index.routing.allocation.require._name": "nowhere"})
+    documents = [doc(f"d{i}", "t", 1) for i in range(3)]
+    with lifted_after(es_client, 4, lambda: es_client.indices.put_settings(
+            index=index, settings={"index.routing.allocation.require._name": None})):
+        letters, counts = write(EsConnection(es_node.url, request_timeout=1.0), index,
+                                documents)
+    assert letters == []
+    assert counts.get("retried", 0) >= 3
+    # The held requests run once the shard is up, so the retry may find its ids written already.
+    assert counts.get("created", 0) + counts.get("unchanged", 0) == 3
+    es_client.indices.refresh(index=index)
+    assert es_client.count(index=index)["count"] == 3

@@ -58,7 +58,8 @@ def test_new_entries_are_searchable_within_the_poll_interval(
         server.add_overlay(overlay)
         options = PipelineOptions(
             ["--streaming"], feeds=[server.url(FEED)], es_url=es_connection.url, index=index,
-            dead_letter_index=f"{index}-dead", allow_private_addresses=True,
+            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
+            allow_private_addresses=True,
             poll_interval=POLL_SECONDS, max_poll_interval=POLL_SECONDS)
         result = job.start(options, resources, say=print)
         try:
@@ -77,6 +78,7 @@ def test_new_entries_are_searchable_within_the_poll_interval(
     client.close()
     drop_index(es_connection, index)
     drop_index(es_connection, f"{index}-dead")
+    drop_index(es_connection, f"{index}-history")
     assert summary.feeds_polled >= 3
     assert summary.feeds_not_modified >= 1
     assert summary.entries_seen == 2
