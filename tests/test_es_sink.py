@@ -19,20 +19,20 @@ from elasticsearch import Elasticsearch
 from deploy.elasticsearch import LocalNode
 from schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
 from transforms.es_client import EsConnection
-from transforms.es_sink import Document, WriteToElasticsearch
+from transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from transforms.records import DeadLetter
 
 pytestmark = pytest.mark.es
 
 
-def write(connection: EsConnection, index: str, documents: list[Document]
-          ) -> tuple[list[DeadLetter], dict[str, int]]:
+def write(connection: EsConnection, index: str, documents: list[Document],
+          settings: BulkSettings | None = None) -> tuple[list[DeadLetter], dict[str, int]]:
     """Runs the sink over `documents`; returns its dead letters and its counters."""
     with tempfile.TemporaryDirectory() as out:
         pipeline = beam.Pipeline(runner=FnApiRunner())
         _ = (pipeline
              | beam.Create(documents)
-             | WriteToElasticsearch(connection, index, "t")
+             | WriteToElasticsearch(connection, index, "t", settings or BulkSettings())
              | beam.Map(lambda letter: json.dumps(letter.to_dict()))
              | beam.io.WriteToText(f"{out}/dead"))
         result = pipeline.run()
@@ -93,6 +93,19 @@ def test_mapping_rejections_become_dead_letters_and_the_batch_goes_on(
     assert "document_parsing_exception" in reasons["https://a.example/worse"]
     assert all(letter.stage == "index" and letter.unit == "entry" for letter in letters)
     assert '"surprise": "!"' in next(x.input for x in letters if x.url.endswith("/bad"))
+
+
+def test_every_batch_written_while_the_next_fills_is_counted(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    for in_flight in (1, 3):
+        documents = [doc(f"{in_flight}-{i}", "t", 1, **({"surprise": i} if i % 3 == 0 else {}))
+                     for i in range(10)]
+        letters, counts = write(es_connection, index_name, documents,
+                                BulkSettings(max_docs=2, max_in_flight=in_flight))
+        assert (counts.get("created"), counts.get("rejected")) == (6, 4)
+        assert sorted(letter.url for letter in letters) == [
+            f"https://a.example/{in_flight}-{i}" for i in (0, 3, 6, 9)]
 
 
 def test_rejected_dead_letters_are_counted_not_looped(

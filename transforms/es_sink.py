@@ -1,8 +1,9 @@
 """WriteToElasticsearch: bulk indexing with deterministic ids, versions and per-item outcomes.
 
     documents ──► _BulkWriter ──► (main) nothing
-      (id and version       │ batches by count and bytes,
-       in each one)         │ keeps superseded versions in the history index (optional),
+      (id and version       │ batches by count and bytes, written on a writer thread
+       in each one)         │ while the next batch fills (one in flight by default),
+                            │ keeps superseded versions in the history index (optional),
                             │ retries 429/5xx items and connection errors with backoff
                             └──► dead_letter: items Elasticsearch rejected, with reason
 
@@ -18,8 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -78,6 +81,8 @@ class BulkSettings:
     max_bytes: int = 5 * 1024 * 1024
     max_retries: int = 4
     backoff: float = 0.5
+    # Batches being written while the next one fills, as the Java client's BulkProcessor does.
+    max_in_flight: int = 1
 
 
 class WriteToElasticsearch(beam.PTransform):
@@ -87,6 +92,8 @@ class WriteToElasticsearch(beam.PTransform):
                  settings: BulkSettings = BulkSettings(), history_index: str | None = None
                  ) -> None:
         super().__init__()
+        if settings.max_in_flight < 1:
+            raise ValueError("BulkSettings.max_in_flight must be at least 1")
         self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
@@ -99,8 +106,25 @@ Buffered = tuple[Document, WindowedValue, bytes]
 """A buffered document, where its output goes (window, timestamp), and its bulk lines."""
 
 
+@dataclass
+class _Outcome:
+    """What writing one batch came to. Counted on the bundle's thread: Beam metrics belong to
+    the thread that runs the DoFn, not to the writer thread."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retried: int = 0
+    revisions: int = 0
+    rejected: list[tuple[Buffered, str]] = field(default_factory=list)
+
+
 class _BulkWriter(beam.DoFn):
-    """Buffers documents per bundle and flushes them with the bulk API."""
+    """Buffers documents per bundle and writes each full batch with the bulk API.
+
+    Batches are written on a writer thread while the bundle fills the next one, so encoding
+    overlaps indexing; the bundle finishes only when every batch is written.
+    """
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
                  settings: BulkSettings, history_index: str | None) -> None:
@@ -118,13 +142,16 @@ class _BulkWriter(beam.DoFn):
         self.client = self.connection.client()
         # The client's own serializer, so bulk bodies are encoded exactly as its other calls.
         self.serializer = self.client.transport.serializers.get_serializer("application/json")
+        self.writers = ThreadPoolExecutor(self.settings.max_in_flight, thread_name_prefix="bulk")
 
     def teardown(self) -> None:
+        self.writers.shutdown(wait=True)
         self.client.close()
 
     def start_bundle(self) -> None:
         self.buffer: list[Buffered] = []
         self.buffered_bytes = 0
+        self.in_flight: deque[Future[_Outcome]] = deque()
 
     def process(self, document: Document, window: BoundedWindow = beam.DoFn.WindowParam,
                 timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
@@ -133,29 +160,53 @@ class _BulkWriter(beam.DoFn):
         self.buffered_bytes += len(encoded)
         if (len(self.buffer) >= self.settings.max_docs
                 or self.buffered_bytes >= self.settings.max_bytes):
-            yield from self._flush()
+            yield from self._submit()
 
     def finish_bundle(self) -> Iterator[Any]:
-        yield from self._flush()
+        yield from self._submit()
+        yield from self._collect(until=0)
 
-    def _flush(self) -> Iterator[Any]:
-        pending = self.buffer
+    def _submit(self) -> Iterator[Any]:
+        """Hand the buffer to the writer thread, first waiting for a free slot."""
+        if not self.buffer:
+            return
+        yield from self._collect(until=self.settings.max_in_flight - 1)
+        batch = self.buffer
         self.buffer, self.buffered_bytes = [], 0
-        if pending and self.history_index:
-            self._record_revisions([document for document, _, _ in pending])
-        for attempt in range(self.settings.max_retries + 1):
-            if not pending:
-                return
-            if attempt:
-                self.retried.inc(len(pending))
-                time.sleep(self.settings.backoff * 2 ** (attempt - 1))
-            pending, rejected = self._send(pending, last_try=attempt == self.settings.max_retries)
-            for (document, where, _), reason in rejected:
+        self.in_flight.append(self.writers.submit(self._write, batch))
+
+    def _collect(self, until: int) -> Iterator[Any]:
+        """Wait for written batches until at most `until` remain; count them, dead-letter the
+        rejected. A batch that failed outright raises here, failing the bundle for a retry."""
+        while len(self.in_flight) > until:
+            outcome = self.in_flight.popleft().result()
+            self.created.inc(outcome.created)
+            self.updated.inc(outcome.updated)
+            self.unchanged.inc(outcome.unchanged)
+            self.retried.inc(outcome.retried)
+            self.revisions.inc(outcome.revisions)
+            for (document, where, _), reason in outcome.rejected:
                 self.rejected.inc()
                 yield from self._dead_letter(document, where, reason)
 
-    def _record_revisions(self, documents: list[Document]) -> None:
-        """Keep what each changed article said before this batch replaces it."""
+    def _write(self, batch: list[Buffered]) -> _Outcome:
+        """On the writer thread: the batch's history, then bulk requests until every item is
+        written, rejected, or out of retries."""
+        outcome = _Outcome()
+        if self.history_index:
+            outcome.revisions = self._record_revisions([document for document, _, _ in batch])
+        pending = batch
+        for attempt in range(self.settings.max_retries + 1):
+            if not pending:
+                break
+            if attempt:
+                outcome.retried += len(pending)
+                time.sleep(self.settings.backoff * 2 ** (attempt - 1))
+            pending = self._send(pending, attempt == self.settings.max_retries, outcome)
+        return outcome
+
+    def _record_revisions(self, documents: list[Document]) -> int:
+        """Keep what each changed article said before this batch replaces it; returns how many."""
         found = self.client.mget(index=self.index, ids=[d.id for d in documents],
                                  source_includes=["title", "body", "fingerprint", "url",
                                                   "canonical_url"])["docs"]
@@ -172,7 +223,7 @@ class _BulkWriter(beam.DoFn):
                            revision_document(old, current["_version"], document.source)]
         if operations:
             self.client.bulk(operations=operations)
-            self.revisions.inc(len(operations) // 2)
+        return len(operations) // 2
 
     def _encode(self, document: Document) -> bytes:
         """The document's two bulk lines, serialised once: they are sized and sent as is."""
@@ -182,9 +233,9 @@ class _BulkWriter(beam.DoFn):
         dumps = self.serializer.dumps
         return b"".join((dumps({"index": action}), b"\n", dumps(document.source), b"\n"))
 
-    def _send(self, batch: list[Buffered], last_try: bool
-              ) -> tuple[list[Buffered], list[tuple[Buffered, str]]]:
-        """One bulk request; returns (items to retry, rejected items with their reasons)."""
+    def _send(self, batch: list[Buffered], last_try: bool, outcome: _Outcome
+              ) -> list[Buffered]:
+        """One bulk request; counts each item's outcome and returns the items to retry."""
         operations = b"".join(encoded for _, _, encoded in batch)
         try:
             response = self.client.bulk(operations=operations)
@@ -192,28 +243,28 @@ class _BulkWriter(beam.DoFn):
             if last_try:
                 raise  # the runner retries the bundle; ids are fixed, so that is safe
             LOG.warning("bulk request failed, retrying: %s", error)
-            return batch, []
+            return batch
         except ApiError as error:
             if error.status_code in _RETRYABLE and not last_try:
-                return batch, []
+                return batch
             raise
-        retry, rejected = [], []
+        retry = []
         for item, pair in zip(response["items"], batch, strict=True):
-            outcome = item["index"]
-            status = outcome.get("status", 0)
+            result = item["index"]
+            status = result.get("status", 0)
             if status == 201:
-                self.created.inc()
+                outcome.created += 1
             elif status == 200:
-                self.updated.inc()
+                outcome.updated += 1
             elif status == 409:
-                self.unchanged.inc()
+                outcome.unchanged += 1
             elif status in _RETRYABLE and not last_try:
                 retry.append(pair)
             else:
-                error = outcome.get("error", {})
-                rejected.append((pair, f"elasticsearch {status} {error.get('type', '')}: "
-                                       f"{error.get('reason', '')}".strip()))
-        return retry, rejected
+                error = result.get("error", {})
+                outcome.rejected.append((pair, f"elasticsearch {status} {error.get('type', '')}: "
+                                               f"{error.get('reason', '')}".strip()))
+        return retry
 
     def _dead_letter(self, document: Document, where: WindowedValue,
                      reason: str) -> Iterator[Any]:
