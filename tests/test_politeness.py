@@ -21,19 +21,21 @@ class Site(BaseHTTPRequestHandler):
     robots = b"User-agent: *\nDisallow: /private/\n"
     in_flight = 0
     peak = 0
+    robots_requests = 0
     lock: ClassVar[threading.Lock] = threading.Lock()
 
     def do_GET(self) -> None:
-        if self.path == "/robots.txt":
-            self._reply(b"text/plain", Site.robots)
-            return
         with Site.lock:
             Site.in_flight += 1
             Site.peak = max(Site.peak, Site.in_flight)
+            Site.robots_requests += self.path == "/robots.txt"
         time.sleep(0.05)
         with Site.lock:
             Site.in_flight -= 1
-        self._reply(b"text/html", b"<html><body><p>page</p></body></html>")
+        if self.path == "/robots.txt":
+            self._reply(b"text/plain", Site.robots)
+        else:
+            self._reply(b"text/html", b"<html><body><p>page</p></body></html>")
 
     def _reply(self, content_type: bytes, body: bytes) -> None:
         reply(self, 200, body, {"Content-Type": content_type.decode()})
@@ -66,9 +68,9 @@ def test_robots_txt_is_honoured(site: str) -> None:
     assert fetcher(obey_robots=False).fetch(entry(f"{site}/private/b.html"))
 
 
-def test_per_host_concurrency_is_capped(site: str) -> None:
-    Site.peak = 0
-    capped = fetcher(per_host_concurrency=3)
+def test_per_host_concurrency_is_capped_and_robots_txt_asked_once(site: str) -> None:
+    Site.peak = Site.robots_requests = 0
+    capped = fetcher(per_host_concurrency=3)  # robots.txt not yet known: every thread needs it
     threads = [threading.Thread(target=capped.fetch, args=(entry(f"{site}/p{i}"),))
                for i in range(12)]
     for thread in threads:
@@ -76,6 +78,7 @@ def test_per_host_concurrency_is_capped(site: str) -> None:
     for thread in threads:
         thread.join()
     assert Site.peak == 3
+    assert Site.robots_requests == 1
 
 
 def test_per_host_delay_spaces_request_starts() -> None:

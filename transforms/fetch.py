@@ -63,9 +63,9 @@ class PageFetcher:
 
     def fetch(self, entry: FeedEntry) -> Page:
         """The entry's page; raises FetchError with the reason it could not be had."""
-        if self.settings.obey_robots and not self.robots.allowed(entry.link):
-            raise FetchError("disallowed by robots.txt")
-        with self.hosts.slot(entry.link):
+        with self.hosts.slot(entry.link):  # a robots.txt request counts against the host too
+            if self.settings.obey_robots and not self.robots.allowed(entry.link):
+                raise FetchError("disallowed by robots.txt")
             return page_from_response(entry, self.client.get(entry.link))
 
 

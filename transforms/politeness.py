@@ -54,17 +54,20 @@ class RobotsCache:
         self.user_agent = user_agent
         self.ttl = ttl
         self._lock = threading.Lock()
+        self._origin_locks: dict[str, threading.Lock] = {}
         self._rules: dict[str, tuple[float, RobotFileParser | None]] = {}
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
+            origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
+        # One thread fetches an origin's robots.txt; the others wait for its answer rather than
+        # all asking the site at once.
+        with origin_lock:
             cached = self._rules.get(origin)
-        if cached is None or time.monotonic() - cached[0] > self.ttl:
-            cached = (time.monotonic(), self._fetch(origin))
-            with self._lock:
-                self._rules[origin] = cached
+            if cached is None or time.monotonic() - cached[0] > self.ttl:
+                cached = self._rules[origin] = (time.monotonic(), self._fetch(origin))
         rules = cached[1]
         return rules is None or rules.can_fetch(self.user_agent, url)
 
