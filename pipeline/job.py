@@ -13,14 +13,17 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
     WorkerOptions,
 )
+from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo
+from apache_beam.runners.portability.portable_runner import JobServiceHandle
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
 from deploy.flink import FlinkJobServer, ensure_flink_job_server
 from deploy.jobserver import LocalJobServer
 from deploy.prism import PrismJobServer, ensure_prism
-from pipeline.options import NewswireOptions
+from pipeline.options import NewswireOptions, newswire_option_names
 from pipeline.summary import Summary, summarize
 from schemas.index import (
     DEAD_LETTER_MAPPING,
@@ -97,8 +100,21 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         direct.direct_num_workers = direct.direct_num_workers or 2
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
-        return FnApiRunner()
+        return _local_runner(options)
     return name
+
+
+def _local_runner(options: PipelineOptions) -> FnApiRunner:
+    """Beam's FnApiRunner, handing its worker processes Beam's options (those set away from
+    their defaults), which it does not do itself: without them workers log at INFO and run with
+    no state cache. newswire's own options stay out; the DoFns carry what they need."""
+    ours = newswire_option_names()
+    beams = {name: value for name, value in options.get_all_options(drop_default=True).items()
+             if name not in ours}
+    provision = beam_provision_api_pb2.ProvisionInfo(
+        retrieval_token="unused-retrieval-token",
+        pipeline_options=JobServiceHandle.encode_pipeline_options(beams))
+    return FnApiRunner(provision_info=ExtendedProvisionInfo(provision))
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:

@@ -75,3 +75,10 @@ class NewswireOptions(PipelineOptions):
             per_host_delay=self.per_host_delay,
             obey_robots=not self.ignore_robots,
         )
+
+
+def newswire_option_names() -> frozenset[str]:
+    """The names of newswire's own options, as opposed to Beam's."""
+    parser = argparse.ArgumentParser()
+    NewswireOptions._add_argparse_args(parser)
+    return frozenset(vars(parser.parse_args([])))
