@@ -106,8 +106,8 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
 
 def _local_runner(options: PipelineOptions) -> FnApiRunner:
     """Beam's FnApiRunner, handing its worker processes Beam's options (those set away from
-    their defaults), which it does not do itself: without them workers log at INFO and run with
-    no state cache. newswire's own options stay out; the DoFns carry what they need."""
+    their defaults), which it does not do itself: without them workers ignore the harness log
+    level and log at INFO. newswire's own options stay out; the DoFns carry what they need."""
     ours = newswire_option_names()
     beams = {name: value for name, value in options.get_all_options(drop_default=True).items()
              if name not in ours}
