@@ -16,6 +16,7 @@ import pwd
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -66,7 +67,8 @@ class LocalNode:
 
     With `admin_password`, security is on and a file-realm superuser `admin` is created, and
     newswire's plugin is installed so the node can issue API keys (see deploy/es_plugin.py);
-    without it the node is open, as suits a laptop.
+    without it the node is open, as suits a laptop. With `tls` as well, HTTP is served over TLS
+    with a certificate for localhost and 127.0.0.1 from the node's own CA (`ca_cert`).
     """
 
     port: int = DEFAULT_PORT
@@ -74,10 +76,11 @@ class LocalNode:
     version: str = ES_VERSION
     home: Path | None = None
     admin_password: str = field(default="", repr=False)
+    tls: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def root(self) -> Path:
@@ -95,6 +98,11 @@ class LocalNode:
     def pid_file(self) -> Path:
         return self.state_dir / "node.pid"
 
+    @property
+    def ca_cert(self) -> Path:
+        """The CA certificate that signed the node's HTTP certificate (with `tls`)."""
+        return self.state_dir / "config" / "certs" / "ca" / "ca.crt"
+
     def health(self) -> dict | None:
         """The cluster health document, or None when nothing answers."""
         request = urllib.request.Request(f"{self.url}/_cluster/health")
@@ -102,7 +110,8 @@ class LocalNode:
             token = base64.b64encode(f"admin:{self.admin_password}".encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
         try:
-            with urllib.request.urlopen(request, timeout=2) as response:
+            context = ssl.create_default_context(cafile=self.ca_cert) if self.tls else None
+            with urllib.request.urlopen(request, timeout=2, context=context) as response:
                 return json.load(response)
         except (OSError, ValueError):
             return None
@@ -195,26 +204,50 @@ class LocalNode:
         for sub in ("data", "logs", "tmp"):
             (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
         shutil.copytree(self.dist_dir / "config", config, dirs_exist_ok=True)
-        (config / "elasticsearch.yml").write_text(
-            "\n".join([
-                "cluster.name: newswire-local",
-                "node.name: newswire-local",
-                "network.host: 127.0.0.1",
-                f"http.port: {self.port}",
-                "transport.port: 0",
-                "discovery.type: single-node",
-                f"path.data: {self.state_dir / 'data'}",
-                f"path.logs: {self.state_dir / 'logs'}",
-                f"xpack.security.enabled: {'true' if self.admin_password else 'false'}",
-                "cluster.routing.allocation.disk.threshold_enabled: false",
-                "action.auto_create_index: false",
-                "",
-            ])
-        )
+        settings = [
+            "cluster.name: newswire-local",
+            "node.name: newswire-local",
+            "network.host: 127.0.0.1",
+            f"http.port: {self.port}",
+            "transport.port: 0",
+            "discovery.type: single-node",
+            f"path.data: {self.state_dir / 'data'}",
+            f"path.logs: {self.state_dir / 'logs'}",
+            f"xpack.security.enabled: {'true' if self.admin_password else 'false'}",
+            "cluster.routing.allocation.disk.threshold_enabled: false",
+            "action.auto_create_index: false",
+        ]
+        if self.tls:
+            settings += ["xpack.security.http.ssl.enabled: true",
+                         "xpack.security.http.ssl.key: certs/node/node.key",
+                         "xpack.security.http.ssl.certificate: certs/node/node.crt"]
+        (config / "elasticsearch.yml").write_text("\n".join([*settings, ""]))
         if self.admin_password:
             self._add_admin(java_home)
+        if self.tls:
+            self._make_certificates(java_home)
         if user := _service_user():
             _chown_tree(self.state_dir, user)
+
+    def _make_certificates(self, java_home: Path) -> None:
+        """A CA, and a certificate it signs for localhost and 127.0.0.1, once per node."""
+        certs = self.state_dir / "config" / "certs"
+        if (certs / "node" / "node.crt").exists():
+            return
+        certutil = [str(self.dist_dir / "bin" / "elasticsearch-certutil")]
+        env = self._environment(java_home)
+        with tempfile.TemporaryDirectory() as tmp:
+            for command, archive in ((["ca"], "ca.zip"), (
+                    ["cert", "--ca-cert", str(self.ca_cert), "--ca-key",
+                     str(self.ca_cert.with_suffix(".key")), "--name", "node",
+                     "--dns", "localhost", "--ip", "127.0.0.1"], "node.zip")):
+                out = Path(tmp) / archive  # the tool runs in its own directory: paths absolute
+                result = subprocess.run([*certutil, *command, "--pem", "--silent", "--out",
+                                         str(out)], env=env, capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise NodeError(f"could not make certificates: {result.stdout}{result.stderr}")
+                with zipfile.ZipFile(out) as zipped:
+                    zipped.extractall(certs)
 
     def _wait_healthy(self, launcher: subprocess.Popen, timeout: float) -> None:
         """Wait for a healthy cluster; fail at once if the launcher reports a failed start."""

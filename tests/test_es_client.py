@@ -79,3 +79,15 @@ def test_no_credentials(node_url: str) -> None:
 def test_the_connection_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSWIRE_ES_API_KEY", "aWQ6a2V5")
     assert "aWQ6a2V5" not in repr(EsConnection("http://x:9200"))
+
+
+def test_an_elastic_cloud_id_replaces_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cloud id is "name:" + base64("host:port$es-uuid$kibana-uuid"); the client goes to
+    # https://es-uuid.host:port, whatever --es-url says.
+    encoded = base64.b64encode(b"es.example.io:9243$abc123$kb456").decode()
+    monkeypatch.setenv("NEWSWIRE_ES_CLOUD_ID", f"newswire:{encoded}")
+    client = EsConnection("http://127.0.0.1:9200").client()
+    nodes = [(n.config.scheme, n.config.host, n.config.port)
+             for n in client.transport.node_pool.all()]
+    client.close()
+    assert nodes == [("https", "abc123.es.example.io", 9243)]

@@ -1,5 +1,6 @@
-"""A node with security on: the job authenticates by API key, basic auth or bearer token, from
-the environment or files, and the secrets never show up in pipeline options or output.
+"""A node with security and TLS on: the job verifies the node's certificate (by CA or pinned
+fingerprint), authenticates by API key, basic auth or bearer token from the environment or files,
+and the secrets never show up in pipeline options or output.
 
 The node can issue API keys because newswire installs its security-analysis plugin into it
 (deploy/es_plugin.py); the integration-test distribution alone cannot create its security index.
@@ -7,8 +8,10 @@ The node can issue API keys because newswire installs its security-analysis plug
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,7 @@ from deploy.elasticsearch import LocalNode, find_java
 from pipeline import cli, job
 from pipeline.seed_server import SeedServer
 from tests.conftest import assert_matches_manifest, drop_index
-from transforms.es_client import EsConnection
+from transforms.es_client import ClusterRefused, EsConnection
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
 SECURE_PORT = 9251
@@ -31,7 +34,7 @@ CREDENTIALS = ("API_KEY", "BEARER_TOKEN", "USERNAME", "PASSWORD", "CLOUD_ID")
 
 @pytest.fixture(scope="module")
 def secure_node() -> Iterator[LocalNode]:
-    node = LocalNode(port=SECURE_PORT, admin_password=secrets.token_urlsafe(16))
+    node = LocalNode(port=SECURE_PORT, admin_password=secrets.token_urlsafe(16), tls=True)
     node.start(say=lambda line: print(f"[es secure] {line}"))
     yield node
     node.stop(say=lambda line: print(f"[es secure] {line}"))
@@ -39,16 +42,26 @@ def secure_node() -> Iterator[LocalNode]:
 
 @pytest.fixture
 def admin(secure_node: LocalNode) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(secure_node.url, basic_auth=("admin", secure_node.admin_password))
+    client = Elasticsearch(secure_node.url, basic_auth=("admin", secure_node.admin_password),
+                           ca_certs=str(secure_node.ca_cert))
     yield client
     client.close()
 
 
 @pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+def trusting_the_node_only(secure_node: LocalNode, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No credentials in the environment; the node's CA as the one to trust."""
     for name in CREDENTIALS:
         monkeypatch.delenv(f"NEWSWIRE_ES_{name}", raising=False)
         monkeypatch.delenv(f"NEWSWIRE_ES_{name}_FILE", raising=False)
+    monkeypatch.delenv("NEWSWIRE_ES_FINGERPRINT", raising=False)
+    monkeypatch.setenv("NEWSWIRE_ES_CA_CERTS", str(secure_node.ca_cert))
+
+
+def node_fingerprint(node: LocalNode) -> str:
+    """The SHA-256 of the node's HTTP certificate, as Kibana and the ES docs show it."""
+    pem = (node.ca_cert.parents[1] / "node" / "node.crt").read_text()
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
 
 
 def authenticate(url: str) -> dict:
@@ -80,6 +93,27 @@ def test_the_plugin_is_built_once_and_its_analysis_works(secure_node: LocalNode,
 def test_without_credentials_the_node_refuses(secure_node: LocalNode) -> None:
     with pytest.raises(AuthenticationException):
         authenticate(secure_node.url)
+
+
+def test_an_unknown_certificate_is_refused(secure_node: LocalNode,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSWIRE_ES_CA_CERTS")  # the system's CAs do not know the node's
+    with pytest.raises(ClusterRefused, match="certificate verify failed"), \
+            EsConnection(secure_node.url).session() as client:
+        client.info()
+
+
+def test_a_pinned_fingerprint_instead_of_a_ca(secure_node: LocalNode,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSWIRE_ES_CA_CERTS")
+    monkeypatch.setenv("NEWSWIRE_ES_USERNAME", "admin")
+    monkeypatch.setenv("NEWSWIRE_ES_PASSWORD", secure_node.admin_password)
+    monkeypatch.setenv("NEWSWIRE_ES_FINGERPRINT", node_fingerprint(secure_node))
+    assert authenticate(secure_node.url)["username"] == "admin"
+    monkeypatch.setenv("NEWSWIRE_ES_FINGERPRINT", "00" * 32)
+    with pytest.raises(ClusterRefused, match=r"[Ff]ingerprint"), \
+            EsConnection(secure_node.url).session() as client:
+        client.info()
 
 
 def test_basic_auth_with_the_password_in_a_file(secure_node: LocalNode, tmp_path: Path,
