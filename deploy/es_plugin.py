@@ -9,6 +9,7 @@ classes. It is compiled against the distribution's own jars, so it always matche
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import subprocess
 import tempfile
@@ -64,12 +65,11 @@ def _descriptor(version: str) -> str:
 
 def _jar(classes: Path) -> bytes:
     """A jar of the compiled classes (a jar is a zip; the manifest is optional)."""
-    with tempfile.SpooledTemporaryFile() as buffer:
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as jar:
-            for path in sorted(classes.rglob("*.class")):
-                jar.write(path, path.relative_to(classes).as_posix())
-        buffer.seek(0)
-        return buffer.read()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as jar:
+        for path in sorted(classes.rglob("*.class")):
+            jar.write(path, path.relative_to(classes).as_posix())
+    return buffer.getvalue()
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
