@@ -16,30 +16,25 @@ import logging
 import multiprocessing
 import random
 import resource
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from apache_beam import coders
+from apache_beam.utils.timestamp import Timestamp
 
-from apache_beam import coders  # noqa: E402
-from apache_beam.utils.timestamp import Timestamp  # noqa: E402
-
-from schemas.article import Article  # noqa: E402
-from transforms.dedup import entry_key  # noqa: E402
-from transforms.near_dup import (  # noqa: E402
+from newswire.schemas.article import Article
+from newswire.transforms.dedup import entry_key
+from newswire.transforms.near_dup import (
     DEFAULT_THRESHOLD,
     MatchWithinBand,
     Sketch,
     SketchArticle,
     band_shape,
 )
-from transforms.records import FeedEntry  # noqa: E402
+from newswire.transforms.records import FeedEntry
 
 SPAN = timedelta(days=10)  # event time the stream covers
 TTL_SECONDS = 3 * 86400

@@ -11,19 +11,15 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import trafilatura
 
-import trafilatura  # noqa: E402
+from newswire.pipeline.seed_server import corpus_dir
+from newswire.transforms.extract import extract_article
 
-from transforms.extract import extract_article  # noqa: E402
-
-CORPUS = ROOT / "seeds" / "corpus"
+CORPUS = corpus_dir()
 BASE_URL = "http://127.0.0.1:8000"
 TARGET = 1.2
 

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from apache_beam.transforms.window import GlobalWindow
 
-from transforms.fetch import FetchPages
-from transforms.http import HttpSettings
-from transforms.records import FeedEntry
+from newswire.transforms.fetch import FetchPages
+from newswire.transforms.http import HttpSettings
+from newswire.transforms.records import FeedEntry
 
 TARGET = 1.25
 PAGE = b"<html><body><article><p>" + b"News text. " * 400 + b"</p></article></body></html>"

@@ -16,13 +16,13 @@ import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch, helpers
 
-from deploy.elasticsearch import LocalNode
-from schemas import seed
-from schemas.article import Article
-from schemas.index import article_mapping, ensure_index
-from transforms.es_client import EsConnection
-from transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
-from transforms.ingest import article_document
+from newswire.deploy.elasticsearch import LocalNode
+from newswire.schemas import seed
+from newswire.schemas.article import Article
+from newswire.schemas.index import article_mapping, ensure_index
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.ingest import article_document
 
 TARGET = 0.9
 CORPUS = Path(__file__).resolve().parent.parent / "seeds" / "corpus"

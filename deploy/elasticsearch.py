@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy import es_plugin
+from newswire.deploy import es_plugin
 
 PINNED_VERSION = "9.5.4"  # also the image tag in deploy/compose
 ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", PINNED_VERSION)

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from deploy.elasticsearch import Say, home_dir, java_candidates, java_major
-from deploy.jobserver import LocalJobServer
+from newswire.deploy.elasticsearch import Say, home_dir, java_candidates, java_major
+from newswire.deploy.jobserver import LocalJobServer
 
 FLINK_LINE = os.environ.get("NEWSWIRE_FLINK_LINE", "1.19")
 BEAM_JAVA_VERSION = os.environ.get("NEWSWIRE_FLINK_BEAM_VERSION", "2.62.0")

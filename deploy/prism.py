@@ -15,9 +15,9 @@ from pathlib import Path
 
 from apache_beam.version import __version__ as BEAM_VERSION
 
-from deploy.elasticsearch import Say, home_dir
-from deploy.golang import find_go, run_go
-from deploy.jobserver import LocalJobServer
+from newswire.deploy.elasticsearch import Say, home_dir
+from newswire.deploy.golang import find_go, run_go
+from newswire.deploy.jobserver import LocalJobServer
 
 PRISM_PACKAGE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
 ENV_OVERRIDE = "NEWSWIRE_PRISM"

@@ -12,21 +12,21 @@ from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
-from deploy.jobserver import JobServerFailed
-from deploy.prism import PrismUnavailable
-from pipeline import job, kibana, search
-from pipeline.options import NewswireOptions
-from pipeline.search import Search
-from pipeline.seed_server import SeedServer
-from pipeline.summary import summarize
-from schemas import seed
-from schemas.index import article_mapping_for, migrate
-from transforms.es_client import ClusterRefused, EsConnection
-from transforms.extract import extract_article
-from transforms.fetch import page_from_response
-from transforms.http import FetchError, HttpClient, HttpSettings
-from transforms.records import FeedEntry
+from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
+from newswire.deploy.jobserver import JobServerFailed
+from newswire.deploy.prism import PrismUnavailable
+from newswire.pipeline import job, kibana, search
+from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.search import Search
+from newswire.pipeline.seed_server import SeedServer
+from newswire.pipeline.summary import summarize
+from newswire.schemas import seed
+from newswire.schemas.index import article_mapping_for, migrate
+from newswire.transforms.es_client import ClusterRefused, EsConnection
+from newswire.transforms.extract import extract_article
+from newswire.transforms.fetch import page_from_response
+from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.records import FeedEntry
 
 DEFAULT_ES_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 

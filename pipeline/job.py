@@ -20,22 +20,22 @@ from apache_beam.runners.portability.portable_runner import JobServiceHandle
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from deploy.flink import FlinkJobServer, ensure_flink_job_server
-from deploy.jobserver import LocalJobServer
-from deploy.prism import PrismJobServer, ensure_prism
-from pipeline.options import NewswireOptions, newswire_option_names
-from pipeline.summary import Summary, summarize
-from schemas.index import (
+from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
+from newswire.deploy.jobserver import LocalJobServer
+from newswire.deploy.prism import PrismJobServer, ensure_prism
+from newswire.pipeline.options import NewswireOptions, newswire_option_names
+from newswire.pipeline.summary import Summary, summarize
+from newswire.schemas.index import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
     ensure_index,
 )
-from transforms.es_client import EsConnection
-from transforms.feeds import parse_feed_list
-from transforms.http import FetchError, HttpClient, HttpSettings
-from transforms.ingest import IngestConfig, IngestFeeds
-from transforms.schedule import PollSettings
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.feeds import parse_feed_list
+from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.ingest import IngestConfig, IngestFeeds
+from newswire.transforms.schedule import PollSettings
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}

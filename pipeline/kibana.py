@@ -37,7 +37,7 @@ class KibanaError(RuntimeError):
 
 def saved_objects_path() -> Path:
     """The bundled NDJSON file, wherever the package is installed."""
-    return Path(str(resources.files("deploy") / "kibana" / "newswire.ndjson"))
+    return Path(str(resources.files("newswire.deploy") / "kibana" / "newswire.ndjson"))
 
 
 def _setting(name: str) -> str | None:

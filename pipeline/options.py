@@ -6,7 +6,7 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.http import HttpSettings
+from newswire.transforms.http import HttpSettings
 
 
 class NewswireOptions(PipelineOptions):

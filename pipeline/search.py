@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas import seed
-from schemas.article import Article
+from newswire.schemas import seed
+from newswire.schemas.article import Article
 
 _TEXT_FIELDS = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
 _CREDIT_FIELDS = ["credits.reporting", "credits.additional_reporting", "credits.writing",

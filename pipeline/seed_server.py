@@ -34,7 +34,7 @@ _TEXT_SUFFIXES = {".html", ".xml", ".rdf", ".atom", ".opml", ".txt", ".json"}
 
 def corpus_dir() -> Path:
     """The bundled corpus, wherever the package is installed."""
-    return Path(str(resources.files("seeds") / "corpus"))
+    return Path(str(resources.files("newswire.seeds") / "corpus"))
 
 
 class SeedServer:

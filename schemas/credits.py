@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.article import Credits
+from newswire.schemas.article import Credits
 
 # A photo credit, as the whole of a caption's last sentence: REUTERS/Name/File Photo,
 # (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, EPA-EFE/NAME, Getty Images.

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from schemas.article import Article, LeadImage
-from schemas.credits import join_caption, parse_credits_line, split_caption
+from newswire.schemas.article import Article, LeadImage
+from newswire.schemas.credits import join_caption, parse_credits_line, split_caption
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 _IMAGE = re.compile(r"^!\[(?P<alt>.*?)\]\((?P<url>.*)\)$")

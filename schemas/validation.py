@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from schemas.article import Article
+from newswire.schemas.article import Article
 
 
 class InvalidArticle(ValueError):
@@ -22,7 +22,7 @@ class InvalidArticle(ValueError):
 
 @cache
 def _validator() -> Draft202012Validator:
-    schema = json.loads((resources.files("schemas") / "article.schema.json").read_text())
+    schema = json.loads((resources.files("newswire.schemas") / "article.schema.json").read_text())
     return Draft202012Validator(schema)
 
 

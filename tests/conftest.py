@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from deploy.elasticsearch import LocalNode
-from pipeline.seed_server import SeedServer, corpus_dir
-from pipeline.summary import Summary
-from transforms.es_client import EsConnection
+from newswire.deploy.elasticsearch import LocalNode
+from newswire.pipeline.seed_server import SeedServer, corpus_dir
+from newswire.pipeline.summary import Summary
+from newswire.transforms.es_client import EsConnection
 
 # Tests get their own node, apart from the one `newswire es start` runs for a user.
 TEST_ES_PORT = int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))

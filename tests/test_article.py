@@ -8,9 +8,9 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 
-from schemas import seed
-from schemas.article import Article, ArticleCoder, LeadImage
-from schemas.validation import InvalidArticle, validate, validate_document
+from newswire.schemas import seed
+from newswire.schemas.article import Article, ArticleCoder, LeadImage
+from newswire.schemas.validation import InvalidArticle, validate, validate_document
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_096ae25def07195c.txt"
 

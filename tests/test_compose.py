@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from deploy.elasticsearch import PINNED_VERSION, home_dir
-from deploy.golang import find_go, run_go
-from pipeline import cli
+from newswire.deploy.elasticsearch import PINNED_VERSION, home_dir
+from newswire.deploy.golang import find_go, run_go
+from newswire.pipeline import cli
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_DIR = REPO / "deploy" / "compose"

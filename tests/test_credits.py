@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.credits import is_photo_credit, join_caption, parse_credits_line, split_caption
+from newswire.schemas.credits import (
+    is_photo_credit,
+    join_caption,
+    parse_credits_line,
+    split_caption,
+)
 
 
 @pytest.mark.parametrize(("line", "caption", "credit"), [

@@ -13,10 +13,10 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from deploy.prism import ensure_prism, prism_options
-from schemas.article import Article
-from transforms.dedup import ARTICLES, ENTRIES, Deduplicate, entry_key
-from transforms.records import FeedEntry
+from newswire.deploy.prism import ensure_prism, prism_options
+from newswire.schemas.article import Article
+from newswire.transforms.dedup import ARTICLES, ENTRIES, Deduplicate, entry_key
+from newswire.transforms.records import FeedEntry
 
 DAY = 24 * 3600
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from newswire.transforms.es_client import EsConnection
 from tests.loopback import reply, serve
-from transforms.es_client import EsConnection
 
 INFO = b'{"name":"n","cluster_name":"c","version":{"number":"9.5.4"},"tagline":""}'
 

@@ -16,11 +16,11 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch
 
-from deploy.elasticsearch import LocalNode
-from schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
-from transforms.es_client import EsConnection
-from transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
-from transforms.records import DeadLetter
+from newswire.deploy.elasticsearch import LocalNode
+from newswire.schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.records import DeadLetter
 
 pytestmark = pytest.mark.es
 

@@ -14,9 +14,9 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from tests.loopback import reply, serve
-from transforms.es_client import EsConnection
-from transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 
 
 class FakeBulk(BaseHTTPRequestHandler):

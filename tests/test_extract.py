@@ -15,23 +15,28 @@ import pytest
 import trafilatura.utils
 from trafilatura.utils import load_html
 
-from schemas import seed
-from schemas.article import Article
-from transforms.body import body_paragraphs
-from transforms.boilerplate import is_boilerplate, is_byline_or_timestamp, is_timestamp, plain
-from transforms.bylines import byline_names, clean_names
-from transforms.extract import ExtractionError, extract_article
-from transforms.feeds import entries_from_feed
-from transforms.images import lead_image
-from transforms.metadata import parse_datetime, read_metadata
-from transforms.outlet import (
+from newswire.schemas import seed
+from newswire.schemas.article import Article
+from newswire.transforms.body import body_paragraphs
+from newswire.transforms.boilerplate import (
+    is_boilerplate,
+    is_byline_or_timestamp,
+    is_timestamp,
+    plain,
+)
+from newswire.transforms.bylines import byline_names, clean_names
+from newswire.transforms.extract import ExtractionError, extract_article
+from newswire.transforms.feeds import entries_from_feed
+from newswire.transforms.images import lead_image
+from newswire.transforms.metadata import parse_datetime, read_metadata
+from newswire.transforms.outlet import (
     copyright_holder,
     feed_site_name,
     logo_name,
     strip_site_name,
     title_site_name,
 )
-from transforms.records import FeedEntry
+from newswire.transforms.records import FeedEntry
 
 CORPUS = Path(__file__).resolve().parent.parent / "seeds" / "corpus"
 BASE_URL = "http://127.0.0.1:8000"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.seed_server import SeedServer
-from transforms.feeds import entries_from_feed, parse_feed_list
+from newswire.pipeline.seed_server import SeedServer
+from newswire.transforms.feeds import entries_from_feed, parse_feed_list
 
 
 def test_plain_feed_list_skips_comments_and_blanks() -> None:

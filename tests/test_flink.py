@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from deploy.flink import ensure_flink_job_server
-from pipeline import job
-from pipeline.seed_server import SeedServer
-from pipeline.summary import Summary
+from newswire.deploy.flink import ensure_flink_job_server
+from newswire.pipeline import job
+from newswire.pipeline.seed_server import SeedServer
+from newswire.pipeline.summary import Summary
+from newswire.transforms.es_client import EsConnection
 from tests.conftest import assert_matches_manifest, drop_index
-from transforms.es_client import EsConnection
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
 

@@ -8,10 +8,17 @@ from typing import ClassVar
 
 import pytest
 
+from newswire.transforms.fetch import decode_html, page_from_response
+from newswire.transforms.http import (
+    FetchError,
+    HttpClient,
+    HttpSettings,
+    Response,
+    Retry,
+    check_address,
+)
+from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
-from transforms.fetch import decode_html, page_from_response
-from transforms.http import FetchError, HttpClient, HttpSettings, Response, Retry, check_address
-from transforms.records import FeedEntry
 
 
 class Routes(BaseHTTPRequestHandler):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.seed_server import SeedServer
-from transforms.feeds import entries_from_feed
-from transforms.http import HttpClient, HttpSettings
-from transforms.jsonfeed import entries_from_json_feed, is_json_feed
+from newswire.pipeline.seed_server import SeedServer
+from newswire.transforms.feeds import entries_from_feed
+from newswire.transforms.http import HttpClient, HttpSettings
+from newswire.transforms.jsonfeed import entries_from_json_feed, is_json_feed
 
 FEED_URL = "https://news.example/feed.json"
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import urllib3
 
-from pipeline import kibana
-from schemas import seed
-from schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
-from transforms.records import DeadLetter
+from newswire.pipeline import kibana
+from newswire.schemas import seed
+from newswire.schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
+from newswire.transforms.records import DeadLetter
 
 REPO = Path(__file__).resolve().parents[1]
 NDJSON = kibana.saved_objects_path()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deploy.elasticsearch import LocalNode, find_java, java_major
-from pipeline import cli
+from newswire.deploy.elasticsearch import LocalNode, find_java, java_major
+from newswire.pipeline import cli
 
 pytestmark = pytest.mark.es
 

@@ -11,7 +11,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import job
+from newswire.pipeline import job
 
 
 class ReportWorker(beam.DoFn):

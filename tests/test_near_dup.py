@@ -17,10 +17,10 @@ from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from deploy import prism
-from schemas.article import Article
-from schemas.seed import parse
-from transforms.near_dup import (
+from newswire.deploy import prism
+from newswire.schemas.article import Article
+from newswire.schemas.seed import parse
+from newswire.transforms.near_dup import (
     DEFAULT_THRESHOLD,
     LinkNearDuplicates,
     band_keys,

@@ -10,11 +10,11 @@ from typing import ClassVar
 
 import pytest
 
+from newswire.transforms.fetch import PageFetcher
+from newswire.transforms.http import FetchError, HttpSettings
+from newswire.transforms.politeness import HostLimiter
+from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
-from transforms.fetch import PageFetcher
-from transforms.http import FetchError, HttpSettings
-from transforms.politeness import HostLimiter
-from transforms.records import FeedEntry
 
 
 class Site(BaseHTTPRequestHandler):

@@ -21,7 +21,7 @@ from apache_beam.transforms.userstate import (
 )
 from apache_beam.utils.timestamp import Timestamp
 
-from deploy import prism
+from newswire.deploy import prism
 
 FLUSH_DELAY = 10  # seconds of event time after the latest element at which the timer fires
 BUFFER = BagStateSpec("buffer", beam.coders.StrUtf8Coder())

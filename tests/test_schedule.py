@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pipeline.seed_server import SeedServer
-from transforms.feeds import entries_from_feed
-from transforms.http import HttpClient, HttpSettings
-from transforms.records import FeedEntry
-from transforms.schedule import (
+from newswire.pipeline.seed_server import SeedServer
+from newswire.transforms.feeds import entries_from_feed
+from newswire.transforms.http import HttpClient, HttpSettings
+from newswire.transforms.records import FeedEntry
+from newswire.transforms.schedule import (
     FeedState,
     PollSettings,
     after_poll,

@@ -20,12 +20,12 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import AuthenticationException, Elasticsearch
 
-from deploy import es_plugin
-from deploy.elasticsearch import LocalNode, find_java
-from pipeline import cli, job
-from pipeline.seed_server import SeedServer
+from newswire.deploy import es_plugin
+from newswire.deploy.elasticsearch import LocalNode, find_java
+from newswire.pipeline import cli, job
+from newswire.pipeline.seed_server import SeedServer
+from newswire.transforms.es_client import ClusterRefused, EsConnection
 from tests.conftest import assert_matches_manifest, drop_index
-from transforms.es_client import ClusterRefused, EsConnection
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
 SECURE_PORT = 9251

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from schemas import seed
-from schemas.article import Article, LeadImage
-from schemas.seed import SeedFormatError
+from newswire.schemas import seed
+from newswire.schemas.article import Article, LeadImage
+from newswire.schemas.seed import SeedFormatError
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_096ae25def07195c.txt"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED.name

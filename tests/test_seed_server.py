@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.seed_server import SeedServer
+from newswire.pipeline.seed_server import SeedServer
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import job
-from pipeline.seed_server import SeedServer
-from pipeline.summary import summarize
+from newswire.pipeline import job
+from newswire.pipeline.seed_server import SeedServer
+from newswire.pipeline.summary import summarize
+from newswire.transforms.es_client import EsConnection
 from tests.conftest import drop_index
-from transforms.es_client import EsConnection
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
 POLL_SECONDS = 2.0

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import job
-from pipeline.seed_server import SeedServer
-from pipeline.summary import Summary
-from schemas import seed
-from schemas.article import Article, document_id
+from newswire.pipeline import job
+from newswire.pipeline.seed_server import SeedServer
+from newswire.pipeline.summary import Summary
+from newswire.schemas import seed
+from newswire.schemas.article import Article, document_id
+from newswire.transforms.es_client import EsConnection
 from tests.conftest import drop_index
-from transforms.es_client import EsConnection
 
 pytestmark = pytest.mark.es
 STORY = "northwind-herald/national/greyhaven-chemical-plant-fire-forces-evacuations"

@@ -12,9 +12,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
-from schemas.article import Credits, LeadImage
-from schemas.credits import join_caption, parse_credits_line
-from transforms.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
+from newswire.schemas.article import Credits, LeadImage
+from newswire.schemas.credits import join_caption, parse_credits_line
+from newswire.transforms.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
 
 # The body as markdown with links. No URL is given: trafilatura would resolve every link on the
 # page against the site root; we resolve the few the body keeps, against the page.

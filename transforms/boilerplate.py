@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from schemas.article import markdown_to_text
-from transforms.bylines import byline_names
+from newswire.schemas.article import markdown_to_text
+from newswire.transforms.bylines import byline_names
 
 # Whole-paragraph patterns, matched on the plain text of a short paragraph only.
 _BOILERPLATE = re.compile(

@@ -23,9 +23,9 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from schemas.article import Article
-from transforms.records import FeedEntry
-from transforms.urls import canonical_url
+from newswire.schemas.article import Article
+from newswire.transforms.records import FeedEntry
+from newswire.transforms.urls import canonical_url
 
 T = TypeVar("T")
 DEFAULT_TTL = 3 * 24 * 3600

@@ -32,9 +32,9 @@ from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout
 
-from transforms.es_client import EsConnection
-from transforms.records import DEAD_LETTER, DeadLetter
-from transforms.revisions import revision_document, revision_id
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.revisions import revision_document, revision_id
 
 LOG = logging.getLogger(__name__)
 _RETRYABLE = {429, 500, 502, 503, 504}

@@ -17,20 +17,20 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from schemas.article import Article
-from transforms.body import body_paragraphs, split_credits
-from transforms.bylines import clean_names, page_byline
-from transforms.images import lead_image
-from transforms.metadata import PageMetadata, names, parse_datetime, read_metadata
-from transforms.outlet import (
+from newswire.schemas.article import Article
+from newswire.transforms.body import body_paragraphs, split_credits
+from newswire.transforms.bylines import clean_names, page_byline
+from newswire.transforms.images import lead_image
+from newswire.transforms.metadata import PageMetadata, names, parse_datetime, read_metadata
+from newswire.transforms.outlet import (
     copyright_holder,
     feed_site_name,
     logo_name,
     strip_site_name,
     title_site_name,
 )
-from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
-from transforms.urls import canonical_url
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.urls import canonical_url
 
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]

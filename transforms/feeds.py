@@ -15,10 +15,10 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from lxml import etree
 
-from transforms.http import FetchError, HttpClient, HttpSettings
-from transforms.jsonfeed import entries_from_json_feed, is_json_feed
-from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
-from transforms.schedule import (
+from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.jsonfeed import entries_from_json_feed, is_json_feed
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
+from newswire.transforms.schedule import (
     FeedState,
     PollSettings,
     after_poll,

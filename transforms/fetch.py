@@ -13,9 +13,9 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.http import FetchError, HttpClient, HttpSettings, Response
-from transforms.politeness import HostLimiter, RobotsCache
-from transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
+from newswire.transforms.politeness import HostLimiter, RobotsCache
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)

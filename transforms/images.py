@@ -7,10 +7,10 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from schemas.article import LeadImage
-from schemas.credits import split_caption
-from transforms.metadata import PageMetadata, names
-from transforms.records import FeedEntry
+from newswire.schemas.article import LeadImage
+from newswire.schemas.credits import split_caption
+from newswire.transforms.metadata import PageMetadata, names
+from newswire.transforms.records import FeedEntry
 
 # The lead picture: a <figure> with an image, or an image followed by a caption block
 # (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The first in the

@@ -27,18 +27,18 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.article import Article
-from schemas.validation import InvalidArticle, validate
-from transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
-from transforms.es_client import EsConnection
-from transforms.es_sink import Document, WriteToElasticsearch
-from transforms.extract import ExtractArticles
-from transforms.feeds import PollFeeds
-from transforms.fetch import FetchPages
-from transforms.http import HttpSettings
-from transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
-from transforms.records import DEAD_LETTER, DeadLetter
-from transforms.schedule import PollSettings
+from newswire.schemas.article import Article
+from newswire.schemas.validation import InvalidArticle, validate
+from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
+from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_sink import Document, WriteToElasticsearch
+from newswire.transforms.extract import ExtractArticles
+from newswire.transforms.feeds import PollFeeds
+from newswire.transforms.fetch import FetchPages
+from newswire.transforms.http import HttpSettings
+from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
+from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.schedule import PollSettings
 
 
 @dataclass(frozen=True)

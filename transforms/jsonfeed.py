@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from transforms.metadata import parse_datetime
-from transforms.records import FeedEntry
+from newswire.transforms.metadata import parse_datetime
+from newswire.transforms.records import FeedEntry
 
 _VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 _JSON_TYPES = {"application/feed+json", "application/json"}

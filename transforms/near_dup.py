@@ -28,7 +28,7 @@ from apache_beam.transforms.userstate import (
 from apache_beam.utils.timestamp import Duration, Timestamp
 from datasketch import MinHash
 
-from schemas.article import Article, ArticleCoder
+from newswire.schemas.article import Article, ArticleCoder
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from transforms.http import FetchError, HttpClient
+from newswire.transforms.http import FetchError, HttpClient
 
 
 class HostLimiter:

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import feedparser
 
-from transforms.records import FeedEntry
-from transforms.urls import canonical_url
+from newswire.transforms.records import FeedEntry
+from newswire.transforms.urls import canonical_url
 
 _PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0,
             "monthly": 2592000.0, "yearly": 31536000.0}

@@ -1,7 +1,7 @@
 """Build the offline news corpus from its hand-written sources.
 
-    python -m seeds.tools.build_corpus           # (re)write every generated file
-    python -m seeds.tools.build_corpus --check   # exit 1, listing stale files, if out of date
+    python -m newswire.seeds.tools.build_corpus   # (re)write every generated file
+    python -m newswire.seeds.tools.build_corpus --check # exit 1, listing stale files, if stale
 
 Sources: `seeds/corpus/<outlet>/<section>/<slug>.txt` (the expected record, seed format) and
 `<slug>.json` (sidecar facts), plus revised versions under `seeds/corpus-updates/`. Generated:
@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from seeds.tools.corpus import (
+from newswire.seeds.tools.corpus import (
     BASE_URL,
     NORTHWIND,
     OUTLETS,
@@ -29,9 +29,9 @@ from seeds.tools.corpus import (
     Story,
     load_stories,
 )
-from seeds.tools.feeds import FeedEntry, render_feed, story_entry
-from seeds.tools.feeds import attr as xml_attr
-from seeds.tools.pages import render_page
+from newswire.seeds.tools.feeds import FeedEntry, render_feed, story_entry
+from newswire.seeds.tools.feeds import attr as xml_attr
+from newswire.seeds.tools.pages import render_page
 
 SEEDS = Path(__file__).resolve().parents[1]
 CORPUS = SEEDS / "corpus"
@@ -311,7 +311,7 @@ def orphans(outputs: dict[Path, bytes]) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seeds.tools.build_corpus",
+    parser = argparse.ArgumentParser(prog="python -m newswire.seeds.tools.build_corpus",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 listing the files that are out of date")
@@ -336,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in leftover:
             print(f"orphan: {path.relative_to(SEEDS).as_posix()}")
         if stale or leftover:
-            print("run: python -m seeds.tools.build_corpus", file=sys.stderr)
+            print("run: python -m newswire.seeds.tools.build_corpus", file=sys.stderr)
         return 1 if stale or leftover or corpus.problems else 0
 
     for path in stale:

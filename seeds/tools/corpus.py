@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from schemas.article import Article
-from schemas.credits import parse_credits_line
-from schemas.seed import SeedFormatError, parse, render
+from newswire.schemas.article import Article
+from newswire.schemas.credits import parse_credits_line
+from newswire.schemas.seed import SeedFormatError, parse, render
 
 BASE_URL = "{{BASE_URL}}"
 TRACKING_QUERY = "utm_source=rss&utm_medium=feed&utm_campaign={campaign}"

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from schemas.article import LeadImage
-from seeds.tools.corpus import FeedSpec, Outlet, Story
+from newswire.schemas.article import LeadImage
+from newswire.seeds.tools.corpus import FeedSpec, Outlet, Story
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from schemas.article import Article
-from seeds.tools.corpus import Story, body_paragraphs, markdown_links
+from newswire.schemas.article import Article
+from newswire.seeds.tools.corpus import Story, body_paragraphs, markdown_links
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
