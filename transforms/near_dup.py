@@ -205,7 +205,9 @@ def seal(value: Article | Link) -> bytes:
     """An article or a link as tagged bytes, so the join's two inputs share one value coder.
 
     The keys stay untyped on purpose: with keys declared `str`, Beam 2.77's multi-process
-    FnApiRunner failed to decode the join's and the bands' keyed timers.
+    FnApiRunner failed to decode the join's and the bands' keyed timers. Untyped, they are coded
+    with FastPrimitivesCoder, which Beam warns "may not be deterministic"; for `str` keys it is
+    (see `Deduplicate.expand`).
     """
     tag = b"A" if isinstance(value, Article) else b"L"
     return tag + _SEALS[tag].encode(value)
