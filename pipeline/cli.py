@@ -21,8 +21,8 @@ from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
 from newswire.pipeline.summary import summarize
 from newswire.schemas import seed
-from newswire.schemas.index import article_mapping_for, migrate
 from newswire.transforms.es_client import ClusterRefused, EsConnection
+from newswire.transforms.es_indices import article_mapping_for, migrate
 from newswire.transforms.extract import extract_article
 from newswire.transforms.fetch import page_from_response
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings

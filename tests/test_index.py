@@ -9,7 +9,7 @@ import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import AuthorizationException, BadRequestError, Elasticsearch
 
-from newswire.schemas.index import (
+from newswire.transforms.es_indices import (
     ARTICLE_MAPPING,
     PROSE_FIELDS,
     article_mapping,

@@ -21,7 +21,7 @@ import urllib3
 
 from newswire.pipeline import kibana
 from newswire.schemas import seed
-from newswire.schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
+from newswire.transforms.es_indices import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
 from newswire.transforms.records import DeadLetter
 
 REPO = Path(__file__).resolve().parents[1]
