@@ -3,7 +3,6 @@ offending field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -34,8 +33,7 @@ def article_schema() -> dict[str, Any]:
     }
 
 
-def _object(fields: Iterable[Field]) -> dict[str, Any]:
-    fields = tuple(fields)
+def _object(fields: tuple[Field, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
     if required := [item.name for item in fields if item.required]:
         schema["required"] = required

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
+from newswire.pipeline import cli
 from newswire.schemas import seed
 from newswire.schemas.article import Article, Credits, LeadImage
 from newswire.schemas.fields import (
@@ -22,7 +24,12 @@ from newswire.schemas.fields import (
     leaves,
 )
 from newswire.schemas.validation import InvalidArticle, article_schema, validate_document
-from newswire.transforms.es_indices import ARTICLE_MAPPING, PROSE_FIELDS, ensure_index
+from newswire.transforms.es_indices import (
+    ARTICLE_MAPPING,
+    PROSE_FIELDS,
+    article_mapping,
+    ensure_index,
+)
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_096ae25def07195c.txt"
 MOMENT = datetime(2023, 10, 27, 8, 0, tzinfo=timezone.utc)
@@ -164,6 +171,22 @@ def test_an_unknown_provenance_key_is_a_schema_error() -> None:
     with pytest.raises(InvalidArticle) as caught:
         validate_document(document)
     assert caught.value.field == "provenance"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["schema"], article_schema()),
+    (["schema", "--mapping"], ARTICLE_MAPPING),
+    (["schema", "--mapping", "--english"], article_mapping(english=True)),
+])
+def test_the_schema_command_prints_what_validation_and_the_index_use(
+        argv: list[str], expected: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+
+
+def test_english_without_mapping_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema", "--english"]) == 1
+    assert capsys.readouterr().err == "newswire: --english applies to --mapping only\n"
 
 
 @pytest.mark.es
