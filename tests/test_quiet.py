@@ -16,8 +16,8 @@ from elasticsearch import Elasticsearch
 
 from newswire.pipeline import cli, logs
 from newswire.pipeline.seed_server import SeedServer
-from newswire.schemas.index import article_mapping_for, ensure_index
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_indices import article_mapping_for, ensure_index
 from tests.conftest import drop_index
 
 
