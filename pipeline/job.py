@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -192,21 +193,25 @@ def start(options: PipelineOptions, resources: ExitStack,
 
 
 def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
-    """Cancel a running job and wait (up to `timeout` seconds) until it has ended.
+    """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
+    have stopped.
 
     A portable result's own `cancel()` stops the in-process (LOOPBACK) worker pool right after
     sending the request, before the job server has asked that pool to stop its workers; those
     then keep their streams to the job server open until it exits, and die with gRPC tracebacks
-    ("Exception in thread read_state"). So the request goes to the job service first, and the
-    result stops the pool once the job has ended and its workers with it.
+    ("Exception in thread read_state"). So the request goes to the job service first; once the
+    job has ended, the job server stops the workers, which finish their bundles in flight, and
+    only then does the result stop the pool.
     """
     if isinstance(result, portable_runner.PipelineResult):
+        deadline = time.monotonic() + timeout
         # Beam offers no public way to cancel without its clean-up; the job service is its own.
         result._job_service.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=result._job_id))
-        deadline = time.monotonic() + timeout
-        while (not PipelineState.is_terminal(result.state)
-               and time.monotonic() < deadline):
+        while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
             time.sleep(0.1)
+        for thread in threading.enumerate():
+            if thread.name.startswith("run_worker_"):  # the pool's SDK harness threads
+                thread.join(max(0.0, deadline - time.monotonic()))
     result.cancel()
 
 

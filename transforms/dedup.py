@@ -24,6 +24,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newswire.schemas.article import Article
+from newswire.transforms.keys import StateKey
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.urls import canonical_url
 
@@ -81,15 +82,10 @@ class Deduplicate(beam.PTransform):
         self.ttl_seconds = ttl_seconds
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        # The key stays untyped, so Beam codes it with FastPrimitivesCoder and warns, as the
-        # pipeline is built, that this "may not be deterministic". It is for the keys used here,
-        # always `str`: a str is encoded the same way every time (type tag, UTF-8). Keys typed
-        # `str` (StrUtf8Coder) fail on Beam 2.77's multi-process FnApiRunner, which decodes the
-        # keys of keyed timers with the untyped coder ("Unknown type tag", UnicodeDecodeError).
-        # The same holds for the feed URLs PollFeeds is keyed by and near_dup's band keys and ids.
         return (
             items
             | "Key" >> beam.Map(lambda item, key=self.identity.key: (key(item), item))
+            .with_output_types(tuple[StateKey, Any])
             | "Remember" >> beam.ParDo(Remember(self.identity, self.ttl_seconds))
         )
 

@@ -36,6 +36,7 @@ from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
 from newswire.transforms.http import HttpSettings
+from newswire.transforms.keys import StateKey
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.schedule import PollSettings
@@ -69,6 +70,7 @@ class IngestFeeds(beam.PTransform):
         polled = (
             feed_urls
             | "KeyByFeed" >> beam.Map(lambda url: (url, url))
+            .with_output_types(tuple[StateKey, str])
             | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
         )
         pages = (
