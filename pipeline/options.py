@@ -7,6 +7,7 @@ import argparse
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.transforms.http import HttpSettings
+from newswire.transforms.schedule import PollSettings
 
 
 class NewswireOptions(PipelineOptions):
@@ -75,6 +76,12 @@ class NewswireOptions(PipelineOptions):
             per_host_delay=self.per_host_delay,
             obey_robots=not self.ignore_robots,
         )
+
+    def poll_settings(self) -> PollSettings:
+        """`--poll-interval` is the shortest interval and the one a feed starts at (and keeps,
+        when its entries carry no dates to observe a cadence from)."""
+        return PollSettings(min_interval=self.poll_interval, max_interval=self.max_poll_interval,
+                            default_interval=self.poll_interval)
 
 
 def newswire_option_names() -> frozenset[str]:

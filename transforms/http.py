@@ -62,6 +62,9 @@ class FetchError(Exception):
         self.retryable = retryable
         self.headers = dict(headers or {})
 
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, bool, dict[str, str]]]:
+        return FetchError, (self.reason, self.retryable, self.headers)
+
 
 @dataclass(frozen=True)
 class Response:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ from newswire.transforms.es_sink import Document, WriteToElasticsearch
 from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
-from newswire.transforms.http import HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.schedule import PollSettings
@@ -52,6 +52,10 @@ class IngestConfig:
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    # Streaming: seconds a tick waits for its feed's answer before leaving it to a later tick.
+    poll_patience: float | None = None
+    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
+    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
 
 
 class IngestFeeds(beam.PTransform):
@@ -66,7 +70,9 @@ class IngestFeeds(beam.PTransform):
         polled = (
             feed_urls
             | "KeyByFeed" >> beam.Map(lambda url: (url, url))
-            | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
+            | "PollFeeds" >> _with_dead_letters(
+                PollFeeds(config.http, config.poll, patience=config.poll_patience,
+                          answered=config.answered), "entries")
         )
         pages = (
             polled.entries
