@@ -80,6 +80,7 @@ class FetchPages(beam.DoFn):
         self.settings = settings
         self.fetched = Metrics.counter("newswire", "pages_fetched")
         self.failed = Metrics.counter("newswire", "pages_failed")
+        self.host_wait = Metrics.counter("newswire", "host_slot_wait_ms")
 
     def setup(self) -> None:
         self.fetcher = PageFetcher(self.settings)
@@ -105,6 +106,7 @@ class FetchPages(beam.DoFn):
         yield from self._emit(list(as_completed(self.in_flight)))
 
     def _emit(self, done: Iterable[Future]) -> Iterator[Any]:
+        self.host_wait.inc(self.fetcher.hosts.take_waited_ms())
         for future in done:
             entry, where = self.in_flight.pop(future)
             try:
