@@ -101,9 +101,10 @@ class PollFeeds(beam.DoFn):
     entries, next poll time). In batch every feed is due once and its poll is waited for. In
     streaming, ticks arrive regularly and a feed is fetched only when its adaptive schedule
     says so, with a conditional GET; the request runs off the bundle (`FeedPolls`), so a feed
-    that hangs holds up no other feed and is never asked twice at once. A tick waits up to
-    `patience` seconds for its feed's answer; a slower answer is taken by a later tick. Either
-    way the tick that takes the answer reads the state, applies the poll and writes it, once.
+    that hangs holds up no other feed and is never asked twice at once. A bundle's ticks wait
+    `patience` seconds in all for their feeds' answers; a slower answer is taken by a later
+    tick. Either way the tick that takes the answer reads the state, applies the poll and
+    writes it, once.
 
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
@@ -130,6 +131,11 @@ class PollFeeds(beam.DoFn):
     def setup(self) -> None:
         self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
 
+    def start_bundle(self) -> None:
+        # `patience` is shared by the bundle's ticks, so many slow feeds in one bundle together
+        # hold it no longer than one.
+        self.wait_until = None if self.patience is None else time.monotonic() + self.patience
+
     def process(self, keyed: tuple[str, Any],
                 feed: Any = beam.DoFn.StateParam(FEED)) -> Iterator[Any]:
         feed_url, _ = keyed
@@ -142,7 +148,8 @@ class PollFeeds(beam.DoFn):
                 return
             answered = self.answered.get(feed_url) if stored is None else None
             poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
-        if not poll.wait(self.patience) or not self.polls.finish(poll):
+        left = None if self.wait_until is None else max(self.wait_until - time.monotonic(), 0.0)
+        if not poll.wait(left) or not self.polls.finish(poll):
             return  # still under way (or taken by another tick): a later tick takes it
         feed.write((yield from self._apply(state, poll)))
 
