@@ -13,7 +13,13 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
+from newswire.transforms.http import (
+    FetchError,
+    HttpClient,
+    HttpSettings,
+    Response,
+    check_address,
+)
 from newswire.transforms.politeness import HostLimiter, RobotsCache
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
@@ -63,6 +69,7 @@ class PageFetcher:
 
     def fetch(self, entry: FeedEntry) -> Page:
         """The entry's page; raises FetchError with the reason it could not be had."""
+        check_address(entry.link, self.settings.allow_private)  # before robots.txt is asked
         with self.hosts.slot(entry.link):  # a robots.txt request counts against the host too
             if self.settings.obey_robots and not self.robots.allowed(entry.link):
                 raise FetchError("disallowed by robots.txt")

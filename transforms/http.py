@@ -119,24 +119,24 @@ def _ascii_host(host: str) -> str:
         return host
 
 
-def check_address(url: str, allow_private: bool) -> None:
-    """Refuse, before any request, URLs that are not plain http(s) or name a non-public address.
+def check_address(url: str, allow_private: bool) -> Url:
+    """The URL's one parse, refusing URLs that are not plain http(s) or name a non-public address.
 
     A cheap early answer with a clear reason; the authority is the check at connect time
     (`connections.Guard`), which sees the address really connected to.
     """
     target = parse_target(url)
-    if allow_private:
-        return
     host = target.host.strip("[]") if target.host else ""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return  # a name: resolved, checked and connected in one step at connect time
-    try:
-        refuse_non_public(str(address), host)
-    except AddressRefused as refused:
-        raise FetchError(str(refused)) from None
+        return target  # a name: resolved, checked and connected in one step at connect time
+    if not allow_private:
+        try:
+            refuse_non_public(str(address), host)
+        except AddressRefused as refused:
+            raise FetchError(str(refused)) from None
+    return target
 
 
 class Retry:
@@ -209,8 +209,7 @@ class HttpClient:
         headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
                    **headers}
         for _hop in range(self.settings.max_redirects + 1):
-            check_address(url, self.settings.allow_private)
-            target = parse_target(url)
+            target = check_address(url, self.settings.allow_private)
             raw = self._send(target, headers, deadline)
             try:
                 if raw.status in _REDIRECTS and raw.headers.get("location"):

@@ -24,7 +24,7 @@ from newswire.transforms.es_client import EsConnection
 from tests.conftest import drop_index
 from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
-from tests.test_streaming import wait_for
+from tests.test_streaming import doc_count, wait_for
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
 POLL_SECONDS = 1.0
@@ -93,10 +93,7 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
     client = es_connection.client()
 
     def count() -> int:
-        try:
-            return client.count(index=index)["count"]
-        except Exception:  # the index appears with the first write
-            return -1
+        return doc_count(client, index)
 
     options = PipelineOptions(
         ["--streaming"], feeds=[f"{feeds}/hang.xml", f"{feeds}/slow.xml", f"{feeds}/healthy.xml"],
