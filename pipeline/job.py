@@ -39,7 +39,6 @@ from newswire.transforms.ingest import IngestConfig, IngestFeeds
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
-_POLL_PATIENCE = 1.0  # streaming: seconds a tick waits for its feed before a later tick takes it
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(),
-        poll_patience=_POLL_PATIENCE if streaming else None, answered=sources.answered))
+        streaming=streaming, answered=sources.answered))
     return pipeline.run()
 
 

@@ -78,6 +78,8 @@ def test_new_entries_are_searchable_within_the_poll_interval(
             print(f"new entry searchable after {latency:.2f} s (poll interval {POLL_SECONDS} s)")
             hit = client.search(index=index, query={"match": {"title": "Pier"}})["hits"]
             assert hit["total"]["value"] == 1
+            # the sink's metrics arrive when its bundle is done, a moment after the write shows
+            wait_for(lambda: summarize(result).created == 2, 10, "the metrics counting it")
             summary = summarize(result)
         finally:
             result.cancel()

@@ -11,8 +11,10 @@ from typing import Any
 import apache_beam as beam
 import feedparser
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.shared import Shared
+from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
 from newswire.transforms.http import FetchError, HttpSettings, Response
@@ -102,9 +104,10 @@ class PollFeeds(beam.DoFn):
     streaming, ticks arrive regularly and a feed is fetched only when its adaptive schedule
     says so, with a conditional GET; the request runs off the bundle (`FeedPolls`), so a feed
     that hangs holds up no other feed and is never asked twice at once. A bundle's ticks wait
-    `patience` seconds in all for their feeds' answers; a slower answer is taken by a later
-    tick. Either way the tick that takes the answer reads the state, applies the poll and
-    writes it, once.
+    `PATIENCE` seconds in all for their answers; one not there by then is looked for every
+    `COLLECT_EVERY` seconds by a processing-time timer on the feed's key (as Beam's
+    `AsyncWrapper` commits its finished items). Whoever takes the answer reads the state,
+    applies the poll and writes it, once.
 
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
@@ -113,14 +116,17 @@ class PollFeeds(beam.DoFn):
     """
 
     FEED = ReadModifyWriteStateSpec("feed", FeedStateCoder())
+    COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
+    COLLECT_EVERY = 0.25
+    PATIENCE = 0.5
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
-                 clock: Callable[[], float] = time.time, patience: float | None = None,
+                 clock: Callable[[], float] = time.time, streaming: bool = False,
                  answered: Mapping[str, Response | FetchError] | None = None) -> None:
         self.http = http
         self.schedule = schedule or PollSettings()
         self.clock = clock
-        self.patience = patience
+        self.streaming = streaming
         self.answered = dict(answered or {})
         self._shared = Shared()
         self.polled = Metrics.counter("newswire", "feeds_polled")
@@ -132,26 +138,41 @@ class PollFeeds(beam.DoFn):
         self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
 
     def start_bundle(self) -> None:
-        # `patience` is shared by the bundle's ticks, so many slow feeds in one bundle together
-        # hold it no longer than one.
-        self.wait_until = None if self.patience is None else time.monotonic() + self.patience
+        self.wait_until = time.monotonic() + self.PATIENCE
 
-    def process(self, keyed: tuple[str, Any],
-                feed: Any = beam.DoFn.StateParam(FEED)) -> Iterator[Any]:
+    def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
+                collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
         feed_url, _ = keyed
         stored = feed.read()
         state = stored or FeedState(feed_url)
         poll = self.polls.current(feed_url)
         if poll is None:
             now = self.clock()
-            if state.next_poll is not None and now < state.next_poll:
+            # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
+            early = 0.1 * self.schedule.min_interval
+            if state.next_poll is not None and now < state.next_poll - early:
                 return
             answered = self.answered.get(feed_url) if stored is None else None
             poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
-        left = None if self.wait_until is None else max(self.wait_until - time.monotonic(), 0.0)
-        if not poll.wait(left) or not self.polls.finish(poll):
-            return  # still under way (or taken by another tick): a later tick takes it
-        feed.write((yield from self._apply(state, poll)))
+        patience = max(self.wait_until - time.monotonic(), 0.0) if self.streaming else None
+        yield from self._take(poll, state, feed, collect, patience)
+
+    @on_timer(COLLECT)
+    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
+                   feed: Any = beam.DoFn.StateParam(FEED),
+                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if (poll := self.polls.current(feed_url)) is not None:
+            yield from self._take(poll, feed.read() or FeedState(feed_url), feed, collect, 0.0)
+
+    def _take(self, poll: Poll, state: FeedState, feed: Any, collect: Any,
+              patience: float | None) -> Iterator[Any]:
+        """Apply the poll if it is over within `patience` s (None: once it is); else look again
+        shortly."""
+        if not poll.wait(patience):
+            collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
+            return
+        if self.polls.finish(poll):  # else another tick or timer took it
+            feed.write((yield from self._apply(state, poll)))
 
     def _apply(self, state: FeedState, poll: Poll) -> Generator[Any, None, FeedState]:
         """Emit what the finished poll found; returns the feed's state after it."""

@@ -55,8 +55,8 @@ class IngestConfig:
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
-    # Streaming: seconds a bundle's ticks wait in all for their feeds; later ticks take the rest.
-    poll_patience: float | None = None
+    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
+    streaming: bool = False
     # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
     answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
 
@@ -74,7 +74,7 @@ class IngestFeeds(beam.PTransform):
             feed_urls
             | "KeyByFeed" >> beam.Map(lambda url: (url, url))
             | "PollFeeds" >> _with_dead_letters(
-                PollFeeds(config.http, config.poll, patience=config.poll_patience,
+                PollFeeds(config.http, config.poll, streaming=config.streaming,
                           answered=config.answered), "entries")
         )
         pages = (
