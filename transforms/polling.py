@@ -40,7 +40,8 @@ class FeedPolls:
     """Feed requests on a thread pool: `start` one per feed at a time, `finish` takes it back.
 
     A finished poll nobody takes (its feed moved to another worker) is dropped after `keep`
-    seconds, so the table stays as small as the set of feeds being polled.
+    seconds, so the table stays as small as the set of feeds being polled. It lives as long as
+    a DoFn of the process holds it (`Shared`), its pool's threads and connections with it.
     """
 
     def __init__(self, http: HttpSettings, keep: float = 3600.0) -> None:
@@ -82,10 +83,6 @@ class FeedPolls:
                 return False
             del self._polls[poll.feed_url]
             return True
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self.client.close()
 
     def _forget_stale(self, now: float) -> None:
         stale = [url for url, poll in self._polls.items()
