@@ -33,6 +33,15 @@ def test_a_page_of_links_only_is_an_extraction_dead_letter(html: str) -> None:
     assert out.value.reason.startswith("no article")
 
 
-def test_an_article_still_extracts() -> None:
-    [out] = extract(ARTICLE)
-    assert isinstance(out, Article) and "harbour board" in out.body
+JAPANESE = ("港湾委員会は火曜日、二年間の改修を終えた古い桟橋の市場を再開することを決めた。"
+            "商人たちは多くの客が来ると期待している。")
+ARTICLE_JA = f"""<html lang="ja"><head><title>桟橋の市場が再開</title></head><body><article>
+<h1>桟橋の市場が再開</h1><p>{JAPANESE}</p><p>{JAPANESE}</p></article></body></html>"""
+
+
+@pytest.mark.parametrize(("html", "text"), [(ARTICLE, "harbour board"),
+                                            (ARTICLE_JA, "港湾委員会")])
+def test_an_article_still_extracts(html: str, text: str) -> None:
+    """Prose is counted in characters: Japanese puts no spaces between its words."""
+    [out] = extract(html)
+    assert isinstance(out, Article) and text in out.body
