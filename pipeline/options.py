@@ -35,7 +35,8 @@ class NewswireOptions(PipelineOptions):
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
                             default=defaults.total_timeout,
-                            help="seconds one download may take in all")
+                            help="seconds one request may take in all, redirects and "
+                            "retries included")
         parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
                             default=defaults.max_bytes)
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",

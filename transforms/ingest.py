@@ -72,7 +72,8 @@ class IngestFeeds(beam.PTransform):
         config = self.config
         polled = (
             feed_urls
-            | "KeyByFeed" >> beam.Map(lambda url: (url, url))
+            # typed, so the key coder is the deterministic one for str
+            | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(tuple[str, str])
             | "PollFeeds" >> _with_dead_letters(
                 PollFeeds(config.http, config.poll, streaming=config.streaming,
                           answered=config.answered), "entries")
