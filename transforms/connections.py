@@ -97,12 +97,12 @@ class Guard:
     @contextmanager
     def bounded(self, seconds: float) -> Iterator[Deadline]:
         """Every connection this thread uses inside the block closes when `seconds` pass."""
-        deadline = Deadline(seconds)
+        deadline, outer = Deadline(seconds), self.deadline
         self._local.deadline = deadline
         try:
             yield deadline
         finally:
-            self._local.deadline = None
+            self._local.deadline = outer
             deadline.cancel()
 
     def connect(self, host: str, port: int, timeout: float | None,
