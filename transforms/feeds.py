@@ -27,6 +27,7 @@ from newswire.transforms.schedule import (
     new_entries,
     observed_interval,
 )
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE, read_sitemap, sitemap_kind
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -47,9 +48,15 @@ def entries_from_feed(document: bytes, feed_url: str,
     return read_feed(document, feed_url, headers)[0]
 
 
-def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None
+def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None,
+              max_age: float = DEFAULT_MAX_AGE, now: float | None = None
               ) -> tuple[list[FeedEntry], float | None]:
-    """Entries and the refresh interval the feed declares, from one parse of the document."""
+    """Entries and the refresh interval the feed declares, from one parse of the document.
+
+    A sitemap is read as one too (`newswire.transforms.sitemaps`); `max_age` applies to it.
+    """
+    if sitemap_kind(document):
+        return read_sitemap(document, feed_url, max_age, now), None
     if is_json_feed((headers or {}).get("content-type", ""), document):
         return entries_from_json_feed(document, feed_url), None
     parsed = feedparser.parse(document, response_headers={"content-location": feed_url,
@@ -131,7 +138,8 @@ class PollFeeds(beam.DoFn):
         try:
             response = self.client.get(feed_url, conditional_headers(state))
             entries, declared = (([], None) if response.status == 304 else
-                                 read_feed(response.body, feed_url, dict(response.headers)))
+                                 read_feed(response.body, feed_url, dict(response.headers),
+                                           self.schedule.max_age, now))
         except (FetchError, ValueError) as error:
             self.failed.inc()
             feed.write(after_poll(state, now, self.schedule, failed=True,
