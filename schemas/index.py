@@ -69,7 +69,7 @@ ARTICLE_MAPPING: dict[str, Any] = {
         "provenance": {"properties": {
             name: {"type": "keyword"}
             for name in ("title", "outlet", "published_at", "updated_at", "image", "caption",
-                         "credit")
+                         "credit", "language")
         }},
     },
 }
