@@ -43,6 +43,7 @@ def write_archive(directory: Path, pages: list[Page], max_file_bytes: int = 1 <<
     for item in pages:
         writer.process(item)
     writer.finish_bundle()
+    writer.teardown()
 
 
 def read_file(path: Path) -> tuple[list[Page], list[DeadLetter], ReadWarcRecords]:
