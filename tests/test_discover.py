@@ -82,6 +82,7 @@ def world(corpus: Path, manifest: dict, tmp_path_factory: pytest.TempPathFactory
         (overlay / QUIET_PAGE).parent.mkdir(parents=True)
         (overlay / QUIET_PAGE).write_text(QUIET_HTML)
         (overlay / "index.html").write_text(homepage_html(FEED))
+        (overlay / "mislabelled-feed.html").write_text((corpus / FEED).read_text())
         yield World(server, news, fresh)
 
 
@@ -118,6 +119,8 @@ def test_sources_by_kind(world: World) -> None:
         assert discoverer.sources(server.url("index.html")) == [
             server.url(FEED), server.url("sitemaps/news.xml.gz")]
         assert discoverer.sources(server.url(FEED)) == [server.url(FEED)]
+        mislabelled = server.url("mislabelled-feed.html")  # served as text/html
+        assert discoverer.sources(mislabelled) == [mislabelled]
         assert len(discoverer.sources(server.url("feeds.opml"))) == 6
         assert len(discoverer.sources(server.url("feeds.txt"))) == 6
         with pytest.raises(ValueError, match="http 404"):

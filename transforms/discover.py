@@ -69,10 +69,13 @@ def alternate_feeds(html: bytes, page_url: str) -> list[str]:
 
 
 def _is_html(response: Response) -> bool:
-    if response.content_type in HTML_TYPES:
-        return True
+    """An HTML page by its opening, else by its media type: feeds are often served as HTML."""
     head = response.body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf", b"{")):
+        return False
+    return response.content_type in HTML_TYPES
 
 
 def opml(sites: list[Site]) -> str:
