@@ -4,9 +4,10 @@ On Dataflow or a Flink cluster the workers run newswire from its installed packa
 environment and directory. `--environment_type=LOOPBACK` hides what that would catch: a
 module-level global, a file only the checkout has, a dependency the package does not declare.
 So newswire can build its wheel, install it with its dependencies alone into a virtual
-environment of its own (cached under the newswire cache directory, keyed by the wheel's
-contents), and run Beam's worker pool from there, in an empty working directory, for a portable
-runner to reach with `--environment_type=EXTERNAL --environment_config=localhost:PORT`.
+environment of its own (cached under the newswire cache directory: the dependencies by their
+list, each wheel by its contents), and run Beam's worker pool from there, in an empty working
+directory, for a portable runner to reach with `--environment_type=EXTERNAL
+--environment_config=localhost:PORT`.
 """
 
 from __future__ import annotations
@@ -48,32 +49,72 @@ def build_wheel(out_dir: Path, source: Path = REPO_ROOT) -> Path:
 def wheel_key(wheel: Path) -> str:
     """A short hash of what the wheel installs: its RECORD lists every file's own hash, so the
     key changes with the code and not with file times inside the zip."""
+    return _hash(_dist_info(wheel, "RECORD"))
+
+
+def requirements_key(wheel: Path) -> str:
+    """A short hash of the wheel's declared dependencies and of this Python's version."""
+    metadata = _dist_info(wheel, "METADATA").decode()
+    requires = sorted(line for line in metadata.splitlines() if line.startswith("Requires-Dist:"))
+    return _hash("\n".join([sys.version.split()[0], *requires]).encode())
+
+
+def _dist_info(wheel: Path, name: str) -> bytes:
     with zipfile.ZipFile(wheel) as archive:
-        [record] = [name for name in archive.namelist() if name.endswith(".dist-info/RECORD")]
-        return hashlib.sha256(archive.read(record)).hexdigest()[:16]
+        [member] = [m for m in archive.namelist() if m.endswith(f".dist-info/{name}")]
+        return archive.read(member)
 
 
-def ensure_worker_env(wheel: Path, say: Say = print) -> Path:
-    """The Python of a virtual environment holding the wheel and its dependencies only; built
-    once per wheel content (about 40 s from a warm pip cache)."""
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
+    """The Python of a virtual environment holding the wheel and its dependencies only.
+
+    The dependencies are installed once per dependency list (about 40 s from a warm pip
+    cache); each new wheel gets its own environment, a hard-linked copy of those with the
+    wheel added (a few seconds), so runs of different code never share one. The `keep` newest
+    wheel environments are kept.
+    """
     root = home_dir() / "worker-envs"
-    target = root / wheel_key(wheel)
-    python = target / "bin" / "python"
-    if python.is_file():
-        return python
+    target = root / f"newswire-{wheel_key(wheel)}"
+    if (target / "bin" / "python").is_file():
+        return target / "bin" / "python"
     root.mkdir(parents=True, exist_ok=True)
-    say(f"installing {wheel.name} and its dependencies into a worker environment (once) ...")
-    started = time.monotonic()
-    scratch = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
+    base = _dependencies_env(wheel, root / f"deps-{requirements_key(wheel)}", say)
+    scratch = root / f".build-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        _run([sys.executable, "-m", "venv", str(scratch)])
-        _run([str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet",
+        _run(["cp", "-al", str(base), str(scratch)])
+        _run([str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
               "--disable-pip-version-check", str(wheel)])
         os.replace(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    say(f"worker environment {target} ready in {time.monotonic() - started:.0f} s")
-    return python
+    wheel_envs = sorted(root.glob("newswire-*"), key=lambda path: path.stat().st_mtime)
+    for old in wheel_envs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target / "bin" / "python"
+
+
+def _dependencies_env(wheel: Path, target: Path, say: Say) -> Path:
+    """A virtual environment with the wheel's dependencies and not the wheel itself."""
+    if (target / "bin" / "python").is_file():
+        return target
+    say(f"installing the dependencies of {wheel.name} into a worker environment (once) ...")
+    started = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+    try:
+        python = str(scratch / "bin" / "python")
+        _run([sys.executable, "-m", "venv", str(scratch)])
+        _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+              str(wheel)])
+        _run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "newswire"])
+        os.replace(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    say(f"worker dependencies {target} ready in {time.monotonic() - started:.0f} s")
+    return target
 
 
 class WorkerPool(LocalJobServer):
