@@ -26,7 +26,7 @@ from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline import remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
-from newswire.schemas.index import (
+from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,

@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from dockerfile_parse import DockerfileParser
 
 from newswire.deploy.worker_pool import REPO_ROOT, build_wheel
-from newswire.pipeline import cli, job, remote
+from newswire.pipeline import cli, flex_template, job, remote
 from newswire.pipeline.flex_template import template_argv
 from newswire.pipeline.options import NewswireOptions
 
@@ -110,7 +110,8 @@ def test_the_launcher_runs_the_template_entry_point() -> None:
     copies = dict(reversed(step["value"].split()) for step in parsed.structure
                   if step["instruction"] == "COPY")
     source = REPO_ROOT / copies[entry]
-    assert "from newswire.pipeline.flex_template import main" in source.read_text()
+    assert source == Path(flex_template.__file__)
+    assert 'if __name__ == "__main__":\n    sys.exit(main())' in source.read_text()
 
 
 def test_the_launch_script_builds_the_wheel_the_dockerfiles_copy() -> None:

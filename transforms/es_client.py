@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
 
+from newswire.deploy.elasticsearch import DEFAULT_PORT
+
 ENV_PREFIX = "NEWSWIRE_ES_"
 SECRET_VERSION = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+/versions/[^/\s]+")
 
@@ -67,9 +69,10 @@ def _reason(error: ApiError) -> str:
 
 @dataclass(frozen=True)
 class EsConnection:
-    """Where the cluster is, and where its API key is kept; picklable, free of secrets."""
+    """Where the cluster is, and where its API key is kept; picklable, free of secrets. The
+    default is the managed local node (`newswire es start`)."""
 
-    url: str = "http://127.0.0.1:9200"
+    url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     request_timeout: float = 30.0
     api_key_secret: str | None = None  # a Secret Manager version's resource name
 
