@@ -16,7 +16,10 @@ from pathlib import Path
 
 import apache_beam
 import pytest
+from apache_beam.metrics.execution import MetricKey, MetricResult
+from apache_beam.metrics.metricbase import MetricName
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.runner import PipelineState
 from dockerfile_parse import DockerfileParser
 
 from newswire.deploy.worker_pool import REPO_ROOT, build_wheel
@@ -202,3 +205,38 @@ def test_a_streaming_submission_prints_id_and_console_link() -> None:
     assert said[0] == ("submitted job 2026-12-01_10_00_00-123: https://console.cloud.google.com/"
                        "dataflow/jobs/europe-west1/2026-12-01_10_00_00-123?project=newswire-test")
     assert "gcloud dataflow jobs drain 2026-12-01_10_00_00-123" in said[1]
+
+
+class FinishedBatchJob:
+    """A batch job as Dataflow reports it once done: its newswire counters."""
+
+    def __init__(self, counters: dict[str, int]) -> None:
+        self.counters = counters
+
+    def job_id(self) -> str:
+        return "2026-12-01_11_00_00-456"
+
+    def wait_until_finish(self) -> str:
+        return PipelineState.DONE
+
+    def metrics(self) -> FinishedBatchJob:
+        return self
+
+    def query(self, _filter: object) -> dict[str, list[MetricResult]]:
+        return {"counters": [
+            MetricResult(MetricKey("Ingest", MetricName("newswire", name)), value, value)
+            for name, value in self.counters.items()]}
+
+
+@pytest.mark.parametrize(("dead_letters", "code"), [(1, 0), (0, 2)])
+def test_a_batch_submission_waits_and_prints_the_summary(dead_letters: int, code: int) -> None:
+    options = PipelineOptions(["--runner", "DataflowRunner", "--project", "newswire-test",
+                               "--region", "europe-west1"])
+    counters = {"feeds_polled": 2, "entries_seen": 5, "articles_created": 4,
+                "dead_letters_entry": dead_letters}
+    said: list[str] = []
+    assert remote.follow(FinishedBatchJob(counters), options, said.append) == code
+    assert said[0].startswith("submitted job 2026-12-01_11_00_00-456: https://")
+    summary = said[-1]
+    assert "entries seen        5" in summary and "new 4" in summary
+    assert summary.endswith("yes" if code == 0 else "NO - some entries are unaccounted for")
