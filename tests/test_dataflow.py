@@ -61,6 +61,8 @@ def test_template_parameters_are_newswire_options_one_to_one() -> None:
             example = "https://a.example/feeds.opml,https://b.example/rss"
         elif parameter["name"] == "es_api_key_secret":
             example = "projects/p/secrets/es-api-key/versions/latest"
+        elif action.default == "":  # off unless given: a path or pattern
+            example = "gs://bucket/warc/*.warc.gz"
         else:
             example = str(action.default)
         for regex in parameter.get("regexes", []):
