@@ -75,7 +75,7 @@ def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
     The dependencies are installed once per dependency list (about 40 s from a warm pip
     cache); each new wheel gets its own environment, a hard-linked copy of those with the
     wheel added (a few seconds), so runs of different code never share one. The `keep` newest
-    wheel environments are kept.
+    wheel environments and the two newest dependency environments are kept.
     """
     root = home_dir() / "worker-envs"
     target = root / f"newswire-{wheel_key(wheel)}"
@@ -91,10 +91,15 @@ def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
         os.replace(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    wheel_envs = sorted(root.glob("newswire-*"), key=lambda path: path.stat().st_mtime)
-    for old in wheel_envs[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    _prune(root, "newswire-*", keep)
+    _prune(root, "deps-*", 2)  # the copies are hard links: they outlive what they came from
     return target / "bin" / "python"
+
+
+def _prune(root: Path, pattern: str, keep: int) -> None:
+    """Remove all but the `keep` newest environments matching `pattern`."""
+    for old in sorted(root.glob(pattern), key=lambda path: path.stat().st_mtime)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _dependencies_env(wheel: Path, target: Path, say: Say) -> Path:
