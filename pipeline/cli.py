@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import job, kibana, search
+from newswire.pipeline import evaluate, job, kibana, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve_seeds)
 
     kibana.register(commands)
+    evaluate.register(commands)
     return parser
 
 
