@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -11,8 +13,15 @@ from typing import Any
 from lxml.html import HtmlElement
 
 _REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
-_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
-                  "BlogPosting", "WebPage", "LiveBlogPosting", "OpinionNewsArticle"}
+# JSON-LD types by how surely they are the article: news articles, other articles and posts,
+# then the page itself. Any "...NewsArticle" or "...Article" type counts.
+_POSTS = {"BlogPosting", "LiveBlogPosting", "SocialMediaPosting", "Report"}
+_PAGES = {"WebPage", "ItemPage", "AboutPage"}
+# The JSON-LD objects that may hold the article inside another: WebPage.mainEntity, @graph.
+_NESTED = ("@graph", "mainEntity", "mainEntityOfPage")
+# A script body wrapped for old parsers: <!-- ... -->, //<![CDATA[ ... //]]>.
+_WRAPPER = re.compile(r"^\s*(?:<!--|(?://\s*|/\*\s*)?<!\[CDATA\[(?:\s*\*/)?)|"
+                      r"(?:-->|(?://\s*|/\*\s*)?\]\]>(?:\s*\*/)?)\s*$")
 
 
 @dataclass
@@ -74,26 +83,54 @@ def _read_meta(element: HtmlElement, found: PageMetadata) -> None:
 
 
 def _article_jsonld(scripts: list[str]) -> dict[str, Any]:
-    """The first JSON-LD object of an article type, searching @graph and lists."""
+    """The JSON-LD object most surely the article: a news article over another article or post,
+    over the page itself; the first of the best kind wins. Searches lists, @graph and
+    mainEntity; its strings have HTML entities decoded."""
+    best: tuple[int, dict[str, Any]] | None = None
     for script in scripts:
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        for item in _walk(data):
-            types = item.get("@type")
-            types = set(types) if isinstance(types, list) else {types}
-            if types & _ARTICLE_TYPES:
-                return item
-    return {}
+        for item in _walk(_load_json(script)):
+            rank = _article_rank(item.get("@type"))
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, item)
+    return _unescaped(best[1]) if best else {}
+
+
+def _load_json(script: str) -> Any:
+    """A script's JSON, without a comment or CDATA wrapper; None if it is not JSON."""
+    try:
+        return json.loads(_WRAPPER.sub("", script), strict=False)
+    except ValueError:
+        return None
+
+
+def _article_rank(value: Any) -> int | None:
+    """0 for a news article type, 1 for another article or post, 2 for a web page, else None."""
+    types = {str(t).rsplit("/", 1)[-1] for t in (value if isinstance(value, list) else [value])}
+    if any(t.endswith("NewsArticle") for t in types):
+        return 0
+    if any(t.endswith("Article") for t in types) or types & _POSTS:
+        return 1
+    return 2 if types & _PAGES else None
 
 
 def _walk(data: Any) -> list[dict[str, Any]]:
+    """Every object of a JSON-LD document that may be the article, in document order."""
     if isinstance(data, list):
         return [item for element in data for item in _walk(element)]
     if isinstance(data, dict):
-        return [data, *_walk(data.get("@graph", []))]
+        return [data, *(item for key in _NESTED for item in _walk(data.get(key)))]
     return []
+
+
+def _unescaped(value: Any) -> Any:
+    """`value` with HTML entities (&amp;, &#8216;) in its strings decoded."""
+    if isinstance(value, str):
+        return html.unescape(value) if "&" in value else value
+    if isinstance(value, dict):
+        return {key: _unescaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unescaped(item) for item in value]
+    return value
 
 
 def _text(element: HtmlElement | None) -> str:
