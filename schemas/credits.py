@@ -42,6 +42,40 @@ def split_caption(text: str) -> tuple[str, str]:
     return text, ""
 
 
+# What a credit element's text may carry besides the credit: a copyright sign, a short label
+# ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
+_CREDIT_LABEL = re.compile(
+    r"^(?:\u00a9|\(c\)|copyright\b|[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
+_CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
+_CREDIT_PARTS = re.compile(r"\s+\|\s+")
+# The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
+_SEED_LABEL = "Photo: "
+# Caption text that is not the caption: a trailing separator left where a credit was.
+_CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
+
+
+def clean_credit(text: str) -> str:
+    """A credit element's text as a bare credit: "(Foto: A/dpa)" and "\u00a9 A | B" become
+    "A/dpa" and "A, B"."""
+    credit = " ".join(text.split())
+    while not credit.startswith(_SEED_LABEL):
+        bare = _CREDIT_LEAD.sub("", credit)
+        if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
+            bare = bare[1:-1].strip()
+        bare = _CREDIT_LABEL.sub("", bare, count=1)
+        if bare == credit:
+            break
+        credit = bare
+    if credit.endswith(")") and "(" not in credit:
+        credit = credit[:-1].rstrip()
+    return _CREDIT_PARTS.sub(", ", credit)
+
+
+def clean_caption(text: str) -> str:
+    """A caption without a separator left at its end where its credit was cut off."""
+    return _CAPTION_TRAIL.sub("", " ".join(text.split()))
+
+
 def join_caption(caption: str, credit: str) -> str:
     """The caption line as the seed format writes it: caption, a space, credit."""
     return " ".join(part for part in (caption, credit) if part)

@@ -68,3 +68,57 @@ def test_html_entities_in_json_ld_strings_are_decoded() -> None:
     article = extract_article(page(head), URL)
     assert article.title == "\u2018Harbour\u2019 reopens & rebuilds"
     assert article.published_at == datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+
+
+# --- the lead picture, its caption and its credit --------------------------------------------
+
+def lead(figures: str, head: str = "") -> tuple[str, str]:
+    image = extract_article(page(head, figures + STORY), URL).image
+    assert image is not None
+    return image.caption, image.credit
+
+
+@pytest.mark.parametrize(("figcaption", "caption", "credit"), [
+    ("<span>Boats at dawn.</span><span class='image__credit'>(Foto: Ana Ruiz/dpa)</span>",
+     "Boats at dawn.", "Ana Ruiz/dpa"),
+    ("Boats at dawn. <small class='copyright'>&copy; Ana Ruiz | Courier</small>",
+     "Boats at dawn.", "Ana Ruiz, Courier"),
+    ("<p>Boats at dawn.</p><span class='caption__source'>Credit: Ana Ruiz</span>",
+     "Boats at dawn.", "Ana Ruiz"),
+    ("<span class='caption'>Boats at dawn.</span><cite>(Image: Ana Ruiz/Getty Images)</cite>",
+     "Boats at dawn.", "Ana Ruiz/Getty Images"),
+    ("<span class='sr-only'>Camera icon</span>Boats at dawn.<span class='license'>Ana Ruiz"
+     "</span>", "Boats at dawn.", "Ana Ruiz"),
+])
+def test_a_credit_element_is_taken_out_of_the_caption_without_its_label(
+        figcaption: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{figcaption}</figcaption></figure>"
+                ) == (caption, credit)
+
+
+def test_a_credit_block_in_the_figure_outside_its_caption_is_the_credit() -> None:
+    figure = ("<figure><div><img src='/lead.jpg'><small>&copy; Ana Ruiz</small></div>"
+              "<figcaption>Boats at dawn.</figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz")
+
+
+def test_a_figcaption_just_after_its_figure_is_its_caption() -> None:
+    figure = ("<figure><img src='/lead.jpg'></figure><figcaption>Boats at dawn. "
+              "<span class='credit'>Ana Ruiz</span></figcaption>")
+    assert lead(figure, "<meta property='og:image' content='https://cdn.example/lead.jpg'>") == (
+        "Boats at dawn.", "Ana Ruiz")
+
+
+def test_the_lead_figure_is_the_one_showing_the_cover_image() -> None:
+    figures = ("<figure><img src='/avatars/jane-doe.png'><figcaption>Jane Doe</figcaption>"
+               "</figure><div class='hero'><picture><source srcset='/img/lead-1200.jpg 1200w'>"
+               "<img src='data:image/gif;base64,R0lGOD'></picture><p class='hero__caption'>"
+               "Boats at dawn.</p><p class='hero__credit'>Foto: Ana Ruiz</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/x/lead-1200.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")
+
+
+def test_the_seed_formats_photo_label_is_kept() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
+              "Photo: Ana Ruiz/Courier</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Photo: Ana Ruiz/Courier")

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from newswire.schemas.article import LeadImage
-from newswire.schemas.credits import split_caption
+from newswire.schemas.credits import clean_caption, clean_credit, split_caption
 from newswire.transforms.metadata import PageMetadata, names
 from newswire.transforms.records import FeedEntry
 
 # The lead picture: a <figure> with an image, or an image followed by a caption block
-# (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The first in the
-# (first) article wins, else the first in the main region, else the first on the page.
+# (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The figure around the
+# page's og:image / JSON-LD image wins; else the first in the (first) article, else the first
+# in the main region, else the first on the page.
 _PICTURES = etree.XPath(
     ".//figure[.//img] | .//*[contains(@class,'caption')]"
     "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img]]")
-_FIGCAPTIONS = etree.XPath(".//figcaption")
-_CAPTION_BLOCKS = etree.XPath(".//*[contains(@class,'caption')]")
 _SCOPES = ("article", "main")
-_CREDIT_CLASS = ("credit", "copyright", "photographer")
-_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src")
+# Elements named as the picture's credit, its caption, or text for screen readers only.
+_CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|author|byline|"
+                          r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
+_CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
+                           re.IGNORECASE)
+_HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
+                          re.IGNORECASE)
+_CREDIT_ATTRIBUTES = ("class", "itemprop")
+_NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
+             "template", "iframe"}
+_INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
+_CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may be
+_PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
+_MAX_CAPTION = 1200
+_MAX_CREDIT = 200
+_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
 
 def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
@@ -30,13 +44,15 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
     """The lead image and which source gave each part (figcaption, caption-block, json-ld, og,
     feed). Alt, caption and credit only come from sources that show the same picture."""
     sources: list[tuple[str, LeadImage]] = []
-    if picture := _page_picture(tree, url):
+    jsonld = _jsonld_image(meta.jsonld.get("image"), url)
+    og = LeadImage(url=_absolute(url, meta.og["og:image"]), alt=meta.og.get("og:image:alt", "")
+                   ) if meta.og.get("og:image") else None
+    if picture := _page_picture(tree, url, [i.url for i in (jsonld, og) if i and i.url]):
         sources.append(picture)
-    if jsonld := _jsonld_image(meta.jsonld.get("image"), url):
+    if jsonld:
         sources.append(("json-ld", jsonld))
-    if meta.og.get("og:image"):
-        sources.append(("og", LeadImage(url=_absolute(url, meta.og["og:image"]),
-                                        alt=meta.og.get("og:image:alt", ""))))
+    if og:
+        sources.append(("og", og))
     if entry and entry.image_url:
         caption, credit = split_caption(entry.image_caption)
         sources.append(("feed", LeadImage(url=entry.image_url, caption=caption,
@@ -57,50 +73,149 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
     return LeadImage(**parts), provenance
 
 
-def _page_picture(tree: HtmlElement, url: str) -> tuple[str, LeadImage] | None:
-    """The lead figure, or image with a caption block after it, and the source name."""
+def _page_picture(tree: HtmlElement, url: str,
+                  cover: list[str]) -> tuple[str, LeadImage] | None:
+    """The lead figure (the one showing the cover image, else the first) and its source name."""
+    if cover and (shown := _showing(tree, url, cover)) is not None:
+        img, container = shown
+        return _captioned(img, container, url)
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
         if scope is not None and (found := _PICTURES(scope)):
             return _picture(found[0], url)
     return None
 
 
+def _showing(tree: HtmlElement, url: str,
+             cover: list[str]) -> tuple[HtmlElement, HtmlElement | None] | None:
+    """The first image showing one of the cover pictures, and the figure or captioned block
+    around it (None if it has none)."""
+    for img in tree.iter("img"):
+        if any(_same_picture(_absolute(url, source), picture)
+               for source in _image_sources(img) for picture in cover):
+            return img, _container(img)
+    return None
+
+
+def _container(img: HtmlElement) -> HtmlElement | None:
+    """The figure around an image, else the nearest block around it that holds an element
+    named as a caption or credit (and not much more text than a caption)."""
+    for level, node in enumerate(img.iterancestors()):
+        if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
+            return None
+        if node.tag == "figure":
+            return node
+        if len(node.text_content()) > _MAX_CAPTION:
+            return None
+        if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
+               for element in node.iterdescendants(etree.Element)):
+            return node
+    return None
+
+
 def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
     """A figure, or a caption block and the image before it, as a source name and image."""
     if element.tag == "figure":
-        captions = _FIGCAPTIONS(element) or _CAPTION_BLOCKS(element)
-        image = next(element.iter("img"))
-        return "figcaption", _captioned(image, captions[0] if captions else None, url)
+        return _captioned(next(element.iter("img")), element, url)
     previous = element.getprevious()
     image = previous if previous.tag == "img" else next(previous.iter("img"))
-    return "caption-block", _captioned(image, element, url)
+    return "caption-block", _described(image, element, None, url)
 
 
-def _captioned(img: HtmlElement, caption: HtmlElement | None, url: str) -> LeadImage:
-    """An image with its caption block; a credit element inside the block wins over parsing."""
-    text, credit = "", ""
-    if caption is not None:
-        credit_elements = [e for e in caption.iter()
-                           if any(c in (e.get("class") or "").lower() for c in _CREDIT_CLASS)]
-        if credit_elements:
-            credit_text = credit_elements[0].text_content()
-            credit = _clean(credit_text)
-            text = _clean(caption.text_content().replace(credit_text, "", 1))
-        else:
-            text, credit = split_caption(_clean(caption.text_content()))
+def _captioned(img: HtmlElement, container: HtmlElement | None,
+               url: str) -> tuple[str, LeadImage]:
+    """An image with the caption and credit its figure or block gives, and the source name."""
+    if container is None:
+        return "page-image", _described(img, None, None, url)
+    caption = next(container.iter("figcaption"), None)
+    if caption is None and container.tag == "figure":
+        following = container.getnext()  # a figcaption just after its figure
+        caption = following if following is not None and following.tag == "figcaption" else None
+    if caption is None:
+        caption = next((e for e in container.iterdescendants(etree.Element)
+                        if _named(e, _CAPTION_NAME) and not _named(e, _CREDIT_NAME)
+                        and _text(e)), None)
+    name = "figcaption" if caption is not None and caption.tag == "figcaption" else (
+        "caption-block")
+    return name, _described(img, caption, container, url)
+
+
+def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
+               url: str) -> LeadImage:
+    """An image with its caption; a credit element in the caption, or a credit-only part of
+    the figure outside it, wins over parsing the caption's text."""
+    credit_element = _credit_element(caption, container, img)
+    credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
+    text = _text(caption, skip=credit_element) if caption is not None else ""
+    if not credit:
+        text, credit = split_caption(text)
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
-                     caption=text, credit=credit)
+                     caption=clean_caption(text), credit=credit)
+
+
+def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
+                    img: HtmlElement) -> HtmlElement | None:
+    """The element holding the picture's credit: one named as a credit inside the caption or
+    the figure, else in a figure the one text block outside its caption."""
+    for scope in (caption, container):
+        if scope is None:
+            continue
+        for element in scope.iterdescendants(etree.Element):
+            if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
+                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
+                return element
+    if container is None or container.tag != "figure":
+        return None
+    for element in container.iterdescendants(etree.Element):
+        if element.tag in _NOT_TEXT or (caption is not None and (
+                element is caption or caption in element.iterancestors()
+                or element in caption.iterancestors())):
+            continue
+        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
+            return element
+    return None
+
+
+def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
+    return any(name.search(element.get(attribute) or "") for attribute in _CREDIT_ATTRIBUTES)
+
+
+def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
+    """An element's visible text, with a space where one block ends and the next begins;
+    `skip`, scripts, buttons and screen-reader-only text left out."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
+                not _named(node, _HIDDEN_NAME)):
+            gap = "" if node.tag in _INLINE else " "
+            parts.extend((gap, node.text or ""))
+            for child in node:
+                walk(child)
+                parts.append(child.tail or "")
+            parts.append(gap)
+
+    walk(element)
+    return _clean("".join(parts))
 
 
 def _image_source(img: HtmlElement) -> str:
-    """The image's real address: lazy-loading attributes and srcset win over a data: stub."""
-    for attribute in _SOURCE_ATTRIBUTES:
-        value = (img.get(attribute) or "").strip()
-        if value and not value.startswith("data:"):
-            return value
-    srcset = (img.get("srcset") or img.get("data-srcset") or "").strip()
-    return srcset.split(",")[0].split()[0] if srcset else ""
+    """The image's real address: lazy-loading attributes and srcsets win over a data: stub."""
+    return next(iter(_image_sources(img)), "")
+
+
+def _image_sources(img: HtmlElement) -> list[str]:
+    """Every address an image may load: its attributes, its srcset and its <picture>'s."""
+    found = [img.get(a, "").strip() for a in _SOURCE_ATTRIBUTES]
+    # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
+    ancestors = zip(img.iterancestors(), range(_PICTURE_DEPTH), strict=False)
+    picture = next((node for node, _ in ancestors if node.tag == "picture"), None)
+    for element in [img, *(picture.iter("source") if picture is not None else ())]:
+        for srcset in (element.get("srcset"), element.get("data-srcset")):
+            found.extend(part.split()[0] for part in (srcset or "").split(",") if part.split())
+    return [address for address in found if address and not address.startswith("data:")]
 
 
 def _jsonld_image(value: object, url: str) -> LeadImage | None:
