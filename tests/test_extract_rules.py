@@ -122,3 +122,19 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
               "Photo: Ana Ruiz/Courier</span></figcaption></figure>")
     assert lead(figure) == ("Boats at dawn.", "Photo: Ana Ruiz/Courier")
+
+
+@pytest.mark.parametrize(("line", "caption", "credit"), [
+    ("Boats at dawn (Picture: Ana Ruiz/AP)", "Boats at dawn", "Ana Ruiz/AP"),
+    ("Boats at dawn | Foto: Ana Ruiz", "Boats at dawn", "Ana Ruiz"),
+    ("Boats at dawn. \u00a9 Ana Ruiz/dpa", "Boats at dawn.", "Ana Ruiz/dpa"),
+    ("Boats at dawn. \u00a9 Ana Ruiz | Courier", "Boats at dawn.", "Ana Ruiz, Courier"),
+    ("Boats at dawn. Bild: Ana Ruiz/Archiv", "Boats at dawn.", "Ana Ruiz/Archiv"),
+    ("Boats at dawn on Monday (Ana Ruiz/Courier)", "Boats at dawn on Monday", "Ana Ruiz/Courier"),
+    ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
+    ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
+])
+def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
+        line: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
+        caption, credit)

@@ -9,7 +9,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from newswire.schemas.article import LeadImage
-from newswire.schemas.credits import clean_caption, clean_credit, split_caption
+from newswire.schemas.credits import (
+    clean_caption,
+    clean_credit,
+    split_caption,
+    split_trailing_credit,
+)
 from newswire.transforms.metadata import PageMetadata, names
 from newswire.transforms.records import FeedEntry
 
@@ -36,6 +41,7 @@ _CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may
 _PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
 _MAX_CAPTION = 1200
 _MAX_CREDIT = 200
+_SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
 
@@ -77,8 +83,7 @@ def _page_picture(tree: HtmlElement, url: str,
                   cover: list[str]) -> tuple[str, LeadImage] | None:
     """The lead figure (the one showing the cover image, else the first) and its source name."""
     if cover and (shown := _showing(tree, url, cover)) is not None:
-        img, container = shown
-        return _captioned(img, container, url)
+        return _captioned(*shown, url)
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
         if scope is not None and (found := _PICTURES(scope)):
             return _picture(found[0], url)
@@ -86,13 +91,14 @@ def _page_picture(tree: HtmlElement, url: str,
 
 
 def _showing(tree: HtmlElement, url: str,
-             cover: list[str]) -> tuple[HtmlElement, HtmlElement | None] | None:
-    """The first image showing one of the cover pictures, and the figure or captioned block
-    around it (None if it has none)."""
+             cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
+    """The first image showing one of the cover pictures inside a figure or captioned block,
+    and that block."""
     for img in tree.iter("img"):
         if any(_same_picture(_absolute(url, source), picture)
-               for source in _image_sources(img) for picture in cover):
-            return img, _container(img)
+               for source in _image_sources(img) for picture in cover) and (
+                container := _container(img)) is not None:
+            return img, container
     return None
 
 
@@ -121,11 +127,8 @@ def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
     return "caption-block", _described(image, element, None, url)
 
 
-def _captioned(img: HtmlElement, container: HtmlElement | None,
-               url: str) -> tuple[str, LeadImage]:
+def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str, LeadImage]:
     """An image with the caption and credit its figure or block gives, and the source name."""
-    if container is None:
-        return "page-image", _described(img, None, None, url)
     caption = next(container.iter("figcaption"), None)
     if caption is None and container.tag == "figure":
         following = container.getnext()  # a figcaption just after its figure
@@ -148,6 +151,9 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     text = _text(caption, skip=credit_element) if caption is not None else ""
     if not credit:
         text, credit = split_caption(text)
+        credit = credit.lstrip(_SEPARATORS)
+    if not credit:
+        text, credit = split_trailing_credit(text)
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
                      caption=clean_caption(text), credit=credit)
