@@ -138,3 +138,47 @@ def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
         line: str, caption: str, credit: str) -> None:
     assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
         caption, credit)
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+def authors(head: str = "", byline: str = "", lang: str = "en") -> tuple[str, ...]:
+    return extract_article(page(head, byline + STORY, lang), URL).authors
+
+
+def test_json_ld_people_given_by_given_and_family_name_or_by_reference() -> None:
+    people = {**NEWS, "author": [{"@type": "Person", "givenName": "Ana", "familyName": "Ruiz"},
+                                 {"@id": "#tom"}]}
+    graph = {"@graph": [people, {"@type": "Person", "@id": "#tom", "name": "Tom Berg"}]}
+    assert authors(jsonld(graph)) == ("Ana Ruiz", "Tom Berg")
+
+
+@pytest.mark.parametrize(("lang", "line", "expected"), [
+    ("de", "Ana Ruiz und Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("da", "Ana Ruiz og Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("fr", "Ana Ruiz et Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("es", "Ana Ruiz y Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("en", "Ana Ruiz (ar), desk@news.example, 48213", ("Ana Ruiz",)),
+])
+def test_names_split_on_the_page_languages_and_without_mails_ids_or_initials(
+        lang: str, line: str, expected: tuple[str, ...]) -> None:
+    assert authors(f"<meta name='author' content='{line}'>", lang=lang) == expected
+
+
+def test_article_author_meta_is_read_unless_it_is_a_link() -> None:
+    assert authors("<meta property='article:author' content='https://social.example/ana'>"
+                   "<meta name='article:author' content='Ana Ruiz'>") == ("Ana Ruiz",)
+
+
+def test_the_name_is_the_link_inside_a_byline_not_the_whole_line() -> None:
+    byline = ("<div class='byline'>By <a href='/authors/ana'>Ana Ruiz</a> <a href='/share'>"
+              "Share</a> <span>Today 5:00 am</span></div>")
+    assert authors(byline=byline) == ("Ana Ruiz",)
+
+
+def test_an_organisation_or_the_outlet_as_author_yields_to_a_person_in_the_byline() -> None:
+    head = jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"},
+                   "publisher": {"@type": "Organization", "name": "Courier"}})
+    byline = "<p class='article-author'>von <a href='/autoren/ana'>Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Ana Ruiz",)
+    assert authors(head) == ("Courier",)

@@ -21,7 +21,13 @@ from newswire.schemas.article import Article
 from newswire.transforms.body import body_paragraphs, split_credits
 from newswire.transforms.bylines import clean_names, page_byline
 from newswire.transforms.images import lead_image
-from newswire.transforms.metadata import PageMetadata, names, parse_datetime, read_metadata
+from newswire.transforms.metadata import (
+    PageMetadata,
+    names,
+    organisations,
+    parse_datetime,
+    read_metadata,
+)
 from newswire.transforms.outlet import (
     copyright_holder,
     feed_site_name,
@@ -32,6 +38,8 @@ from newswire.transforms.outlet import (
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 from newswire.transforms.urls import canonical_url
 
+# Meta tags that name the author, in the order they are trusted.
+_AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -90,7 +98,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(tree, meta, entry),
+        authors=_authors(tree, meta, entry, outlet),
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
@@ -126,16 +134,34 @@ def _pick_time(provenance: dict[str, str], field: str,
     return None
 
 
-def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
-    """The authors: JSON-LD, the author meta tag, the page's byline, then the feed entry."""
-    found = names(meta.jsonld.get("author"))
-    if not found and meta.meta.get("author"):
-        found = [meta.meta["author"]]
-    if not found and (byline := page_byline(tree)):
-        found = [byline]
-    if not found and entry:
-        found = list(entry.authors)
-    return tuple(clean_names(found))
+def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
+             outlet: str) -> tuple[str, ...]:
+    """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
+    entry; an organisation (or the outlet) named as author only when no person is found."""
+    language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
+    author = meta.jsonld.get("author")
+    named = clean_names(names(author, meta.jsonld_nodes), language)
+    companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
+    people = [name for name in named if name.casefold() not in companies]
+    for source in (lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))],
+                   lambda: page_byline(tree),
+                   lambda: list(entry.authors) if entry else []):
+        if people:
+            break
+        found = clean_names(source(), language)
+        people = [name for name in found if name.casefold() not in companies]
+        named = named or found
+    return tuple(people or named)
+
+
+def _site_names(meta: PageMetadata) -> list[str]:
+    return [meta.og.get("og:site_name", ""), *names(meta.jsonld.get("publisher"))]
+
+
+def _meta(meta: PageMetadata, key: str) -> str:
+    """A meta tag's value, unless it is a link (article:author is often a profile URL)."""
+    value = meta.og.get(key) or meta.meta.get(key) or ""
+    return "" if value.startswith(("http://", "https://", "/")) else value
 
 
 def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:

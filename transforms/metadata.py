@@ -29,6 +29,7 @@ class PageMetadata:
     """The metadata sources of one page, each kept apart so the caller can say which it used."""
 
     jsonld: dict[str, Any] = field(default_factory=dict)
+    jsonld_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects by @id
     og: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     canonical: str = ""
@@ -61,7 +62,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
             found.h1 = found.h1 or _text(element)
         elif element.get("datetime"):
             times.append(element)
-    found.jsonld = _article_jsonld(scripts)
+    found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
     in_article = [t for t in times if next(t.iterancestors("article"), None) is not None]
     found.time = (in_article or times)[0].get("datetime", "") if times else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
@@ -78,21 +79,26 @@ def _read_meta(element: HtmlElement, found: PageMetadata) -> None:
     target = found.og if key.startswith(("og:", "article:")) else found.meta
     if key in _REPEATED and key in target:
         target[key] += f", {content.strip()}"
+    elif target.get(key, "").startswith(("http://", "https://")):
+        target[key] = content.strip()  # a link (a profile URL) yields to a text value
     else:
         target.setdefault(key, content.strip())
 
 
-def _article_jsonld(scripts: list[str]) -> dict[str, Any]:
-    """The JSON-LD object most surely the article: a news article over another article or post,
-    over the page itself; the first of the best kind wins. Searches lists, @graph and
-    mainEntity; its strings have HTML entities decoded."""
+def _article_jsonld(scripts: list[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The JSON-LD object most surely the article (a news article over another article or
+    post, over the page itself; the first of the best kind wins), and every object by its
+    @id. Searches lists, @graph and mainEntity; strings have HTML entities decoded."""
     best: tuple[int, dict[str, Any]] | None = None
+    nodes: dict[str, dict[str, Any]] = {}
     for script in scripts:
         for item in _walk(_load_json(script)):
+            if isinstance(item.get("@id"), str):
+                nodes.setdefault(item["@id"], item)
             rank = _article_rank(item.get("@type"))
             if rank is not None and (best is None or rank < best[0]):
                 best = (rank, item)
-    return _unescaped(best[1]) if best else {}
+    return (_unescaped(best[1]) if best else {}), nodes
 
 
 def _load_json(script: str) -> Any:
@@ -137,15 +143,31 @@ def _text(element: HtmlElement | None) -> str:
     return " ".join(element.text_content().split()) if element is not None else ""
 
 
-def names(value: Any) -> list[str]:
-    """Names from a JSON-LD person/organisation value: a string, an object or a list of them."""
+def names(value: Any, nodes: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names from a JSON-LD person/organisation value: a string, an object (its name, else its
+    givenName and familyName; an {"@id"} reference looked up in `nodes`) or a list of them."""
     if isinstance(value, str):
         return [value] if value.strip() else []
     if isinstance(value, dict):
-        return names(value.get("name"))
+        if nodes and set(value) <= {"@id", "@type"} and value.get("@id") in nodes:
+            value = nodes[value["@id"]]
+        if found := names(value.get("name")):
+            return found
+        parts = [value.get(key) for key in ("givenName", "familyName")]
+        full = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+        return [full] if full else []
     if isinstance(value, list):
-        return [name for item in value for name in names(item)]
+        return [name for item in value for name in names(item, nodes)]
     return []
+
+
+def organisations(value: Any) -> set[str]:
+    """The names a JSON-LD author value gives for organisations rather than people."""
+    items = value if isinstance(value, list) else [value]
+    return {name for item in items if isinstance(item, dict)
+            and _article_rank(item.get("@type")) is None
+            and str(item.get("@type", "")).rsplit("/", 1)[-1].endswith("Organization")
+            for name in names(item)}
 
 
 def parse_datetime(value: str | None) -> datetime | None:
