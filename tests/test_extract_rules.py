@@ -182,3 +182,28 @@ def test_an_organisation_or_the_outlet_as_author_yields_to_a_person_in_the_bylin
     byline = "<p class='article-author'>von <a href='/autoren/ana'>Ana Ruiz</a></p>"
     assert authors(head, byline) == ("Ana Ruiz",)
     assert authors(head) == ("Courier",)
+
+
+# --- titles ----------------------------------------------------------------------------------
+
+def title(head: str = "", body: str = STORY) -> str:
+    return extract_article(page(head, body), URL).title
+
+
+def test_a_site_name_suffix_is_taken_off_the_headline() -> None:
+    head = (jsonld({**NEWS, "headline": "Harbour reopens - Courier.example"})
+            + "<meta property='og:site_name' content='Courier.example'>")
+    assert title(head) == "Harbour reopens"
+    assert title(jsonld({**NEWS, "headline": "Harbour reopens - and the ferry returns"})) == (
+        "Harbour reopens - and the ferry returns")
+
+
+def test_the_social_headline_comes_before_the_first_h1() -> None:
+    head = "<meta property='og:title' content='Harbour reopens after repairs'>"
+    assert title(head, "<h1>Harbour</h1>" + STORY) == "Harbour reopens after repairs"
+
+
+def test_a_login_dialogs_h1_is_not_the_headline() -> None:
+    body = ("<div class='modal login-modal'><h1>Log In</h1></div><h1>Harbour reopens</h1>"
+            + STORY)
+    assert title(body=body) == "Harbour reopens"

@@ -32,6 +32,7 @@ from newswire.transforms.outlet import (
     copyright_holder,
     feed_site_name,
     logo_name,
+    strip_outlet,
     strip_site_name,
     title_site_name,
 )
@@ -65,8 +66,10 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
 
     canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
+    outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
     title = _pick(provenance, "title", [
-        ("json-ld", meta.jsonld.get("headline")), ("h1", meta.h1), ("og", meta.og.get("og:title")),
+        ("json-ld", strip_outlet(str(meta.jsonld.get("headline") or ""), outlets)),
+        ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
     outlet = _pick(provenance, "outlet", [

@@ -13,6 +13,8 @@ from typing import Any
 from lxml.html import HtmlElement
 
 _REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
+# Blocks a page shows over or beside the article: login and consent modals, popups.
+_OVERLAY = re.compile(r"modal|login|log-in|signin|sign-in|popup|overlay|dialog", re.IGNORECASE)
 # JSON-LD types by how surely they are the article: news articles, other articles and posts,
 # then the page itself. Any "...NewsArticle" or "...Article" type counts.
 _POSTS = {"BlogPosting", "LiveBlogPosting", "SocialMediaPosting", "Report"}
@@ -59,7 +61,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
         elif tag == "title":
             found.title_tag = found.title_tag or _text(element)
         elif tag == "h1":
-            found.h1 = found.h1 or _text(element)
+            found.h1 = found.h1 or ("" if _in_overlay(element) else _text(element))
         elif element.get("datetime"):
             times.append(element)
     found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
@@ -67,6 +69,12 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
     found.time = (in_article or times)[0].get("datetime", "") if times else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
     return found
+
+
+def _in_overlay(element: HtmlElement) -> bool:
+    """Whether an element sits in a dialog, a form or a block named as a modal or login."""
+    return any(node.tag in ("dialog", "form") or _OVERLAY.search(
+        f"{node.get('class', '')} {node.get('id', '')}") for node in element.iterancestors())
 
 
 def _read_meta(element: HtmlElement, found: PageMetadata) -> None:
