@@ -207,3 +207,12 @@ def test_a_login_dialogs_h1_is_not_the_headline() -> None:
     body = ("<div class='modal login-modal'><h1>Log In</h1></div><h1>Harbour reopens</h1>"
             + STORY)
     assert title(body=body) == "Harbour reopens"
+
+
+# --- the body --------------------------------------------------------------------------------
+
+def test_section_headings_stay_in_the_body_as_markdown_headings_the_headline_does_not() -> None:
+    body = "<h1>Harbour reopens</h1>" + STORY + "<h2>What comes next</h2>" + STORY
+    article = extract_article(page(body=body), URL)
+    assert "## What comes next" in article.body.split("\n\n")
+    assert "Harbour reopens" not in article.body

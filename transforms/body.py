@@ -1,6 +1,6 @@
-"""The article body: trafilatura's main text as markdown paragraphs, without what is not story
-text (headings, the lead image caption, the dek, bylines, timestamps, boilerplate), and with the
-closing credits line taken off the end."""
+"""The article body: trafilatura's main text as markdown paragraphs and section headings, without
+what is not story text (the headline, the lead image caption, the dek, bylines, timestamps,
+boilerplate), and with the closing credits line taken off the end."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ _MAX_DEK = 600
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None) -> list[str]:
-    """The story's markdown paragraphs: trafilatura's main text without headings, the lead
-    image's caption and credit, boilerplate, byline and timestamp lines, and a leading dek."""
+    """The story's markdown paragraphs and section headings (## ...): trafilatura's main text
+    without the headline (# ...), the lead image's caption and credit, boilerplate, byline and
+    timestamp lines, and a leading dek."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
@@ -43,7 +44,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None) -> lis
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
     for block in (block.strip() for block in markdown.split("\n\n")):
         text = plain(block)
-        if (text and not block.startswith("#") and text not in leaks
+        if (text and not block.startswith("# ") and text not in leaks
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
