@@ -216,3 +216,19 @@ def test_section_headings_stay_in_the_body_as_markdown_headings_the_headline_doe
     article = extract_article(page(body=body), URL)
     assert "## What comes next" in article.body.split("\n\n")
     assert "Harbour reopens" not in article.body
+
+
+def test_a_teaser_that_is_only_a_link_and_a_heading_repeating_the_title_are_dropped() -> None:
+    body = ("<h2>Courier: Harbour reopens</h2>" + STORY
+            + "<p><a href='/other-story'>Ferry fares rise again next spring</a></p>" + STORY)
+    article = extract_article(page(jsonld(NEWS), body), URL)
+    assert "Ferry fares" not in article.body and "Courier:" not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state() -> None:
+    state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
+    html = (f"<html><head><title>Harbour reopens</title></head><body><div id='app'></div>"
+            f"<script>window.__STATE__ = {state};</script></body></html>")
+    article = extract_article(html, URL)
+    assert article.body.startswith("The harbour reopened on Wednesday")

@@ -33,6 +33,11 @@ def evaluation() -> Evaluation:
     return evaluation
 
 
+def test_every_page_extracts(evaluation: Evaluation) -> None:
+    assert not evaluation.failures("newswire"), {
+        r.page: r.error for r in evaluation.failures("newswire")}
+
+
 @pytest.mark.parametrize("field,metric", [
     (field, metric) for field, metrics in FLOORS["floors"].items() for metric in metrics])
 def test_no_field_drops_below_its_floor(evaluation: Evaluation, field: str, metric: str) -> None:

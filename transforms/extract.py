@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article
-from newswire.transforms.body import body_paragraphs, split_credits
+from newswire.transforms.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.bylines import clean_names, page_byline
 from newswire.transforms.images import lead_image
 from newswire.transforms.metadata import (
@@ -60,10 +60,6 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
 
     image, image_sources = lead_image(tree, meta, url, entry)
     provenance.update(image_sources)
-    paragraphs, credits = split_credits(body_paragraphs(tree, url, image))
-    if not paragraphs:
-        raise ExtractionError("no article text found")
-
     canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
@@ -72,6 +68,11 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
+    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    if not paragraphs and (embedded := embedded_article(tree)) is not None:
+        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+    if not paragraphs:
+        raise ExtractionError("no article text found")
     outlet = _pick(provenance, "outlet", [
         ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
         ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),
