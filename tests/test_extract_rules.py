@@ -232,3 +232,18 @@ def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state(
             f"<script>window.__STATE__ = {state};</script></body></html>")
     article = extract_article(html, URL)
     assert article.body.startswith("The harbour reopened on Wednesday")
+
+
+def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -> None:
+    figures = ("<figure><img src='/teaser.jpg'><figcaption>Another story.</figcaption></figure>"
+               "<div class='gallery'><img src='https://img.example/?u=/p/246270_w400.jpg'>"
+               "<p class='caption'>Boats at dawn.</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/thumbs/246270_w2000.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "")
+
+
+def test_the_text_next_to_the_cover_image_is_its_caption_when_nothing_is_named_so() -> None:
+    figures = ("<div class='x1'><div><img src='/p/lead-picture.jpg'></div><p>Boats at dawn. "
+               "\u00a9 Ana Ruiz/dpa</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/dpa")

@@ -40,6 +40,9 @@ _INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "ma
 _CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may be
 _PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
 _MAX_CAPTION = 1200
+_MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
+# A picture's id in its URL: six or more digits, or eight or more hex digits.
+_PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
 _MAX_CREDIT = 200
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
@@ -103,19 +106,22 @@ def _showing(tree: HtmlElement, url: str,
 
 
 def _container(img: HtmlElement) -> HtmlElement | None:
-    """The figure around an image, else the nearest block around it that holds an element
-    named as a caption or credit (and not much more text than a caption)."""
+    """The figure around an image, else the nearest block around it that is or holds an
+    element named as a caption or credit, else the nearest with a caption's worth of text."""
+    texted = None
     for level, node in enumerate(img.iterancestors()):
         if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
-            return None
+            break
         if node.tag == "figure":
             return node
-        if len(node.text_content()) > _MAX_CAPTION:
-            return None
+        if len(text := node.text_content()) > _MAX_CAPTION:
+            break
         if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
-               for element in node.iterdescendants(etree.Element)):
+               for element in node.iter(etree.Element)):
             return node
-    return None
+        if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
+            texted = node
+    return texted
 
 
 def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
@@ -134,9 +140,9 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
         following = container.getnext()  # a figcaption just after its figure
         caption = following if following is not None and following.tag == "figcaption" else None
     if caption is None:
-        caption = next((e for e in container.iterdescendants(etree.Element)
+        caption = next((e for e in container.iter(etree.Element)
                         if _named(e, _CAPTION_NAME) and not _named(e, _CREDIT_NAME)
-                        and _text(e)), None)
+                        and _text(e)), container if container.tag != "figure" else None)
     name = "figcaption" if caption is not None and caption.tag == "figcaption" else (
         "caption-block")
     return name, _described(img, caption, container, url)
@@ -238,11 +244,15 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
 
 
 def _same_picture(first: str, second: str) -> bool:
-    """Whether two image URLs show the same picture: equal, or the same file at another size."""
+    """Whether two image URLs show the same picture: equal, the same file at another size, or
+    the same picture id (a long run of digits or hex) in both, as image servers write them."""
     if first == second:
         return True
     name = urlsplit(first).path.rsplit("/", 1)[-1]
-    return len(name) >= 8 and name == urlsplit(second).path.rsplit("/", 1)[-1]
+    if len(name) >= 8 and name == urlsplit(second).path.rsplit("/", 1)[-1]:
+        return True
+    ids = {token for token in _PICTURE_ID.findall(first) if any(c.isdigit() for c in token)}
+    return bool(ids) and any(token in ids for token in _PICTURE_ID.findall(second))
 
 
 def _absolute(base: str, address: str) -> str:
