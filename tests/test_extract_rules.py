@@ -247,3 +247,36 @@ def test_the_text_next_to_the_cover_image_is_its_caption_when_nothing_is_named_s
                "\u00a9 Ana Ruiz/dpa</p></div>")
     head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
     assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/dpa")
+
+
+# --- times -----------------------------------------------------------------------------------
+
+def published(head: str = "", body: str = STORY) -> datetime | None:
+    return extract_article(page(head, body), URL).published_at
+
+
+AT_NOON_UTC = datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_zone_name_in_a_text_time_is_its_offset() -> None:
+    head = jsonld({**NEWS, "datePublished": "Wed Mar 04 14:00:00 CEST 2026"})
+    assert published(head) == AT_NOON_UTC
+
+
+def test_a_naive_time_yields_to_the_same_wall_clock_time_with_its_offset() -> None:
+    head = jsonld({**NEWS, "datePublished": "2026-03-04T14:00:00"})
+    assert published(head, "<time datetime='2026-03-04T14:00:00+02:00'>4 March</time>"
+                     + STORY) == AT_NOON_UTC
+    # a date alone is not the same moment as a time later that day: the date stays
+    head = jsonld({**NEWS, "datePublished": "2026-03-04"})
+    assert published(head, "<time datetime='2026-03-04T14:00:00+02:00'>4 March</time>"
+                     + STORY) == datetime(2026, 3, 4, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("head", [
+    "<meta property='article:published:time' content='2026-03-04T12:00:00Z'>",
+    "<meta itemprop='datePublished' content='2026-03-04T13:00:00+01:00'>",
+    "<meta name='date' content='2026-03-04T12:00:00+00:00'>",
+])
+def test_published_time_meta_tags_and_microdata_are_read(head: str) -> None:
+    assert published(head) == AT_NOON_UTC

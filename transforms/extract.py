@@ -7,7 +7,7 @@ the fields it does not give. Each field records in `provenance` which source it 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,7 +25,7 @@ from newswire.transforms.metadata import (
     PageMetadata,
     names,
     organisations,
-    parse_datetime,
+    parse_moment,
     read_metadata,
 )
 from newswire.transforms.outlet import (
@@ -39,6 +39,10 @@ from newswire.transforms.outlet import (
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 from newswire.transforms.urls import canonical_url
 
+# Meta tags that give the publication time, in the order they are trusted.
+_DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.published",
+              "dc.date", "dcterms.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
+_SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
 # Meta tags that name the author, in the order they are trusted.
 _AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
@@ -85,6 +89,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     published = _pick_time(provenance, "published_at", [
         ("json-ld", meta.jsonld.get("datePublished")),
         ("og", meta.og.get("article:published_time")),
+        ("microdata", meta.meta.get("datepublished")),
+        ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
         ("time", meta.time),
         ("feed", entry and entry.published),
         ("htmldate", lambda: find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")),
@@ -128,14 +134,25 @@ def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -
 
 def _pick_time(provenance: dict[str, str], field: str,
                candidates: list[Candidate]) -> datetime | None:
-    """The first candidate that is a valid time; callables are evaluated only when reached."""
+    """The first candidate that is a valid time; callables are evaluated only when reached. A
+    time without an offset yields to a later one that tells the same wall-clock time with its
+    offset (the same moment, told with its zone)."""
+    naive: tuple[str, datetime] | None = None
     for source, value in candidates:
         value = value() if callable(value) else value
-        moment = value if isinstance(value, datetime) else parse_datetime(value)
-        if moment:
-            provenance[field] = source
-            return moment.astimezone(timezone.utc)
-    return None
+        moment = value if isinstance(value, datetime) else parse_moment(value)
+        if moment is None:
+            continue
+        if moment.tzinfo is not None:
+            if naive is None or abs(moment.replace(tzinfo=None) - naive[1]) <= _SAME_TIME:
+                provenance[field] = source
+                return moment.astimezone(timezone.utc)
+        elif naive is None:
+            naive = (source, moment)
+    if naive is None:
+        return None
+    provenance[field] = naive[0]
+    return naive[1].replace(tzinfo=timezone.utc)
 
 
 def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
