@@ -34,9 +34,9 @@ _INITIALS = re.compile(r"\s*\([a-z]{1,4}\)$")  # "Jane Doe (jd)": the author's d
 _NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.")  # e-mail, URL, numeric id
 # The elements a page marks as its byline: by class, then by rel or microdata, then a block
 # named after its author(s).
-_BYLINES = etree.XPath(
-    "//*[contains(@class,'byline')] | //a[@rel='author'] | //*[@itemprop='author']"
-    " | //*[contains(@class,'author') and not(self::img or self::meta or self::script)]")
+_BYLINES = tuple(etree.XPath(path) for path in (
+    "//*[contains(@class,'byline')]", "//a[@rel='author'] | //*[@itemprop='author']",
+    "//*[contains(@class,'author') and not(self::img or self::meta or self::script)]"))
 _MAX_LENGTH = 160
 
 
@@ -92,7 +92,7 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
 def page_byline(tree: HtmlElement) -> list[str]:
     """The names in the element the page marks as its byline: the names its links give, else
     its text; an empty list if it marks none."""
-    for element in _BYLINES(tree):
+    for element in (element for path in _BYLINES for element in path(tree)):
         links = [_PREFIX.sub("", " ".join(a.text_content().split())) for a in element.iter("a")]
         named = [link for link in links if is_name(link) and len(link.split()) > 1]
         if named:

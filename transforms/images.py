@@ -33,7 +33,6 @@ _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?
                            re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
-_CREDIT_ATTRIBUTES = ("class", "itemprop")
 _NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
              "template", "iframe"}
 _INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
@@ -97,12 +96,27 @@ def _showing(tree: HtmlElement, url: str,
              cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
     """The first image showing one of the cover pictures inside a figure or captioned block,
     and that block."""
-    for img in tree.iter("img"):
-        if any(_same_picture(_absolute(url, source), picture)
-               for source in _image_sources(img) for picture in cover) and (
+    pictures = [_Picture(address) for address in cover]
+    keys = {key for picture in pictures for key in picture.keys}
+    for element in tree.iter("img", "source"):
+        attributes = " ".join(element.attrib.values())
+        if not any(key in attributes for key in keys):  # cheap: most images are not the cover
+            continue
+        img = element if element.tag == "img" else _picture_img(element)
+        if img is not None and any(picture.shown_by(_Picture(_absolute(url, source)))
+                                   for source in _image_sources(img) for picture in pictures) and (
                 container := _container(img)) is not None:
             return img, container
     return None
+
+
+def _picture_img(source: HtmlElement) -> HtmlElement | None:
+    """The <img> a <source> offers addresses for: nested in it (as lxml parses <picture>), or
+    in its <picture>."""
+    if (img := next(source.iter("img"), None)) is not None:
+        return img
+    parent = source.getparent()
+    return next(parent.iter("img"), None) if parent is not None else None
 
 
 def _container(img: HtmlElement) -> HtmlElement | None:
@@ -189,7 +203,11 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
 
 
 def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
-    return any(name.search(element.get(attribute) or "") for attribute in _CREDIT_ATTRIBUTES)
+    """Whether the element's class or itemprop matches `name`."""
+    value = element.get("class") or ""
+    if itemprop := element.get("itemprop"):
+        value = f"{value} {itemprop}"
+    return bool(value) and name.search(value) is not None
 
 
 def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
@@ -244,15 +262,31 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
 
 
 def _same_picture(first: str, second: str) -> bool:
-    """Whether two image URLs show the same picture: equal, the same file at another size, or
-    the same picture id (a long run of digits or hex) in both, as image servers write them."""
-    if first == second:
-        return True
-    name = urlsplit(first).path.rsplit("/", 1)[-1]
-    if len(name) >= 8 and name == urlsplit(second).path.rsplit("/", 1)[-1]:
-        return True
-    ids = {token for token in _PICTURE_ID.findall(first) if any(c.isdigit() for c in token)}
-    return bool(ids) and any(token in ids for token in _PICTURE_ID.findall(second))
+    """Whether two image URLs show the same picture (see `_Picture`)."""
+    return _Picture(first).shown_by(_Picture(second))
+
+
+class _Picture:
+    """An image URL as compared with another: two show the same picture when they are equal,
+    name the same file at another size, or share a picture id (a long run of digits or hex),
+    as image servers write them."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.name = urlsplit(address).path.rsplit("/", 1)[-1]
+        self.ids = {token for token in _PICTURE_ID.findall(address)
+                    if any(c.isdigit() for c in token)}
+
+    @property
+    def keys(self) -> set[str]:
+        """Substrings an address showing this picture contains: its path, file name or ids."""
+        path = urlsplit(self.address).path
+        return {key for key in (path, self.name) if len(key) >= 8} | self.ids
+
+    def shown_by(self, other: _Picture) -> bool:
+        return (self.address == other.address
+                or (len(self.name) >= 8 and self.name == other.name)
+                or not self.ids.isdisjoint(other.ids))
 
 
 def _absolute(base: str, address: str) -> str:

@@ -120,8 +120,11 @@ def _article_jsonld(scripts: list[str]) -> tuple[dict[str, Any], dict[str, dict[
 
 def _load_json(script: str) -> Any:
     """A script's JSON, without a comment or CDATA wrapper; None if it is not JSON."""
+    text = script.strip()
+    if not text.startswith(("{", "[")):
+        text = _WRAPPER.sub("", text)
     try:
-        return json.loads(_WRAPPER.sub("", script), strict=False)
+        return json.loads(text, strict=False)
     except ValueError:
         return None
 
