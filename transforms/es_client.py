@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
 
+from newswire.deploy.elasticsearch import DEFAULT_PORT
+
 ENV_PREFIX = "NEWSWIRE_ES_"
 
 
@@ -48,9 +50,10 @@ def _reason(error: ApiError) -> str:
 
 @dataclass(frozen=True)
 class EsConnection:
-    """Where the cluster is; picklable, free of secrets."""
+    """Where the cluster is; picklable, free of secrets. The default is the managed local node
+    (`newswire es start`)."""
 
-    url: str = "http://127.0.0.1:9200"
+    url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     request_timeout: float = 30.0
 
     def client(self) -> Elasticsearch:
