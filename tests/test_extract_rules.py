@@ -280,3 +280,9 @@ def test_a_naive_time_yields_to_the_same_wall_clock_time_with_its_offset() -> No
 ])
 def test_published_time_meta_tags_and_microdata_are_read(head: str) -> None:
     assert published(head) == AT_NOON_UTC
+
+
+def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
+    head = jsonld({**NEWS, "author": {"@type": ["NewsMediaOrganization"], "name": "Wire"}})
+    byline = "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Ana Ruiz",)

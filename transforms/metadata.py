@@ -131,12 +131,17 @@ def _load_json(script: str) -> Any:
 
 def _article_rank(value: Any) -> int | None:
     """0 for a news article type, 1 for another article or post, 2 for a web page, else None."""
-    types = {str(t).rsplit("/", 1)[-1] for t in (value if isinstance(value, list) else [value])}
+    types = _types(value)
     if any(t.endswith("NewsArticle") for t in types):
         return 0
     if any(t.endswith("Article") for t in types) or types & _POSTS:
         return 1
     return 2 if types & _PAGES else None
+
+
+def _types(value: Any) -> set[str]:
+    """The JSON-LD type names of an @type value (one or a list, maybe as schema.org URLs)."""
+    return {str(t).rsplit("/", 1)[-1] for t in (value if isinstance(value, list) else [value])}
 
 
 def _walk(data: Any) -> list[dict[str, Any]]:
@@ -185,8 +190,7 @@ def organisations(value: Any) -> set[str]:
     """The names a JSON-LD author value gives for organisations rather than people."""
     items = value if isinstance(value, list) else [value]
     return {name for item in items if isinstance(item, dict)
-            and _article_rank(item.get("@type")) is None
-            and str(item.get("@type", "")).rsplit("/", 1)[-1].endswith("Organization")
+            and any(t.endswith("Organization") for t in _types(item.get("@type")))
             for name in names(item)}
 
 
