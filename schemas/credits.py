@@ -47,7 +47,7 @@ def split_caption(text: str) -> tuple[str, str]:
 _CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
-_CREDIT_PARTS = re.compile(r"\s+\|\s+")
+_CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
 # The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
 _SEED_LABEL = "Photo: "
 # Caption text that is not the caption: a trailing separator left where a credit was.
@@ -63,10 +63,10 @@ _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildq
 _TRAILING_CREDIT = re.compile(
     rf"""(?:
         \s+\|\s*(?P<bar>(?:{_LABELS}\s*:|\u00a9).{{1,120}})
-      | \s*\((?P<label>{_LABELS}\s*:[^()]{{1,120}})\)
+      | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
       | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
-      | \s+\((?P<slash>[^()/.]{{2,60}}/[^()]{{2,60}})\)
+      | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -85,9 +85,11 @@ def split_trailing_credit(text: str) -> tuple[str, str]:
 
 def clean_credit(text: str) -> str:
     """A credit element's text as a bare credit: "(Foto: A/dpa)" and "\u00a9 A | B" become
-    "A/dpa" and "A, B"."""
+    "A/dpa" and "A, B"; "Photo: A" is kept as the seed format writes it."""
     credit = " ".join(text.replace("\u200b", " ").split())  # a zero-width space: a break
-    while not credit.startswith(_SEED_LABEL):
+    if credit.startswith(_SEED_LABEL):
+        return credit
+    while True:
         bare = _CREDIT_LEAD.sub("", credit)
         if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
             bare = bare[1:-1].strip()

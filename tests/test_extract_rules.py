@@ -286,3 +286,28 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     head = jsonld({**NEWS, "author": {"@type": ["NewsMediaOrganization"], "name": "Wire"}})
     byline = "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>"
     assert authors(head, byline) == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize(("line", "caption", "credit"), [
+    ("Boats at dawn (Photo: Ana Ruiz/Courier)", "Boats at dawn", "Ana Ruiz/Courier"),
+    ("Boats at dawn. Image: Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
+    ("Boats at dawn. (AP Photo/Ana Ruiz)", "Boats at dawn.", "(AP Photo/Ana Ruiz)"),
+])
+def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
+        line: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
+        caption, credit)
+
+
+def test_credit_parts_joined_by_a_semicolon_read_as_a_list() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
+              "Photograph: Ana Ruiz; Courier</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz, Courier")
+
+
+def test_a_cover_copy_in_a_plain_block_yields_to_the_cover_in_its_figure() -> None:
+    figures = ("<div><img src='/p/lead-picture.jpg'><span>Share</span></div>"
+               "<figure><img src='/p/lead-picture.jpg'><figcaption>Boats at dawn. "
+               "<span class='credit'>Ana Ruiz</span></figcaption></figure>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")

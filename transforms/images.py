@@ -94,20 +94,25 @@ def _page_picture(tree: HtmlElement, url: str,
 
 def _showing(tree: HtmlElement, url: str,
              cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
-    """The first image showing one of the cover pictures inside a figure or captioned block,
-    and that block."""
+    """The first image showing one of the cover pictures inside a figure or a block named as
+    captioned, and that block; else the first inside a block with a caption's worth of text."""
     pictures = [_Picture(address) for address in cover]
     keys = {key for picture in pictures for key in picture.keys}
+    unnamed: tuple[HtmlElement, HtmlElement] | None = None
     for element in tree.iter("img", "source"):
         attributes = " ".join(element.attrib.values())
         if not any(key in attributes for key in keys):  # cheap: most images are not the cover
             continue
         img = element if element.tag == "img" else _picture_img(element)
-        if img is not None and any(picture.shown_by(_Picture(_absolute(url, source)))
-                                   for source in _image_sources(img) for picture in pictures) and (
-                container := _container(img)) is not None:
+        if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
+                                  for source in _image_sources(img) for picture in pictures):
+            continue
+        container, named = _container(img)
+        if container is not None and named:
             return img, container
-    return None
+        if container is not None and unnamed is None:
+            unnamed = (img, container)
+    return unnamed
 
 
 def _picture_img(source: HtmlElement) -> HtmlElement | None:
@@ -119,23 +124,24 @@ def _picture_img(source: HtmlElement) -> HtmlElement | None:
     return next(parent.iter("img"), None) if parent is not None else None
 
 
-def _container(img: HtmlElement) -> HtmlElement | None:
+def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
     """The figure around an image, else the nearest block around it that is or holds an
-    element named as a caption or credit, else the nearest with a caption's worth of text."""
+    element named as a caption or credit (named: True); else the nearest with a caption's
+    worth of text (named: False)."""
     texted = None
     for level, node in enumerate(img.iterancestors()):
         if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
             break
         if node.tag == "figure":
-            return node
+            return node, True
         if len(text := node.text_content()) > _MAX_CAPTION:
             break
         if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
                for element in node.iter(etree.Element)):
-            return node
+            return node, True
         if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
             texted = node
-    return texted
+    return texted, False
 
 
 def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
@@ -172,6 +178,8 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     if not credit:
         text, credit = split_caption(text)
         credit = credit.lstrip(_SEPARATORS)
+        if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+            credit = clean_credit(credit)
     if not credit:
         text, credit = split_trailing_credit(text)
     src = _image_source(img)
