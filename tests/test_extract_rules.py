@@ -311,3 +311,16 @@ def test_a_cover_copy_in_a_plain_block_yields_to_the_cover_in_its_figure() -> No
                "<span class='credit'>Ana Ruiz</span></figcaption></figure>")
     head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
     assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")
+
+
+@pytest.mark.parametrize(("figcaption", "caption", "credit"), [
+    ("<span><p>Boats at dawn.</p></span><span>Ana Ruiz/dpa</span>", "Boats at dawn.",
+     "Ana Ruiz/dpa"),
+    ("<span>Boats at dawn</span> <span>/ Ana Ruiz</span>", "Boats at dawn", "Ana Ruiz"),
+    ("<span>Boats at dawn.</span><span>The ferry returned first.</span>",
+     "Boats at dawn. The ferry returned first.", ""),
+])
+def test_a_short_last_part_of_a_caption_set_apart_is_its_credit(
+        figcaption: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{figcaption}</figcaption></figure>"
+                ) == (caption, credit)

@@ -43,6 +43,8 @@ _MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no
 # A picture's id in its URL: six or more digits, or eight or more hex digits.
 _PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
 _MAX_CREDIT = 200
+_SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
+_MAX_CREDIT_WORDS = 6
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
@@ -198,6 +200,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
             if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
                     0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
                 return element
+    if caption is not None and (last := _trailing_part(caption)) is not None:
+        return last
     if container is None or container.tag != "figure":
         return None
     for element in container.iterdescendants(etree.Element):
@@ -207,6 +211,19 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
             continue
         if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
             return element
+    return None
+
+
+def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
+    """The caption's last part when it reads as a credit set apart: the caption has two or
+    more parts, the ones before end a sentence, and the last is a few words ending none."""
+    parts = [child for child in caption if isinstance(child.tag, str) and _text(child)]
+    if len(parts) < 2:
+        return None
+    before, last = _text(parts[-2]), _text(parts[-1])
+    if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
+            len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
+        return parts[-1]
     return None
 
 
@@ -228,7 +245,10 @@ def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
     def walk(node: HtmlElement) -> None:
         if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
                 not _named(node, _HIDDEN_NAME)):
-            gap = "" if node.tag in _INLINE else " "
+            # an inline element glued to a sentence before it starts a new one: a gap too
+            last = next((part[-1] for part in reversed(parts) if part), "")
+            glued = last in _SENTENCE_END and last != ")"
+            gap = "" if node.tag in _INLINE and not glued else " "
             parts.extend((gap, node.text or ""))
             for child in node:
                 walk(child)
