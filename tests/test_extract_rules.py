@@ -324,3 +324,11 @@ def test_a_short_last_part_of_a_caption_set_apart_is_its_credit(
         figcaption: str, caption: str, credit: str) -> None:
     assert lead(f"<figure><img src='/lead.jpg'><figcaption>{figcaption}</figcaption></figure>"
                 ) == (caption, credit)
+
+
+def test_the_byline_is_looked_for_in_the_article_first_and_slugs_are_not_names() -> None:
+    html = ("<html><head><meta name='author' content='ana-ruiz'></head><body>"
+            "<aside><p class='author'><a href='/tom'>Tom Berg</a></p></aside><article>"
+            "<p class='author'>By <a href='/ana'>Ana Ruiz</a></p>" + STORY + "</article></body>"
+            "</html>")
+    assert extract_article(html, URL).authors == ("Ana Ruiz",)

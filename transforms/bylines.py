@@ -31,12 +31,13 @@ _AND = {"de": "und", "da": "og", "no": "og", "nb": "og", "nn": "og", "sv": "och"
         "es": "y", "pt": "e", "it": "e", "nl": "en", "ca": "i", "fi": "ja", "pl": "i",
         "cs": "a", "sk": "a"}
 _INITIALS = re.compile(r"\s*\([a-z]{1,4}\)$")  # "Jane Doe (jd)": the author's desk initials
-_NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.")  # e-mail, URL, numeric id
+# An e-mail address, a URL, a numeric id or a URL slug ("jane-doe") is not a name.
+_NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.|^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # The elements a page marks as its byline: by class, then by rel or microdata, then a block
-# named after its author(s).
+# named after its author(s); looked for in the (first) article, then in the whole page.
 _BYLINES = tuple(etree.XPath(path) for path in (
-    "//*[contains(@class,'byline')]", "//a[@rel='author'] | //*[@itemprop='author']",
-    "//*[contains(@class,'author') and not(self::img or self::meta or self::script)]"))
+    ".//*[contains(@class,'byline')]", ".//a[@rel='author'] | .//*[@itemprop='author']",
+    ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]"))
 _MAX_LENGTH = 160
 
 
@@ -92,7 +93,8 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
 def page_byline(tree: HtmlElement) -> list[str]:
     """The names in the element the page marks as its byline: the names its links give, else
     its text; an empty list if it marks none."""
-    for element in (element for path in _BYLINES for element in path(tree)):
+    scopes = [scope for scope in (next(tree.iter("article"), None), tree) if scope is not None]
+    for element in (element for scope in scopes for path in _BYLINES for element in path(scope)):
         links = [_PREFIX.sub("", " ".join(a.text_content().split())) for a in element.iter("a")]
         named = [link for link in links if is_name(link) and len(link.split()) > 1]
         if named:
