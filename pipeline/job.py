@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -33,41 +34,74 @@ from newswire.transforms.es_indices import (
     ensure_index,
 )
 from newswire.transforms.feeds import parse_feed_list
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
-from newswire.transforms.schedule import PollSettings
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
 
 
-def resolve_feeds(sources: list[str], settings: HttpSettings) -> list[str]:
-    """Feed URLs from feed-list files, feed-list URLs (text or OPML) and plain feed URLs."""
+@dataclass(frozen=True)
+class FeedSources:
+    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`)."""
+
+    urls: list[str]
+    answered: dict[str, Response | FetchError] = field(default_factory=dict)
+
+
+def resolve_feeds(sources: list[str], settings: HttpSettings) -> FeedSources:
+    """Feed URLs from feed-list files, feed-list URLs (text or OPML) and plain feed URLs.
+
+    A URL is asked once: a feed list is read, and anything else is a feed whose answer (or
+    failure) is kept for its first poll, so an unreachable URL becomes that feed's dead letter
+    with the real reason, and the other sources run.
+    """
     feeds: list[str] = []
+    answered: dict[str, Response | FetchError] = {}
     client = HttpClient(settings)
     client.open()
     try:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                feeds.extend(_feeds_at_url(client, source))
+                listed, answered[source] = _feeds_at_url(client, source)
+                feeds.extend(listed)
             else:
-                with open(source, encoding="utf-8") as handle:
-                    feeds.extend(parse_feed_list(handle.read()))
+                feeds.extend(parse_feed_list(_read_feed_list(source)))
     finally:
         client.close()
-    return list(dict.fromkeys(feeds))
+    urls = list(dict.fromkeys(feeds))
+    return FeedSources(urls, {url: answer for url, answer in answered.items()
+                              if url in urls and answer is not None})
 
 
-def _feeds_at_url(client: HttpClient, url: str) -> list[str]:
-    """A URL is a feed list if it is OPML or plain text; anything else is a feed itself."""
+def _read_feed_list(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ValueError(f"cannot read feed list {path}: {reason}") from None
+
+
+def _feeds_at_url(client: HttpClient, url: str
+                  ) -> tuple[list[str], Response | FetchError | None]:
+    """The feeds a URL names, and its answer when it is a feed itself (None for a list).
+
+    A URL is a feed list if it is OPML or plain text listing URLs; anything else, failures
+    included, is a feed.
+    """
     try:
         response = client.get(url)
     except FetchError as error:
-        raise ValueError(f"cannot read feed list {url}: {error.reason}") from None
-    text = response.body.decode("utf-8", errors="replace")
+        return [url], error
+    text = response.body.decode("utf-8-sig", errors="replace")
     if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
-        return parse_feed_list(text)
-    return [url]
+        try:
+            if listed := parse_feed_list(text):
+                return listed, None
+        except ValueError:
+            pass  # not a readable list: polled as a feed, which reports what it is
+    return [url], response
 
 
 def choose_runner(options: PipelineOptions, resources: ExitStack,
@@ -137,7 +171,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     """
     nw = options.view_as(NewswireOptions)
     settings = nw.http_settings()
-    feed_urls = resolve_feeds(nw.feeds, settings)
+    sources = resolve_feeds(nw.feeds, settings)
+    feed_urls = sources.urls
     if not feed_urls:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     connection = EsConnection(nw.es_url)
@@ -161,7 +196,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         history_index=nw.history_index,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
+        poll=nw.poll_settings(),
+        streaming=streaming, answered=sources.answered))
     return pipeline.run()
 
 

@@ -8,6 +8,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.transforms.http import HttpSettings
 from newswire.transforms.ingest import IngestConfig
+from newswire.transforms.schedule import PollSettings
 
 
 class NewswireOptions(PipelineOptions):
@@ -34,7 +35,8 @@ class NewswireOptions(PipelineOptions):
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
                             default=defaults.total_timeout,
-                            help="seconds one download may take in all")
+                            help="seconds one request may take in all, redirects and "
+                            "retries included")
         parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
                             default=defaults.max_bytes)
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
@@ -83,6 +85,12 @@ class NewswireOptions(PipelineOptions):
             per_host_delay=self.per_host_delay,
             obey_robots=not self.ignore_robots,
         )
+
+    def poll_settings(self) -> PollSettings:
+        """`--poll-interval` is the shortest interval and the one a feed starts at (and keeps,
+        when its entries carry no dates to observe a cadence from)."""
+        return PollSettings(min_interval=self.poll_interval, max_interval=self.max_poll_interval,
+                            default_interval=self.poll_interval)
 
 
 def newswire_option_names() -> frozenset[str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ from newswire.transforms.es_sink import Document, WriteToElasticsearch
 from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
-from newswire.transforms.http import HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.schedule import PollSettings
@@ -55,6 +55,10 @@ class IngestConfig:
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
+    streaming: bool = False
+    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
+    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
 
 
 class IngestFeeds(beam.PTransform):
@@ -68,8 +72,11 @@ class IngestFeeds(beam.PTransform):
         config = self.config
         polled = (
             feed_urls
-            | "KeyByFeed" >> beam.Map(lambda url: (url, url))
-            | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
+            # typed, so the key coder is the deterministic one for str
+            | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(tuple[str, str])
+            | "PollFeeds" >> _with_dead_letters(
+                PollFeeds(config.http, config.poll, streaming=config.streaming,
+                          answered=config.answered), "entries")
         )
         pages = (
             polled.entries
