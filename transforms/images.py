@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -266,13 +267,20 @@ def _image_source(img: HtmlElement) -> str:
 
 def _image_sources(img: HtmlElement) -> list[str]:
     """Every address an image may load: its attributes, its srcset and its <picture>'s."""
-    found = [img.get(a, "").strip() for a in _SOURCE_ATTRIBUTES]
+    found = [value.strip() for a in _SOURCE_ATTRIBUTES if (value := img.get(a))]
+    elements = [img]
     # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
-    ancestors = zip(img.iterancestors(), range(_PICTURE_DEPTH), strict=False)
-    picture = next((node for node, _ in ancestors if node.tag == "picture"), None)
-    for element in [img, *(picture.iter("source") if picture is not None else ())]:
+    node = img.getparent()
+    for _ in range(_PICTURE_DEPTH):
+        if node is None or node.tag == "picture":
+            break
+        node = node.getparent()
+    if node is not None and node.tag == "picture":
+        elements.extend(node.iter("source"))
+    for element in elements:
         for srcset in (element.get("srcset"), element.get("data-srcset")):
-            found.extend(part.split()[0] for part in (srcset or "").split(",") if part.split())
+            if srcset:
+                found.extend(part.split()[0] for part in srcset.split(",") if part.strip())
     return [address for address in found if address and not address.startswith("data:")]
 
 
@@ -301,15 +309,24 @@ class _Picture:
 
     def __init__(self, address: str) -> None:
         self.address = address
-        self.name = urlsplit(address).path.rsplit("/", 1)[-1]
-        self.ids = {token for token in _PICTURE_ID.findall(address)
-                    if any(c.isdigit() for c in token)}
+
+    @cached_property
+    def path(self) -> str:
+        return urlsplit(self.address).path
+
+    @cached_property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return {token for token in _PICTURE_ID.findall(self.address)
+                if any(c.isdigit() for c in token)}
 
     @property
     def keys(self) -> set[str]:
         """Substrings an address showing this picture contains: its path, file name or ids."""
-        path = urlsplit(self.address).path
-        return {key for key in (path, self.name) if len(key) >= 8} | self.ids
+        return {key for key in (self.path, self.name) if len(key) >= 8} | self.ids
 
     def shown_by(self, other: _Picture) -> bool:
         return (self.address == other.address
