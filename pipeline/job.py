@@ -26,6 +26,7 @@ from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
+from newswire.transforms.discover import Discoverer
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
@@ -34,8 +35,9 @@ from newswire.transforms.es_indices import (
     ensure_index,
 )
 from newswire.transforms.feeds import parse_feed_list
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
@@ -49,29 +51,28 @@ class FeedSources:
     answered: dict[str, Response | FetchError] = field(default_factory=dict)
 
 
-def resolve_feeds(sources: list[str], settings: HttpSettings) -> FeedSources:
-    """Feed URLs from feed-list files, feed-list URLs (text or OPML) and plain feed URLs.
+def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = DEFAULT_MAX_AGE,
+                  say: Callable[[str], None] = print) -> FeedSources:
+    """URLs to poll from feed-list files and from URLs of feed lists (text or OPML), feeds,
+    sitemaps, robots.txt files and homepages (see `newswire.transforms.discover`).
 
-    A URL is asked once: a feed list is read, and anything else is a feed whose answer (or
-    failure) is kept for its first poll, so an unreachable URL becomes that feed's dead letter
-    with the real reason, and the other sources run.
+    A URL is asked once: what it lists is read, and a feed's answer (or failure) is kept for
+    its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
+    and the other sources run.
     """
     feeds: list[str] = []
     answered: dict[str, Response | FetchError] = {}
-    client = HttpClient(settings)
-    client.open()
-    try:
+    with Discoverer(settings, max_age, say) as discoverer:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                listed, answered[source] = _feeds_at_url(client, source)
+                listed, answer = discoverer.resolve(source)
                 feeds.extend(listed)
+                if answer is not None:
+                    answered[source] = answer
             else:
                 feeds.extend(parse_feed_list(_read_feed_list(source)))
-    finally:
-        client.close()
     urls = list(dict.fromkeys(feeds))
-    return FeedSources(urls, {url: answer for url, answer in answered.items()
-                              if url in urls and answer is not None})
+    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls})
 
 
 def _read_feed_list(path: str) -> str:
@@ -81,27 +82,6 @@ def _read_feed_list(path: str) -> str:
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise ValueError(f"cannot read feed list {path}: {reason}") from None
-
-
-def _feeds_at_url(client: HttpClient, url: str
-                  ) -> tuple[list[str], Response | FetchError | None]:
-    """The feeds a URL names, and its answer when it is a feed itself (None for a list).
-
-    A URL is a feed list if it is OPML or plain text listing URLs; anything else, failures
-    included, is a feed.
-    """
-    try:
-        response = client.get(url)
-    except FetchError as error:
-        return [url], error
-    text = response.body.decode("utf-8-sig", errors="replace")
-    if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
-        try:
-            if listed := parse_feed_list(text):
-                return listed, None
-        except ValueError:
-            pass  # not a readable list: polled as a feed, which reports what it is
-    return [url], response
 
 
 def choose_runner(options: PipelineOptions, resources: ExitStack,
@@ -171,20 +151,28 @@ def start(options: PipelineOptions, resources: ExitStack,
     """
     nw = options.view_as(NewswireOptions)
     settings = nw.http_settings()
-    sources = resolve_feeds(nw.feeds, settings)
+    streaming = options.view_as(StandardOptions).streaming
+    if nw.warc and (streaming or nw.feeds):
+        raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
+    sources = (FeedSources([]) if nw.warc
+               else resolve_feeds(nw.feeds, settings, nw.max_age_seconds(), say))
     feed_urls = sources.urls
-    if not feed_urls:
+    if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     connection = EsConnection(nw.es_url)
     with connection.session() as client:
         ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
         ensure_index(client, nw.history_index, HISTORY_MAPPING)
-    streaming = options.view_as(StandardOptions).streaming
-    say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
+    source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
+              f"polling {len(feed_urls)} feeds"
+              + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
+    say(f"{source} into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
     pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
-    if streaming:
+    if nw.warc:
+        feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
+    elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
                                              apply_windowing=False)
@@ -197,7 +185,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(),
-        streaming=streaming, answered=sources.answered))
+        streaming=streaming, answered=sources.answered,
+        archive=nw.archive, warc=bool(nw.warc)))
     return pipeline.run()
 
 

@@ -31,6 +31,7 @@ from newswire.transforms.schedule import (
     new_entries,
     observed_interval,
 )
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE, read_sitemap, sitemap_kind
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -46,14 +47,18 @@ def parse_feed_list(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None
+def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None,
+              max_age: float = DEFAULT_MAX_AGE, now: float | None = None
               ) -> tuple[list[FeedEntry], float | None]:
     """Entries and the refresh interval the feed declares, from one parse of the document.
 
-    An RSS, Atom, RDF or JSON Feed document; ValueError if it is empty or no feed.
+    An RSS, Atom, RDF or JSON Feed document, or a sitemap (`newswire.transforms.sitemaps`, to
+    which `max_age` applies); ValueError if it is empty or no feed.
     """
     if not document.strip():
         raise ValueError("not a feed: empty document")
+    if sitemap_kind(document):
+        return read_sitemap(document, feed_url, max_age, now), None
     if is_json_feed((headers or {}).get("content-type", ""), document):
         return entries_from_json_feed(document, feed_url), None
     parsed = feedparser.parse(document, response_headers={"content-location": feed_url,
@@ -180,7 +185,8 @@ class PollFeeds(beam.DoFn):
         try:
             response = poll.outcome.result()
             entries, declared = (([], None) if response.status == 304 else
-                                 read_feed(response.body, feed_url, dict(response.headers)))
+                                 read_feed(response.body, feed_url, dict(response.headers),
+                                           self.schedule.max_age, now))
         except (FetchError, ValueError) as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(

@@ -69,11 +69,15 @@ class PageFetcher:
 
     def fetch(self, entry: FeedEntry) -> Page:
         """The entry's page; raises FetchError with the reason it could not be had."""
-        check_address(entry.link, self.settings.allow_private)  # before robots.txt is asked
-        with self.hosts.slot(entry.link):  # a robots.txt request counts against the host too
-            if self.settings.obey_robots and not self.robots.allowed(entry.link):
+        return page_from_response(entry, self.get(entry.link))
+
+    def get(self, url: str) -> Response:
+        """Any response from `url` the politeness rules allow; FetchError otherwise."""
+        check_address(url, self.settings.allow_private)  # before robots.txt is asked
+        with self.hosts.slot(url):  # a robots.txt request counts against the host too
+            if self.settings.obey_robots and not self.robots.allowed(url):
                 raise FetchError("disallowed by robots.txt")
-            return page_from_response(entry, self.client.get(entry.link))
+            return self.client.get(url)
 
 
 class FetchPages(beam.DoFn):

@@ -14,6 +14,10 @@ decides, per feed, whether it is due.
        └─► WriteToElasticsearch(dead-letter index)
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+
+With `archive`, fetched pages are also written as WARC (`WriteWarc`). With `warc`, the input
+is WARC file patterns: `ReadWarc` replaces polling and fetching, and before indexing
+`AdvanceChangedVersions` lets re-extracted articles that changed replace their old versions.
 """
 
 from __future__ import annotations
@@ -32,13 +36,15 @@ from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_sink import Document, WriteToElasticsearch
-from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
+from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
+from newswire.transforms.warc import ReadWarc, WriteWarc
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class IngestConfig:
     streaming: bool = False
     # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
     answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
+    archive: str = ""  # a directory to keep every fetched page in, as WARC
+    warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
 
 
 class IngestFeeds(beam.PTransform):
@@ -70,34 +78,45 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
-        polled = (
-            feed_urls
-            # typed, so the key coder is the deterministic one for str
-            | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(tuple[str, str])
-            | "PollFeeds" >> _with_dead_letters(
-                PollFeeds(config.http, config.poll, streaming=config.streaming,
-                          answered=config.answered), "entries")
-        )
-        pages = (
-            polled.entries
-            | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
-            | "SpreadFetches" >> beam.Reshuffle()
-            | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
-        )
-        articles = pages.pages | "Extract" >> _with_dead_letters(ExtractArticles(), "articles")
+        if config.warc:
+            read = feed_urls | "ReadWarc" >> ReadWarc()
+            fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
+        else:
+            polled = (
+                feed_urls
+                # typed, so the key coder is the deterministic one for str
+                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                    tuple[str, str])
+                | "PollFeeds" >> _with_dead_letters(
+                    PollFeeds(config.http, config.poll, streaming=config.streaming,
+                              answered=config.answered), "entries")
+            )
+            pages = (
+                polled.entries
+                | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+                | "SpreadFetches" >> beam.Reshuffle()
+                | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+            )
+            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+            if config.archive:
+                _ = fetched | "Archive" >> beam.ParDo(
+                    WriteWarc(config.archive, config.http.user_agent))
+        articles = fetched | "Extract" >> _with_dead_letters(ExtractListedArticles(), "articles")
         valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
-        rejected = (
+        documents = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
             | "ToDocuments" >> beam.Map(article_document)
-            | "IndexArticles" >> WriteToElasticsearch(
-                config.es, config.index, "articles", history_index=config.history_index)
         )
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+            documents = documents | "AdvanceReextracted" >> beam.ParDo(
+                AdvanceChangedVersions(config.es, config.index))
+        rejected = documents | "IndexArticles" >> WriteToElasticsearch(
+            config.es, config.index, "articles", history_index=config.history_index)
         dead_letters = (
-            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
-             rejected)
+            (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from apache_beam import coders
 
 from newswire.transforms.records import FeedEntry
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 from newswire.transforms.urls import canonical_url
 
 _PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0,
@@ -32,6 +33,7 @@ class PollSettings:
     default_interval: float = 900.0
     backoff_cap: float = 6 * 3600.0
     seen_window: float = 7 * 86400.0
+    max_age: float = DEFAULT_MAX_AGE  # sitemap entries modified longer ago are skipped
 
 
 class Seen(NamedTuple):
