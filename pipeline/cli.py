@@ -137,9 +137,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         try:
             result.wait_until_finish()
         except KeyboardInterrupt:
-            print("\nstopping: reading the job's metrics, then cancelling it ...")
-            summary = summarize(result)
-            job.cancel(result)
+            print()
+            summary = job.stop(result, options.view_as(NewswireOptions).stop_wait)
         else:
             summary = summarize(result)
     print(summary.render())

@@ -65,6 +65,9 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
                             default=ingest.poll.max_interval,
                             help="streaming: the longest a feed waits")
+        parser.add_argument("--stop_wait", "--stop-wait", type=float, default=30.0,
+                            help="streaming: seconds a stop (Ctrl-C) waits for the entries "
+                            "in flight to end before cancelling the job")
         parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
                             default=ingest.dedup_ttl / 3600,
                             help="how long a seen article key is remembered")
