@@ -186,7 +186,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(),
         streaming=streaming, answered=sources.answered,
-        archive=nw.archive, warc=bool(nw.warc)))
+        archive=nw.archive, archive_file_bytes=int(nw.archive_file_mb * 2**20),
+        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc)))
     return pipeline.run()
 
 

@@ -77,6 +77,14 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--archive", default=ingest.archive,
                             help="write every fetched page as WARC into this directory "
                             "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
+        parser.add_argument("--archive_file_mb", "--archive-file-mb", type=float,
+                            default=ingest.archive_file_bytes / 2**20,
+                            help="an archive file is closed and another begun at this size "
+                            "(MiB, compressed)")
+        parser.add_argument("--archive_file_minutes", "--archive-file-minutes", type=float,
+                            default=ingest.archive_file_age / 60,
+                            help="... or once it is this old, so streaming runs complete "
+                            "their files")
         parser.add_argument("--warc", default="",
                             help="read pages from WARC files matching this pattern instead "
                             "of polling feeds")
