@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import discover, evaluate, job, kibana, schema_cli, search
+from newswire.pipeline import discover, evaluate, job, kibana, remote, schema_cli, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
@@ -110,6 +110,10 @@ def _date(value: str) -> datetime:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     with ExitStack() as resources:
+        elsewhere = remote.is_remote(PipelineOptions(beam_args))
+        if not args.feeds and not args.warc and elsewhere:
+            raise ValueError("give --feeds: remote workers cannot reach the bundled corpus, "
+                             "which is served on this machine's loopback")
         if not args.feeds and args.es_url == DEFAULT_ES_URL:
             LocalNode().start(say=lambda line: print(f"[es] {line}"))
         if not args.feeds and not args.warc:
@@ -118,7 +122,10 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
         values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
-        result = job.start(PipelineOptions(beam_args, **values), resources)
+        options = PipelineOptions(beam_args, **values)
+        result = job.start(options, resources)
+        if elsewhere:
+            return remote.follow(result, options)
         try:
             result.wait_until_finish()
         except KeyboardInterrupt:
@@ -128,7 +135,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         else:
             summary = summarize(result)
     print(summary.render())
-    _show_latest(EsConnection(args.es_url), args.index)
+    _show_latest(EsConnection(args.es_url, api_key_secret=args.es_api_key_secret), args.index)
     return 0 if summary.balanced else 2
 
 
