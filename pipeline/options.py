@@ -84,12 +84,12 @@ class NewswireOptions(PipelineOptions):
                             "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
         parser.add_argument("--archive_file_mb", "--archive-file-mb", type=float,
                             default=ingest.archive_file_bytes / 2**20,
-                            help="an archive file is closed and another begun at this size "
+                            help="close an archive file and begin another at this size "
                             "(MiB, compressed)")
         parser.add_argument("--archive_file_minutes", "--archive-file-minutes", type=float,
                             default=ingest.archive_file_age / 60,
-                            help="... or once it is this old, so streaming runs complete "
-                            "their files")
+                            help="close an archive file once it is this many minutes old, "
+                            "so streaming runs complete their files")
         parser.add_argument("--warc", default="",
                             help="read pages from WARC files matching this pattern instead "
                             "of polling feeds")
