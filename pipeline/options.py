@@ -65,6 +65,10 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
                             default=ingest.poll.max_interval,
                             help="streaming: the longest a feed waits")
+        parser.add_argument("--rediscover_minutes", "--rediscover-minutes", type=float,
+                            default=60.0,
+                            help="streaming: minutes between readings of the sitemap indexes, "
+                            "robots.txt files, homepages and feed lists given to --feeds")
         parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
                             default=ingest.dedup_ttl / 3600,
                             help="how long a seen article key is remembered")
