@@ -79,7 +79,7 @@ def test_the_records_hold_the_exchange_as_it_went_over_the_wire(
         fetched: tuple[str, list[Page], Path]) -> None:
     base, _, file = fetched
     records = [(r.rec_type, r.http_headers, r.raw_stream.read())
-               for r in ArchiveIterator(io.BytesIO(file.read_bytes()))
+               for r in ArchiveIterator(io.BytesIO(file.read_bytes()), check_digests="raise")
                if r.rec_type in ("request", "response")]
     # warcio reads a request line as protocol "GET" and statusline "/path HTTP/1.1"
     by_target = {headers.get_header("Host") + headers.statusline.split()[0]: n
