@@ -24,6 +24,7 @@ from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
 from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
+from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
 from newswire.schemas.index import (
     DEAD_LETTER_MAPPING,
@@ -97,7 +98,9 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
         if direct.direct_running_mode == "in_memory":
             direct.direct_running_mode = "multi_processing"
-        direct.direct_num_workers = direct.direct_num_workers or 2
+        if "direct_num_workers" not in options.get_all_options(drop_default=True):
+            # Beam's default is 1 (not None), so `or` never applied; 0 means one per core
+            direct.direct_num_workers = 0
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
         return _local_runner(options)
@@ -148,7 +151,11 @@ def start(options: PipelineOptions, resources: ExitStack,
     streaming = options.view_as(StandardOptions).streaming
     say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
-    pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
+    runner = choose_runner(options, resources, say)
+    local = isinstance(runner, FnApiRunner) or runner == "PortableRunner"
+    progress = (resources.enter_context(ProgressReporter()).directory
+                if local and not streaming else None)
+    pipeline = beam.Pipeline(runner=runner, options=options)
     if streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
@@ -161,7 +168,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         history_index=nw.history_index,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
+        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval),
+        progress_dir=str(progress) if progress else None))
     return pipeline.run()
 
 

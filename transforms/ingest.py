@@ -27,6 +27,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newswire.pipeline.progress import Tally
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
@@ -52,6 +53,7 @@ class IngestConfig:
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
 
 class IngestFeeds(beam.PTransform):
@@ -68,20 +70,29 @@ class IngestFeeds(beam.PTransform):
             | "KeyByFeed" >> beam.Map(lambda url: (url, url))
             | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
         )
-        pages = (
-            polled.entries
+        count = self._tally
+        unique = (
+            count(polled.entries, "entries")
             | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+        )
+        pages = (
+            count(unique, "unique")
             | "SpreadFetches" >> beam.Reshuffle()
             | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
         )
-        articles = pages.pages | "Extract" >> _with_dead_letters(ExtractArticles(), "articles")
-        valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
-        rejected = (
+        articles = count(pages.pages, "fetched") | "Extract" >> _with_dead_letters(
+            ExtractArticles(), "articles")
+        valid = count(articles.articles, "extracted") | "Validate" >> _with_dead_letters(
+            ValidateArticles(), "valid")
+        documents = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
             | "ToDocuments" >> beam.Map(article_document)
+        )
+        rejected = (
+            count(documents, "indexed")
             | "IndexArticles" >> WriteToElasticsearch(
                 config.es, config.index, "articles", history_index=config.history_index)
         )
@@ -92,12 +103,18 @@ class IngestFeeds(beam.PTransform):
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )
         _ = (
-            dead_letters
+            count(dead_letters, "dead_letters")
             | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
             | "IndexDeadLetters" >> WriteToElasticsearch(
                 config.es, config.dead_letter_index, "dead_letters")
         )
         return dead_letters
+
+    def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
+        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        if self.config.progress_dir is None:
+            return pcoll
+        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
 
 
 class ValidateArticles(beam.DoFn):
