@@ -15,20 +15,21 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import job, kibana, search
+from newswire.pipeline import discover, evaluate, job, kibana, remote, schema_cli, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
 from newswire.pipeline.summary import summarize
 from newswire.schemas import seed
-from newswire.schemas.index import article_mapping_for, migrate
 from newswire.transforms.es_client import ClusterRefused, EsConnection
+from newswire.transforms.es_indices import article_mapping_for, migrate
 from newswire.transforms.extract import extract_article
 from newswire.transforms.fetch import page_from_response
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.records import FeedEntry
 
-DEFAULT_ES_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+DEFAULT_ES_URL = EsConnection().url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     es.add_argument("action", choices=("start", "stop", "status", "migrate"),
                     help="migrate: reindex the alias into a new versioned index, swap the alias")
     es.add_argument("--port", type=int, default=DEFAULT_PORT)
-    es.add_argument("--heap-mb", type=int, default=512)
+    es.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
     _connection_args(es)
     es.set_defaults(handler=_es)
 
@@ -91,12 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve_seeds)
 
     kibana.register(commands)
+    schema_cli.register(commands)
+    discover.register(commands)
+    evaluate.register(commands)
     return parser
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--es-url", default=DEFAULT_ES_URL)
-    parser.add_argument("--index", default="newswire-articles")
+    parser.add_argument("--index", default=IngestConfig().index)
 
 
 def _date(value: str) -> datetime:
@@ -106,15 +110,22 @@ def _date(value: str) -> datetime:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     with ExitStack() as resources:
-        if not args.feeds:
-            if args.es_url == DEFAULT_ES_URL:
-                LocalNode().start(say=lambda line: print(f"[es] {line}"))
+        elsewhere = remote.is_remote(PipelineOptions(beam_args))
+        if not args.feeds and not args.warc and elsewhere:
+            raise ValueError("give --feeds: remote workers cannot reach the bundled corpus, "
+                             "which is served on this machine's loopback")
+        if not args.feeds and args.es_url == DEFAULT_ES_URL:
+            LocalNode().start(say=lambda line: print(f"[es] {line}"))
+        if not args.feeds and not args.warc:
             server = resources.enter_context(SeedServer())
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
         values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
-        result = job.start(PipelineOptions(beam_args, **values), resources)
+        options = PipelineOptions(beam_args, **values)
+        result = job.start(options, resources)
+        if elsewhere:
+            return remote.follow(result, options)
         try:
             result.wait_until_finish()
         except KeyboardInterrupt:
@@ -124,7 +135,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         else:
             summary = summarize(result)
     print(summary.render())
-    _show_latest(EsConnection(args.es_url), args.index)
+    _show_latest(EsConnection(args.es_url, api_key_secret=args.es_api_key_secret), args.index)
     return 0 if summary.balanced else 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -23,52 +24,66 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
 from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
+from newswire.pipeline import remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
-from newswire.schemas.index import (
+from newswire.transforms.discover import Discoverer
+from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
     ensure_index,
 )
-from newswire.transforms.es_client import EsConnection
 from newswire.transforms.feeds import parse_feed_list
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
-from newswire.transforms.schedule import PollSettings
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
-_STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
+_PRISM_RUNNERS = {"prism", "prismrunner"}
+_STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
 
 
-def resolve_feeds(sources: list[str], settings: HttpSettings) -> list[str]:
-    """Feed URLs from feed-list files, feed-list URLs (text or OPML) and plain feed URLs."""
+@dataclass(frozen=True)
+class FeedSources:
+    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`)."""
+
+    urls: list[str]
+    answered: dict[str, Response | FetchError] = field(default_factory=dict)
+
+
+def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = DEFAULT_MAX_AGE,
+                  say: Callable[[str], None] = print) -> FeedSources:
+    """URLs to poll from feed-list files and from URLs of feed lists (text or OPML), feeds,
+    sitemaps, robots.txt files and homepages (see `newswire.transforms.discover`).
+
+    A URL is asked once: what it lists is read, and a feed's answer (or failure) is kept for
+    its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
+    and the other sources run.
+    """
     feeds: list[str] = []
-    client = HttpClient(settings)
-    client.open()
-    try:
+    answered: dict[str, Response | FetchError] = {}
+    with Discoverer(settings, max_age, say) as discoverer:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                feeds.extend(_feeds_at_url(client, source))
+                listed, answer = discoverer.resolve(source)
+                feeds.extend(listed)
+                if answer is not None:
+                    answered[source] = answer
             else:
-                with open(source, encoding="utf-8") as handle:
-                    feeds.extend(parse_feed_list(handle.read()))
-    finally:
-        client.close()
-    return list(dict.fromkeys(feeds))
+                feeds.extend(parse_feed_list(_read_feed_list(source)))
+    urls = list(dict.fromkeys(feeds))
+    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls})
 
 
-def _feeds_at_url(client: HttpClient, url: str) -> list[str]:
-    """A URL is a feed list if it is OPML or plain text; anything else is a feed itself."""
+def _read_feed_list(path: str) -> str:
     try:
-        response = client.get(url)
-    except FetchError as error:
-        raise ValueError(f"cannot read feed list {url}: {error.reason}") from None
-    text = response.body.decode("utf-8", errors="replace")
-    if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
-        return parse_feed_list(text)
-    return [url]
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ValueError(f"cannot read feed list {path}: {reason}") from None
 
 
 def choose_runner(options: PipelineOptions, resources: ExitStack,
@@ -78,16 +93,20 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
     runs newswire uses the FnApiRunner behind it directly, one worker process per core. Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
-    fallbacks reject PeriodicImpulse or fire event-time timers at once. `--runner flink` runs
-    on an embedded Flink cluster through Beam's Flink job server (`FlinkRunner` and other names
-    go to Beam unchanged). Job servers are entered into `resources`, which stops them.
+    fallbacks reject PeriodicImpulse or fire event-time timers at once; `--runner prism` uses
+    that Prism in batch too. `--runner flink` runs on an embedded Flink cluster through Beam's
+    Flink job server (`FlinkRunner` and other names go to Beam unchanged). On both, workers run
+    in this process unless `--environment_type EXTERNAL` names a worker pool. Job servers are
+    entered into `resources`, which stops them.
     """
     standard = options.view_as(StandardOptions)
     name = standard.runner
-    if standard.streaming and (name is None or name.lower() in _STREAMING_LOCAL_RUNNERS):
+    local_streaming = standard.streaming and (name or "direct").lower() in _STREAMING_LOCAL_RUNNERS
+    if local_streaming or (name or "").lower() in _PRISM_RUNNERS:
         binary = ensure_prism(say)
         server = resources.enter_context(PrismJobServer(binary))
-        say(f"streaming on the Prism runner ({binary}, job server {server.endpoint})")
+        say(f"{'streaming' if standard.streaming else 'running'} on the Prism runner "
+            f"({binary}, job server {server.endpoint})")
         return _submit_to(server, options)
     if name == "flink":
         server = resources.enter_context(FlinkJobServer(ensure_flink_job_server(say)))
@@ -121,10 +140,11 @@ def _local_runner(options: PipelineOptions) -> FnApiRunner:
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:
-    """Point the portable runner at a local job server; workers run in this process."""
+    """Point the portable runner at a local job server; workers run in this process unless
+    the options name other workers (`--environment_type EXTERNAL --environment_config ...`)."""
     portable = options.view_as(PortableOptions)
     portable.job_endpoint = server.endpoint
-    portable.environment_type = "LOOPBACK"
+    portable.environment_type = portable.environment_type or "LOOPBACK"
     return "PortableRunner"
 
 
@@ -140,23 +160,33 @@ def start(options: PipelineOptions, resources: ExitStack,
     """
     nw = options.view_as(NewswireOptions)
     settings = nw.http_settings()
-    feed_urls = resolve_feeds(nw.feeds, settings)
-    if not feed_urls:
-        raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
-    connection = EsConnection(nw.es_url)
-    with connection.session() as client:
-        ensure_index(client, nw.index, article_mapping_for(client, say))
-        ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
-        ensure_index(client, nw.history_index, HISTORY_MAPPING)
     streaming = options.view_as(StandardOptions).streaming
-    say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
+    if nw.warc and (streaming or nw.feeds):
+        raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
+    sources = (FeedSources([]) if nw.warc
+               else resolve_feeds(nw.feeds, settings, nw.max_age_seconds(), say))
+    feed_urls = sources.urls
+    if not feed_urls and not nw.warc:
+        raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
+    connection = nw.es_connection()
+    if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
+        with connection.session() as client:
+            ensure_index(client, nw.index, article_mapping_for(client, say))
+            ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
+            ensure_index(client, nw.history_index, HISTORY_MAPPING)
+    source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
+              f"polling {len(feed_urls)} feeds"
+              + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
+    say(f"{source} into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
     runner = choose_runner(options, resources, say)
     local = isinstance(runner, FnApiRunner) or runner == "PortableRunner"
     progress = (resources.enter_context(ProgressReporter()).directory
                 if local and not streaming else None)
     pipeline = beam.Pipeline(runner=runner, options=options)
-    if streaming:
+    if nw.warc:
+        feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
+    elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
                                              apply_windowing=False)
@@ -168,7 +198,9 @@ def start(options: PipelineOptions, resources: ExitStack,
         history_index=nw.history_index,
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval),
+        poll=nw.poll_settings(),
+        streaming=streaming, answered=sources.answered,
+        archive=nw.archive, warc=bool(nw.warc),
         progress_dir=str(progress) if progress else None))
     return pipeline.run()
 

@@ -9,11 +9,17 @@ own environment or from files it can read, when its DoFn opens the client.
     NEWSWIRE_ES_CLOUD_ID         Elastic Cloud id (instead of a URL)
     NEWSWIRE_ES_CA_CERTS         CA bundle path;  NEWSWIRE_ES_FINGERPRINT  certificate SHA-256
 Each secret may instead be given as a file path in the same name with `_FILE` appended.
+
+On Google Cloud the API key may instead live in Secret Manager: the connection then carries
+only the secret version's resource name (`projects/P/secrets/S/versions/V`), and each client
+reads the key when it is opened, in the DoFn's `setup` on a worker (`pip install
+'newswire[gcp]'` brings the client library).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +30,10 @@ from urllib.parse import urlsplit
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
 
+from newswire.deploy.elasticsearch import DEFAULT_PORT
+
 ENV_PREFIX = "NEWSWIRE_ES_"
+SECRET_VERSION = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+/versions/[^/\s]+")
 
 
 def _secret(name: str) -> str | None:
@@ -33,6 +42,18 @@ def _secret(name: str) -> str | None:
     if path := os.environ.get(ENV_PREFIX + name + "_FILE"):
         return Path(path).read_text().strip()
     return None
+
+
+def read_secret_version(name: str) -> str:
+    """The payload of a Secret Manager secret version, as text."""
+    try:
+        from google.cloud import secretmanager
+    except ImportError:
+        raise ValueError(f"reading {name} needs Secret Manager's client library: "
+                         "pip install 'newswire[gcp]'") from None
+    with secretmanager.SecretManagerServiceClient() as client:
+        response = client.access_secret_version(request={"name": name})
+    return response.payload.data.decode("utf-8").strip()
 
 
 class ClusterRefused(RuntimeError):
@@ -48,20 +69,31 @@ def _reason(error: ApiError) -> str:
 
 @dataclass(frozen=True)
 class EsConnection:
-    """Where the cluster is; picklable, free of secrets."""
+    """Where the cluster is, and where its API key is kept; picklable, free of secrets. The
+    default is the managed local node (`newswire es start`)."""
 
-    url: str = "http://127.0.0.1:9200"
+    url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     request_timeout: float = 30.0
+    api_key_secret: str | None = None  # a Secret Manager version's resource name
+
+    def __post_init__(self) -> None:
+        if self.api_key_secret and not SECRET_VERSION.fullmatch(self.api_key_secret):
+            raise ValueError("the API key secret must be a Secret Manager version's resource "
+                             "name, projects/PROJECT/secrets/SECRET/versions/VERSION (the key "
+                             "itself never goes in an option)")
 
     def client(self) -> Elasticsearch:
-        """A new client authenticated from the environment; the caller closes it."""
+        """A new client authenticated from Secret Manager or the environment; the caller
+        closes it."""
         kwargs: dict[str, Any] = {"request_timeout": self.request_timeout,
                                   "retry_on_timeout": True, "max_retries": 2}
         if cloud_id := _secret("CLOUD_ID"):
             kwargs["cloud_id"] = cloud_id
         else:
             kwargs["hosts"] = [self.url]
-        if api_key := _secret("API_KEY"):
+        if self.api_key_secret:
+            kwargs["api_key"] = read_secret_version(self.api_key_secret)
+        elif api_key := _secret("API_KEY"):
             kwargs["api_key"] = api_key
         elif token := _secret("BEARER_TOKEN"):
             kwargs["bearer_auth"] = token

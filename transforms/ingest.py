@@ -14,13 +14,17 @@ decides, per feed, whether it is due.
        └─► WriteToElasticsearch(dead-letter index)
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+
+With `archive`, fetched pages are also written as WARC (`WriteWarc`). With `warc`, the input
+is WARC file patterns: `ReadWarc` replaces polling and fetching, and before indexing
+`AdvanceChangedVersions` lets re-extracted articles that changed replace their old versions.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,26 +37,37 @@ from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_sink import Document, WriteToElasticsearch
-from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
-from newswire.transforms.http import HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
+from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
+from newswire.transforms.warc import ReadWarc, WriteWarc
 
 
 @dataclass(frozen=True)
 class IngestConfig:
-    http: HttpSettings
-    es: EsConnection
-    index: str
-    dead_letter_index: str
-    history_index: str | None = None
+    """What the job reads, fetches and writes; `IngestConfig()` holds newswire's defaults, which
+    the pipeline options and the CLI read. `history_index=None` keeps no history."""
+
+    http: HttpSettings = field(default_factory=HttpSettings)
+    es: EsConnection = field(default_factory=EsConnection)
+    index: str = "newswire-articles"
+    dead_letter_index: str = "newswire-dead-letters"
+    history_index: str | None = "newswire-history"
     dedup_ttl: int = DEFAULT_TTL
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
+    streaming: bool = False
+    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
+    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
+    archive: str = ""  # a directory to keep every fetched page in, as WARC
+    warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
     progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
 
@@ -65,23 +80,35 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
-        polled = (
-            feed_urls
-            | "KeyByFeed" >> beam.Map(lambda url: (url, url))
-            | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
-        )
         count = self._tally
-        unique = (
-            count(polled.entries, "entries")
-            | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
-        )
-        pages = (
-            count(unique, "unique")
-            | "SpreadFetches" >> beam.Reshuffle()
-            | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
-        )
-        articles = count(pages.pages, "fetched") | "Extract" >> _with_dead_letters(
-            ExtractArticles(), "articles")
+        if config.warc:
+            read = feed_urls | "ReadWarc" >> ReadWarc()
+            fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
+        else:
+            polled = (
+                feed_urls
+                # typed, so the key coder is the deterministic one for str
+                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                    tuple[str, str])
+                | "PollFeeds" >> _with_dead_letters(
+                    PollFeeds(config.http, config.poll, streaming=config.streaming,
+                              answered=config.answered), "entries")
+            )
+            unique = (
+                count(polled.entries, "entries")
+                | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+            )
+            pages = (
+                count(unique, "unique")
+                | "SpreadFetches" >> beam.Reshuffle()
+                | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+            )
+            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+            if config.archive:
+                _ = fetched | "Archive" >> beam.ParDo(
+                    WriteWarc(config.archive, config.http.user_agent))
+        articles = count(fetched, "fetched") | "Extract" >> _with_dead_letters(
+            ExtractListedArticles(), "articles")
         valid = count(articles.articles, "extracted") | "Validate" >> _with_dead_letters(
             ValidateArticles(), "valid")
         documents = (
@@ -91,14 +118,13 @@ class IngestFeeds(beam.PTransform):
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
             | "ToDocuments" >> beam.Map(article_document)
         )
-        rejected = (
-            count(documents, "indexed")
-            | "IndexArticles" >> WriteToElasticsearch(
-                config.es, config.index, "articles", history_index=config.history_index)
-        )
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+            documents = documents | "AdvanceReextracted" >> beam.ParDo(
+                AdvanceChangedVersions(config.es, config.index))
+        rejected = count(documents, "indexed") | "IndexArticles" >> WriteToElasticsearch(
+            config.es, config.index, "articles", history_index=config.history_index)
         dead_letters = (
-            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
-             rejected)
+            (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )
