@@ -217,6 +217,29 @@ def seal(value: Article | Link) -> bytes:
 
 def unseal(sealed: bytes) -> Article | Link:
     return _SEALS[sealed[:1]].decode(sealed[1:])
+
+
+class Clusters:
+    """What both forms do with an article and its earliest link: a copy joins the first-seen
+    copy's cluster (or is dropped, if asked) and is counted; an article without links is its own.
+    """
+
+    def __init__(self, drop: bool) -> None:
+        self.drop = drop
+        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
+        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+
+    def place(self, article: Article, first_seen: Link | None) -> Iterator[Article]:
+        if first_seen is None:
+            yield article.replace(cluster_id=article.id, duplicate_of="")
+            return
+        self.near_duplicates.inc()
+        if self.drop:
+            self.dropped.inc()
+        else:
+            yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+
+
 SETTLED = TimerSpec("settled", TimeDomain.WATERMARK)
 
 
@@ -226,9 +249,8 @@ class AttachCluster(beam.DoFn):
     """
 
     def __init__(self, settle_seconds: float, drop: bool) -> None:
-        self.settle, self.drop = Duration.of(settle_seconds), drop
-        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
-        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+        self.settle = Duration.of(settle_seconds)
+        self.clusters = Clusters(drop)
 
     def process(
         self,
@@ -250,14 +272,7 @@ class AttachCluster(beam.DoFn):
     ) -> Iterator[Article]:
         first_seen = min(links.read(), default=None)
         for article in articles.read():
-            if first_seen is None:
-                yield article.replace(cluster_id=article.id, duplicate_of="")
-                continue
-            self.near_duplicates.inc()
-            if self.drop:
-                self.dropped.inc()
-            else:
-                yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+            yield from self.clusters.place(article, first_seen)
         articles.clear()
         links.clear()
 
@@ -344,17 +359,7 @@ class AttachLinks(beam.DoFn):
     """Batch: sets cluster_id/duplicate_of from the article's earliest link, as AttachCluster."""
 
     def __init__(self, drop: bool) -> None:
-        self.drop = drop
-        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
-        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+        self.clusters = Clusters(drop)
 
     def process(self, article: Article, first_links: dict[str, Link]) -> Iterator[Article]:
-        first_seen = first_links.get(article.id)
-        if first_seen is None:
-            yield article.replace(cluster_id=article.id, duplicate_of="")
-            return
-        self.near_duplicates.inc()
-        if self.drop:
-            self.dropped.inc()
-        else:
-            yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+        yield from self.clusters.place(article, first_links.get(article.id))
