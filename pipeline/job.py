@@ -117,13 +117,20 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
         if direct.direct_running_mode == "in_memory":
             direct.direct_running_mode = "multi_processing"
-        if "direct_num_workers" not in options.get_all_options(drop_default=True):
-            # Beam's default is 1 (not None), so `or` never applied; 0 means one per core
-            direct.direct_num_workers = 0
+        if not _given(options, "direct_num_workers"):
+            direct.direct_num_workers = 0  # one worker process per core
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
         return _local_runner(options)
     return name
+
+
+def _given(options: PipelineOptions, name: str) -> bool:
+    """Whether `--name` was set, even to its default: Beam's default of 1 for
+    direct_num_workers is not None, so neither `or` nor drop_default can tell 1 from unset."""
+    flags = getattr(options, "_flags", None) or []  # Beam keeps the command line only here
+    return (name in options.get_all_options(drop_default=True)
+            or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name for flag in flags))
 
 
 def _local_runner(options: PipelineOptions) -> FnApiRunner:
