@@ -425,10 +425,11 @@ def run_script(feed_list: str, es_url: str, index: str, timeout: float) -> Measu
 def summary_counts(output: str) -> dict[str, int]:
     """The numbers in newswire's end-of-run summary."""
     counts = {}
-    for name, pattern in {"entries": r"entries seen\s+(\d+)", "indexed": r"indexed\s+(\d+)",
-                          "updated": r"updated (\d+)", "duplicates": r"duplicates dropped\s+(\d+)",
-                          "dead": r"dead-lettered\s+(\d+)"}.items():
-        match = re.search(pattern, output)
+    patterns = {"entries": r"entries seen\s+(\d+)", "indexed": r"indexed\s+(\d+)",
+                "updated": r"indexed .*updated (\d+)",
+                "duplicates": r"duplicates dropped\s+(\d+)", "dead": r"dead-lettered\s+(\d+)"}
+    for name, pattern in patterns.items():
+        match = re.search("^" + pattern, output, re.M)  # summary lines, not the progress line
         counts[name] = int(match[1]) if match else -1
     counts["balanced"] = int("unaccounted" not in output and "entries = indexed" in output)
     return counts
