@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# First: it holds what Beam logs while it is imported until the log level is known.
+from newswire.pipeline import logs  # isort: split
+
 import argparse
 import json
 import sys
@@ -38,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        return args.handler(args, rest)
+        with logs.configured(logs.level_from(args)):
+            return args.handler(args, rest)
     except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ValueError, OSError,
             FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
@@ -47,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswire", description=__doc__)
+    logs.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
@@ -95,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     schema_cli.register(commands)
     discover.register(commands)
     evaluate.register(commands)
+    for command in commands.choices.values():
+        logs.add_arguments(command, subcommand=True)
     return parser
 
 
@@ -123,7 +130,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             args.allow_private_addresses = True
             # 43 articles: a second worker process costs more start-up than it saves
             beam_args = ["--direct_num_workers=1", *beam_args]
-        values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
+        values = {k: v for k, v in vars(args).items()
+                  if k not in ("command", "handler", "verbose", "log_level")}
         options = PipelineOptions(beam_args, **values)
         result = job.start(options, resources)
         if elsewhere:
@@ -133,7 +141,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         except KeyboardInterrupt:
             print("\nstopping: reading the job's metrics, then cancelling it ...")
             summary = summarize(result)
-            result.cancel()
+            job.cancel(result)
         else:
             summary = summarize(result)
     print(summary.render())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -14,17 +17,23 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
     WorkerOptions,
 )
-from apache_beam.portability.api import beam_provision_api_pb2
+from apache_beam.portability import python_urns
+from apache_beam.portability.api import (
+    beam_job_api_pb2,
+    beam_provision_api_pb2,
+    beam_runner_api_pb2,
+)
+from apache_beam.runners.portability import portable_runner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo
 from apache_beam.runners.portability.portable_runner import JobServiceHandle
-from apache_beam.runners.runner import PipelineResult, PipelineRunner
+from apache_beam.runners.runner import PipelineResult, PipelineRunner, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
 from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
 from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
-from newswire.pipeline import remote
+from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
@@ -120,7 +129,8 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         if not _given(options, "direct_num_workers"):
             direct.direct_num_workers = 0  # one worker process per core
         workers = options.view_as(WorkerOptions)
-        workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
+        workers.default_sdk_harness_log_level = (workers.default_sdk_harness_log_level
+                                               or logs.harness_level())
         return _local_runner(options)
     return name
 
@@ -133,6 +143,22 @@ def _given(options: PipelineOptions, name: str) -> bool:
             or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name for flag in flags))
 
 
+class _LocalRunner(FnApiRunner):
+    """Beam's FnApiRunner, whose worker processes start through newswire.pipeline.harness, so
+    that each of their log records is printed once (see there)."""
+
+    BEAM_WORKER = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
+    WORKER = f"{sys.executable} -m newswire.pipeline.harness".encode()
+
+    def run_via_runner_api(self, pipeline_proto: beam_runner_api_pb2.Pipeline,
+                           options: PipelineOptions) -> PipelineResult:
+        for environment in pipeline_proto.components.environments.values():
+            if (environment.urn == python_urns.SUBPROCESS_SDK
+                    and environment.payload == self.BEAM_WORKER):
+                environment.payload = self.WORKER
+        return super().run_via_runner_api(pipeline_proto, options)
+
+
 def _local_runner(options: PipelineOptions) -> FnApiRunner:
     """Beam's FnApiRunner, handing its worker processes Beam's options (those set away from
     their defaults), which it does not do itself: without them workers ignore the harness log
@@ -143,7 +169,7 @@ def _local_runner(options: PipelineOptions) -> FnApiRunner:
     provision = beam_provision_api_pb2.ProvisionInfo(
         retrieval_token="unused-retrieval-token",
         pipeline_options=JobServiceHandle.encode_pipeline_options(beams))
-    return FnApiRunner(provision_info=ExtendedProvisionInfo(provision))
+    return _LocalRunner(provision_info=ExtendedProvisionInfo(provision))
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:
@@ -210,6 +236,29 @@ def start(options: PipelineOptions, resources: ExitStack,
         archive=nw.archive, warc=bool(nw.warc),
         progress_dir=str(progress) if progress else None))
     return pipeline.run()
+
+
+def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
+    """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
+    have stopped.
+
+    A portable result's own `cancel()` stops the in-process (LOOPBACK) worker pool right after
+    sending the request, before the job server has asked that pool to stop its workers; those
+    then keep their streams to the job server open until it exits, and die with gRPC tracebacks
+    ("Exception in thread read_state"). So the request goes to the job service first; once the
+    job has ended, the job server stops the workers, which finish their bundles in flight, and
+    only then does the result stop the pool.
+    """
+    if isinstance(result, portable_runner.PipelineResult):
+        deadline = time.monotonic() + timeout
+        # Beam offers no public way to cancel without its clean-up; the job service is its own.
+        result._job_service.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=result._job_id))
+        while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for thread in threading.enumerate():
+            if thread.name.startswith("run_worker_"):  # the pool's SDK harness threads
+                thread.join(max(0.0, deadline - time.monotonic()))
+    result.cancel()
 
 
 def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:

@@ -29,6 +29,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newswire.schemas.article import Article
+from newswire.transforms.keys import StateKey
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.urls import canonical_url
 
@@ -92,7 +93,9 @@ class Deduplicate(beam.PTransform):
         self.grouped = grouped
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
-        keyed = items | "Key" >> beam.Map(lambda item, key=self.identity.key: (key(item), item))
+        keyed = (items
+                 | "Key" >> beam.Map(lambda item, key=self.identity.key: (key(item), item))
+                 .with_output_types(tuple[StateKey, Any]))
         if self.grouped if self.grouped is not None else is_batch(items):
             return (keyed
                     | "Group" >> beam.GroupByKey()
