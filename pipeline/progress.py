@@ -96,14 +96,15 @@ def duration(seconds: float) -> str:
 
 class ProgressLine:
     """Writes progress lines: in place on a terminal at most every `tty_every` seconds, else one
-    plain line every `plain_every` seconds. `close` ends the line so what follows stays."""
+    plain line every `plain_every` seconds, the first after that long too (a short run logs no
+    progress at all). `close` ends the line so what follows stays."""
 
     def __init__(self, stream: TextIO, tty_every: float = 1.0, plain_every: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.stream, self.clock = stream, clock
         self.tty = stream.isatty()
         self.every = tty_every if self.tty else plain_every
-        self.last: float | None = None
+        self.last: float | None = None if self.tty else clock()
         self.drawn = False
 
     def update(self, text: str) -> bool:
