@@ -32,6 +32,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newswire.pipeline.progress import Tally
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
@@ -70,6 +71,7 @@ class IngestConfig:
     archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
     archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
+    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
 
 class IngestFeeds(beam.PTransform):
@@ -81,6 +83,7 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
+        count = self._tally
         if config.warc:
             read = feed_urls | "ReadWarc" >> ReadWarc()
             fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
@@ -96,15 +99,20 @@ class IngestFeeds(beam.PTransform):
                     PollFeeds(config.http, config.poll, streaming=config.streaming,
                               answered=config.answered), "entries")
             )
-            pages = (
-                polled.entries
+            unique = (
+                count(polled.entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+            )
+            pages = (
+                count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
                 | "FetchPages" >> _with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-        articles = fetched | "Extract" >> _with_dead_letters(ExtractListedArticles(), "articles")
-        valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
+        articles = count(fetched, "fetched") | "Extract" >> _with_dead_letters(
+            ExtractListedArticles(), "articles")
+        valid = count(articles.articles, "extracted") | "Validate" >> _with_dead_letters(
+            ValidateArticles(), "valid")
         documents = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
@@ -115,7 +123,7 @@ class IngestFeeds(beam.PTransform):
         if config.warc:  # a replay re-extracts: changed articles must replace their old selves
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index))
-        rejected = documents | "IndexArticles" >> WriteToElasticsearch(
+        rejected = count(documents, "indexed") | "IndexArticles" >> WriteToElasticsearch(
             config.es, config.index, "articles", history_index=config.history_index)
         dead_letters = (
             (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
@@ -123,12 +131,18 @@ class IngestFeeds(beam.PTransform):
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )
         _ = (
-            dead_letters
+            count(dead_letters, "dead_letters")
             | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
             | "IndexDeadLetters" >> WriteToElasticsearch(
                 config.es, config.dead_letter_index, "dead_letters")
         )
         return dead_letters
+
+    def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
+        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        if self.config.progress_dir is None:
+            return pcoll
+        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
 
 
 class ValidateArticles(beam.DoFn):
