@@ -37,7 +37,7 @@ from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
-from newswire.transforms.discover import Discoverer
+from newswire.transforms.discover import Discoverer, RediscoverSources
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
@@ -56,10 +56,14 @@ _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
 
 @dataclass(frozen=True)
 class FeedSources:
-    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`)."""
+    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`).
+
+    `listed` says what each source gave, for streaming runs to read the sources again.
+    """
 
     urls: list[str]
     answered: dict[str, Response | FetchError] = field(default_factory=dict)
+    listed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = DEFAULT_MAX_AGE,
@@ -71,19 +75,19 @@ def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = D
     its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
     and the other sources run.
     """
-    feeds: list[str] = []
+    listed: dict[str, list[str]] = {}
     answered: dict[str, Response | FetchError] = {}
     with Discoverer(settings, max_age, say) as discoverer:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                listed, answer = discoverer.resolve(source)
-                feeds.extend(listed)
+                listed[source], answer = discoverer.resolve(source)
                 if answer is not None:
                     answered[source] = answer
             else:
-                feeds.extend(parse_feed_list(_read_feed_list(source)))
-    urls = list(dict.fromkeys(feeds))
-    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls})
+                listed[source] = parse_feed_list(_read_feed_list(source))
+    urls = list(dict.fromkeys(url for urls in listed.values() for url in urls))
+    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls},
+                       listed)
 
 
 def _read_feed_list(path: str) -> str:
@@ -223,7 +227,9 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
                                              apply_windowing=False)
-                 | "FeedURLs" >> beam.FlatMap(lambda _tick, urls=tuple(feed_urls): urls))
+                 | "FeedURLs" >> beam.ParDo(RediscoverSources(
+                     sources.listed, settings, nw.max_age_seconds(),
+                     nw.rediscover_minutes * 60)))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
@@ -233,7 +239,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(),
         streaming=streaming, answered=sources.answered,
-        archive=nw.archive, warc=bool(nw.warc),
+        archive=nw.archive, archive_file_bytes=int(nw.archive_file_mb * 2**20),
+        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc),
         progress_dir=str(progress) if progress else None))
     return pipeline.run()
 

@@ -65,6 +65,10 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
                             default=ingest.poll.max_interval,
                             help="streaming: the longest a feed waits")
+        parser.add_argument("--rediscover_minutes", "--rediscover-minutes", type=float,
+                            default=60.0,
+                            help="streaming: minutes between readings of the sitemap indexes, "
+                            "robots.txt files, homepages and feed lists given to --feeds")
         parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
                             default=ingest.dedup_ttl / 3600,
                             help="how long a seen article key is remembered")
@@ -82,6 +86,14 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--archive", default=ingest.archive,
                             help="write every fetched page as WARC into this directory "
                             "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
+        parser.add_argument("--archive_file_mb", "--archive-file-mb", type=float,
+                            default=ingest.archive_file_bytes / 2**20,
+                            help="close an archive file and begin another at this size "
+                            "(MiB, compressed)")
+        parser.add_argument("--archive_file_minutes", "--archive-file-minutes", type=float,
+                            default=ingest.archive_file_age / 60,
+                            help="close an archive file once it is this many minutes old, "
+                            "so streaming runs complete their files")
         parser.add_argument("--warc", default="",
                             help="read pages from WARC files matching this pattern instead "
                             "of polling feeds")

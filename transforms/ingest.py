@@ -15,9 +15,10 @@ decides, per feed, whether it is due.
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
 
-With `archive`, fetched pages are also written as WARC (`WriteWarc`). With `warc`, the input
-is WARC file patterns: `ReadWarc` replaces polling and fetching, and before indexing
-`AdvanceChangedVersions` lets re-extracted articles that changed replace their old versions.
+With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
+`warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
+indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
+versions.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
-from newswire.transforms.warc import ReadWarc, WriteWarc
+from newswire.transforms.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class IngestConfig:
     # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
     answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
     archive: str = ""  # a directory to keep every fetched page in, as WARC
+    archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
+    archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
     progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
@@ -85,6 +88,8 @@ class IngestFeeds(beam.PTransform):
             read = feed_urls | "ReadWarc" >> ReadWarc()
             fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
         else:
+            archive = (WarcArchive(config.archive, config.archive_file_bytes,
+                                   config.archive_file_age) if config.archive else None)
             polled = (
                 feed_urls
                 # typed, so the key coder is the deterministic one for str
@@ -101,12 +106,9 @@ class IngestFeeds(beam.PTransform):
             pages = (
                 count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
-                | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+                | "FetchPages" >> _with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-            if config.archive:
-                _ = fetched | "Archive" >> beam.ParDo(
-                    WriteWarc(config.archive, config.http.user_agent))
         articles = count(fetched, "fetched") | "Extract" >> _with_dead_letters(
             ExtractListedArticles(), "articles")
         valid = count(articles.articles, "extracted") | "Validate" >> _with_dead_letters(
