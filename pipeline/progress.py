@@ -1,61 +1,26 @@
 """Progress of a running local batch job, on one line: counts from every worker process.
 
 Beam's local FnApiRunner answers metric queries only once the job has finished, and its workers
-are separate processes, so the job counts through files instead: a `Tally` step passes elements
-on and keeps its count in a file of its own under a directory, rewritten at most every half
-second and at the end of each bundle. `ProgressReporter` (in the launching process) sums the
-files and draws the line: in place on a terminal, at most once a second; one plain line every
-10 seconds otherwise. Runners with no shared directory get no Tally steps and no line.
+are separate processes, so the job counts through files instead: `Tally` steps
+(`newswire.transforms.tally`) keep their counts in files under a directory. `ProgressReporter`
+(in the launching process) sums the files and draws the line: in place on a terminal, at most
+once a second; one plain line every 10 seconds otherwise. Runners with no shared directory get
+no Tally steps and no line.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TextIO
 
-import apache_beam as beam
-
-# What is counted, in pipeline order: entries polled, entries left after dropping repeats,
-# pages fetched, articles extracted, articles handed to the index, dead letters.
-COUNTS = ("entries", "unique", "fetched", "extracted", "indexed", "dead_letters")
-
-
-class Tally(beam.DoFn):
-    """Passes every element on and counts it into `<directory>/<name>-<pid>-<id>.count`."""
-
-    def __init__(self, directory: str, name: str, every: float = 0.5) -> None:
-        self.directory, self.name, self.every = directory, name, every
-
-    def setup(self) -> None:
-        self.path = Path(self.directory) / f"{self.name}-{os.getpid()}-{uuid.uuid4().hex}.count"
-        self.count, self.written = 0, 0.0
-
-    def process(self, element: Any) -> Iterator[Any]:
-        self.count += 1
-        if time.monotonic() - self.written >= self.every:
-            self._write()
-        yield element
-
-    def finish_bundle(self) -> None:
-        self._write()
-
-    def _write(self) -> None:
-        self.written = time.monotonic()
-        scratch = self.path.with_suffix(".tmp")
-        try:
-            scratch.write_text(str(self.count))
-            os.replace(scratch, self.path)
-        except OSError:  # the run is over and the directory gone: nothing left to report
-            pass
+from newswire.transforms.tally import COUNTS
 
 
 def read_counts(directory: Path) -> dict[str, int]:

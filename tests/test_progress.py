@@ -10,7 +10,8 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import job
-from newswire.pipeline.progress import ProgressLine, Tally, duration, read_counts, render
+from newswire.pipeline.progress import ProgressLine, duration, read_counts, render
+from newswire.transforms.tally import Tally
 
 
 class Terminal(io.StringIO):

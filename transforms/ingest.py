@@ -32,7 +32,6 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from newswire.pipeline.progress import Tally
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
@@ -46,6 +45,7 @@ from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
+from newswire.transforms.tally import Tally
 from newswire.transforms.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 
 
