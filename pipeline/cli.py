@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -22,13 +23,15 @@ from newswire.pipeline.seed_server import SeedServer
 from newswire.pipeline.summary import summarize
 from newswire.schemas import seed
 from newswire.schemas.index import article_mapping_for, migrate
-from newswire.transforms.es_client import ClusterRefused, EsConnection
+from newswire.transforms.es_client import ClusterRefused, EsConnection, check_index_name
+from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.extract import extract_article
 from newswire.transforms.fetch import page_from_response
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.records import FeedEntry
 
 DEFAULT_ES_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+CORPUS_PORT = 8765
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,10 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    # The client's own warnings restate failures newswire reports in one line.
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     try:
         return args.handler(args, rest)
-    except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ValueError, OSError,
-            FetchError) as error:
+    except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ClusterUnavailable,
+            ValueError, OSError, FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
 
@@ -86,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     es.set_defaults(handler=_es)
 
     serve = commands.add_parser("serve-seeds", help="serve the bundled corpus over loopback")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=CORPUS_PORT)
     serve.add_argument("--root", type=Path, help="a corpus directory (default: the bundled one)")
     serve.set_defaults(handler=_serve_seeds)
 
@@ -109,14 +114,14 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if not args.feeds:
             if args.es_url == DEFAULT_ES_URL:
                 LocalNode().start(say=lambda line: print(f"[es] {line}"))
-            server = resources.enter_context(SeedServer())
+            server = resources.enter_context(_corpus_server())
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
         values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
         result = job.start(PipelineOptions(beam_args, **values), resources)
         try:
-            result.wait_until_finish()
+            job.wait(result)
         except KeyboardInterrupt:
             print("\nstopping: reading the job's metrics, then cancelling it ...")
             summary = summarize(result)
@@ -125,7 +130,16 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             summary = summarize(result)
     print(summary.render())
     _show_latest(EsConnection(args.es_url), args.index)
-    return 0 if summary.balanced else 2
+    return summary.exit_status
+
+
+def _corpus_server() -> SeedServer:
+    """The bundled corpus on its usual port when free (so its URLs, and the dead letters that
+    name them, are the same on every run), else on any free port."""
+    try:
+        return SeedServer(port=CORPUS_PORT)
+    except OSError:
+        return SeedServer()
 
 
 def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
@@ -141,6 +155,7 @@ def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
 
 
 def _search(args: argparse.Namespace, _: list[str]) -> int:
+    check_index_name(args.index)
     request = Search(
         text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
         since=args.since, until=args.until, language=args.language, has_image=args.has_image,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -31,12 +33,14 @@ from newswire.schemas.index import (
     article_mapping_for,
     ensure_index,
 )
-from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_client import EsConnection, check_index_name
+from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
 from newswire.transforms.schedule import PollSettings
 
+_UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
 
@@ -136,11 +140,13 @@ def start(options: PipelineOptions, resources: ExitStack,
     until the job is cancelled; each feed adapts its own schedule within that floor.
     """
     nw = options.view_as(NewswireOptions)
+    connection = EsConnection(nw.es_url)
+    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+        check_index_name(name)
     settings = nw.http_settings()
     feed_urls = resolve_feeds(nw.feeds, settings)
     if not feed_urls:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
-    connection = EsConnection(nw.es_url)
     with connection.session() as client:
         ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
@@ -158,16 +164,45 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
         http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
-        history_index=nw.history_index,
+        history_index=nw.history_index, es_retry=nw.es_retry(),
         dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
-    return pipeline.run()
+    with outage_in_one_line():
+        return pipeline.run()
+
+
+def _not_the_outage(record: logging.LogRecord) -> bool:
+    return "ClusterUnavailable" not in record.getMessage()
+
+
+@contextmanager
+def outage_in_one_line() -> Iterator[None]:
+    """A job stopped because Elasticsearch stayed away longer than `--es-outage-wait` raises
+    ClusterUnavailable with that one line (local runners fail in `run`, others in
+    `wait_until_finish`); the local job service's relay of the worker's traceback for it is
+    left out, since the caller reports it."""
+    relay = logging.getLogger("apache_beam.runners.portability.local_job_service")
+    relay.addFilter(_not_the_outage)
+    try:
+        yield
+    except Exception as error:
+        if match := _UNAVAILABLE.search(str(error)):
+            raise ClusterUnavailable(match[1]) from None
+        raise
+    finally:
+        relay.removeFilter(_not_the_outage)
+
+
+def wait(result: PipelineResult) -> None:
+    """Wait for the job to finish; an outage past the wait is one line (outage_in_one_line)."""
+    with outage_in_one_line():
+        result.wait_until_finish()
 
 
 def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:
     """Run the job to completion (batch) and return its summary."""
     with ExitStack() as resources:
         result = start(options, resources, say)
-        result.wait_until_finish()
+        wait(result)
         return summarize(result)

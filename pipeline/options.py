@@ -6,6 +6,7 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
 
 
@@ -19,6 +20,10 @@ class NewswireOptions(PipelineOptions):
                             help="feed list files or URLs (plain text or OPML), or feed URLs")
         parser.add_argument("--es_url", "--es-url", default="http://127.0.0.1:9200",
                             help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
+        parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
+                            default=RetryPolicy().outage_wait,
+                            help="seconds an unreachable Elasticsearch is waited for, with "
+                            "backoff, before the run stops")
         parser.add_argument("--index", default="newswire-articles",
                             help="the articles alias to write to")
         parser.add_argument("--dead_letter_index", "--dead-letter-index",
@@ -62,6 +67,9 @@ class NewswireOptions(PipelineOptions):
                             help="drop later copies of a story instead of indexing them linked")
         parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
                             action="store_true", help="do not verify TLS certificates (unsafe)")
+
+    def es_retry(self) -> RetryPolicy:
+        return RetryPolicy(outage_wait=self.es_outage_wait)
 
     def http_settings(self) -> HttpSettings:
         return HttpSettings(

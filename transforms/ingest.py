@@ -18,7 +18,6 @@ Every feed entry ends indexed, counted as a duplicate, or as a dead letter with 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,9 +28,11 @@ from apache_beam.metrics import Metrics
 
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
+from newswire.transforms.dead_letters import dead_letter_document, repeated_letter
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_sink import Document, WriteToElasticsearch
+from newswire.transforms.es_retry import RetryPolicy
+from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
@@ -48,6 +49,7 @@ class IngestConfig:
     index: str
     dead_letter_index: str
     history_index: str | None = None
+    es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     dedup_ttl: int = DEFAULT_TTL
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
@@ -83,7 +85,8 @@ class IngestFeeds(beam.PTransform):
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
             | "ToDocuments" >> beam.Map(article_document)
             | "IndexArticles" >> WriteToElasticsearch(
-                config.es, config.index, "articles", history_index=config.history_index)
+                config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
+                history_index=config.history_index)
         )
         dead_letters = (
             (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
@@ -95,7 +98,8 @@ class IngestFeeds(beam.PTransform):
             dead_letters
             | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
             | "IndexDeadLetters" >> WriteToElasticsearch(
-                config.es, config.dead_letter_index, "dead_letters")
+                config.es, config.dead_letter_index, "dead_letters",
+                BulkSettings(retry=config.es_retry), merge=repeated_letter)
         )
         return dead_letters
 
@@ -109,7 +113,7 @@ class ValidateArticles(beam.DoFn):
         except InvalidArticle as error:
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
                 stage="validate", reason=str(error), unit="entry", url=article.url,
-                input=json.dumps(article.to_dict())))
+                input=json.dumps(article.to_dict()), key=article.id))
 
 
 def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
@@ -118,16 +122,9 @@ def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
 
 def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
     Metrics.counter("newswire", f"dead_letters_{letter.unit}").inc()
-    Metrics.counter("newswire", f"dead_letters_{letter.stage}").inc()
+    Metrics.counter("newswire", f"dead_letters_{letter.unit}_{letter.stage}").inc()
     return letter
 
 
 def article_document(article: Article) -> Document:
     return Document(id=article.id, source=article.to_dict(), version=article.version)
-
-
-def dead_letter_document(letter: DeadLetter) -> Document:
-    """Dead letters get an id from what failed and why, so a re-run does not repeat them."""
-    key = f"{letter.stage}\n{letter.unit}\n{letter.url}\n{letter.reason}"
-    return Document(id=hashlib.sha256(key.encode()).hexdigest()[:20], source=letter.to_dict(),
-                    is_entry=False)
