@@ -19,8 +19,8 @@ from elasticsearch import Elasticsearch, helpers
 from newswire.deploy.elasticsearch import LocalNode
 from newswire.schemas import seed
 from newswire.schemas.article import Article
-from newswire.schemas.index import article_mapping, ensure_index
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_indices import article_mapping, ensure_index
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.ingest import article_document
 

@@ -16,21 +16,22 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import job, kibana, search
+from newswire.pipeline import job, kibana, schema_cli, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
 from newswire.pipeline.summary import summarize
 from newswire.schemas import seed
-from newswire.schemas.index import article_mapping_for, migrate
 from newswire.transforms.es_client import ClusterRefused, EsConnection, check_index_name
+from newswire.transforms.es_indices import article_mapping_for, migrate
 from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.extract import extract_article
 from newswire.transforms.fetch import page_from_response
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.records import FeedEntry
 
-DEFAULT_ES_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+DEFAULT_ES_URL = EsConnection().url
 CORPUS_PORT = 8765
 
 
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     es.add_argument("action", choices=("start", "stop", "status", "migrate"),
                     help="migrate: reindex the alias into a new versioned index, swap the alias")
     es.add_argument("--port", type=int, default=DEFAULT_PORT)
-    es.add_argument("--heap-mb", type=int, default=512)
+    es.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
     _connection_args(es)
     es.set_defaults(handler=_es)
 
@@ -96,12 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve_seeds)
 
     kibana.register(commands)
+    schema_cli.register(commands)
     return parser
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--es-url", default=DEFAULT_ES_URL)
-    parser.add_argument("--index", default="newswire-articles")
+    parser.add_argument("--index", default=IngestConfig().index)
 
 
 def _date(value: str) -> datetime:

@@ -27,13 +27,13 @@ from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
-from newswire.schemas.index import (
+from newswire.transforms.es_client import EsConnection, check_index_name
+from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
     ensure_index,
 )
-from newswire.transforms.es_client import EsConnection, check_index_name
 from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings

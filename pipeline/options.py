@@ -8,28 +8,32 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
+from newswire.transforms.ingest import IngestConfig
 
 
 class NewswireOptions(PipelineOptions):
-    """Where to read feeds, where to index, and the limits on every fetch."""
+    """Where to read feeds, where to index, and the limits on every fetch; the defaults are the
+    transforms' own (`HttpSettings()`, `IngestConfig()`)."""
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         defaults = HttpSettings()
+        ingest = IngestConfig()
         parser.add_argument("--feeds", nargs="+", default=[],
                             help="feed list files or URLs (plain text or OPML), or feed URLs")
-        parser.add_argument("--es_url", "--es-url", default="http://127.0.0.1:9200",
+        parser.add_argument("--es_url", "--es-url", default=ingest.es.url,
                             help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
         parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
-                            default=RetryPolicy().outage_wait,
+                            default=ingest.es_retry.outage_wait,
                             help="seconds an unreachable Elasticsearch is waited for, with "
                             "backoff, before the run stops")
-        parser.add_argument("--index", default="newswire-articles",
+        parser.add_argument("--index", default=ingest.index,
                             help="the articles alias to write to")
         parser.add_argument("--dead_letter_index", "--dead-letter-index",
-                            default="newswire-dead-letters",
+                            default=ingest.dead_letter_index,
                             help="the alias dead letters are indexed into")
-        parser.add_argument("--history_index", "--history-index", default="newswire-history",
+        parser.add_argument("--history_index", "--history-index",
+                            default=ingest.history_index,
                             help="the alias superseded article versions are kept in")
         parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
                             help="the User-Agent of every feed and page request")
@@ -52,16 +56,20 @@ class NewswireOptions(PipelineOptions):
                             help="seconds between the starts of two requests to one host")
         parser.add_argument("--ignore_robots", "--ignore-robots", action="store_true",
                             help="do not honour robots.txt (only for sources you own)")
-        parser.add_argument("--poll_interval", "--poll-interval", type=float, default=60.0,
+        parser.add_argument("--poll_interval", "--poll-interval", type=float,
+                            default=ingest.poll.min_interval,
                             help="streaming: seconds between polling ticks, the shortest "
                             "interval any feed is polled at")
         parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
-                            default=86400.0, help="streaming: the longest a feed waits")
-        parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float, default=72.0,
+                            default=ingest.poll.max_interval,
+                            help="streaming: the longest a feed waits")
+        parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
+                            default=ingest.dedup_ttl / 3600,
                             help="how long a seen article key is remembered")
         parser.add_argument("--near_dup_threshold", "--near-dup-threshold", type=float,
-                            default=0.3, help="estimated Jaccard similarity (5-word shingles) "
-                            "above which two articles are copies of one story")
+                            default=ingest.near_dup_threshold,
+                            help="estimated Jaccard similarity (5-word shingles) above which "
+                            "two articles are copies of one story")
         parser.add_argument("--drop_near_duplicates", "--drop-near-duplicates",
                             action="store_true",
                             help="drop later copies of a story instead of indexing them linked")

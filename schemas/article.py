@@ -103,7 +103,10 @@ class Article:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: the index document and the `--format json` output."""
+        """A JSON-ready dict: the index document and the `--format json` output.
+
+        Its fields are those of `newswire.schemas.fields.ARTICLE_FIELDS`, in that order.
+        """
         return {
             "id": self.id,
             "url": self.url,

@@ -1,16 +1,18 @@
-"""Validation of article records against `article.schema.json`, naming the offending field."""
+"""The article's JSON Schema, generated from its field table, and validation that names the
+offending field."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from newswire.schemas.article import EARLIEST, FUTURE_SLACK, Article
+from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind
+
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 
 
 class InvalidArticle(ValueError):
@@ -21,10 +23,48 @@ class InvalidArticle(ValueError):
         self.field = field
 
 
+def article_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an article document, from `ARTICLE_FIELDS`."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://newswire.dev/schemas/article.schema.json",
+        "title": "newswire article",
+        "description": "One normalised news article, as indexed and as printed by --format json.",
+        **_object(ARTICLE_FIELDS),
+    }
+
+
+def _object(fields: tuple[Field, ...]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    if required := [item.name for item in fields if item.required]:
+        schema["required"] = required
+    schema["properties"] = {item.name: _property(item) for item in fields}
+    return schema
+
+
+def _property(item: Field) -> dict[str, Any]:
+    schema = _object(item.fields) if item.kind is Kind.OBJECT else _string(item)
+    if item.many:
+        schema = {"type": "array", "items": schema}
+    if item.nullable:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def _string(item: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if item.kind is Kind.TIME:
+        schema.update(format="date-time", pattern=TIME_PATTERN)
+    if item.pattern:
+        schema["pattern"] = item.pattern
+    if item.non_empty:
+        schema["minLength"] = 1
+    return schema
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    schema = json.loads((resources.files("newswire.schemas") / "article.schema.json").read_text())
-    return Draft202012Validator(schema)
+    return Draft202012Validator(article_schema())
 
 
 def validate_document(document: dict[str, Any]) -> None:

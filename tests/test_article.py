@@ -65,6 +65,7 @@ def test_a_valid_article_passes(article: Article) -> None:
     ({"credits": {"reporting": ["A"]}}, "credits"),
     ({"authors": ["ok", ""]}, "authors.1"),
     ({"surprise": 1}, ""),
+    ({"provenance": {"title": "h1", "byline": "meta"}}, "provenance"),
 ])
 def test_malformed_records_are_rejected_naming_the_field(
         article: Article, change: dict, field: str) -> None:

@@ -17,8 +17,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch
 
 from newswire.deploy.elasticsearch import LocalNode
-from newswire.schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_indices import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.records import DeadLetter
 

@@ -9,8 +9,11 @@ import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import AuthorizationException, BadRequestError, Elasticsearch
 
-from newswire.schemas.index import (
+from newswire.transforms.dead_letters import repeated_letter
+from newswire.transforms.es_indices import (
     ARTICLE_MAPPING,
+    DEAD_LETTER_MAPPING,
+    HISTORY_MAPPING,
     PROSE_FIELDS,
     article_mapping,
     article_mapping_for,
@@ -19,6 +22,8 @@ from newswire.schemas.index import (
     has_english_analyzer,
     migrate,
 )
+from newswire.transforms.records import DeadLetter
+from newswire.transforms.revisions import revision_document
 
 
 def field(mapping: dict, path: str) -> dict:
@@ -35,6 +40,15 @@ def test_english_mapping_stems_prose_fields_only() -> None:
     plain = article_mapping(english=False)
     assert all("analyzer" not in field(plain, p) for p in PROSE_FIELDS)
     assert "analyzer" not in field(ARTICLE_MAPPING, "title")  # the base stays untouched
+
+
+def test_the_strict_mappings_name_exactly_their_records_fields() -> None:
+    """A field added to a record but not to its mapping would be refused by the node."""
+    letter = DeadLetter(stage="fetch", reason="404", unit="entry", url="u", input="{}")
+    indexed = repeated_letter(None, letter.to_dict())  # what the dead-letter sink writes
+    assert set(indexed) == set(DEAD_LETTER_MAPPING["properties"])
+    revision = revision_document({"id": "a"}, 1, {"id": "a"})
+    assert set(revision) == set(HISTORY_MAPPING["properties"])
 
 
 def key_without_cluster_analyze(modules: list[str]) -> SimpleNamespace:

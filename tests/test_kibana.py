@@ -21,14 +21,18 @@ import urllib3
 
 from newswire.pipeline import kibana
 from newswire.schemas import seed
-from newswire.schemas.index import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
+from newswire.transforms.es_indices import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
+from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.records import DeadLetter
 
 REPO = Path(__file__).resolve().parents[1]
 NDJSON = kibana.saved_objects_path()
 OBJECTS = kibana.load_objects(NDJSON)
 BY_KEY = {(obj["type"], obj["id"]): obj for obj in OBJECTS}
-MAPPINGS = {"newswire-articles": ARTICLE_MAPPING, "newswire-dead-letters": DEAD_LETTER_MAPPING}
+# The data views are named after the default aliases; the article mapping comes from the field
+# table (newswire.schemas.fields), as the JSON Schema does.
+ARTICLES, DEAD_LETTERS = IngestConfig().index, IngestConfig().dead_letter_index
+MAPPINGS = {ARTICLES: ARTICLE_MAPPING, DEAD_LETTERS: DEAD_LETTER_MAPPING}
 
 DATES = {"date", "date_nanos"}
 KEYWORDS = {"keyword", "constant_keyword"}
@@ -86,12 +90,12 @@ def test_every_line_is_a_saved_object() -> None:
 
 def test_the_objects_the_dashboard_needs() -> None:
     titles = {key: obj["attributes"]["title"] for key, obj in BY_KEY.items()}
-    assert titles[("index-pattern", "newswire-articles")] == "newswire-articles"
-    assert titles[("index-pattern", "newswire-dead-letters")] == "newswire-dead-letters"
+    assert titles[("index-pattern", ARTICLES)] == ARTICLES
+    assert titles[("index-pattern", DEAD_LETTERS)] == DEAD_LETTERS
     assert titles[("dashboard", "newswire")] == "newswire"
     views = {obj["attributes"]["title"]: obj["attributes"]["timeFieldName"]
              for obj in OBJECTS if obj["type"] == "index-pattern"}
-    assert views == {"newswire-articles": "published_at", "newswire-dead-letters": "at"}
+    assert views == {ARTICLES: "published_at", DEAD_LETTERS: "at"}
     search = BY_KEY[("search", "newswire-latest-articles")]["attributes"]
     assert search["title"] == "Latest articles"
     assert search["columns"] == ["title", "outlet", "published_at", "url"]
@@ -122,8 +126,8 @@ def test_the_dashboard_uses_the_fields_it_promises() -> None:
 def test_fields_are_in_the_indexed_documents() -> None:
     """Beyond the mapping: the documents newswire writes carry every field the objects read."""
     article = seed.parse((REPO / "seeds" / "000_096ae25def07195c.txt").read_text()).to_dict()
-    documents = {"newswire-articles": article,
-                 "newswire-dead-letters": {f.name: None for f in dataclasses.fields(DeadLetter)}}
+    documents = {ARTICLES: article,
+                 DEAD_LETTERS: {f.name: None for f in dataclasses.fields(DeadLetter)}}
     for use in kibana.field_uses(OBJECTS):
         title = BY_KEY[("index-pattern", use.data_view_id)]["attributes"]["title"]
         value: Any = documents[title]

@@ -36,6 +36,8 @@ from elasticsearch import (
     NotFoundError,
 )
 
+from newswire.deploy.elasticsearch import DEFAULT_PORT
+
 ENV_PREFIX = "NEWSWIRE_ES_"
 
 
@@ -89,9 +91,10 @@ def check_index_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class EsConnection:
-    """Where the cluster is; picklable, free of secrets."""
+    """Where the cluster is; picklable, free of secrets. The default is the managed local node
+    (`newswire es start`)."""
 
-    url: str = "http://127.0.0.1:9200"
+    url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     request_timeout: float = 30.0
 
     def __post_init__(self) -> None:

@@ -44,11 +44,14 @@ from newswire.transforms.schedule import PollSettings
 
 @dataclass(frozen=True)
 class IngestConfig:
-    http: HttpSettings
-    es: EsConnection
-    index: str
-    dead_letter_index: str
-    history_index: str | None = None
+    """What the job reads, fetches and writes; `IngestConfig()` holds newswire's defaults, which
+    the pipeline options and the CLI read. `history_index=None` keeps no history."""
+
+    http: HttpSettings = field(default_factory=HttpSettings)
+    es: EsConnection = field(default_factory=EsConnection)
+    index: str = "newswire-articles"
+    dead_letter_index: str = "newswire-dead-letters"
+    history_index: str | None = "newswire-history"
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     dedup_ttl: int = DEFAULT_TTL
     near_dup_threshold: float = DEFAULT_THRESHOLD

@@ -24,8 +24,8 @@ from elasticsearch import Elasticsearch
 from newswire.deploy.elasticsearch import LocalNode
 from newswire.pipeline import cli, job
 from newswire.pipeline.seed_server import SeedServer
-from newswire.schemas.index import ARTICLE_MAPPING, HISTORY_MAPPING, ensure_index
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_indices import ARTICLE_MAPPING, HISTORY_MAPPING, ensure_index
 from newswire.transforms.es_retry import ClusterUnavailable, RetryPolicy
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from tests.conftest import TEST_ES_PORT, drop_index

@@ -17,9 +17,9 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline import job
 from newswire.pipeline.seed_server import SeedServer
 from newswire.schemas.article import Article
-from newswire.schemas.index import ARTICLE_MAPPING, ensure_index
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_indices import ARTICLE_MAPPING, ensure_index
 from newswire.transforms.es_sink import BulkSettings, Document
 from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site

@@ -19,10 +19,12 @@ from elasticsearch import (
     helpers,
 )
 
+from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind, leaves
+
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")
 # The prose fields: stemmed with the English analyzer where the cluster has it.
-PROSE_FIELDS = ("title", "text", "summary", "image.alt", "image.caption", "credits.raw")
+PROSE_FIELDS = tuple(path for path, item in leaves(ARTICLE_FIELDS) if item.stemmed)
 
 
 def _text_and_keyword() -> dict[str, Any]:
@@ -31,48 +33,34 @@ def _text_and_keyword() -> dict[str, Any]:
 
 _KEYWORD = {"type": "keyword", "ignore_above": 2048}
 _DATE = {"type": "date"}
-
-ARTICLE_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": {"type": "keyword"},
-        "url": _KEYWORD,
-        "canonical_url": _KEYWORD,
-        "title": _text_and_keyword(),
-        "outlet": _text_and_keyword(),
-        "published_at": _DATE,
-        "updated_at": _DATE,
-        "fetched_at": _DATE,
-        "authors": _text_and_keyword(),
-        "image": {"properties": {
-            "url": _KEYWORD,
-            "alt": {"type": "text"},
-            "caption": {"type": "text"},
-            "credit": _text_and_keyword(),
-        }},
-        "credits": {"properties": {
-            "raw": {"type": "text"},
-            "reporting": _text_and_keyword(),
-            "additional_reporting": _text_and_keyword(),
-            "writing": _text_and_keyword(),
-            "editing": _text_and_keyword(),
-        }},
-        "body": {"type": "text", "index": False},
-        "text": {"type": "text"},
-        "summary": {"type": "text"},
-        "language": {"type": "keyword"},
-        "tags": {"type": "keyword"},
-        "source_feed": _KEYWORD,
-        "fingerprint": {"type": "keyword"},
-        "cluster_id": {"type": "keyword"},
-        "duplicate_of": {"type": "keyword"},
-        "provenance": {"properties": {
-            name: {"type": "keyword"}
-            for name in ("title", "outlet", "published_at", "updated_at", "image", "caption",
-                         "credit")
-        }},
-    },
+# How each kind of article field is indexed (see newswire.schemas.fields.Kind).
+_MAPPED: dict[Kind, dict[str, Any]] = {
+    Kind.KEYWORD: {"type": "keyword"},
+    Kind.URL: _KEYWORD,
+    Kind.NAME: _text_and_keyword(),
+    Kind.TEXT: {"type": "text"},
+    Kind.STORED: {"type": "text", "index": False},
+    Kind.TIME: _DATE,
 }
+
+
+def _mapped(item: Field, english: bool) -> dict[str, Any]:
+    if item.kind is Kind.OBJECT:
+        return {"properties": {child.name: _mapped(child, english) for child in item.fields}}
+    mapped = copy.deepcopy(_MAPPED[item.kind])
+    if english and item.stemmed:
+        mapped["analyzer"] = "english"
+    return mapped
+
+
+def article_mapping(english: bool) -> dict[str, Any]:
+    """The article mapping from `ARTICLE_FIELDS`, with the English analyzer on prose fields
+    when `english`. Strict: a field the table does not name is refused, as the schema does."""
+    return {"dynamic": "strict",
+            "properties": {item.name: _mapped(item, english) for item in ARTICLE_FIELDS}}
+
+
+ARTICLE_MAPPING: dict[str, Any] = article_mapping(english=False)
 
 DEAD_LETTER_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
@@ -110,18 +98,6 @@ HISTORY_MAPPING: dict[str, Any] = {
 
 # One primary shard suits a news corpus of millions of articles; replicas follow the cluster.
 _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
-
-
-def article_mapping(english: bool) -> dict[str, Any]:
-    """The article mapping, with the English analyzer on prose fields when `english`."""
-    mapping = copy.deepcopy(ARTICLE_MAPPING)
-    if english:
-        for path in PROSE_FIELDS:
-            node = mapping
-            for part in path.split("."):
-                node = node["properties"][part]
-            node["analyzer"] = "english"
-    return mapping
 
 
 def has_english_analyzer(client: Elasticsearch) -> bool:
