@@ -16,7 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import job, kibana, schema_cli, search
+from newswire.pipeline import deadletters, job, kibana, schema_cli, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kibana.register(commands)
     schema_cli.register(commands)
+    deadletters.register(commands)
     return parser
 
 

@@ -162,14 +162,19 @@ def start(options: PipelineOptions, resources: ExitStack,
                  | "FeedURLs" >> beam.FlatMap(lambda _tick, urls=tuple(feed_urls): urls))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
-    _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
-        http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
-        history_index=nw.history_index, es_retry=nw.es_retry(),
-        dedup_ttl=int(nw.dedup_ttl_hours * 3600),
-        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval)))
+    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(nw))
     with outage_in_one_line():
         return pipeline.run()
+
+
+def ingest_config(nw: NewswireOptions) -> IngestConfig:
+    """The transforms' configuration from the options."""
+    return IngestConfig(
+        http=nw.http_settings(), es=EsConnection(nw.es_url), index=nw.index,
+        dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
+        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
+        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval))
 
 
 def _not_the_outage(record: logging.LogRecord) -> bool:

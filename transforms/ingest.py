@@ -71,40 +71,64 @@ class IngestFeeds(beam.PTransform):
         polled = (
             feed_urls
             | "KeyByFeed" >> beam.Map(lambda url: (url, url))
-            | "PollFeeds" >> _with_dead_letters(PollFeeds(config.http, config.poll), "entries")
+            | "PollFeeds" >> with_dead_letters(PollFeeds(config.http, config.poll), "entries")
         )
         pages = (
             polled.entries
             | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
             | "SpreadFetches" >> beam.Reshuffle()
-            | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+            | "FetchPages" >> with_dead_letters(FetchPages(config.http), "pages")
         )
-        articles = pages.pages | "Extract" >> _with_dead_letters(ExtractArticles(), "articles")
-        valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
+        articles = pages.pages | "Extract" >> with_dead_letters(ExtractArticles(), "articles")
+        valid = articles.articles | "Validate" >> with_dead_letters(ValidateArticles(), "valid")
         rejected = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
-            | "ToDocuments" >> beam.Map(article_document)
-            | "IndexArticles" >> WriteToElasticsearch(
-                config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
-                history_index=config.history_index)
+            | "IndexArticles" >> IndexArticles(config)
         )
-        dead_letters = (
+        return (
             (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
              rejected)
             | "AllDeadLetters" >> beam.Flatten()
-            | "CountDeadLetters" >> beam.Map(_count_dead_letter)
+            | "IndexDeadLetters" >> IndexDeadLetters(config)
         )
-        _ = (
-            dead_letters
-            | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
-            | "IndexDeadLetters" >> WriteToElasticsearch(
-                config.es, config.dead_letter_index, "dead_letters",
-                BulkSettings(retry=config.es_retry), merge=repeated_letter)
-        )
-        return dead_letters
+
+
+class IndexArticles(beam.PTransform):
+    """Articles into the index (and their history); returns the dead letters of rejected ones."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        return (articles
+                | "ToDocuments" >> beam.Map(article_document)
+                | "Write" >> WriteToElasticsearch(
+                    config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
+                    history_index=config.history_index))
+
+
+class IndexDeadLetters(beam.PTransform):
+    """Counts dead letters and indexes them, one per input and stage (repeats counted); returns
+    them."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, letters: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        counted = letters | "Count" >> beam.Map(_count_dead_letter)
+        _ = (counted
+             | "ToDocuments" >> beam.Map(dead_letter_document)
+             | "Write" >> WriteToElasticsearch(
+                 config.es, config.dead_letter_index, "dead_letters",
+                 BulkSettings(retry=config.es_retry), merge=repeated_letter))
+        return counted
 
 
 class ValidateArticles(beam.DoFn):
@@ -119,7 +143,7 @@ class ValidateArticles(beam.DoFn):
                 input=json.dumps(article.to_dict()), key=article.id))
 
 
-def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
+def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
     return beam.ParDo(dofn).with_outputs(DEAD_LETTER, main=main)
 
 
