@@ -78,13 +78,15 @@ def test_a_node_answering_500_is_one_line(broken_node: str,
     assert line == f"newswire: Elasticsearch at {broken_node} answered 500: something broke"
 
 
-def test_an_unreachable_node_is_one_line(capsys: pytest.CaptureFixture) -> None:
+def test_an_unreachable_node_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = one_line_error(capsys, "search", "x", "--es-url", f"http://127.0.0.1:{port}")
-    assert line == f"newswire: could not reach Elasticsearch at http://127.0.0.1:{port}: " \
-                   "Connection refused"
+    (tmp_path / "feeds.txt").write_text("https://news.example/feed.xml\n")
+    for command in (["search", "x"], ["run", "--feeds", str(tmp_path / "feeds.txt")]):
+        line = one_line_error(capsys, *command, "--es-url", f"http://127.0.0.1:{port}")
+        assert line == f"newswire: could not reach Elasticsearch at http://127.0.0.1:{port}: " \
+                       "Connection refused"
 
 
 def test_a_password_in_the_url_is_refused_and_never_printed(
