@@ -4,8 +4,6 @@ that no longer fail, and a second replay changes nothing."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +11,16 @@ import pytest
 from newswire.pipeline import cli
 from newswire.pipeline.seed_server import SeedServer
 from newswire.transforms.es_client import EsConnection
-from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 
 pytestmark = pytest.mark.es
 
 
 @pytest.fixture
-def aliases(es_connection: EsConnection) -> Iterator[list[str]]:
-    index = f"test-replay-{uuid.uuid4().hex[:8]}"
-    names = [index, f"{index}-dead", f"{index}-history"]
-    yield ["--es-url", es_connection.url, "--index", names[0], "--dead-letter-index", names[1],
-           "--history-index", names[2]]
-    for name in names:
-        drop_index(es_connection, name)
+def options(es_connection: EsConnection, aliases: dict[str, str]) -> list[str]:
+    """The command-line options for the fresh aliases."""
+    return ["--es-url", es_connection.url, *[
+        part for name, alias in aliases.items() for part in (f"--{name.replace('_', '-')}", alias)]]
 
 
 def newswire(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
@@ -37,16 +31,16 @@ def newswire(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
 
 
 def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnection,
-                                         aliases: list[str],
+                                         options: list[str],
                                          capsys: pytest.CaptureFixture) -> None:
     site = write_site(tmp_path, {"here": "2026-11-30T10:00:00Z", "late": "2026-11-30T11:00:00Z"})
     late = (site / "late.html").read_text()
     (site / "late.html").unlink()  # not published yet: a 404
-    index, dead = aliases[3], aliases[5]
+    index, dead = options[3], options[5]
     listing = ["deadletter", "list", "--es-url", es_connection.url, "--dead-letter-index", dead]
     with SeedServer(site) as server:
         code, out = newswire(capsys, "run", "--feeds", server.url("feed.xml"),
-                             "--allow-private-addresses", *aliases)
+                             "--allow-private-addresses", *options)
         assert code == 0 and "dead-lettered       1  (fetch 1)" in out
 
         code, out = newswire(capsys, *listing)
@@ -57,13 +51,13 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
         assert "(0 of 0" in newswire(capsys, *listing, "--since", "2999-01-01")[1]
 
         code, out = newswire(capsys, "deadletter", "replay", "--allow-private-addresses",
-                             *aliases)  # still missing: fails again, counted
+                             *options)  # still missing: fails again, counted
         assert code == 0 and "1 failed again" in out
         assert "x2" in newswire(capsys, *listing)[1]
 
         (site / "late.html").write_text(late)  # the cause is fixed
         code, out = newswire(capsys, "deadletter", "replay", "--allow-private-addresses",
-                             *aliases)
+                             *options)
         assert code == 0
         assert "replaying 1 dead letters (fetch 1)" in out
         assert "indexed             1  (new 1, updated 0, unchanged 0)" in out
@@ -71,7 +65,7 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
         assert "1 dead letters resolved and removed, 0 failed again" in out
 
         code, out = newswire(capsys, "deadletter", "replay", "--allow-private-addresses",
-                             *aliases)
+                             *options)
         assert (code, out.strip()) == (0, f"no replayable dead letters in {dead}")
 
     client = es_connection.client()
@@ -84,8 +78,8 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
         client.close()
 
 
-def test_validation_letters_are_not_replayable(aliases: list[str],
+def test_validation_letters_are_not_replayable(options: list[str],
                                                capsys: pytest.CaptureFixture) -> None:
-    code = cli.main(["deadletter", "replay", "--stage", "validate", *aliases])
+    code = cli.main(["deadletter", "replay", "--stage", "validate", *options])
     assert code == 1
     assert "validate letters are not replayable" in capsys.readouterr().err

@@ -5,8 +5,6 @@ refused as a whole for one document's sake is split so only that document is dea
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_indices import ARTICLE_MAPPING, ensure_index
 from newswire.transforms.es_sink import BulkSettings, Document
-from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 from tests.test_es_sink import write
 
@@ -71,16 +68,6 @@ def test_a_request_refused_as_a_whole_is_split_around_the_bad_document(
     assert "illegal version value [-1000]" in letters[0].reason
     es_client.indices.refresh(index=index_name)
     assert es_client.count(index=index_name)["count"] == 7
-
-
-@pytest.fixture
-def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
-    index = f"test-dates-{uuid.uuid4().hex[:8]}"
-    names = {"index": index, "dead_letter_index": f"{index}-dead",
-             "history_index": f"{index}-history"}
-    yield names
-    for name in names.values():
-        drop_index(es_connection, name)
 
 
 def test_a_feed_with_dates_before_1970_and_after_2100_runs_to_the_end(
