@@ -61,14 +61,19 @@ def _reason(error: ApiError) -> str:
 
 
 def _root_cause(error: BaseException) -> str:
-    """What a transport failure came down to, e.g. 'Connection refused', in a few words."""
-    cause: BaseException | None = error
-    while cause is not None:
+    """What a transport failure came down to, in a few words: 'Connection refused', the TLS
+    verifier's or the pinned fingerprint's complaint."""
+    cause = error
+    while True:
         if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-        cause = cause.__cause__ or cause.__context__ or next(
-            (e for e in getattr(cause, "errors", ()) if isinstance(e, BaseException)), None)
-    return str(error).split("\n", 1)[0][:200]
+            return str(cause.strerror)
+        nested = [e for e in getattr(cause, "errors", ()) if isinstance(e, BaseException)]
+        following = nested[0] if nested else cause.__cause__ or cause.__context__
+        if following is None:
+            break
+        cause = following
+    message = getattr(cause, "message", None)
+    return str(message if isinstance(message, str) else cause).split("\n", 1)[0][:300]
 
 
 # Elasticsearch's rules for index and alias names (MetadataCreateIndexService).
