@@ -99,6 +99,11 @@ class Article:
             moment = min(moment, self.fetched_at)
         return max(0, (moment - EARLIEST) // timedelta(milliseconds=1))
 
+    @staticmethod
+    def moment_of(version: int) -> datetime:
+        """The time a version stands for (the inverse of `version` for a dated article)."""
+        return EARLIEST + timedelta(milliseconds=version)
+
     def replace(self, **changes: Any) -> Article:
         return dataclasses.replace(self, **changes)
 
