@@ -45,7 +45,7 @@ class DeadLetter:
 
     `unit` says what was lost: a feed entry (counts against entries seen) or a whole feed.
     `key` is the input's own identity, independent of the address it was fetched from: a feed
-    entry's id (else its link), an article's id, a feed's URL.
+    entry's id (else its link, else its feed and title), an article's id, a feed's URL.
     """
 
     stage: str
@@ -60,7 +60,7 @@ class DeadLetter:
     def for_entry(cls, stage: str, reason: str, entry: FeedEntry) -> DeadLetter:
         return cls(stage=stage, reason=reason, unit="entry", url=entry.link,
                    input=json.dumps(asdict(entry), default=str),
-                   key=entry.entry_id or entry.link)
+                   key=entry.entry_id or entry.link or f"{entry.feed_url}#{entry.title}")
 
     @classmethod
     def for_feed(cls, stage: str, reason: str, feed_url: str) -> DeadLetter:
