@@ -16,7 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import deadletters, job, kibana, schema_cli, search
+from newswire.pipeline import deadletters, discover, job, kibana, schema_cli, search
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kibana.register(commands)
     schema_cli.register(commands)
+    discover.register(commands)
     deadletters.register(commands)
     return parser
 
@@ -114,9 +115,9 @@ def _date(value: str) -> datetime:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     with ExitStack() as resources:
-        if not args.feeds:
-            if args.es_url == DEFAULT_ES_URL:
-                LocalNode().start(say=lambda line: print(f"[es] {line}"))
+        if not args.feeds and args.es_url == DEFAULT_ES_URL:
+            LocalNode().start(say=lambda line: print(f"[es] {line}"))
+        if not args.feeds and not args.warc:
             server = resources.enter_context(_corpus_server())
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]

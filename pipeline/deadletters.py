@@ -30,7 +30,6 @@ from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.summary import summarize
 from newswire.schemas.article import Article
 from newswire.transforms.es_client import EsConnection, check_index_name
-from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.fetch import FetchPages
 from newswire.transforms.ingest import (
     IndexArticles,
@@ -39,6 +38,7 @@ from newswire.transforms.ingest import (
     ValidateArticles,
     with_dead_letters,
 )
+from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
 REPLAYABLE = ("fetch", "extract", "index")
@@ -150,7 +150,8 @@ class ReplayDeadLetters(beam.PTransform):
                  | "Entries" >> beam.Create(entries)
                  | "CountEntries" >> beam.Map(_seen)
                  | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
-        extracted = pages.pages | "Extract" >> with_dead_letters(ExtractArticles(), "articles")
+        extracted = pages.pages | "Extract" >> with_dead_letters(
+            ExtractListedArticles(), "articles")
         articles = (
             (extracted.articles,
              begin | "Articles" >> beam.Create(stored) | "CountArticles" >> beam.Map(_seen))

@@ -6,6 +6,8 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -27,6 +29,7 @@ from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
+from newswire.transforms.discover import Discoverer
 from newswire.transforms.es_client import EsConnection, check_index_name
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
@@ -36,42 +39,54 @@ from newswire.transforms.es_indices import (
 )
 from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
-from newswire.transforms.schedule import PollSettings
+from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
 
 
-def resolve_feeds(sources: list[str], settings: HttpSettings) -> list[str]:
-    """Feed URLs from feed-list files, feed-list URLs (text or OPML) and plain feed URLs."""
+@dataclass(frozen=True)
+class FeedSources:
+    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`)."""
+
+    urls: list[str]
+    answered: dict[str, Response | FetchError] = field(default_factory=dict)
+
+
+def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = DEFAULT_MAX_AGE,
+                  say: Callable[[str], None] = print) -> FeedSources:
+    """URLs to poll from feed-list files and from URLs of feed lists (text or OPML), feeds,
+    sitemaps, robots.txt files and homepages (see `newswire.transforms.discover`).
+
+    A URL is asked once: what it lists is read, and a feed's answer (or failure) is kept for
+    its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
+    and the other sources run.
+    """
     feeds: list[str] = []
-    client = HttpClient(settings)
-    client.open()
-    try:
+    answered: dict[str, Response | FetchError] = {}
+    with Discoverer(settings, max_age, say) as discoverer:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                feeds.extend(_feeds_at_url(client, source))
+                listed, answer = discoverer.resolve(source)
+                feeds.extend(listed)
+                if answer is not None:
+                    answered[source] = answer
             else:
-                with open(source, encoding="utf-8") as handle:
-                    feeds.extend(parse_feed_list(handle.read()))
-    finally:
-        client.close()
-    return list(dict.fromkeys(feeds))
+                feeds.extend(parse_feed_list(_read_feed_list(source)))
+    urls = list(dict.fromkeys(feeds))
+    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls})
 
 
-def _feeds_at_url(client: HttpClient, url: str) -> list[str]:
-    """A URL is a feed list if it is OPML or plain text; anything else is a feed itself."""
+def _read_feed_list(path: str) -> str:
     try:
-        response = client.get(url)
-    except FetchError as error:
-        raise ValueError(f"cannot read feed list {url}: {error.reason}") from None
-    text = response.body.decode("utf-8", errors="replace")
-    if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
-        return parse_feed_list(text)
-    return [url]
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ValueError(f"cannot read feed list {path}: {reason}") from None
 
 
 def choose_runner(options: PipelineOptions, resources: ExitStack,
@@ -144,37 +159,47 @@ def start(options: PipelineOptions, resources: ExitStack,
     for name in (nw.index, nw.dead_letter_index, nw.history_index):
         check_index_name(name)
     settings = nw.http_settings()
-    feed_urls = resolve_feeds(nw.feeds, settings)
-    if not feed_urls:
+    streaming = options.view_as(StandardOptions).streaming
+    if nw.warc and (streaming or nw.feeds):
+        raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
+    sources = (FeedSources([]) if nw.warc
+               else resolve_feeds(nw.feeds, settings, nw.max_age_seconds(), say))
+    feed_urls = sources.urls
+    if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     with connection.session() as client:
         ensure_index(client, nw.index, article_mapping_for(client, say))
         ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
         ensure_index(client, nw.history_index, HISTORY_MAPPING)
-    streaming = options.view_as(StandardOptions).streaming
-    say(f"polling {len(feed_urls)} feeds into {nw.es_url}/{nw.index}"
+    source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
+              f"polling {len(feed_urls)} feeds"
+              + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
+    say(f"{source} into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
     pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
-    if streaming:
+    if nw.warc:
+        feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
+    elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
                                              apply_windowing=False)
                  | "FeedURLs" >> beam.FlatMap(lambda _tick, urls=tuple(feed_urls): urls))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
-    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(nw))
+    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
+        nw, streaming=streaming, answered=sources.answered))
     with outage_in_one_line():
         return pipeline.run()
 
 
-def ingest_config(nw: NewswireOptions) -> IngestConfig:
-    """The transforms' configuration from the options."""
+def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
+    """The transforms' configuration from the options, and what the job knows (`context`)."""
     return IngestConfig(
         http=nw.http_settings(), es=EsConnection(nw.es_url), index=nw.index,
         dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
         es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=PollSettings(min_interval=nw.poll_interval, max_interval=nw.max_poll_interval))
+        poll=nw.poll_settings(), archive=nw.archive, warc=bool(nw.warc), **context)
 
 
 def _not_the_outage(record: logging.LogRecord) -> bool:

@@ -9,6 +9,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
 from newswire.transforms.ingest import IngestConfig
+from newswire.transforms.schedule import PollSettings
 
 
 class NewswireOptions(PipelineOptions):
@@ -39,7 +40,8 @@ class NewswireOptions(PipelineOptions):
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
                             default=defaults.total_timeout,
-                            help="seconds one download may take in all")
+                            help="seconds one request may take in all, redirects and "
+                            "retries included")
         parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
                             default=defaults.max_bytes)
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
@@ -75,6 +77,14 @@ class NewswireOptions(PipelineOptions):
                             help="drop later copies of a story instead of indexing them linked")
         parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
                             action="store_true", help="do not verify TLS certificates (unsafe)")
+        parser.add_argument("--max_age", "--max-age", default=f"{ingest.poll.max_age / 3600:g}h",
+                            help="skip sitemap entries modified longer ago (e.g. 2d, 36h, 90m)")
+        parser.add_argument("--archive", default=ingest.archive,
+                            help="write every fetched page as WARC into this directory "
+                            "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
+        parser.add_argument("--warc", default="",
+                            help="read pages from WARC files matching this pattern instead "
+                            "of polling feeds")
 
     def es_retry(self) -> RetryPolicy:
         return RetryPolicy(outage_wait=self.es_outage_wait)
@@ -91,6 +101,32 @@ class NewswireOptions(PipelineOptions):
             per_host_delay=self.per_host_delay,
             obey_robots=not self.ignore_robots,
         )
+
+    def poll_settings(self) -> PollSettings:
+        """`--poll-interval` is the shortest interval and the one a feed starts at (and keeps,
+        when its entries carry no dates to observe a cadence from)."""
+        return PollSettings(min_interval=self.poll_interval, max_interval=self.max_poll_interval,
+                            default_interval=self.poll_interval,
+                            max_age=self.max_age_seconds())
+
+    def max_age_seconds(self) -> float:
+        return duration_seconds(self.max_age)
+
+
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def duration_seconds(value: str) -> float:
+    """`2d`, `36h`, `90m`, `45s` in seconds; a bare number is days."""
+    text = str(value).strip().lower()
+    unit = _UNITS.get(text[-1:])
+    try:
+        seconds = float(text[:-1] if unit else text) * (unit or _UNITS["d"])
+    except ValueError:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 2d, 36h, 90m)") from None
+    if seconds <= 0:
+        raise ValueError(f"not a positive duration: {value!r}")
+    return seconds
 
 
 def newswire_option_names() -> frozenset[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.runner import PipelineResult
 
-STAGES = ("poll", "fetch", "extract", "validate", "index")
+STAGES = ("poll", "warc", "fetch", "extract", "validate", "index")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Summary:
     revisions: int
     dead_letters: int
     dead_letters_by_stage: dict[str, int]
+    sitemap_entries_too_old: int = 0
+    warc_records_skipped: int = 0
+    warc_pages_read: int = 0
+    pages_archived: int = 0
 
     @property
     def indexed(self) -> int:
@@ -54,8 +58,13 @@ class Summary:
             f"feeds polled        {self.feeds_polled}"
             + (f"  ({self.feeds_not_modified} not modified)" if self.feeds_not_modified else "")
             + (f"  ({self.feeds_failed} failed, see dead letters)" if self.feeds_failed else ""),
-            f"entries seen        {self.entries_seen}",
-            f"pages fetched       {self.pages_fetched}",
+            f"entries seen        {self.entries_seen}"
+            + (f"  ({self.sitemap_entries_too_old} sitemap entries older than --max-age "
+               "skipped)" if self.sitemap_entries_too_old else ""),
+            (f"pages read (WARC)   {self.warc_pages_read}  ({self.warc_records_skipped} "
+             "other records skipped)" if self.warc_pages_read or self.warc_records_skipped else
+             f"pages fetched       {self.pages_fetched}"
+             + (f"  ({self.pages_archived} archived as WARC)" if self.pages_archived else "")),
             f"articles extracted  {self.articles_extracted}",
             f"duplicates dropped  {self.duplicates_dropped}",
             f"near-duplicates     {self.near_duplicates}"
@@ -97,6 +106,10 @@ def summarize(result: PipelineResult) -> Summary:
         unchanged=get("articles_unchanged"),
         revisions=get("articles_revisions"),
         dead_letters=get("dead_letters_entry"),
+        sitemap_entries_too_old=get("sitemap_entries_too_old"),
+        warc_records_skipped=get("warc_records_skipped"),
+        warc_pages_read=get("warc_pages_read"),
+        pages_archived=get("pages_archived"),
         dead_letters_by_stage={  # entries only: a failed feed is counted in feeds_failed
             stage: get(f"dead_letters_entry_{stage}") for stage in STAGES
             if get(f"dead_letters_entry_{stage}")

@@ -26,7 +26,7 @@ from newswire.transforms.boilerplate import (
 )
 from newswire.transforms.bylines import byline_names, clean_names
 from newswire.transforms.extract import ExtractionError, extract_article
-from newswire.transforms.feeds import entries_from_feed
+from newswire.transforms.feeds import read_feed
 from newswire.transforms.images import lead_image
 from newswire.transforms.metadata import parse_datetime, read_metadata
 from newswire.transforms.outlet import (
@@ -58,7 +58,7 @@ def manifest_entries() -> list[dict[str, str]]:
 def feed_entries(feed: str) -> dict[str, FeedEntry]:
     """The entries of one corpus feed by link, as the pipeline's feed stage reads them."""
     document = (CORPUS / feed).read_bytes().replace(b"{{BASE_URL}}", BASE_URL.encode())
-    return {entry.link: entry for entry in entries_from_feed(document, f"{BASE_URL}/{feed}")}
+    return {entry.link: entry for entry in read_feed(document, f"{BASE_URL}/{feed}")[0]}
 
 
 def page(path: Path) -> str:

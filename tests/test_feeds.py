@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.feeds import entries_from_feed, parse_feed_list
+from newswire.transforms.feeds import parse_feed_list, read_feed
 
 
 def test_plain_feed_list_skips_comments_and_blanks() -> None:
@@ -44,7 +44,7 @@ def test_every_corpus_feed_parses_to_its_manifest_entries(
     formats = set()
     for feed, links in expected.items():
         path = corpus / feed
-        entries = entries_from_feed(seed_server.body(path), seed_server.url(feed))
+        entries, _ = read_feed(seed_server.body(path), seed_server.url(feed))
         assert [e.link for e in entries] == links, feed
         assert all(e.title and e.published for e in entries), feed
         formats.add(path.suffix)
@@ -53,7 +53,7 @@ def test_every_corpus_feed_parses_to_its_manifest_entries(
 
 def test_rss_media_and_creators_are_read(corpus: Path, seed_server: SeedServer) -> None:
     feed = corpus / "northwind-herald" / "rss" / "world.xml"
-    entries = entries_from_feed(seed_server.body(feed), seed_server.url("x"))
+    entries, _ = read_feed(seed_server.body(feed), seed_server.url("x"))
     with_images = [e for e in entries if e.image_url]
     assert with_images and all(e.image_url.startswith("https://") for e in with_images)
     assert any(e.image_credit for e in with_images)
@@ -62,10 +62,10 @@ def test_rss_media_and_creators_are_read(corpus: Path, seed_server: SeedServer) 
 
 
 def test_atom_dates_are_utc(corpus: Path, seed_server: SeedServer) -> None:
-    entries = entries_from_feed(seed_server.body(corpus / "meridian-wire" / "atom.xml"), "u")
+    entries, _ = read_feed(seed_server.body(corpus / "meridian-wire" / "atom.xml"), "u")
     assert all(e.published.utcoffset().total_seconds() == 0 for e in entries)
 
 
 def test_a_page_that_is_not_a_feed_is_refused() -> None:
     with pytest.raises(ValueError, match="not a feed"):
-        entries_from_feed(b"<html><body><p>hello</p></body>", "https://x.example/")
+        read_feed(b"<html><body><p>hello</p></body>", "https://x.example/")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.feeds import entries_from_feed
+from newswire.transforms.feeds import read_feed
 from newswire.transforms.http import HttpClient, HttpSettings
 from newswire.transforms.jsonfeed import entries_from_json_feed, is_json_feed
 
@@ -147,24 +147,24 @@ def test_is_json_feed_trusts_the_body_before_the_media_type(
     assert is_json_feed(content_type, body) is expected
 
 
-def test_entries_from_feed_dispatches_json_feeds() -> None:
-    via_feeds = entries_from_feed(encode(JSON_FEED_11), FEED_URL)
+def test_read_feed_dispatches_json_feeds() -> None:
+    via_feeds, _ = read_feed(encode(JSON_FEED_11), FEED_URL)
     assert via_feeds == entries_from_json_feed(encode(JSON_FEED_11), FEED_URL)
-    with_type = entries_from_feed(encode(JSON_FEED_10), FEED_URL,
-                                  {"content-type": "application/feed+json"})
+    with_type, _ = read_feed(encode(JSON_FEED_10), FEED_URL,
+                             {"content-type": "application/feed+json"})
     assert [e.entry_id for e in with_type] == ["1001", "bare"]
 
 
-def test_entries_from_feed_still_reads_xml_labelled_as_json() -> None:
+def test_read_feed_still_reads_xml_labelled_as_json() -> None:
     rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>X</title>'
            b"<item><title>A</title><link>https://x.example/a</link></item></channel></rss>")
-    [entry] = entries_from_feed(rss, FEED_URL, {"content-type": "application/json"})
+    [entry], _ = read_feed(rss, FEED_URL, {"content-type": "application/json"})
     assert (entry.link, entry.feed_title) == ("https://x.example/a", "X")
 
 
-def test_entries_from_feed_refuses_non_feed_json_clearly() -> None:
+def test_read_feed_refuses_non_feed_json_clearly() -> None:
     with pytest.raises(ValueError, match="not a JSON Feed"):
-        entries_from_feed(b'{"status": "ok"}', FEED_URL, {"content-type": "application/json"})
+        read_feed(b'{"status": "ok"}', FEED_URL, {"content-type": "application/json"})
 
 
 def test_a_served_json_feed_parses_from_its_response(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_a_served_json_feed_parses_from_its_response(tmp_path: Path) -> None:
             response = client.get(server.url("feed.json"))
         finally:
             client.close()
-        [entry] = entries_from_feed(response.body, response.url, dict(response.headers))
+        [entry], _ = read_feed(response.body, response.url, dict(response.headers))
         assert response.content_type == "application/json"
         assert entry.link == server.url("a.html")
         assert entry.feed_title == "Loopback"

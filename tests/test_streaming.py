@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from elasticsearch import Elasticsearch
 
 from newswire.pipeline import job
 from newswire.pipeline.seed_server import SeedServer
@@ -37,6 +38,14 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
     return time.monotonic() - started
 
 
+def doc_count(client: Elasticsearch, index: str) -> int:
+    """Documents in `index`; -1 until the index exists (it appears with the first write)."""
+    try:
+        return client.count(index=index)["count"]
+    except Exception:
+        return -1
+
+
 def test_new_entries_are_searchable_within_the_poll_interval(
         es_connection: EsConnection, corpus: Path, tmp_path: Path) -> None:
     overlay = tmp_path / "overlay"
@@ -48,10 +57,7 @@ def test_new_entries_are_searchable_within_the_poll_interval(
     client = es_connection.client()
 
     def count() -> int:
-        try:
-            return client.count(index=index)["count"]
-        except Exception:  # the index appears with the first write
-            return -1
+        return doc_count(client, index)
 
     with ExitStack() as resources:
         server = resources.enter_context(SeedServer(corpus))
@@ -72,6 +78,8 @@ def test_new_entries_are_searchable_within_the_poll_interval(
             print(f"new entry searchable after {latency:.2f} s (poll interval {POLL_SECONDS} s)")
             hit = client.search(index=index, query={"match": {"title": "Pier"}})["hits"]
             assert hit["total"]["value"] == 1
+            # the sink's metrics arrive when its bundle is done, a moment after the write shows
+            wait_for(lambda: summarize(result).created == 2, 10, "the metrics counting it")
             summary = summarize(result)
         finally:
             result.cancel()

@@ -13,7 +13,13 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
+from newswire.transforms.http import (
+    FetchError,
+    HttpClient,
+    HttpSettings,
+    Response,
+    check_address,
+)
 from newswire.transforms.politeness import HostLimiter, RobotsCache
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
@@ -63,10 +69,15 @@ class PageFetcher:
 
     def fetch(self, entry: FeedEntry) -> Page:
         """The entry's page; raises FetchError with the reason it could not be had."""
-        with self.hosts.slot(entry.link):  # a robots.txt request counts against the host too
-            if self.settings.obey_robots and not self.robots.allowed(entry.link):
+        return page_from_response(entry, self.get(entry.link))
+
+    def get(self, url: str) -> Response:
+        """Any response from `url` the politeness rules allow; FetchError otherwise."""
+        check_address(url, self.settings.allow_private)  # before robots.txt is asked
+        with self.hosts.slot(url):  # a robots.txt request counts against the host too
+            if self.settings.obey_robots and not self.robots.allowed(url):
                 raise FetchError("disallowed by robots.txt")
-            return page_from_response(entry, self.client.get(entry.link))
+            return self.client.get(url)
 
 
 class FetchPages(beam.DoFn):
@@ -80,6 +91,7 @@ class FetchPages(beam.DoFn):
         self.settings = settings
         self.fetched = Metrics.counter("newswire", "pages_fetched")
         self.failed = Metrics.counter("newswire", "pages_failed")
+        self.host_wait = Metrics.counter("newswire", "host_slot_wait_ms")
 
     def setup(self) -> None:
         self.fetcher = PageFetcher(self.settings)
@@ -105,6 +117,7 @@ class FetchPages(beam.DoFn):
         yield from self._emit(list(as_completed(self.in_flight)))
 
     def _emit(self, done: Iterable[Future]) -> Iterator[Any]:
+        self.host_wait.inc(self.fetcher.hosts.take_waited_ms())
         for future in done:
             entry, where = self.in_flight.pop(future)
             try:

@@ -7,7 +7,6 @@ Retrying lives in `Retry` so the policy can change without touching the client.
 from __future__ import annotations
 
 import ipaddress
-import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +14,16 @@ from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+from urllib3.exceptions import LocationParseError
+from urllib3.util import Url, parse_url
+
+from newswire.transforms.connections import (
+    AddressRefused,
+    Deadline,
+    Guard,
+    GuardedPoolManager,
+    refuse_non_public,
+)
 
 T = TypeVar("T")
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -27,7 +36,7 @@ class HttpSettings:
     user_agent: str = "newswire/0.1"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    total_timeout: float = 30.0
+    total_timeout: float = 30.0  # the whole get: every hop, retry and backoff
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     retries: int = 2
@@ -53,6 +62,9 @@ class FetchError(Exception):
         self.retryable = retryable
         self.headers = dict(headers or {})
 
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, bool, dict[str, str]]]:
+        return FetchError, (self.reason, self.retryable, self.headers)
+
 
 @dataclass(frozen=True)
 class Response:
@@ -74,26 +86,64 @@ class Response:
         return ""
 
 
-def check_address(url: str, allow_private: bool) -> None:
-    """Refuse URLs that are not http(s) or whose host resolves to a non-public address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"unsupported URL {url!r}")
-    if allow_private:
-        return
+def parse_target(url: str) -> Url:
+    """The URL as the request will use it; refuses what is not plainly one http(s) address.
+
+    The request is built from this one parse. A URL that `urlsplit` (how links are usually
+    read) and urllib3 (what connects) would read as different hosts or ports is refused, as is
+    one with a backslash, whitespace or control character, or credentials, the ingredients of
+    `http://127.0.0.1:80\\@public.example/` style tricks.
+    """
+    if any(char == "\\" or ord(char) <= 32 or ord(char) == 127 for char in url):
+        raise FetchError(f"unsafe URL {url!r}")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise FetchError(f"cannot resolve {parts.hostname}: {error.strerror}",
-                         retryable=True) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchError(f"refused non-public address {address} for {parts.hostname}")
+        target = parse_url(url)
+        split = urlsplit(url)
+        split_port = split.port
+    except (LocationParseError, ValueError):
+        raise FetchError(f"unparseable URL {url!r}") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise FetchError(f"unsupported URL {url!r}")
+    if target.auth is not None or split.username is not None:
+        raise FetchError(f"URL with credentials refused {url!r}")
+    if (split.scheme.lower(), _ascii_host(split.hostname or ""), split_port) != (
+            target.scheme, target.host.strip("[]").lower(), target.port):
+        raise FetchError(f"ambiguous URL {url!r}")
+    return target
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host
+
+
+def check_address(url: str, allow_private: bool) -> Url:
+    """The URL's one parse, refusing URLs that are not plain http(s) or name a non-public address.
+
+    A cheap early answer with a clear reason; the authority is the check at connect time
+    (`connections.Guard`), which sees the address really connected to.
+    """
+    target = parse_target(url)
+    host = target.host.strip("[]") if target.host else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return target  # a name: resolved, checked and connected in one step at connect time
+    if not allow_private:
+        try:
+            refuse_non_public(str(address), host)
+        except AddressRefused as refused:
+            raise FetchError(str(refused)) from None
+    return target
 
 
 class Retry:
-    """Calls a function again on retryable FetchErrors, with exponential backoff, a few times."""
+    """Calls a function again on retryable FetchErrors, with exponential backoff, a few times.
+
+    With a `deadline` (a `time.monotonic()` instant) it gives up rather than sleep past it.
+    """
 
     def __init__(self, attempts: int, backoff: float,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -101,32 +151,38 @@ class Retry:
         self.backoff = backoff
         self.sleep = sleep
 
-    def __call__(self, call: Callable[[], T]) -> T:
+    def __call__(self, call: Callable[[], T], deadline: float | None = None) -> T:
         for attempt in range(self.attempts + 1):
             try:
                 return call()
             except FetchError as error:
-                if not error.retryable or attempt == self.attempts:
+                pause = self.backoff * 2**attempt
+                late = deadline is not None and time.monotonic() + pause >= deadline
+                if not error.retryable or attempt == self.attempts or late:
                     raise
-                self.sleep(self.backoff * 2**attempt)
+                self.sleep(pause)
         raise AssertionError("unreachable")
 
 
 class HttpClient:
-    """GETs one URL at a time under `HttpSettings`; checks every redirect hop's address."""
+    """GETs one URL at a time under `HttpSettings`.
+
+    Every hop and retry connects through a `Guard` that checks the address connected to, and
+    `total_timeout` bounds the whole call: hops, retries and their backoff included.
+    """
 
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
-        self._pool: urllib3.PoolManager | None = None
+        self._guard = Guard(settings.allow_private)
+        self._pool: GuardedPoolManager | None = None
         self._retry = Retry(settings.retries, settings.backoff)
 
     def open(self) -> None:
-        self._pool = urllib3.PoolManager(
+        self._pool = GuardedPoolManager(
+            self._guard,
             num_pools=50,
             maxsize=self.settings.per_host_concurrency,
             cert_reqs="CERT_REQUIRED" if self.settings.verify_tls else "CERT_NONE",
-            timeout=urllib3.Timeout(connect=self.settings.connect_timeout,
-                                    read=self.settings.read_timeout),
             retries=False,
         )
 
@@ -137,22 +193,24 @@ class HttpClient:
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET `url`, retrying transient failures; raises FetchError on anything else."""
-        return self._retry(lambda: self._get_once(url, dict(headers or {})))
+        limit = self.settings.total_timeout
+        with self._guard.bounded(limit) as deadline:
+            try:
+                return self._retry(lambda: self._get_once(url, dict(headers or {}), deadline),
+                                   deadline.at)
+            except FetchError as error:
+                if deadline.expired:
+                    raise FetchError(f"timeout: no complete response within {limit:g} s",
+                                     headers=error.headers) from None
+                raise
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> Response:
+    def _get_once(self, url: str, headers: dict[str, str], deadline: Deadline) -> Response:
         assert self._pool is not None, "HttpClient.open() was not called"
         headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
                    **headers}
         for _hop in range(self.settings.max_redirects + 1):
-            check_address(url, self.settings.allow_private)
-            try:
-                raw = self._pool.request("GET", url, headers=headers, redirect=False,
-                                         preload_content=False)
-            except urllib3.exceptions.TimeoutError:
-                raise FetchError("timeout", retryable=True) from None
-            except urllib3.exceptions.HTTPError as error:
-                raise FetchError(f"connection failed: {type(error).__name__}",
-                                 retryable=True) from None
+            target = check_address(url, self.settings.allow_private)
+            raw = self._send(target, headers, deadline)
             try:
                 if raw.status in _REDIRECTS and raw.headers.get("location"):
                     url = urljoin(url, raw.headers["location"])
@@ -162,11 +220,40 @@ class HttpClient:
                     retryable = raw.status >= 500 or raw.status == 429
                     raise FetchError(f"http {raw.status}", retryable, headers)
                 body = self._read_capped(raw)
+                if deadline.expired:  # the body ended because its socket was shut
+                    raise FetchError("timeout")
                 response_headers = {k.lower(): v for k, v in raw.headers.items()}
                 return Response(url=url, status=raw.status, headers=response_headers, body=body)
             finally:
                 raw.release_conn()
         raise FetchError(f"more than {self.settings.max_redirects} redirects")
+
+    def _send(self, target: Url, headers: dict[str, str],
+              deadline: Deadline) -> urllib3.BaseHTTPResponse:
+        """Send the request built from `target`, the URL's one parse; the answer's headers."""
+        assert self._pool is not None
+        left = max(deadline.remaining(), 0.001)
+        timeout = urllib3.Timeout(connect=min(self.settings.connect_timeout, left),
+                                  read=min(self.settings.read_timeout, left))
+        pool = self._pool.connection_from_host(target.host, target.port, target.scheme)
+        try:
+            return pool.urlopen("GET", target.request_uri, headers=headers, redirect=False,
+                                retries=False, preload_content=False, timeout=timeout,
+                                assert_same_host=False)
+        except AddressRefused as refused:
+            raise FetchError(str(refused)) from None
+        except urllib3.exceptions.NameResolutionError as error:
+            raise FetchError(f"cannot resolve {target.host}", retryable=True) from error
+        except urllib3.exceptions.NewConnectionError as error:
+            cause = error.__cause__
+            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
+            raise FetchError(f"connection failed: {reason or 'refused'}".lower(),
+                             retryable=True) from None
+        except urllib3.exceptions.TimeoutError:
+            raise FetchError("timeout", retryable=True) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise FetchError(f"connection failed: {type(error).__name__}",
+                             retryable=True) from None
 
     def _read_capped(self, raw: urllib3.BaseHTTPResponse) -> bytes:
         limit = self.settings.max_bytes
@@ -174,14 +261,11 @@ class HttpClient:
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(f"too large: {declared} bytes > {limit}")
         chunks, size = [], 0
-        deadline = time.monotonic() + self.settings.total_timeout
         try:
             for chunk in raw.stream(64 * 1024, decode_content=True):
                 size += len(chunk)
                 if size > limit:
                     raise FetchError(f"too large: over {limit} bytes")
-                if time.monotonic() > deadline:
-                    raise FetchError("timeout: download too slow", retryable=True)
                 chunks.append(chunk)
         except urllib3.exceptions.TimeoutError:
             raise FetchError("timeout", retryable=True) from None

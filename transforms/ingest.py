@@ -11,15 +11,19 @@ decides, per feed, whether it is due.
               Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
-       └─► WriteToElasticsearch(dead-letter index)
+       └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+
+With `archive`, fetched pages are also written as WARC (`WriteWarc`). With `warc`, the input
+is WARC file patterns: `ReadWarc` replaces polling and fetching, and before indexing
+`AdvanceChangedVersions` lets re-extracted articles that changed replace their old versions.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +37,15 @@ from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicat
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
-from newswire.transforms.extract import ExtractArticles
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
-from newswire.transforms.http import HttpSettings
+from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
+from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
+from newswire.transforms.warc import ReadWarc, WriteWarc
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,12 @@ class IngestConfig:
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
     poll: PollSettings = field(default_factory=PollSettings)
+    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
+    streaming: bool = False
+    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
+    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
+    archive: str = ""  # a directory to keep every fetched page in, as WARC
+    warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
 
 
 class IngestFeeds(beam.PTransform):
@@ -68,18 +80,30 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
-        polled = (
-            feed_urls
-            | "KeyByFeed" >> beam.Map(lambda url: (url, url))
-            | "PollFeeds" >> with_dead_letters(PollFeeds(config.http, config.poll), "entries")
-        )
-        pages = (
-            polled.entries
-            | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
-            | "SpreadFetches" >> beam.Reshuffle()
-            | "FetchPages" >> with_dead_letters(FetchPages(config.http), "pages")
-        )
-        articles = pages.pages | "Extract" >> with_dead_letters(ExtractArticles(), "articles")
+        if config.warc:
+            read = feed_urls | "ReadWarc" >> ReadWarc()
+            fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
+        else:
+            polled = (
+                feed_urls
+                # typed, so the key coder is the deterministic one for str
+                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                    tuple[str, str])
+                | "PollFeeds" >> with_dead_letters(
+                    PollFeeds(config.http, config.poll, streaming=config.streaming,
+                              answered=config.answered), "entries")
+            )
+            pages = (
+                polled.entries
+                | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+                | "SpreadFetches" >> beam.Reshuffle()
+                | "FetchPages" >> with_dead_letters(FetchPages(config.http), "pages")
+            )
+            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+            if config.archive:
+                _ = fetched | "Archive" >> beam.ParDo(
+                    WriteWarc(config.archive, config.http.user_agent))
+        articles = fetched | "Extract" >> with_dead_letters(ExtractListedArticles(), "articles")
         valid = articles.articles | "Validate" >> with_dead_letters(ValidateArticles(), "valid")
         rejected = (
             valid.valid
@@ -89,8 +113,7 @@ class IngestFeeds(beam.PTransform):
             | "IndexArticles" >> IndexArticles(config)
         )
         return (
-            (polled[DEAD_LETTER], pages[DEAD_LETTER], articles[DEAD_LETTER], valid[DEAD_LETTER],
-             rejected)
+            (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
             | "IndexDeadLetters" >> IndexDeadLetters(config)
         )
@@ -105,11 +128,13 @@ class IndexArticles(beam.PTransform):
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
-        return (articles
-                | "ToDocuments" >> beam.Map(article_document)
-                | "Write" >> WriteToElasticsearch(
-                    config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
-                    history_index=config.history_index))
+        documents = articles | "ToDocuments" >> beam.Map(article_document)
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+            documents = documents | "AdvanceReextracted" >> beam.ParDo(
+                AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
+        return documents | "Write" >> WriteToElasticsearch(
+            config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
+            history_index=config.history_index)
 
 
 class IndexDeadLetters(beam.PTransform):

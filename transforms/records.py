@@ -25,6 +25,9 @@ class FeedEntry:
     image_url: str = ""
     image_credit: str = ""
     image_caption: str = ""
+    language: str = ""
+    source: str = "feed"
+    """What listed the entry: `feed`, `sitemap` or `warc`; provenance names it."""
 
 
 @dataclass(frozen=True)

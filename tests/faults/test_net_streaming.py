@@ -1,0 +1,126 @@
+"""Streaming on Prism: a hanging feed and a slow feed never starve a healthy one, and no feed is
+asked twice at once or emits an entry twice."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler
+from itertools import pairwise
+from typing import ClassVar
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from newswire.pipeline import job
+from newswire.pipeline.summary import summarize
+from newswire.transforms.es_client import EsConnection
+from tests.conftest import drop_index
+from tests.faults.test_sources_feeds import ARTICLE, rss
+from tests.loopback import reply, serve
+from tests.test_streaming import doc_count, wait_for
+
+pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
+POLL_SECONDS = 1.0
+FETCH_TIMEOUT = 4.0
+SLOW_SECONDS = 2.5  # answers, but later than a tick waits for it
+WATCH_SECONDS = 12.0
+
+
+class Feeds(BaseHTTPRequestHandler):
+    """/healthy.xml answers at once, /slow.xml after 2.5 s, /hang.xml never (in time)."""
+
+    lock: ClassVar[threading.Lock] = threading.Lock()
+    in_flight: ClassVar[Counter[str]] = Counter()
+    peak: ClassVar[Counter[str]] = Counter()
+    polls: ClassVar[dict[str, list[float]]] = defaultdict(list)
+
+    def do_GET(self) -> None:
+        with Feeds.lock:
+            Feeds.in_flight[self.path] += 1
+            Feeds.peak[self.path] = max(Feeds.peak[self.path], Feeds.in_flight[self.path])
+            Feeds.polls[self.path].append(time.monotonic())
+        try:
+            self._answer(f"http://{self.headers['Host']}")
+        except OSError:  # the client gave up, as it should
+            pass
+        finally:
+            with Feeds.lock:
+                Feeds.in_flight[self.path] -= 1
+
+    def _answer(self, base: str) -> None:
+        if self.path == "/hang.xml":
+            self._hang(30)
+            return
+        elif self.path == "/slow.xml":
+            time.sleep(SLOW_SECONDS)
+            feed = rss("/slow-story.html")
+        elif self.path == "/healthy.xml":
+            feed = rss("/healthy-story.html")
+        else:
+            reply(self, 200, ARTICLE.replace("Pier", self.path[1:6]).encode(),
+                  {"Content-Type": "text/html"})
+            return
+        reply(self, 200, feed.replace(b"{base}", base.encode()),
+              {"Content-Type": "application/rss+xml"})
+
+    def _hang(self, seconds: float) -> None:
+        """Say nothing until the client hangs up (so in_flight counts its requests only)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([self.connection], [], [], 0.1)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def feeds() -> Iterator[str]:
+    with serve(Feeds) as url:
+        yield url
+
+
+def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str) -> None:
+    index = f"test-starve-{uuid.uuid4().hex[:8]}"
+    client = es_connection.client()
+
+    def count() -> int:
+        return doc_count(client, index)
+
+    options = PipelineOptions(
+        ["--streaming"], feeds=[f"{feeds}/hang.xml", f"{feeds}/slow.xml", f"{feeds}/healthy.xml"],
+        es_url=es_connection.url, index=index, dead_letter_index=f"{index}-dead",
+        history_index=f"{index}-history", allow_private_addresses=True,
+        fetch_timeout=FETCH_TIMEOUT, poll_interval=POLL_SECONDS,
+        max_poll_interval=POLL_SECONDS)
+    try:
+        with ExitStack() as resources:
+            result = job.start(options, resources, say=print)
+            try:
+                wait_for(lambda: count() == 2, 150, "both answering feeds' articles indexed")
+                watch_from = time.monotonic()
+                time.sleep(WATCH_SECONDS)
+                summary = summarize(result)
+            finally:
+                result.cancel()
+    finally:
+        client.close()
+        for alias in (index, f"{index}-dead", f"{index}-history"):
+            drop_index(es_connection, alias)
+    print(summary.render(), dict(Feeds.peak),
+          {path: len(times) for path, times in Feeds.polls.items()})
+    healthy = [t for t in Feeds.polls["/healthy.xml"] if t >= watch_from]
+    gaps = [later - earlier for earlier, later in pairwise(healthy)]
+    assert len(healthy) >= WATCH_SECONDS / (3 * POLL_SECONDS), healthy
+    assert max(gaps) < 3 * POLL_SECONDS, f"the healthy feed waited {max(gaps):.1f} s"
+    assert Feeds.peak["/hang.xml"] == Feeds.peak["/slow.xml"] == 1  # one request per feed
+    assert len(Feeds.polls["/slow.xml"]) >= 3  # polled again and again, never at once
+    assert (summary.entries_seen, summary.created, summary.duplicates_dropped) == (2, 2, 0)
