@@ -42,13 +42,22 @@ class LocalJobServer:
         """The command line that serves the job API on `port`."""
         raise NotImplementedError
 
+    def working_dir(self) -> Path | None:
+        """Where the process runs; None: this process's directory."""
+        return None
+
+    def environment(self) -> dict[str, str] | None:
+        """The process's environment; None: this process's."""
+        return None
+
     def __enter__(self) -> LocalJobServer:
         self.port = free_port()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(
                 self.command(self.port), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.working_dir(),
+                env=self.environment())
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

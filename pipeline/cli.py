@@ -16,7 +16,16 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import deadletters, discover, job, kibana, schema_cli, search
+from newswire.pipeline import (
+    deadletters,
+    discover,
+    evaluate,
+    job,
+    kibana,
+    remote,
+    schema_cli,
+    search,
+)
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
@@ -99,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     kibana.register(commands)
     schema_cli.register(commands)
     discover.register(commands)
+    evaluate.register(commands)
     deadletters.register(commands)
     return parser
 
@@ -115,6 +125,10 @@ def _date(value: str) -> datetime:
 
 def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
     with ExitStack() as resources:
+        elsewhere = remote.is_remote(PipelineOptions(beam_args))
+        if not args.feeds and not args.warc and elsewhere:
+            raise ValueError("give --feeds: remote workers cannot reach the bundled corpus, "
+                             "which is served on this machine's loopback")
         if not args.feeds and args.es_url == DEFAULT_ES_URL:
             LocalNode().start(say=lambda line: print(f"[es] {line}"))
         if not args.feeds and not args.warc:
@@ -123,7 +137,10 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
         values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
-        result = job.start(PipelineOptions(beam_args, **values), resources)
+        options = PipelineOptions(beam_args, **values)
+        result = job.start(options, resources)
+        if elsewhere:
+            return remote.follow(result, options)
         try:
             job.wait(result)
         except KeyboardInterrupt:
@@ -133,7 +150,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         else:
             summary = summarize(result)
     print(summary.render())
-    _show_latest(EsConnection(args.es_url), args.index)
+    _show_latest(EsConnection(args.es_url, api_key_secret=args.es_api_key_secret), args.index)
     return summary.exit_status
 
 

@@ -103,7 +103,7 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     nw = PipelineOptions(**values).view_as(NewswireOptions)
     for name in (nw.index, nw.dead_letter_index, nw.history_index):
         check_index_name(name)
-    connection = EsConnection(nw.es_url)
+    connection = nw.es_connection()
     stages = (args.stage,) if args.stage else REPLAYABLE
     with connection.session() as client:
         client.indices.refresh(index=nw.dead_letter_index)

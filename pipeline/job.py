@@ -27,10 +27,11 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
 from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
+from newswire.pipeline import remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
 from newswire.transforms.discover import Discoverer
-from newswire.transforms.es_client import EsConnection, check_index_name
+from newswire.transforms.es_client import check_index_name
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
@@ -45,7 +46,8 @@ from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
 _LOCAL_RUNNERS = {"direct", "directrunner"}
-_STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, "prism", "prismrunner"}
+_PRISM_RUNNERS = {"prism", "prismrunner"}
+_STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,20 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
     runs newswire uses the FnApiRunner behind it directly, one worker process per core. Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
-    fallbacks reject PeriodicImpulse or fire event-time timers at once. `--runner flink` runs
-    on an embedded Flink cluster through Beam's Flink job server (`FlinkRunner` and other names
-    go to Beam unchanged). Job servers are entered into `resources`, which stops them.
+    fallbacks reject PeriodicImpulse or fire event-time timers at once; `--runner prism` uses
+    that Prism in batch too. `--runner flink` runs on an embedded Flink cluster through Beam's
+    Flink job server (`FlinkRunner` and other names go to Beam unchanged). On both, workers run
+    in this process unless `--environment_type EXTERNAL` names a worker pool. Job servers are
+    entered into `resources`, which stops them.
     """
     standard = options.view_as(StandardOptions)
     name = standard.runner
-    if standard.streaming and (name is None or name.lower() in _STREAMING_LOCAL_RUNNERS):
+    local_streaming = standard.streaming and (name or "direct").lower() in _STREAMING_LOCAL_RUNNERS
+    if local_streaming or (name or "").lower() in _PRISM_RUNNERS:
         binary = ensure_prism(say)
         server = resources.enter_context(PrismJobServer(binary))
-        say(f"streaming on the Prism runner ({binary}, job server {server.endpoint})")
+        say(f"{'streaming' if standard.streaming else 'running'} on the Prism runner "
+            f"({binary}, job server {server.endpoint})")
         return _submit_to(server, options)
     if name == "flink":
         server = resources.enter_context(FlinkJobServer(ensure_flink_job_server(say)))
@@ -137,10 +143,11 @@ def _local_runner(options: PipelineOptions) -> FnApiRunner:
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:
-    """Point the portable runner at a local job server; workers run in this process."""
+    """Point the portable runner at a local job server; workers run in this process unless
+    the options name other workers (`--environment_type EXTERNAL --environment_config ...`)."""
     portable = options.view_as(PortableOptions)
     portable.job_endpoint = server.endpoint
-    portable.environment_type = "LOOPBACK"
+    portable.environment_type = portable.environment_type or "LOOPBACK"
     return "PortableRunner"
 
 
@@ -155,7 +162,7 @@ def start(options: PipelineOptions, resources: ExitStack,
     until the job is cancelled; each feed adapts its own schedule within that floor.
     """
     nw = options.view_as(NewswireOptions)
-    connection = EsConnection(nw.es_url)
+    connection = nw.es_connection()
     for name in (nw.index, nw.dead_letter_index, nw.history_index):
         check_index_name(name)
     settings = nw.http_settings()
@@ -167,10 +174,11 @@ def start(options: PipelineOptions, resources: ExitStack,
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
-    with connection.session() as client:
-        ensure_index(client, nw.index, article_mapping_for(client, say))
-        ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
-        ensure_index(client, nw.history_index, HISTORY_MAPPING)
+    if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
+        with connection.session() as client:
+            ensure_index(client, nw.index, article_mapping_for(client, say))
+            ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
+            ensure_index(client, nw.history_index, HISTORY_MAPPING)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
@@ -195,7 +203,7 @@ def start(options: PipelineOptions, resources: ExitStack,
 def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
     """The transforms' configuration from the options, and what the job knows (`context`)."""
     return IngestConfig(
-        http=nw.http_settings(), es=EsConnection(nw.es_url), index=nw.index,
+        http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
         dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
         es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,

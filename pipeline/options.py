@@ -6,6 +6,7 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
 from newswire.transforms.ingest import IngestConfig
@@ -28,6 +29,9 @@ class NewswireOptions(PipelineOptions):
                             default=ingest.es_retry.outage_wait,
                             help="seconds an unreachable Elasticsearch is waited for, with "
                             "backoff, before the run stops")
+        parser.add_argument("--es_api_key_secret", "--es-api-key-secret", default=None,
+                            help="Secret Manager version holding the Elasticsearch API key, "
+                            "projects/P/secrets/S/versions/V; read by each worker at start")
         parser.add_argument("--index", default=ingest.index,
                             help="the articles alias to write to")
         parser.add_argument("--dead_letter_index", "--dead-letter-index",
@@ -43,7 +47,8 @@ class NewswireOptions(PipelineOptions):
                             help="seconds one request may take in all, redirects and "
                             "retries included")
         parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
-                            default=defaults.max_bytes)
+                            default=defaults.max_bytes,
+                            help="the most bytes read of one page or feed")
         parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
                             action="store_true",
                             help="allow fetching from private, loopback and link-local addresses")
@@ -88,6 +93,9 @@ class NewswireOptions(PipelineOptions):
 
     def es_retry(self) -> RetryPolicy:
         return RetryPolicy(outage_wait=self.es_outage_wait)
+
+    def es_connection(self) -> EsConnection:
+        return EsConnection(self.es_url, api_key_secret=self.es_api_key_secret)
 
     def http_settings(self) -> HttpSettings:
         return HttpSettings(

@@ -42,6 +42,71 @@ def split_caption(text: str) -> tuple[str, str]:
     return text, ""
 
 
+# What a credit element's text may carry besides the credit: a copyright sign, a short label
+# ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
+_CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
+                           r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
+_CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
+_CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
+# The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
+_SEED_LABEL = "Photo: "
+# Caption text that is not the caption: a trailing separator left where a credit was.
+_CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
+
+
+# A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
+# parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
+# "... (Name/Agency)", "...\uff1dAgency".
+_LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
+           r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
+           r"\u0444\u043e\u0442\u043e|courtesy\ of)")
+_TRAILING_CREDIT = re.compile(
+    rf"""(?:
+        \s+\|\s*(?P<bar>(?:{_LABELS}\s*:|\u00a9).{{1,120}})
+      | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
+      | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
+      | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
+      | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
+      | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def split_trailing_credit(text: str) -> tuple[str, str]:
+    """Split a caption line into (caption, bare credit) where a label, a copyright sign, a bar
+    or parentheses set the credit off at its end; the credit is '' when there is none."""
+    text = " ".join(text.split())
+    match = _TRAILING_CREDIT.search(text)
+    if not match:
+        return text, ""
+    return text[: match.start()].rstrip(), clean_credit(next(g for g in match.groups() if g))
+
+
+def clean_credit(text: str) -> str:
+    """A credit element's text as a bare credit: "(Foto: A/dpa)" and "\u00a9 A | B" become
+    "A/dpa" and "A, B"; "Photo: A" is kept as the seed format writes it."""
+    credit = " ".join(text.replace("\u200b", " ").split())  # a zero-width space: a break
+    if credit.startswith(_SEED_LABEL):
+        return credit
+    while True:
+        bare = _CREDIT_LEAD.sub("", credit)
+        if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
+            bare = bare[1:-1].strip()
+        bare = _CREDIT_LABEL.sub("", bare, count=1)
+        if bare == credit:
+            break
+        credit = bare
+    if credit.endswith(")") and "(" not in credit:
+        credit = credit[:-1].rstrip()
+    return _CREDIT_PARTS.sub(", ", credit)
+
+
+def clean_caption(text: str) -> str:
+    """A caption without a separator left at its end where its credit was cut off."""
+    return _CAPTION_TRAIL.sub("", " ".join(text.split()))
+
+
 def join_caption(caption: str, credit: str) -> str:
     """The caption line as the seed format writes it: caption, a space, credit."""
     return " ".join(part for part in (caption, credit) if part)

@@ -26,6 +26,18 @@ _NOT_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
               "january", "february", "march", "april", "may", "june", "july", "august",
               "september", "october", "november", "december", "the", "then", "now", "far"}
 _MAX_WORDS = 5
+# The page language's word for "and", between two names.
+_AND = {"de": "und", "da": "og", "no": "og", "nb": "og", "nn": "og", "sv": "och", "fr": "et",
+        "es": "y", "pt": "e", "it": "e", "nl": "en", "ca": "i", "fi": "ja", "pl": "i",
+        "cs": "a", "sk": "a"}
+_INITIALS = re.compile(r"\s*\([a-z]{1,4}\)$")  # "Jane Doe (jd)": the author's desk initials
+# An e-mail address, a URL, a numeric id or a URL slug ("jane-doe") is not a name.
+_NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.|^[a-z0-9]+(?:-[a-z0-9]+)+$")
+# The elements a page marks as its byline: by class, then by rel or microdata, then a block
+# named after its author(s); looked for in the (first) article, then in the whole page.
+_BYLINES = tuple(etree.XPath(path) for path in (
+    ".//*[contains(@class,'byline')]", ".//a[@rel='author'] | .//*[@itemprop='author']",
+    ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]"))
 _MAX_LENGTH = 160
 
 
@@ -58,23 +70,36 @@ def is_name(text: str) -> bool:
                or word.lower() in _PARTICLES for word in words)
 
 
-def clean_names(values: list[str]) -> list[str]:
-    """Author names from raw byline or metadata values: "By", roles and duplicates removed."""
+def clean_names(values: list[str], language: str = "") -> list[str]:
+    """Author names from raw byline or metadata values: "By", roles, e-mail addresses, ids,
+    initials in parentheses and duplicates removed; several names split on commas, "&" and
+    the page language's "and"."""
+    conjunction = _AND.get(language)
     cleaned: list[str] = []
     for value in values:
         value = " ".join(value.split())
+        if conjunction:
+            value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
         names = byline_names(value)
         if names is None:
             names = [name for name in _NAME_SPLIT.split(_PREFIX.sub("", value)) if name]
         for name in names:
-            if name not in cleaned:
+            name = _INITIALS.sub("", name).strip()
+            if name and not _NOT_A_NAME.search(name) and name not in cleaned:
                 cleaned.append(name)
     return cleaned
 
 
-def page_byline(tree: HtmlElement) -> str:
-    """The text of the first element the page marks as a byline, '' if it marks none."""
-    for element in tree.iter(etree.Element):
-        if "byline" in (element.get("class") or ""):
-            return element.text_content()
-    return ""
+def page_byline(tree: HtmlElement) -> list[str]:
+    """The names in the element the page marks as its byline: the names its links give, else
+    its text; an empty list if it marks none."""
+    scopes = [scope for scope in (next(tree.iter("article"), None), tree) if scope is not None]
+    for element in (element for scope in scopes for path in _BYLINES for element in path(scope)):
+        links = [_PREFIX.sub("", " ".join(a.text_content().split())) for a in element.iter("a")]
+        named = [link for link in links if is_name(link) and len(link.split()) > 1]
+        if named:
+            return named
+        text = element.text_content()
+        if "byline" in (element.get("class") or "") or is_name(_PREFIX.sub("", text.strip())):
+            return [text]
+    return []

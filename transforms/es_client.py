@@ -13,6 +13,11 @@ A URL with a user or password in it is refused, with this advice.
 
 The client does not retry on its own: callers that retry (the sink) use es_retry's one policy,
 and a command that fails says so in one line at once.
+
+On Google Cloud the API key may instead live in Secret Manager: the connection then carries
+only the secret version's resource name (`projects/P/secrets/S/versions/V`), and each client
+reads the key when it is opened, in the DoFn's `setup` on a worker (`pip install
+'newswire[gcp]'` brings the client library).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from elasticsearch import (
 from newswire.deploy.elasticsearch import DEFAULT_PORT
 
 ENV_PREFIX = "NEWSWIRE_ES_"
+SECRET_VERSION = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+/versions/[^/\s]+")
 
 
 def _secret(name: str) -> str | None:
@@ -47,6 +53,18 @@ def _secret(name: str) -> str | None:
     if path := os.environ.get(ENV_PREFIX + name + "_FILE"):
         return Path(path).read_text().strip()
     return None
+
+
+def read_secret_version(name: str) -> str:
+    """The payload of a Secret Manager secret version, as text."""
+    try:
+        from google.cloud import secretmanager
+    except ImportError:
+        raise ValueError(f"reading {name} needs Secret Manager's client library: "
+                         "pip install 'newswire[gcp]'") from None
+    with secretmanager.SecretManagerServiceClient() as client:
+        response = client.access_secret_version(request={"name": name})
+    return response.payload.data.decode("utf-8").strip()
 
 
 class ClusterRefused(RuntimeError):
@@ -96,13 +114,18 @@ def check_index_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class EsConnection:
-    """Where the cluster is; picklable, free of secrets. The default is the managed local node
-    (`newswire es start`)."""
+    """Where the cluster is, and where its API key is kept; picklable, free of secrets. The
+    default is the managed local node (`newswire es start`)."""
 
     url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     request_timeout: float = 30.0
+    api_key_secret: str | None = None  # a Secret Manager version's resource name
 
     def __post_init__(self) -> None:
+        if self.api_key_secret and not SECRET_VERSION.fullmatch(self.api_key_secret):
+            raise ValueError("the API key secret must be a Secret Manager version's resource "
+                             "name, projects/PROJECT/secrets/SECRET/versions/VERSION (the key "
+                             "itself never goes in an option)")
         parts = urlsplit(self.url)
         if parts.username or parts.password:
             raise ValueError(
@@ -118,13 +141,16 @@ class EsConnection:
         return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else self.url
 
     def client(self) -> Elasticsearch:
-        """A new client authenticated from the environment; the caller closes it."""
+        """A new client authenticated from Secret Manager or the environment; the caller
+        closes it."""
         kwargs: dict[str, Any] = {"request_timeout": self.request_timeout, "max_retries": 0}
         if cloud_id := _secret("CLOUD_ID"):
             kwargs["cloud_id"] = cloud_id
         else:
             kwargs["hosts"] = [self.url]
-        if api_key := _secret("API_KEY"):
+        if self.api_key_secret:
+            kwargs["api_key"] = read_secret_version(self.api_key_secret)
+        elif api_key := _secret("API_KEY"):
             kwargs["api_key"] = api_key
         elif token := _secret("BEARER_TOKEN"):
             kwargs["bearer_auth"] = token

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -19,20 +19,33 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article
-from newswire.transforms.body import body_paragraphs, split_credits
+from newswire.transforms.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.bylines import clean_names, page_byline
 from newswire.transforms.images import lead_image
-from newswire.transforms.metadata import PageMetadata, names, parse_datetime, read_metadata
+from newswire.transforms.metadata import (
+    PageMetadata,
+    names,
+    organisations,
+    parse_moment,
+    read_metadata,
+)
 from newswire.transforms.outlet import (
     copyright_holder,
     feed_site_name,
     logo_name,
+    strip_outlet,
     strip_site_name,
     title_site_name,
 )
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 from newswire.transforms.urls import canonical_url
 
+# Meta tags that give the publication time, in the order they are trusted.
+_DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.published",
+              "dc.date", "dcterms.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
+_SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
+# Meta tags that name the author, in the order they are trusted.
+_AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -52,16 +65,19 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
 
     image, image_sources = lead_image(tree, meta, url, entry)
     provenance.update(image_sources)
-    paragraphs, credits = split_credits(body_paragraphs(tree, url, image))
-    if not paragraphs:
-        raise ExtractionError("no article text found")
-
     canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
+    outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
     title = _pick(provenance, "title", [
-        ("json-ld", meta.jsonld.get("headline")), ("h1", meta.h1), ("og", meta.og.get("og:title")),
+        ("json-ld", strip_outlet(str(meta.jsonld.get("headline") or ""), outlets)),
+        ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
+    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    if not paragraphs and (embedded := embedded_article(tree)) is not None:
+        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+    if not paragraphs:
+        raise ExtractionError("no article text found")
     outlet = _pick(provenance, "outlet", [
         ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
         ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),
@@ -74,6 +90,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     published = _pick_time(provenance, "published_at", [
         ("json-ld", meta.jsonld.get("datePublished")),
         ("og", meta.og.get("article:published_time")),
+        ("microdata", meta.meta.get("datepublished")),
+        ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
         ("time", meta.time),
         ("feed", entry and entry.published),
         ("htmldate", lambda: find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")),
@@ -91,7 +109,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(tree, meta, entry),
+        authors=_authors(tree, meta, entry, outlet),
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
@@ -117,26 +135,55 @@ def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -
 
 def _pick_time(provenance: dict[str, str], field: str,
                candidates: list[Candidate]) -> datetime | None:
-    """The first candidate that is a valid time; callables are evaluated only when reached."""
+    """The first candidate that is a valid time; callables are evaluated only when reached. A
+    time without an offset yields to a later one that tells the same wall-clock time with its
+    offset (the same moment, told with its zone)."""
+    naive: tuple[str, datetime] | None = None
     for source, value in candidates:
         value = value() if callable(value) else value
-        moment = value if isinstance(value, datetime) else parse_datetime(value)
-        if moment:
-            provenance[field] = source
-            return moment.astimezone(timezone.utc)
-    return None
+        moment = value if isinstance(value, datetime) else parse_moment(value)
+        if moment is None:
+            continue
+        if moment.tzinfo is not None:
+            if naive is None or abs(moment.replace(tzinfo=None) - naive[1]) <= _SAME_TIME:
+                provenance[field] = source
+                return moment.astimezone(timezone.utc)
+        elif naive is None:
+            naive = (source, moment)
+    if naive is None:
+        return None
+    provenance[field] = naive[0]
+    return naive[1].replace(tzinfo=timezone.utc)
 
 
-def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
-    """The authors: JSON-LD, the author meta tag, the page's byline, then the feed entry."""
-    found = names(meta.jsonld.get("author"))
-    if not found and meta.meta.get("author"):
-        found = [meta.meta["author"]]
-    if not found and (byline := page_byline(tree)):
-        found = [byline]
-    if not found and entry:
-        found = list(entry.authors)
-    return tuple(clean_names(found))
+def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
+             outlet: str) -> tuple[str, ...]:
+    """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
+    entry; an organisation (or the outlet) named as author only when no person is found."""
+    language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
+    author = meta.jsonld.get("author")
+    named = clean_names(names(author, meta.jsonld_nodes), language)
+    companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
+    people = [name for name in named if name.casefold() not in companies]
+    for source in (lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))],
+                   lambda: page_byline(tree),
+                   lambda: list(entry.authors) if entry else []):
+        if people:
+            break
+        found = clean_names(source(), language)
+        people = [name for name in found if name.casefold() not in companies]
+        named = named or found
+    return tuple(people or named)
+
+
+def _site_names(meta: PageMetadata) -> list[str]:
+    return [meta.og.get("og:site_name", ""), *names(meta.jsonld.get("publisher"))]
+
+
+def _meta(meta: PageMetadata, key: str) -> str:
+    """A meta tag's value, unless it is a link (article:author is often a profile URL)."""
+    value = meta.og.get(key) or meta.meta.get(key) or ""
+    return "" if value.startswith(("http://", "https://", "/")) else value
 
 
 def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import re
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from newswire.schemas.article import LeadImage
-from newswire.schemas.credits import split_caption
+from newswire.schemas.credits import (
+    clean_caption,
+    clean_credit,
+    split_caption,
+    split_trailing_credit,
+)
 from newswire.transforms.metadata import PageMetadata, names
 from newswire.transforms.records import FeedEntry
 
 # The lead picture: a <figure> with an image, or an image followed by a caption block
-# (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The first in the
-# (first) article wins, else the first in the main region, else the first on the page.
+# (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The figure around the
+# page's og:image / JSON-LD image wins; else the first in the (first) article, else the first
+# in the main region, else the first on the page.
 _PICTURES = etree.XPath(
     ".//figure[.//img] | .//*[contains(@class,'caption')]"
     "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img]]")
-_FIGCAPTIONS = etree.XPath(".//figcaption")
-_CAPTION_BLOCKS = etree.XPath(".//*[contains(@class,'caption')]")
 _SCOPES = ("article", "main")
-_CREDIT_CLASS = ("credit", "copyright", "photographer")
-_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src")
+# Elements named as the picture's credit, its caption, or text for screen readers only.
+_CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|author|byline|"
+                          r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
+_CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
+                           re.IGNORECASE)
+_HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
+                          re.IGNORECASE)
+_NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
+             "template", "iframe"}
+_INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
+_CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may be
+_PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
+_MAX_CAPTION = 1200
+_MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
+# A picture's id in its URL: six or more digits, or eight or more hex digits.
+_PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
+_MAX_CREDIT = 200
+_SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
+_MAX_CREDIT_WORDS = 6
+_SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
+_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
 
 def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
@@ -30,13 +55,15 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
     """The lead image and which source gave each part (figcaption, caption-block, json-ld, og,
     feed). Alt, caption and credit only come from sources that show the same picture."""
     sources: list[tuple[str, LeadImage]] = []
-    if picture := _page_picture(tree, url):
+    jsonld = _jsonld_image(meta.jsonld.get("image"), url)
+    og = LeadImage(url=_absolute(url, meta.og["og:image"]), alt=meta.og.get("og:image:alt", "")
+                   ) if meta.og.get("og:image") else None
+    if picture := _page_picture(tree, url, [i.url for i in (jsonld, og) if i and i.url]):
         sources.append(picture)
-    if jsonld := _jsonld_image(meta.jsonld.get("image"), url):
+    if jsonld:
         sources.append(("json-ld", jsonld))
-    if meta.og.get("og:image"):
-        sources.append(("og", LeadImage(url=_absolute(url, meta.og["og:image"]),
-                                        alt=meta.og.get("og:image:alt", ""))))
+    if og:
+        sources.append(("og", og))
     if entry and entry.image_url:
         caption, credit = split_caption(entry.image_caption)
         sources.append(("feed", LeadImage(url=entry.image_url, caption=caption,
@@ -57,50 +84,204 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
     return LeadImage(**parts), provenance
 
 
-def _page_picture(tree: HtmlElement, url: str) -> tuple[str, LeadImage] | None:
-    """The lead figure, or image with a caption block after it, and the source name."""
+def _page_picture(tree: HtmlElement, url: str,
+                  cover: list[str]) -> tuple[str, LeadImage] | None:
+    """The lead figure (the one showing the cover image, else the first) and its source name."""
+    if cover and (shown := _showing(tree, url, cover)) is not None:
+        return _captioned(*shown, url)
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
         if scope is not None and (found := _PICTURES(scope)):
             return _picture(found[0], url)
     return None
 
 
+def _showing(tree: HtmlElement, url: str,
+             cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
+    """The first image showing one of the cover pictures inside a figure or a block named as
+    captioned, and that block; else the first inside a block with a caption's worth of text."""
+    pictures = [_Picture(address) for address in cover]
+    keys = {key for picture in pictures for key in picture.keys}
+    unnamed: tuple[HtmlElement, HtmlElement] | None = None
+    for element in tree.iter("img", "source"):
+        attributes = " ".join(element.attrib.values())
+        if not any(key in attributes for key in keys):  # cheap: most images are not the cover
+            continue
+        img = element if element.tag == "img" else _picture_img(element)
+        if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
+                                  for source in _image_sources(img) for picture in pictures):
+            continue
+        container, named = _container(img)
+        if container is not None and named:
+            return img, container
+        if container is not None and unnamed is None:
+            unnamed = (img, container)
+    return unnamed
+
+
+def _picture_img(source: HtmlElement) -> HtmlElement | None:
+    """The <img> a <source> offers addresses for: nested in it (as lxml parses <picture>), or
+    in its <picture>."""
+    if (img := next(source.iter("img"), None)) is not None:
+        return img
+    parent = source.getparent()
+    return next(parent.iter("img"), None) if parent is not None else None
+
+
+def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
+    """The figure around an image, else the nearest block around it that is or holds an
+    element named as a caption or credit (named: True); else the nearest with a caption's
+    worth of text (named: False)."""
+    texted = None
+    for level, node in enumerate(img.iterancestors()):
+        if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
+            break
+        if node.tag == "figure":
+            return node, True
+        if len(text := node.text_content()) > _MAX_CAPTION:
+            break
+        if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
+               for element in node.iter(etree.Element)):
+            return node, True
+        if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
+            texted = node
+    return texted, False
+
+
 def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
     """A figure, or a caption block and the image before it, as a source name and image."""
     if element.tag == "figure":
-        captions = _FIGCAPTIONS(element) or _CAPTION_BLOCKS(element)
-        image = next(element.iter("img"))
-        return "figcaption", _captioned(image, captions[0] if captions else None, url)
+        return _captioned(next(element.iter("img")), element, url)
     previous = element.getprevious()
     image = previous if previous.tag == "img" else next(previous.iter("img"))
-    return "caption-block", _captioned(image, element, url)
+    return "caption-block", _described(image, element, None, url)
 
 
-def _captioned(img: HtmlElement, caption: HtmlElement | None, url: str) -> LeadImage:
-    """An image with its caption block; a credit element inside the block wins over parsing."""
-    text, credit = "", ""
-    if caption is not None:
-        credit_elements = [e for e in caption.iter()
-                           if any(c in (e.get("class") or "").lower() for c in _CREDIT_CLASS)]
-        if credit_elements:
-            credit_text = credit_elements[0].text_content()
-            credit = _clean(credit_text)
-            text = _clean(caption.text_content().replace(credit_text, "", 1))
-        else:
-            text, credit = split_caption(_clean(caption.text_content()))
+def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str, LeadImage]:
+    """An image with the caption and credit its figure or block gives, and the source name."""
+    caption = next(container.iter("figcaption"), None)
+    if caption is None and container.tag == "figure":
+        following = container.getnext()  # a figcaption just after its figure
+        caption = following if following is not None and following.tag == "figcaption" else None
+    if caption is None:
+        caption = next((e for e in container.iter(etree.Element)
+                        if _named(e, _CAPTION_NAME) and not _named(e, _CREDIT_NAME)
+                        and _text(e)), container if container.tag != "figure" else None)
+    name = "figcaption" if caption is not None and caption.tag == "figcaption" else (
+        "caption-block")
+    return name, _described(img, caption, container, url)
+
+
+def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
+               url: str) -> LeadImage:
+    """An image with its caption; a credit element in the caption, or a credit-only part of
+    the figure outside it, wins over parsing the caption's text."""
+    credit_element = _credit_element(caption, container, img)
+    credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
+    text = _text(caption, skip=credit_element) if caption is not None else ""
+    if not credit:
+        text, credit = split_caption(text)
+        credit = credit.lstrip(_SEPARATORS)
+        if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+            credit = clean_credit(credit)
+    if not credit:
+        text, credit = split_trailing_credit(text)
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
-                     caption=text, credit=credit)
+                     caption=clean_caption(text), credit=credit)
+
+
+def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
+                    img: HtmlElement) -> HtmlElement | None:
+    """The element holding the picture's credit: one named as a credit inside the caption or
+    the figure, else in a figure the one text block outside its caption."""
+    for scope in (caption, container):
+        if scope is None:
+            continue
+        for element in scope.iterdescendants(etree.Element):
+            if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
+                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
+                return element
+    if caption is not None and (last := _trailing_part(caption)) is not None:
+        return last
+    if container is None or container.tag != "figure":
+        return None
+    for element in container.iterdescendants(etree.Element):
+        if element.tag in _NOT_TEXT or (caption is not None and (
+                element is caption or caption in element.iterancestors()
+                or element in caption.iterancestors())):
+            continue
+        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
+            return element
+    return None
+
+
+def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
+    """The caption's last part when it reads as a credit set apart: the caption has two or
+    more parts, the ones before end a sentence, and the last is a few words ending none."""
+    parts = [child for child in caption if isinstance(child.tag, str) and _text(child)]
+    if len(parts) < 2:
+        return None
+    before, last = _text(parts[-2]), _text(parts[-1])
+    if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
+            len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
+        return parts[-1]
+    return None
+
+
+def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
+    """Whether the element's class or itemprop matches `name`."""
+    value = element.get("class") or ""
+    if itemprop := element.get("itemprop"):
+        value = f"{value} {itemprop}"
+    return bool(value) and name.search(value) is not None
+
+
+def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
+    """An element's visible text, with a space where one block ends and the next begins;
+    `skip`, scripts, buttons and screen-reader-only text left out."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
+                not _named(node, _HIDDEN_NAME)):
+            # an inline element glued to a sentence before it starts a new one: a gap too
+            last = next((part[-1] for part in reversed(parts) if part), "")
+            glued = last in _SENTENCE_END and last != ")"
+            gap = "" if node.tag in _INLINE and not glued else " "
+            parts.extend((gap, node.text or ""))
+            for child in node:
+                walk(child)
+                parts.append(child.tail or "")
+            parts.append(gap)
+
+    walk(element)
+    return _clean("".join(parts))
 
 
 def _image_source(img: HtmlElement) -> str:
-    """The image's real address: lazy-loading attributes and srcset win over a data: stub."""
-    for attribute in _SOURCE_ATTRIBUTES:
-        value = (img.get(attribute) or "").strip()
-        if value and not value.startswith("data:"):
-            return value
-    srcset = (img.get("srcset") or img.get("data-srcset") or "").strip()
-    return srcset.split(",")[0].split()[0] if srcset else ""
+    """The image's real address: lazy-loading attributes and srcsets win over a data: stub."""
+    return next(iter(_image_sources(img)), "")
+
+
+def _image_sources(img: HtmlElement) -> list[str]:
+    """Every address an image may load: its attributes, its srcset and its <picture>'s."""
+    found = [value.strip() for a in _SOURCE_ATTRIBUTES if (value := img.get(a))]
+    elements = [img]
+    # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
+    node = img.getparent()
+    for _ in range(_PICTURE_DEPTH):
+        if node is None or node.tag == "picture":
+            break
+        node = node.getparent()
+    if node is not None and node.tag == "picture":
+        elements.extend(node.iter("source"))
+    for element in elements:
+        for srcset in (element.get("srcset"), element.get("data-srcset")):
+            if srcset:
+                found.extend(part.split()[0] for part in srcset.split(",") if part.strip())
+    return [address for address in found if address and not address.startswith("data:")]
 
 
 def _jsonld_image(value: object, url: str) -> LeadImage | None:
@@ -117,11 +298,40 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
 
 
 def _same_picture(first: str, second: str) -> bool:
-    """Whether two image URLs show the same picture: equal, or the same file at another size."""
-    if first == second:
-        return True
-    name = urlsplit(first).path.rsplit("/", 1)[-1]
-    return len(name) >= 8 and name == urlsplit(second).path.rsplit("/", 1)[-1]
+    """Whether two image URLs show the same picture (see `_Picture`)."""
+    return _Picture(first).shown_by(_Picture(second))
+
+
+class _Picture:
+    """An image URL as compared with another: two show the same picture when they are equal,
+    name the same file at another size, or share a picture id (a long run of digits or hex),
+    as image servers write them."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    @cached_property
+    def path(self) -> str:
+        return urlsplit(self.address).path
+
+    @cached_property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return {token for token in _PICTURE_ID.findall(self.address)
+                if any(c.isdigit() for c in token)}
+
+    @property
+    def keys(self) -> set[str]:
+        """Substrings an address showing this picture contains: its path, file name or ids."""
+        return {key for key in (self.path, self.name) if len(key) >= 8} | self.ids
+
+    def shown_by(self, other: _Picture) -> bool:
+        return (self.address == other.address
+                or (len(self.name) >= 8 and self.name == other.name)
+                or not self.ids.isdisjoint(other.ids))
 
 
 def _absolute(base: str, address: str) -> str:

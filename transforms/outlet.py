@@ -13,6 +13,9 @@ _SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb>]\s*|\s+[-\u2013\u2014/:]\s+|:
 # The separators a bare <title> may end in before a site name; a colon there is the headline's.
 _SUFFIX_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb]\s*|\s+[-\u2013\u2014]\s+")
 _MAX_WORDS = 8
+# Between a headline and the outlet it is suffixed with: bars, dots, spaced dashes.
+_OUTLET_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb\u3163]\s*|\s+[-\u2013\u2014]\s+")
+_MIN_OUTLET = 3
 _LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
 _LOGO_MARK = re.compile(r"logo|masthead|brand", re.IGNORECASE)
 _LOGO_DEPTH = 4  # how far up from an image a logo or masthead container may be
@@ -49,6 +52,18 @@ def strip_site_name(title: str) -> str:
     separators = list(_SUFFIX_SEPARATOR.finditer(title))
     if separators and _site(title[separators[-1].end():]):
         return title[: separators[-1].start()]
+    return title
+
+
+def strip_outlet(title: str, outlets: list[str]) -> str:
+    """A headline without the site name a separator appends to it ("Headline - Site.de"), where
+    that name is one of `outlets` (site names, publisher names, the host)."""
+    title = " ".join(title.split())
+    known = {squashed for outlet in outlets if len(squashed := _squash(outlet)) >= _MIN_OUTLET}
+    for separator in reversed(list(_OUTLET_SEPARATOR.finditer(title))):
+        tail = _squash(title[separator.end():])
+        if tail and separator.start() and any(tail in name or name in tail for name in known):
+            return title[: separator.start()]
     return title
 
 

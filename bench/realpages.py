@@ -1,0 +1,23 @@
+"""Benchmark of faithfulness: `newswire evaluate` on the labelled real pages, newswire beside
+bare trafilatura, field by field.
+
+Run as `.venv/bin/python bench/realpages.py [DIR] [--worst N] [--json]`; DIR defaults to
+$NEWSWIRE_REALPAGES, else `<repo>/../shared/realpages`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from newswire.pipeline.cli import main
+
+DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    if not arguments or arguments[0].startswith("-"):
+        arguments.insert(0, os.environ.get("NEWSWIRE_REALPAGES") or str(DEFAULT))
+    sys.exit(main(["evaluate", *arguments]))
