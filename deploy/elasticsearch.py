@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import pwd
-import re
 import shutil
 import signal
 import ssl
@@ -23,11 +22,11 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newswire.deploy import es_plugin
+from newswire.deploy.host import Say, find_java_home, home_dir
 
 PINNED_VERSION = "9.5.4"  # also the image tag in deploy/compose
 ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", PINNED_VERSION)
@@ -41,24 +40,9 @@ SERVICE_USER = "newswire"
 MIN_JAVA = 21
 DEFAULT_PORT = 9200
 
-Say = Callable[[str], None]
-
 
 class NodeError(RuntimeError):
     """The local node could not be provisioned, started or stopped."""
-
-
-def home_dir() -> Path:
-    """Where downloads and node state live: $NEWSWIRE_HOME, else the user's cache directory.
-
-    root's cache is not readable by the service user, so root uses /var/cache/newswire.
-    """
-    if env := os.environ.get("NEWSWIRE_HOME"):
-        return Path(env)
-    if os.geteuid() == 0:
-        return Path("/var/cache/newswire")
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "newswire"
 
 
 @dataclass(frozen=True)
@@ -307,39 +291,14 @@ def _download(url: str, path: Path) -> str:
     return sha256.hexdigest()
 
 
-_JAVA_VERSION = re.compile(r'version "(\d+)')
-
-
-def java_major(java_home: Path) -> int | None:
-    """The major version of the JDK at `java_home`, or None if it does not run."""
-    try:
-        result = subprocess.run([str(java_home / "bin" / "java"), "-version"],
-                                capture_output=True, text=True, timeout=30)
-    except OSError:
-        return None
-    match = _JAVA_VERSION.search(result.stderr)
-    return int(match[1]) if match else None
-
-
-def java_candidates(*variables: str) -> list[Path]:
-    """JDK homes to try: those named by `variables`, the `java` on PATH, then /usr/lib/jvm."""
-    candidates = [Path(os.environ[v]) for v in variables if os.environ.get(v)]
-    if java := shutil.which("java"):
-        candidates.append(Path(java).resolve().parent.parent)
-    jvm_dir = Path("/usr/lib/jvm")
-    if jvm_dir.is_dir():
-        candidates.extend(sorted(jvm_dir.iterdir(), reverse=True))
-    return candidates
-
-
 def find_java(tool: str = "java") -> Path:
     """The first Java 21+ home with bin/`tool` among ES_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm.
 
     `tool` is "javac" where a full JDK is needed (to build newswire's plugin).
     """
-    for home in java_candidates("ES_JAVA_HOME", "JAVA_HOME"):
-        if (home / "bin" / tool).exists() and (major := java_major(home)) and major >= MIN_JAVA:
-            return home
+    home = find_java_home(lambda major: major >= MIN_JAVA, "ES_JAVA_HOME", "JAVA_HOME", tool=tool)
+    if home is not None:
+        return home
     kind = "JDK" if tool == "javac" else "Java runtime"
     raise NodeError(
         f"Elasticsearch {ES_VERSION} needs a {kind} {MIN_JAVA}+ and none was found: install one "

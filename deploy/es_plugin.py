@@ -14,8 +14,9 @@ import os
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+
+from newswire.deploy.host import Say
 
 NAME = "newswire-security-analysis"
 SOURCE = Path(__file__).with_name("es-plugin") / "SecurityAnalysisPlugin.java"
@@ -28,7 +29,7 @@ class PluginError(RuntimeError):
 
 
 def ensure_installed(dist_dir: Path, version: str, jdk: Path,
-                     say: Callable[[str], None] = print) -> None:
+                     say: Say = print) -> None:
     """Build and install the plugin into `dist_dir` unless this source's build is there."""
     digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
     jar_name = f"{NAME}-{digest}.jar"

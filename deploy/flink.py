@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from newswire.deploy.elasticsearch import Say, home_dir, java_candidates, java_major
+from newswire.deploy.host import Say, find_java_home, home_dir
 from newswire.deploy.jobserver import LocalJobServer
 
 FLINK_LINE = os.environ.get("NEWSWIRE_FLINK_LINE", "1.19")
@@ -84,9 +84,8 @@ def ensure_flink_job_server(say: Say = print) -> Path:
 
 def find_flink_java() -> Path:
     """The `java` of the first Java 11 or 17 home in JAVA_HOME, on PATH or in /usr/lib/jvm."""
-    for home in java_candidates("JAVA_HOME"):
-        if java_major(home) in FLINK_JAVA:
-            return home / "bin" / "java"
+    if home := find_java_home(lambda major: major in FLINK_JAVA, "JAVA_HOME"):
+        return home / "bin" / "java"
     raise FlinkUnavailable(f"Flink {FLINK_LINE} needs Java 11 or 17 and none was found: "
                            "install one (e.g. openjdk-17-jre-headless) or set JAVA_HOME to it")
 

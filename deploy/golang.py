@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from newswire.deploy.elasticsearch import home_dir
+from newswire.deploy.host import home_dir
 
 # Where the official Go installer puts the toolchain; non-login shells often lack it on PATH.
 _GO_FALLBACK = Path("/usr/local/go/bin/go")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from apache_beam.version import __version__ as BEAM_VERSION
 
-from newswire.deploy.elasticsearch import Say, home_dir
 from newswire.deploy.golang import find_go, run_go
+from newswire.deploy.host import Say, home_dir
 from newswire.deploy.jobserver import LocalJobServer
 
 PRISM_PACKAGE = "github.com/apache/beam/sdks/v2/go/cmd/prism"

@@ -22,7 +22,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from newswire.deploy.elasticsearch import Say, home_dir
+from newswire.deploy.host import Say, home_dir
 from newswire.deploy.jobserver import LocalJobServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+# First: it holds what Beam logs while it is imported until the log level is known.
+from newswire.pipeline import logs  # isort: split
+
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -49,10 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    # The client's own warnings restate failures newswire reports in one line.
-    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     try:
-        return args.handler(args, rest)
+        with logs.configured(logs.level_from(args)):
+            return args.handler(args, rest)
     except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ClusterUnavailable,
             ValueError, OSError, FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswire", description=__doc__)
+    logs.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
@@ -110,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     discover.register(commands)
     evaluate.register(commands)
     deadletters.register(commands)
+    for command in commands.choices.values():
+        logs.add_arguments(command, subcommand=True)
     return parser
 
 
@@ -136,7 +140,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
-        values = {k: v for k, v in vars(args).items() if k not in ("command", "handler")}
+        values = {k: v for k, v in vars(args).items()
+                  if k not in ("command", "handler", "verbose", "log_level")}
         options = PipelineOptions(beam_args, **values)
         result = job.start(options, resources)
         if elsewhere:
@@ -146,7 +151,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         except KeyboardInterrupt:
             print("\nstopping: reading the job's metrics, then cancelling it ...")
             summary = summarize(result)
-            result.cancel()
+            job.cancel(result)
         else:
             summary = summarize(result)
     print(summary.render())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -17,17 +20,23 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
     WorkerOptions,
 )
-from apache_beam.portability.api import beam_provision_api_pb2
+from apache_beam.portability import python_urns
+from apache_beam.portability.api import (
+    beam_job_api_pb2,
+    beam_provision_api_pb2,
+    beam_runner_api_pb2,
+)
+from apache_beam.runners.portability import portable_runner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo
 from apache_beam.runners.portability.portable_runner import JobServiceHandle
-from apache_beam.runners.runner import PipelineResult, PipelineRunner
+from apache_beam.runners.runner import PipelineResult, PipelineRunner, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
 from newswire.deploy.flink import FlinkJobServer, ensure_flink_job_server
 from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
-from newswire.pipeline import remote
+from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.summary import Summary, summarize
 from newswire.transforms.discover import Discoverer
@@ -124,9 +133,26 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
             direct.direct_running_mode = "multi_processing"
         direct.direct_num_workers = direct.direct_num_workers or 2
         workers = options.view_as(WorkerOptions)
-        workers.default_sdk_harness_log_level = workers.default_sdk_harness_log_level or "WARNING"
+        workers.default_sdk_harness_log_level = (workers.default_sdk_harness_log_level
+                                               or logs.harness_level())
         return _local_runner(options)
     return name
+
+
+class _LocalRunner(FnApiRunner):
+    """Beam's FnApiRunner, whose worker processes start through newswire.pipeline.harness, so
+    that each of their log records is printed once (see there)."""
+
+    BEAM_WORKER = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
+    WORKER = f"{sys.executable} -m newswire.pipeline.harness".encode()
+
+    def run_via_runner_api(self, pipeline_proto: beam_runner_api_pb2.Pipeline,
+                           options: PipelineOptions) -> PipelineResult:
+        for environment in pipeline_proto.components.environments.values():
+            if (environment.urn == python_urns.SUBPROCESS_SDK
+                    and environment.payload == self.BEAM_WORKER):
+                environment.payload = self.WORKER
+        return super().run_via_runner_api(pipeline_proto, options)
 
 
 def _local_runner(options: PipelineOptions) -> FnApiRunner:
@@ -139,7 +165,7 @@ def _local_runner(options: PipelineOptions) -> FnApiRunner:
     provision = beam_provision_api_pb2.ProvisionInfo(
         retrieval_token="unused-retrieval-token",
         pipeline_options=JobServiceHandle.encode_pipeline_options(beams))
-    return FnApiRunner(provision_info=ExtendedProvisionInfo(provision))
+    return _LocalRunner(provision_info=ExtendedProvisionInfo(provision))
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:
@@ -236,6 +262,29 @@ def wait(result: PipelineResult) -> None:
     """Wait for the job to finish; an outage past the wait is one line (outage_in_one_line)."""
     with outage_in_one_line():
         result.wait_until_finish()
+
+
+def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
+    """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
+    have stopped.
+
+    A portable result's own `cancel()` stops the in-process (LOOPBACK) worker pool right after
+    sending the request, before the job server has asked that pool to stop its workers; those
+    then keep their streams to the job server open until it exits, and die with gRPC tracebacks
+    ("Exception in thread read_state"). So the request goes to the job service first; once the
+    job has ended, the job server stops the workers, which finish their bundles in flight, and
+    only then does the result stop the pool.
+    """
+    if isinstance(result, portable_runner.PipelineResult):
+        deadline = time.monotonic() + timeout
+        # Beam offers no public way to cancel without its clean-up; the job service is its own.
+        result._job_service.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=result._job_id))
+        while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for thread in threading.enumerate():
+            if thread.name.startswith("run_worker_"):  # the pool's SDK harness threads
+                thread.join(max(0.0, deadline - time.monotonic()))
+    result.cancel()
 
 
 def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from newswire.deploy.elasticsearch import PINNED_VERSION, home_dir
+from newswire.deploy.elasticsearch import PINNED_VERSION
 from newswire.deploy.golang import find_go, run_go
+from newswire.deploy.host import home_dir
 from newswire.pipeline import cli
 
 REPO = Path(__file__).resolve().parents[1]

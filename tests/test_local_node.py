@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newswire.deploy.elasticsearch import LocalNode, find_java, java_major
+from newswire.deploy.elasticsearch import LocalNode, find_java
+from newswire.deploy.host import java_major
 from newswire.pipeline import cli
 
 pytestmark = pytest.mark.es

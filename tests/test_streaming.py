@@ -18,7 +18,9 @@ from newswire.pipeline.summary import summarize
 from newswire.transforms.es_client import EsConnection
 from tests.conftest import drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.es, pytest.mark.timeout(600),
+              # cancelling must stop the in-process workers before the job server goes
+              pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
 POLL_SECONDS = 2.0
 FEED = "reuters/rss/world.xml"
 NEW_PAGE = "harbor-gazette/local/pier-9-fish-market-reopens-after-renovation.html"
@@ -82,7 +84,7 @@ def test_new_entries_are_searchable_within_the_poll_interval(
             wait_for(lambda: summarize(result).created == 2, 10, "the metrics counting it")
             summary = summarize(result)
         finally:
-            result.cancel()
+            job.cancel(result)
     client.close()
     drop_index(es_connection, index)
     drop_index(es_connection, f"{index}-dead")

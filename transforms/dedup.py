@@ -23,6 +23,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newswire.schemas.article import Article
+from newswire.transforms.keys import StateKey
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.urls import canonical_url
 
@@ -84,6 +85,7 @@ class Deduplicate(beam.PTransform):
         return (
             items
             | "Key" >> beam.Map(lambda item, key=self.identity.key: (key(item), item))
+            .with_output_types(tuple[StateKey, Any])
             | "Remember" >> beam.ParDo(Remember(self.identity, self.ttl_seconds))
         )
 

@@ -47,8 +47,6 @@ def page_from_response(entry: FeedEntry, response: Response) -> Page:
         url=response.url,
         html=decode_html(response),
         fetched_at=datetime.now(timezone.utc),
-        etag=response.headers.get("etag", ""),
-        last_modified=response.headers.get("last-modified", ""),
     )
 
 

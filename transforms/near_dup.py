@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 import numpy as np
@@ -29,6 +29,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from datasketch import MinHash
 
 from newswire.schemas.article import Article, ArticleCoder
+from newswire.transforms.keys import StateKey
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -204,8 +205,8 @@ _SEALS = {b"A": ARTICLES.coder, b"L": LINKS.coder}
 def seal(value: Article | Link) -> bytes:
     """An article or a link as tagged bytes, so the join's two inputs share one value coder.
 
-    The keys stay untyped on purpose: with keys declared `str`, Beam 2.77's multi-process
-    FnApiRunner failed to decode the join's and the bands' keyed timers.
+    The keys are `StateKey`s (see transforms/keys.py): with keys declared `str`, Beam 2.77's
+    multi-process FnApiRunner failed to decode the join's and the bands' keyed timers.
     """
     tag = b"A" if isinstance(value, Article) else b"L"
     return tag + _SEALS[tag].encode(value)
@@ -295,10 +296,14 @@ class LinkNearDuplicates(beam.PTransform):
         links = (
             articles
             | "Sketch" >> beam.ParDo(SketchArticle(bands, rows, self.ttl_seconds))
+            .with_output_types(tuple[StateKey, Any])
             | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold))
             | "SealLinks" >> beam.Map(lambda kv: (kv[0], seal(kv[1])))
+            .with_output_types(tuple[StateKey, bytes])
         )
-        by_id = articles | "KeyById" >> beam.Map(lambda article: (article.id, seal(article)))
+        by_id = (articles
+                 | "KeyById" >> beam.Map(lambda article: (article.id, seal(article)))
+                 .with_output_types(tuple[StateKey, bytes]))
         return (
             (by_id, links)
             | "Together" >> beam.Flatten()

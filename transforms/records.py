@@ -38,8 +38,6 @@ class Page:
     url: str
     html: str
     fetched_at: datetime
-    etag: str = ""
-    last_modified: str = ""
 
 
 @dataclass(frozen=True)

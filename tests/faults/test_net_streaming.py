@@ -110,7 +110,7 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
                 time.sleep(WATCH_SECONDS)
                 summary = summarize(result)
             finally:
-                result.cancel()
+                job.cancel(result)  # stops the in-process workers before the job server
     finally:
         client.close()
         for alias in (index, f"{index}-dead", f"{index}-history"):

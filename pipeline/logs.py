@@ -1,0 +1,141 @@
+"""Logging for the `newswire` command: quiet by default, every record printed once.
+
+A run prints what it starts, its progress and its summary itself; log records of newswire and
+of the libraries under it (Beam, trafilatura, the Elasticsearch client) are printed from ERROR
+up. `-v` adds warnings, `-vv` information, `--log-level LEVEL` names the level. Local worker
+processes get the same level (`harness_level`), so they do not send what would not be shown.
+
+Import this module before Beam: Beam logs a warning while it is imported (BigQuery's apitools
+are missing), through `logging.warning`, which installs a stderr handler when the root logger
+has none. Importing this module gives the root logger a handler that holds such records until
+`configured` knows the level, and keeps `logging.basicConfig` from running at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from google.protobuf import text_format
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LEVEL = logging.ERROR
+# The multi-process runner logs what its workers send as "Worker: <the LogEntry as text>".
+_RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"
+_RELAY_FORMAT = "Worker: %s"
+
+
+class _Held(logging.Handler):
+    """Keeps the first records logged before `configured`, to print them once the level is set."""
+
+    capacity = 100
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.capacity:
+            self.records.append(record)
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes (as `logging.lastResort` does),
+    never to a stream that a test's capture has since closed."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+class WorkerRecords(logging.Filter):
+    """Turns the multi-process runner's copy of a worker's record back into that record: its
+    level, its message (and traceback) and, for a name, the module that logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == _RELAY_LOGGER and record.msg == _RELAY_FORMAT and record.args:
+            from apache_beam.portability.api import beam_fn_api_pb2
+
+            entry = beam_fn_api_pb2.LogEntry()
+            try:
+                text_format.Parse(str(record.args[0]), entry)
+            except text_format.ParseError:
+                return True
+            record.msg = entry.message + (f"\n{entry.trace.rstrip()}" if entry.trace else "")
+            record.args = ()
+            record.name = _module_of(entry.log_location)
+        return True
+
+
+def _module_of(location: str) -> str:
+    """`.../site-packages/trafilatura/xml.py:123` -> `trafilatura.xml`; else the file's stem."""
+    path = location.rpartition(":")[0] or location
+    if "site-packages/" in path:
+        path = path.rpartition("site-packages/")[2]
+    else:
+        path = path.rpartition("/")[2]
+    return path.removesuffix(".py").replace("/", ".") or "worker"
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
+    """`-v` and `--log-level`; on a subcommand they default to what the main command was given."""
+    parser.add_argument("-v", "--verbose", action="count",
+                        default=argparse.SUPPRESS if subcommand else 0,
+                        help="log more: -v adds warnings (other libraries' too), -vv info")
+    parser.add_argument("--log-level", "--log_level", type=str.upper, choices=LEVELS,
+                        default=argparse.SUPPRESS if subcommand else None,
+                        help="the lowest level of log record to print "
+                        f"(default {logging.getLevelName(DEFAULT_LEVEL)})")
+
+
+def level_from(args: argparse.Namespace) -> int:
+    """The level `--log-level` names, else ERROR lowered one step per `-v`."""
+    if args.log_level:
+        return logging.getLevelName(args.log_level)
+    return max(DEFAULT_LEVEL - 10 * args.verbose, logging.DEBUG)
+
+
+@contextmanager
+def configured(level: int) -> Iterator[None]:
+    """Print records from `level` up on stderr, each once, while the block runs; then put the
+    root logger back as it was."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(WorkerRecords())
+    held = [record for h in saved_handlers if isinstance(h, _Held) for record in h.records]
+    for h in saved_handlers:
+        if isinstance(h, _Held):
+            h.records.clear()
+    root.handlers = [h for h in saved_handlers if not isinstance(h, _Held)] + [handler]
+    root.setLevel(level)
+    for record in held:
+        if logging.getLogger(record.name).isEnabledFor(record.levelno):
+            handler.handle(record)
+    try:
+        yield
+    finally:
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+
+
+def harness_level() -> str:
+    """The level for Beam's SDK harness in local workers: what this process would print."""
+    return logging.getLevelName(logging.getLogger().getEffectiveLevel())
+
+
+def _hold() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(_Held())
+
+
+_hold()
