@@ -99,7 +99,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
         raise ValueError(f"{args.stage} letters are not replayable; replay "
                          f"{', '.join(REPLAYABLE)} letters")
     values = {k: v for k, v in vars(args).items()
-              if k not in ("command", "handler", "action", "stage", "since")}
+              if k not in ("command", "handler", "action", "stage", "since", "verbose",
+                           "log_level")}
     nw = PipelineOptions(**values).view_as(NewswireOptions)
     for name in (nw.index, nw.dead_letter_index, nw.history_index):
         check_index_name(name)

@@ -38,6 +38,7 @@ from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
+from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
 from newswire.transforms.discover import Discoverer
 from newswire.transforms.es_client import check_index_name
@@ -131,12 +132,21 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
         if direct.direct_running_mode == "in_memory":
             direct.direct_running_mode = "multi_processing"
-        direct.direct_num_workers = direct.direct_num_workers or 2
+        if not _given(options, "direct_num_workers"):
+            direct.direct_num_workers = 0  # one worker process per core
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = (workers.default_sdk_harness_log_level
                                                or logs.harness_level())
         return _local_runner(options)
     return name
+
+
+def _given(options: PipelineOptions, name: str) -> bool:
+    """Whether `--name` was set, even to its default: Beam's default of 1 for
+    direct_num_workers is not None, so neither `or` nor drop_default can tell 1 from unset."""
+    flags = getattr(options, "_flags", None) or []  # Beam keeps the command line only here
+    return (name in options.get_all_options(drop_default=True)
+            or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name for flag in flags))
 
 
 class _LocalRunner(FnApiRunner):
@@ -210,7 +220,11 @@ def start(options: PipelineOptions, resources: ExitStack,
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
     say(f"{source} into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
-    pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
+    runner = choose_runner(options, resources, say)
+    local = isinstance(runner, FnApiRunner) or runner == "PortableRunner"
+    progress = (resources.enter_context(ProgressReporter()).directory
+                if local and not streaming else None)
+    pipeline = beam.Pipeline(runner=runner, options=options)
     if nw.warc:
         feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
     elif streaming:
@@ -221,7 +235,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
-        nw, streaming=streaming, answered=sources.answered))
+        nw, streaming=streaming, answered=sources.answered,
+        progress_dir=str(progress) if progress else None))
     with outage_in_one_line():
         return pipeline.run()
 

@@ -83,8 +83,12 @@ class Article:
 
     @property
     def fingerprint(self) -> str:
-        """A hash of what a reader sees, to tell a changed article from a re-fetched one."""
-        content = "\n".join([self.title, self.body, self.credits.raw if self.credits else ""])
+        """A hash of what a reader sees, to tell a changed article from a re-fetched one.
+
+        Link targets are left out: they are resolved against the URL the page was fetched
+        from, so byte-identical copies of a page under two URLs must hash alike.
+        """
+        content = "\n".join([self.title, self.text, self.credits.raw if self.credits else ""])
         return hashlib.sha256(content.encode()).hexdigest()[:32]
 
     @property

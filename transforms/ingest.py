@@ -30,6 +30,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newswire.pipeline.progress import Tally
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dead_letters import dead_letter_document, repeated_letter
@@ -69,6 +70,7 @@ class IngestConfig:
     answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
     archive: str = ""  # a directory to keep every fetched page in, as WARC
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
+    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
 
 class IngestFeeds(beam.PTransform):
@@ -80,6 +82,7 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
+        count = self._tally
         if config.warc:
             read = feed_urls | "ReadWarc" >> ReadWarc()
             fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
@@ -93,9 +96,12 @@ class IngestFeeds(beam.PTransform):
                     PollFeeds(config.http, config.poll, streaming=config.streaming,
                               answered=config.answered), "entries")
             )
-            pages = (
-                polled.entries
+            unique = (
+                count(polled.entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+            )
+            pages = (
+                count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http), "pages")
             )
@@ -103,20 +109,28 @@ class IngestFeeds(beam.PTransform):
             if config.archive:
                 _ = fetched | "Archive" >> beam.ParDo(
                     WriteWarc(config.archive, config.http.user_agent))
-        articles = fetched | "Extract" >> with_dead_letters(ExtractListedArticles(), "articles")
-        valid = articles.articles | "Validate" >> with_dead_letters(ValidateArticles(), "valid")
-        rejected = (
+        articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
+            ExtractListedArticles(), "articles")
+        valid = count(articles.articles, "extracted") | "Validate" >> with_dead_letters(
+            ValidateArticles(), "valid")
+        linked = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
-            | "IndexArticles" >> IndexArticles(config)
         )
-        return (
+        rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        letters = (
             (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
-            | "IndexDeadLetters" >> IndexDeadLetters(config)
         )
+        return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
+        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        if self.config.progress_dir is None:
+            return pcoll
+        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
 
 
 class IndexArticles(beam.PTransform):
