@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -38,17 +41,20 @@ from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
 from newswire.transforms.discover import Discoverer, RediscoverSources
+from newswire.transforms.es_client import check_index_name
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
     ensure_index,
 )
+from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
+_UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _PRISM_RUNNERS = {"prism", "prismrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
@@ -196,6 +202,9 @@ def start(options: PipelineOptions, resources: ExitStack,
     until the job is cancelled; each feed adapts its own schedule within that floor.
     """
     nw = options.view_as(NewswireOptions)
+    connection = nw.es_connection()
+    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+        check_index_name(name)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
     if nw.warc and (streaming or nw.feeds):
@@ -205,7 +214,6 @@ def start(options: PipelineOptions, resources: ExitStack,
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
-    connection = nw.es_connection()
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
         with connection.session() as client:
             ensure_index(client, nw.index, article_mapping_for(client, say))
@@ -232,17 +240,51 @@ def start(options: PipelineOptions, resources: ExitStack,
                      nw.rediscover_minutes * 60)))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
-    _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
-        http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
-        history_index=nw.history_index,
-        dedup_ttl=int(nw.dedup_ttl_hours * 3600),
-        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=nw.poll_settings(),
-        streaming=streaming, answered=sources.answered,
-        archive=nw.archive, archive_file_bytes=int(nw.archive_file_mb * 2**20),
-        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc),
+    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
+        nw, streaming=streaming, answered=sources.answered,
         progress_dir=str(progress) if progress else None))
-    return pipeline.run()
+    with outage_in_one_line():
+        return pipeline.run()
+
+
+def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
+    """The transforms' configuration from the options, and what the job knows (`context`)."""
+    return IngestConfig(
+        http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
+        dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
+        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
+        poll=nw.poll_settings(), archive=nw.archive,
+        archive_file_bytes=int(nw.archive_file_mb * 2**20),
+        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc), **context)
+
+
+def _not_the_outage(record: logging.LogRecord) -> bool:
+    return "ClusterUnavailable" not in record.getMessage()
+
+
+@contextmanager
+def outage_in_one_line() -> Iterator[None]:
+    """A job stopped because Elasticsearch stayed away longer than `--es-outage-wait` raises
+    ClusterUnavailable with that one line (local runners fail in `run`, others in
+    `wait_until_finish`); the local job service's relay of the worker's traceback for it is
+    left out, since the caller reports it."""
+    relay = logging.getLogger("apache_beam.runners.portability.local_job_service")
+    relay.addFilter(_not_the_outage)
+    try:
+        yield
+    except Exception as error:
+        if match := _UNAVAILABLE.search(str(error)):
+            raise ClusterUnavailable(match[1]) from None
+        raise
+    finally:
+        relay.removeFilter(_not_the_outage)
+
+
+def wait(result: PipelineResult) -> None:
+    """Wait for the job to finish; an outage past the wait is one line (outage_in_one_line)."""
+    with outage_in_one_line():
+        result.wait_until_finish()
 
 
 def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
@@ -272,5 +314,5 @@ def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary
     """Run the job to completion (batch) and return its summary."""
     with ExitStack() as resources:
         result = start(options, resources, say)
-        result.wait_until_finish()
+        wait(result)
         return summarize(result)

@@ -7,6 +7,7 @@ import argparse
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
 from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.schedule import PollSettings
@@ -24,6 +25,10 @@ class NewswireOptions(PipelineOptions):
                             help="feed list files or URLs (plain text or OPML), or feed URLs")
         parser.add_argument("--es_url", "--es-url", default=ingest.es.url,
                             help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
+        parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
+                            default=ingest.es_retry.outage_wait,
+                            help="seconds an unreachable Elasticsearch is waited for, with "
+                            "backoff, before the run stops")
         parser.add_argument("--es_api_key_secret", "--es-api-key-secret", default=None,
                             help="Secret Manager version holding the Elasticsearch API key, "
                             "projects/P/secrets/S/versions/V; read by each worker at start")
@@ -97,6 +102,9 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--warc", default="",
                             help="read pages from WARC files matching this pattern instead "
                             "of polling feeds")
+
+    def es_retry(self) -> RetryPolicy:
+        return RetryPolicy(outage_wait=self.es_outage_wait)
 
     def es_connection(self) -> EsConnection:
         return EsConnection(self.es_url, api_key_secret=self.es_api_key_secret)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 import apache_beam as beam
@@ -65,9 +64,10 @@ def _advance_article(article: Article, previous: int) -> Article:
     """A silently edited article is updated when we first saw the edit (at least 1 ms later)."""
     if article.version > previous:
         return article
-    floor = datetime.fromtimestamp((previous + 1) / 1000, tz=timezone.utc)
+    floor = Article.moment_of(previous + 1)
     moment = max(article.fetched_at or floor, floor)
-    return article.replace(updated_at=moment,
+    # A version never passes the fetch (Article.version), so the fetch moves up with it.
+    return article.replace(updated_at=moment, fetched_at=moment if article.fetched_at else None,
                            provenance={**article.provenance, "updated_at": "first-seen"})
 
 
