@@ -3,9 +3,10 @@
 1. Whole runs: the bundled corpus through the batch job into a throwaway index, alternating
    plain and archived runs, `--rounds` of each; prints the median wall times and their ratio.
    Target: archived / plain <= 1.10.
-2. Per page: extracting each page, then archiving it (as the fused stage does), against
-   extracting alone, in-process, over the real pages in `--realpages` (default
-   `<repo>/../shared/realpages`, skipped with a note if absent) and the corpus pages.
+2. Per page: extracting each page while the archive writes it (as a worker does: fetching
+   threads hand pages to the archive's writer thread), against extracting alone, in-process,
+   over the real pages in `--realpages` (default `<repo>/../shared/realpages`, skipped with a
+   note if absent) and the corpus pages. CPU includes the writer thread.
 
     .venv/bin/python bench/archive.py --es-url http://127.0.0.1:PORT [--rounds 3]
 """
@@ -29,8 +30,9 @@ from newswire.pipeline import job
 from newswire.pipeline.seed_server import SeedServer, corpus_dir
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.extract import ExtractionError, extract_article
+from newswire.transforms.http import Exchange
 from newswire.transforms.records import FeedEntry, Page
-from newswire.transforms.warc import WriteWarc
+from newswire.transforms.warc import WarcArchive
 
 TARGET = 1.10
 
@@ -80,32 +82,37 @@ def whole_runs(es_url: str, rounds: int) -> None:
 
 
 def per_page(name: str, documents: dict[str, str]) -> None:
-    """Extraction alone against extraction with archiving, page after page, as the fused
-    stage runs them: what archiving adds to the critical path."""
-    pages = [Page(FeedEntry(link=f"http://127.0.0.1/{key}", feed_url="bench"),
-                  f"http://127.0.0.1/{key}", html, datetime.now(timezone.utc))
-             for key, html in sorted(documents.items())]
+    """Extraction alone against extraction with archiving, page after page, as a worker runs
+    them: what archiving adds."""
+    pages = []
+    for key, html in sorted(documents.items()):
+        body = html.encode()
+        exchange = Exchange("GET", f"/{key}", (("Host", "127.0.0.1"), ("User-Agent", "bench")),
+                            "HTTP/1.1", 200, "OK", (("Content-Type", "text/html; charset=utf-8"),
+                                                    ("Content-Length", str(len(body)))), body)
+        pages.append((Page(FeedEntry(link=f"http://127.0.0.1/{key}", feed_url="bench"),
+                           f"http://127.0.0.1/{key}", html, datetime.now(timezone.utc)),
+                      exchange))
 
-    def extract_all(archive: WriteWarc | None) -> tuple[float, float]:
+    def extract_all(archive: WarcArchive | None) -> tuple[float, float]:
         started, cpu = time.perf_counter(), time.process_time()
-        for page in pages:
+        for page, exchange in pages:
+            if archive:
+                archive.keep(page, exchange)
             with suppress(ExtractionError):  # a page without an article costs its try as well
                 extract_article(page.html, page.url, page.entry, page.fetched_at)
-            if archive:
-                archive.process(page)
         if archive:
-            archive.finish_bundle()
+            archive.flush()
         return time.perf_counter() - started, time.process_time() - cpu
 
     plain, archived = [], []
     with tempfile.TemporaryDirectory() as scratch:
-        writer = WriteWarc(scratch, "bench")
-        writer.setup()
+        archive = WarcArchive(scratch)
+        archive.open()
         for _ in range(3):
             plain.append(extract_all(None))
-            writer.start_bundle()
-            archived.append(extract_all(writer))
-        writer.teardown()
+            archived.append(extract_all(archive))
+        archive.close()
     for label, column in (("wall", 0), ("CPU", 1)):
         base = statistics.median(times[column] for times in plain)
         extra = statistics.median(times[column] for times in archived)

@@ -18,14 +18,24 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.deploy.jobserver import JobServerFailed
 from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import discover, evaluate, job, kibana, remote, schema_cli, search
+from newswire.pipeline import (
+    deadletters,
+    discover,
+    evaluate,
+    job,
+    kibana,
+    remote,
+    schema_cli,
+    search,
+)
 from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.search import Search
 from newswire.pipeline.seed_server import SeedServer
 from newswire.pipeline.summary import summarize
 from newswire.schemas import seed
-from newswire.transforms.es_client import ClusterRefused, EsConnection
+from newswire.transforms.es_client import ClusterRefused, EsConnection, check_index_name
 from newswire.transforms.es_indices import article_mapping_for, migrate
+from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.extract import extract_article
 from newswire.transforms.fetch import page_from_response
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings
@@ -33,6 +43,7 @@ from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.records import FeedEntry
 
 DEFAULT_ES_URL = EsConnection().url
+CORPUS_PORT = 8765
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,8 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with logs.configured(logs.level_from(args)):
             return args.handler(args, rest)
-    except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ValueError, OSError,
-            FetchError) as error:
+    except (NodeError, PrismUnavailable, JobServerFailed, ClusterRefused, ClusterUnavailable,
+            ValueError, OSError, FetchError) as error:
         print(f"newswire: {error}", file=sys.stderr)
         return 1
 
@@ -92,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     es.set_defaults(handler=_es)
 
     serve = commands.add_parser("serve-seeds", help="serve the bundled corpus over loopback")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=CORPUS_PORT)
     serve.add_argument("--root", type=Path, help="a corpus directory (default: the bundled one)")
     serve.set_defaults(handler=_serve_seeds)
 
@@ -100,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     schema_cli.register(commands)
     discover.register(commands)
     evaluate.register(commands)
+    deadletters.register(commands)
     for command in commands.choices.values():
         logs.add_arguments(command, subcommand=True)
     return parser
@@ -124,10 +136,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if not args.feeds and args.es_url == DEFAULT_ES_URL:
             LocalNode().start(say=lambda line: print(f"[es] {line}"))
         if not args.feeds and not args.warc:
-            server = resources.enter_context(SeedServer())
+            server = resources.enter_context(_corpus_server())
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
+            # 43 articles: a second worker process costs more start-up than it saves
+            beam_args = ["--direct_num_workers=1", *beam_args]
         values = {k: v for k, v in vars(args).items()
                   if k not in ("command", "handler", "verbose", "log_level")}
         options = PipelineOptions(beam_args, **values)
@@ -135,7 +149,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if elsewhere:
             return remote.follow(result, options)
         try:
-            result.wait_until_finish()
+            job.wait(result)
         except KeyboardInterrupt:
             print()
             summary = job.stop(result, options.view_as(NewswireOptions).stop_wait)
@@ -143,7 +157,16 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             summary = summarize(result)
     print(summary.render())
     _show_latest(EsConnection(args.es_url, api_key_secret=args.es_api_key_secret), args.index)
-    return 0 if summary.balanced else 2
+    return summary.exit_status
+
+
+def _corpus_server() -> SeedServer:
+    """The bundled corpus on its usual port when free (so its URLs, and the dead letters that
+    name them, are the same on every run), else on any free port."""
+    try:
+        return SeedServer(port=CORPUS_PORT)
+    except OSError:
+        return SeedServer()
 
 
 def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
@@ -159,6 +182,7 @@ def _show_latest(connection: EsConnection, index: str, count: int = 5) -> None:
 
 
 def _search(args: argparse.Namespace, _: list[str]) -> int:
+    check_index_name(args.index)
     request = Search(
         text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
         since=args.since, until=args.until, language=args.language, has_image=args.has_image,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -35,19 +38,23 @@ from newswire.deploy.jobserver import LocalJobServer
 from newswire.deploy.prism import PrismJobServer, ensure_prism
 from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
+from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
-from newswire.transforms.discover import Discoverer
+from newswire.transforms.discover import Discoverer, RediscoverSources
+from newswire.transforms.es_client import check_index_name
 from newswire.transforms.es_indices import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
     ensure_index,
 )
+from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
+_UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _PRISM_RUNNERS = {"prism", "prismrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
@@ -55,10 +62,14 @@ _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
 
 @dataclass(frozen=True)
 class FeedSources:
-    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`)."""
+    """The feeds to poll, and what asking some of them already answered (see `resolve_feeds`).
+
+    `listed` says what each source gave, for streaming runs to read the sources again.
+    """
 
     urls: list[str]
     answered: dict[str, Response | FetchError] = field(default_factory=dict)
+    listed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = DEFAULT_MAX_AGE,
@@ -70,19 +81,19 @@ def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = D
     its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
     and the other sources run.
     """
-    feeds: list[str] = []
+    listed: dict[str, list[str]] = {}
     answered: dict[str, Response | FetchError] = {}
     with Discoverer(settings, max_age, say) as discoverer:
         for source in sources:
             if source.startswith(("http://", "https://")):
-                listed, answer = discoverer.resolve(source)
-                feeds.extend(listed)
+                listed[source], answer = discoverer.resolve(source)
                 if answer is not None:
                     answered[source] = answer
             else:
-                feeds.extend(parse_feed_list(_read_feed_list(source)))
-    urls = list(dict.fromkeys(feeds))
-    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls})
+                listed[source] = parse_feed_list(_read_feed_list(source))
+    urls = list(dict.fromkeys(url for urls in listed.values() for url in urls))
+    return FeedSources(urls, {url: answer for url, answer in answered.items() if url in urls},
+                       listed)
 
 
 def _read_feed_list(path: str) -> str:
@@ -125,12 +136,21 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
         if direct.direct_running_mode == "in_memory":
             direct.direct_running_mode = "multi_processing"
-        direct.direct_num_workers = direct.direct_num_workers or 2
+        if not _given(options, "direct_num_workers"):
+            direct.direct_num_workers = 0  # one worker process per core
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = (workers.default_sdk_harness_log_level
                                                or logs.harness_level())
         return _local_runner(options)
     return name
+
+
+def _given(options: PipelineOptions, name: str) -> bool:
+    """Whether `--name` was set, even to its default: Beam's default of 1 for
+    direct_num_workers is not None, so neither `or` nor drop_default can tell 1 from unset."""
+    flags = getattr(options, "_flags", None) or []  # Beam keeps the command line only here
+    return (name in options.get_all_options(drop_default=True)
+            or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name for flag in flags))
 
 
 class _LocalRunner(FnApiRunner):
@@ -182,6 +202,9 @@ def start(options: PipelineOptions, resources: ExitStack,
     until the job is cancelled; each feed adapts its own schedule within that floor.
     """
     nw = options.view_as(NewswireOptions)
+    connection = nw.es_connection()
+    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+        check_index_name(name)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
     if nw.warc and (streaming or nw.feeds):
@@ -191,7 +214,6 @@ def start(options: PipelineOptions, resources: ExitStack,
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
-    connection = nw.es_connection()
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
         with connection.session() as client:
             ensure_index(client, nw.index, article_mapping_for(client, say))
@@ -202,25 +224,67 @@ def start(options: PipelineOptions, resources: ExitStack,
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
     say(f"{source} into {nw.es_url}/{nw.index}"
         + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
-    pipeline = beam.Pipeline(runner=choose_runner(options, resources, say), options=options)
+    runner = choose_runner(options, resources, say)
+    local = isinstance(runner, FnApiRunner) or runner == "PortableRunner"
+    progress = (resources.enter_context(ProgressReporter()).directory
+                if local and not streaming else None)
+    pipeline = beam.Pipeline(runner=runner, options=options)
     if nw.warc:
         feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
     elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
                                              apply_windowing=False)
-                 | "FeedURLs" >> beam.FlatMap(lambda _tick, urls=tuple(feed_urls): urls))
+                 | "FeedURLs" >> beam.ParDo(RediscoverSources(
+                     sources.listed, settings, nw.max_age_seconds(),
+                     nw.rediscover_minutes * 60)))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
-    _ = feeds | "Ingest" >> IngestFeeds(IngestConfig(
-        http=settings, es=connection, index=nw.index, dead_letter_index=nw.dead_letter_index,
-        history_index=nw.history_index,
-        dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
+        nw, streaming=streaming, answered=sources.answered,
+        progress_dir=str(progress) if progress else None))
+    with outage_in_one_line():
+        return pipeline.run()
+
+
+def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
+    """The transforms' configuration from the options, and what the job knows (`context`)."""
+    return IngestConfig(
+        http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
+        dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
+        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=nw.poll_settings(),
-        streaming=streaming, answered=sources.answered,
-        archive=nw.archive, warc=bool(nw.warc)))
-    return pipeline.run()
+        poll=nw.poll_settings(), archive=nw.archive,
+        archive_file_bytes=int(nw.archive_file_mb * 2**20),
+        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc), **context)
+
+
+def _not_the_outage(record: logging.LogRecord) -> bool:
+    return "ClusterUnavailable" not in record.getMessage()
+
+
+@contextmanager
+def outage_in_one_line() -> Iterator[None]:
+    """A job stopped because Elasticsearch stayed away longer than `--es-outage-wait` raises
+    ClusterUnavailable with that one line (local runners fail in `run`, others in
+    `wait_until_finish`); the local job service's relay of the worker's traceback for it is
+    left out, since the caller reports it."""
+    relay = logging.getLogger("apache_beam.runners.portability.local_job_service")
+    relay.addFilter(_not_the_outage)
+    try:
+        yield
+    except Exception as error:
+        if match := _UNAVAILABLE.search(str(error)):
+            raise ClusterUnavailable(match[1]) from None
+        raise
+    finally:
+        relay.removeFilter(_not_the_outage)
+
+
+def wait(result: PipelineResult) -> None:
+    """Wait for the job to finish; an outage past the wait is one line (outage_in_one_line)."""
+    with outage_in_one_line():
+        result.wait_until_finish()
 
 
 def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
@@ -253,9 +317,11 @@ def current_summary(result: PipelineResult) -> Summary:
     return summarize(result)
 
 
-def stop(result: PipelineResult, wait: float, say: Callable[[str], None] = print) -> Summary:
+def stop(result: PipelineResult, patience: float,
+         say: Callable[[str], None] = print) -> Summary:
     """Stop a running job once the entries it has seen have ended (indexed, duplicates or dead
-    letters), waiting at most `wait` seconds for them; a Ctrl-C meanwhile stops it at once.
+    letters), waiting at most `patience` seconds (`--stop-wait`) for them; a Ctrl-C meanwhile
+    stops it at once.
 
     Returns the summary read just before cancelling (metrics go with the job), which counts
     the entries still in flight then as such (`Summary.in_flight_at_stop`).
@@ -263,9 +329,9 @@ def stop(result: PipelineResult, wait: float, say: Callable[[str], None] = print
     summary = current_summary(result)
     if summary.in_flight > 0:
         say(f"stopping: {summary.in_flight} {'entry' if summary.in_flight == 1 else 'entries'}"
-            f" in flight, waiting up to {wait:g} s for them to end (Ctrl-C again to stop at "
+            f" in flight, waiting up to {patience:g} s for them to end (Ctrl-C again to stop at "
             "once) ...")
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + patience
         try:
             while summary.in_flight > 0 and time.monotonic() < deadline:
                 time.sleep(0.25)
@@ -282,5 +348,5 @@ def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary
     """Run the job to completion (batch) and return its summary."""
     with ExitStack() as resources:
         result = start(options, resources, say)
-        result.wait_until_finish()
+        wait(result)
         return summarize(result)

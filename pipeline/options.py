@@ -7,6 +7,7 @@ import argparse
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.http import HttpSettings
 from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.schedule import PollSettings
@@ -24,6 +25,10 @@ class NewswireOptions(PipelineOptions):
                             help="feed list files or URLs (plain text or OPML), or feed URLs")
         parser.add_argument("--es_url", "--es-url", default=ingest.es.url,
                             help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
+        parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
+                            default=ingest.es_retry.outage_wait,
+                            help="seconds an unreachable Elasticsearch is waited for, with "
+                            "backoff, before the run stops")
         parser.add_argument("--es_api_key_secret", "--es-api-key-secret", default=None,
                             help="Secret Manager version holding the Elasticsearch API key, "
                             "projects/P/secrets/S/versions/V; read by each worker at start")
@@ -65,6 +70,10 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
                             default=ingest.poll.max_interval,
                             help="streaming: the longest a feed waits")
+        parser.add_argument("--rediscover_minutes", "--rediscover-minutes", type=float,
+                            default=60.0,
+                            help="streaming: minutes between readings of the sitemap indexes, "
+                            "robots.txt files, homepages and feed lists given to --feeds")
         parser.add_argument("--stop_wait", "--stop-wait", type=float, default=30.0,
                             help="streaming: seconds a stop (Ctrl-C) waits for the entries "
                             "in flight to end before cancelling the job")
@@ -85,9 +94,20 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--archive", default=ingest.archive,
                             help="write every fetched page as WARC into this directory "
                             "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
+        parser.add_argument("--archive_file_mb", "--archive-file-mb", type=float,
+                            default=ingest.archive_file_bytes / 2**20,
+                            help="close an archive file and begin another at this size "
+                            "(MiB, compressed)")
+        parser.add_argument("--archive_file_minutes", "--archive-file-minutes", type=float,
+                            default=ingest.archive_file_age / 60,
+                            help="close an archive file once it is this many minutes old, "
+                            "so streaming runs complete their files")
         parser.add_argument("--warc", default="",
                             help="read pages from WARC files matching this pattern instead "
                             "of polling feeds")
+
+    def es_retry(self) -> RetryPolicy:
+        return RetryPolicy(outage_wait=self.es_outage_wait)
 
     def es_connection(self) -> EsConnection:
         return EsConnection(self.es_url, api_key_secret=self.es_api_key_secret)

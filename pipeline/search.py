@@ -11,6 +11,7 @@ from newswire.schemas import seed
 from newswire.schemas.article import Article
 
 _TEXT_FIELDS = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
+MAX_LIMIT = 10_000  # Elasticsearch's index.max_result_window
 _CREDIT_FIELDS = ["credits.reporting", "credits.additional_reporting", "credits.writing",
                   "credits.editing"]
 
@@ -33,6 +34,8 @@ class Search:
 
     def body(self) -> dict[str, Any]:
         """The search request body: query, sort, size and highlighted snippets."""
+        if not 0 <= self.limit <= MAX_LIMIT:
+            raise ValueError(f"--limit must be between 0 and {MAX_LIMIT}, not {self.limit}")
         must: list[dict[str, Any]] = []
         if self.text:
             must.append({"multi_match": {"query": self.text, "fields": _TEXT_FIELDS}})

@@ -45,6 +45,14 @@ class Summary:
                                     + self.near_duplicates_dropped + self.dead_letters)
 
     @property
+    def exit_status(self) -> int:
+        """0 when the run did its work; 2 when the counts do not add up; 3 when every feed
+        failed, so nothing could be read at all."""
+        if self.feeds_failed and not self.feeds_polled:
+            return 3
+        return 0 if self.balanced else 2
+
+    @property
     def balanced(self) -> bool:
         """Every entry ended indexed, as a duplicate or as a dead letter (or was still in
         flight when a streaming job was stopped, and is counted so)."""
@@ -111,7 +119,8 @@ def summarize(result: PipelineResult) -> Summary:
         warc_records_skipped=get("warc_records_skipped"),
         warc_pages_read=get("warc_pages_read"),
         pages_archived=get("pages_archived"),
-        dead_letters_by_stage={
-            stage: get(f"dead_letters_{stage}") for stage in STAGES if get(f"dead_letters_{stage}")
+        dead_letters_by_stage={  # entries only: a failed feed is counted in feeds_failed
+            stage: get(f"dead_letters_entry_{stage}") for stage in STAGES
+            if get(f"dead_letters_entry_{stage}")
         },
     )

@@ -7,10 +7,15 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from apache_beam import coders
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+"""The earliest date an article may carry; versions count milliseconds from it."""
+FUTURE_SLACK = timedelta(days=1)
+"""How far past its fetch (or now) an article's date may lie: time zones gone wrong, not 2100."""
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,30 @@ class Article:
 
     @property
     def fingerprint(self) -> str:
-        """A hash of what a reader sees, to tell a changed article from a re-fetched one."""
-        content = "\n".join([self.title, self.body, self.credits.raw if self.credits else ""])
+        """A hash of what a reader sees, to tell a changed article from a re-fetched one.
+
+        Link targets are left out: they are resolved against the URL the page was fetched
+        from, so byte-identical copies of a page under two URLs must hash alike.
+        """
+        content = "\n".join([self.title, self.text, self.credits.raw if self.credits else ""])
         return hashlib.sha256(content.encode()).hexdigest()[:32]
 
     @property
     def version(self) -> int:
-        """A monotonic version for the index: the last-modified time in milliseconds."""
+        """A monotonic version for the index: milliseconds from EARLIEST to the last-modified
+        time, never past the fetch, so a page dated ahead of its fetch cannot outrank the
+        corrections that follow it; 0 when undated. Never negative, as the index requires."""
         moment = self.updated_at or self.published_at
-        return int(moment.timestamp() * 1000) if moment else 0
+        if moment is None:
+            return 0
+        if self.fetched_at:
+            moment = min(moment, self.fetched_at)
+        return max(0, (moment - EARLIEST) // timedelta(milliseconds=1))
+
+    @staticmethod
+    def moment_of(version: int) -> datetime:
+        """The time a version stands for (the inverse of `version` for a dated article)."""
+        return EARLIEST + timedelta(milliseconds=version)
 
     def replace(self, **changes: Any) -> Article:
         return dataclasses.replace(self, **changes)

@@ -3,12 +3,13 @@ offending field."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from newswire.schemas.article import Article
+from newswire.schemas.article import EARLIEST, FUTURE_SLACK, Article
 from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind
 
 TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
@@ -74,7 +75,19 @@ def validate_document(document: dict[str, Any]) -> None:
         raise InvalidArticle(".".join(str(p) for p in error.absolute_path), error.message)
 
 
+def validate_dates(article: Article) -> None:
+    """Raise InvalidArticle for a date before EARLIEST or past the fetch (or now) by more than
+    FUTURE_SLACK: such a date is a mistake, and as a version it would misorder the article."""
+    latest = (article.fetched_at or datetime.now(timezone.utc)) + FUTURE_SLACK
+    for name in ("published_at", "updated_at"):
+        moment: datetime | None = getattr(article, name)
+        if moment and not EARLIEST <= moment <= latest:
+            raise InvalidArticle(name, f"{moment.isoformat()} is not between "
+                                       f"{EARLIEST.date()} and {latest.isoformat()}")
+
+
 def validate(article: Article) -> Article:
     """Validate an Article and hand it back, for use inside a Map."""
     validate_document(article.to_dict())
+    validate_dates(article)
     return article

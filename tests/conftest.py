@@ -57,6 +57,18 @@ def index_name(es_connection: EsConnection) -> Iterator[str]:
     drop_index(es_connection, name)
 
 
+@pytest.fixture
+def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
+    """Fresh names for a job's three aliases, as options (`index`, `dead_letter_index`,
+    `history_index`); removed afterwards."""
+    index = f"test-{uuid.uuid4().hex[:10]}"
+    names = {"index": index, "dead_letter_index": f"{index}-dead",
+             "history_index": f"{index}-history"}
+    yield names
+    for name in names.values():
+        drop_index(es_connection, name)
+
+
 def drop_index(connection: EsConnection, alias: str) -> None:
     client = connection.client()
     try:

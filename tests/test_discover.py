@@ -15,7 +15,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli, job
 from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.discover import Discoverer, Site, alternate_feeds, opml
+from newswire.transforms.discover import (
+    Discoverer,
+    RediscoverSources,
+    Site,
+    alternate_feeds,
+    opml,
+)
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import HttpSettings
@@ -202,3 +208,31 @@ def test_a_homepage_run_ingests_its_feeds_and_sitemaps(
     assert summary.indexed >= 3
     site_line = next(line for line in said if line.startswith(world.server.url("index.html")))
     assert "1 feeds" in site_line and "1 sitemaps" in site_line
+
+
+def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path: Path) -> None:
+    recent = datetime.now(timezone.utc) - timedelta(hours=1)
+    sitemap_index = tmp_path / "index.xml"
+    sitemap_index.write_bytes(index(("{{BASE_URL}}/s1.xml", recent)))
+    clock = [datetime.now(timezone.utc).timestamp()]
+    with SeedServer(tmp_path) as server:
+        url, s1, s2 = (server.url(name) for name in ("index.xml", "s1.xml", "s2.xml"))
+        feed = server.url("feed.xml")
+        settings = HttpSettings(allow_private=True)
+        sources = job.resolve_feeds([url, feed], settings, say=lambda _: None)
+        assert sources.listed == {url: [s1], feed: [feed]}
+        rediscover = RediscoverSources(sources.listed, settings, every=600,
+                                           clock=lambda: clock[0])
+        rediscover.setup()
+        try:
+            assert list(rediscover.process(0)) == [s1, feed]
+            sitemap_index.write_bytes(index(("{{BASE_URL}}/s1.xml", recent),
+                                            ("{{BASE_URL}}/s2.xml", recent)))
+            assert list(rediscover.process(1)) == [s1, feed]  # not due yet
+            clock[0] += 600
+            assert list(rediscover.process(2)) == [s1, s2, feed]
+            sitemap_index.unlink()  # a 404 keeps what the index gave last
+            clock[0] += 600
+            assert list(rediscover.process(3)) == [s1, s2, feed]
+        finally:
+            rediscover.teardown()

@@ -165,7 +165,7 @@ def test_a_flood_stage_block_is_retried_until_it_lifts(
 def test_a_socket_timeout_is_retried_and_the_resent_ids_do_no_harm(
         es_client: Elasticsearch, es_node: LocalNode, index_name: str) -> None:
     # A primary that cannot be allocated makes the node hold the bulk request (up to a minute);
-    # the client gives up after 1 s, three times (its own retries), before the sink sees it.
+    # the client gives up after 1 s (it does not retry itself) and the sink waits it out.
     index = f"{index_name}-v1"  # a name the fixture's cleanup removes
     es_client.indices.create(index=index, wait_for_active_shards="0", settings={
         "number_of_replicas": 0, "index.routing.allocation.require._name": "nowhere"})

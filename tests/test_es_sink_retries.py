@@ -15,6 +15,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from tests.loopback import reply, serve
 
@@ -67,7 +68,7 @@ def write(url: str, ids: list[str], timeout: float = 5.0) -> dict[str, int]:
     pipeline = beam.Pipeline(runner=FnApiRunner())
     _ = (pipeline | beam.Create(documents)
          | WriteToElasticsearch(EsConnection(url, request_timeout=timeout), "articles", "t",
-                                BulkSettings(backoff=0.01)))
+                                BulkSettings(retry=RetryPolicy(backoff=0.01))))
     result = pipeline.run()
     result.wait_until_finish()
     counters = result.metrics().query(MetricsFilter().with_namespace("newswire"))["counters"]
@@ -94,6 +95,6 @@ def test_a_socket_timeout_is_retried(fake_es: str) -> None:
 def test_retries_are_bounded_then_the_item_is_rejected(fake_es: str) -> None:
     FakeBulk.overloaded = {"a"}
     counts = write(fake_es, ["a", "b"])
-    attempts = BulkSettings().max_retries + 1
+    attempts = RetryPolicy().retries + 1
     assert (counts["created"], counts["rejected"]) == (1, 1)
     assert [ids.count("a") for ids in FakeBulk.requests] == [1] * attempts

@@ -56,14 +56,16 @@ def test_a_run_prints_its_start_and_summary_each_line_once(run_args: list[str]) 
 
 @pytest.mark.es
 def test_verbose_brings_back_other_libraries_warnings_once(run_args: list[str]) -> None:
-    done = newswire(*run_args, "-v")
+    workers = 2
+    done = newswire(*run_args, "-v", f"--direct_num_workers={workers}")
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stdout
     beam = [line for line in lines if line.startswith("WARNING apache_beam.")]
     assert beam, done.stdout
-    # a worker's record, relayed by the runner, is printed once and as the worker logged it
+    # a worker's record, relayed by the runner, is printed once (each worker logs it once) and
+    # as the worker logged it
     from_worker = [line for line in lines if "No semi_persistent_directory found" in line]
-    assert len(from_worker) == 1
+    assert len(from_worker) == workers
     assert from_worker[0].startswith("WARNING apache_beam.runners.worker.sdk_worker_main: ")
     assert not any("Worker: severity" in line or "timestamp {" in line for line in lines)
 

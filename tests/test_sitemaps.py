@@ -15,7 +15,7 @@ import pytest
 from newswire.pipeline.seed_server import SeedServer
 from newswire.transforms.feeds import PollFeeds, read_feed
 from newswire.transforms.http import HttpSettings
-from newswire.transforms.records import FeedEntry
+from newswire.transforms.records import DEAD_LETTER, FeedEntry
 from newswire.transforms.schedule import PollSettings
 from newswire.transforms.sitemaps import (
     INDEX,
@@ -23,6 +23,7 @@ from newswire.transforms.sitemaps import (
     URLSET,
     ChildSitemap,
     SitemapError,
+    SitemapTruncated,
     fresh_children,
     is_robots_txt,
     read_index,
@@ -137,10 +138,13 @@ def test_a_polled_index_is_refused_as_nested() -> None:
         read_sitemap(index(("https://a.example/s1.xml", None)), "u")
 
 
-def test_more_urls_than_the_protocol_allows_is_an_error() -> None:
-    document = urlset(*(plain_url(f"https://s.example/{n}") for n in range(MAX_URLS + 1)))
-    with pytest.raises(SitemapError, match="more than 50000 URLs"):
+def test_more_urls_than_the_protocol_allows_keeps_the_first_50000() -> None:
+    document = urlset(*(plain_url(f"https://s.example/{n}") for n in range(MAX_URLS + 2)))
+    with pytest.raises(SitemapTruncated,
+                       match="lists 50002 URLs, more than the protocol's 50000") as cut:
         read_urlset(document, "u")
+    assert [e.link for e in cut.value.entries] == [f"https://s.example/{n}"
+                                                   for n in range(MAX_URLS)]
     assert len(read_urlset(urlset(*(plain_url(f"https://s.example/{n}")
                                     for n in range(MAX_URLS))), "u")) == MAX_URLS
 
@@ -231,3 +235,25 @@ def test_a_polled_sitemap_gives_only_new_or_changed_locs(tmp_path: Path, corpus:
             assert poll() == ["/b.html", "/c.html"]
     finally:
         poller.teardown()
+
+
+def test_a_polled_sitemap_over_the_limit_gives_its_first_entries_and_one_dead_letter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("newswire.transforms.sitemaps.MAX_URLS", 3)
+    recent = datetime.fromtimestamp(time.time() - 3600, tz=timezone.utc)
+    (tmp_path / "big.xml").write_bytes(urlset(*(plain_url(f"{{{{BASE_URL}}}}/{n}.html", recent)
+                                                for n in range(5))))
+    poller = PollFeeds(HttpSettings(allow_private=True))
+    poller.setup()
+    try:
+        with SeedServer(tmp_path) as server:
+            url = server.url("big.xml")
+            out = list(poller.process((url, url), feed=FakeState()))
+    finally:
+        poller.teardown()
+    entries = [e.link.removeprefix(server.base_url) for e in out if isinstance(e, FeedEntry)]
+    letters = [o.value for o in out if getattr(o, "tag", None) == DEAD_LETTER]
+    assert entries == ["/0.html", "/1.html", "/2.html"]
+    assert [(d.unit, d.url, d.reason) for d in letters] == [
+        ("feed", url, "sitemap lists 5 URLs, more than the protocol's 3: only the first 3 URLs "
+                      "were read")]

@@ -3,8 +3,6 @@ older copy fetched later never overwrites it."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +14,9 @@ from newswire.pipeline.summary import Summary
 from newswire.schemas import seed
 from newswire.schemas.article import Article, document_id
 from newswire.transforms.es_client import EsConnection
-from tests.conftest import drop_index
 
 pytestmark = pytest.mark.es
 STORY = "northwind-herald/national/greyhaven-chemical-plant-fire-forces-evacuations"
-
-
-@pytest.fixture
-def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
-    index = f"test-upd-{uuid.uuid4().hex[:8]}"
-    names = {"index": index, "dead_letter_index": f"{index}-dead",
-             "history_index": f"{index}-history"}
-    yield names
-    for name in names.values():
-        drop_index(es_connection, name)
 
 
 def ingest(server: SeedServer, connection: EsConnection, aliases: dict[str, str]) -> Summary:

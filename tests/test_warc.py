@@ -6,6 +6,7 @@ import gzip
 import io
 import os
 import re
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+import pytest
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -21,8 +23,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newswire.transforms.http import Exchange
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
-from newswire.transforms.warc import ReadWarc, ReadWarcRecords, WriteWarc
+from newswire.transforms.warc import ReadWarc, ReadWarcRecords, WarcArchive
 
 FETCHED = datetime(2026, 11, 30, 8, 15, 30, tzinfo=timezone.utc)
 HTML = "<html><head><title>Tide tables</title></head><body><p>Høy vann kl. 06:12</p></body></html>"
@@ -33,17 +36,25 @@ def page(n: int, html: str = HTML) -> Page:
                       feed_url="https://ledger.example/rss.xml", title=f"Story {n}",
                       published=FETCHED, tags=("tides",), source="feed")
     return Page(entry=entry, url=f"https://ledger.example/story-{n}", html=html,
-                fetched_at=FETCHED, etag='"abc"', last_modified="Mon, 30 Nov 2026 08:00:00 GMT")
+                fetched_at=FETCHED)
+
+
+def served(item: Page) -> Exchange:
+    """The exchange a server answering with the page as UTF-8 would have had."""
+    body = item.html.encode()
+    headers = (("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))))
+    return Exchange("GET", "/" + item.url.split("/", 3)[-1],
+                    (("Host", item.url.split("/")[2]), ("User-Agent", "newswire-test/1")),
+                    "HTTP/1.1", 200, "OK", headers, body)
 
 
 def write_archive(directory: Path, pages: list[Page], max_file_bytes: int = 1 << 30) -> None:
-    writer = WriteWarc(str(directory), "newswire-test/1", max_file_bytes)
-    writer.setup()
-    writer.start_bundle()
+    archive = WarcArchive(str(directory), max_file_bytes)
+    archive.open()
     for item in pages:
-        writer.process(item)
-    writer.finish_bundle()
-    writer.teardown()
+        archive.keep(item, served(item))
+    archive.flush()
+    archive.close()
 
 
 def read_file(path: Path) -> tuple[list[Page], list[DeadLetter], ReadWarcRecords]:
@@ -83,11 +94,47 @@ def test_the_archive_is_warc_1_1_one_gzip_member_per_record(tmp_path: Path) -> N
 
 
 def test_archive_files_rotate_by_size(tmp_path: Path) -> None:
-    write_archive(tmp_path, [page(n) for n in range(5)], max_file_bytes=1500)
-    files = sorted(tmp_path.iterdir())
-    assert len(files) >= 3
-    read = [p for file in files for p in read_file(file)[0]]
-    assert sorted(p.url for p in read) == sorted(page(n).url for n in range(5))
+    write_archive(tmp_path / "one", [page(0)])
+    [single] = (tmp_path / "one").iterdir()
+    limit = single.stat().st_size * 3 // 2  # a second page takes a file past it
+    write_archive(tmp_path / "five", [page(n) for n in range(5)], max_file_bytes=limit)
+    files = sorted((tmp_path / "five").iterdir())
+    assert [len(read_file(file)[0]) for file in files] == [2, 2, 1]
+    read = [p.url for file in files for p in read_file(file)[0]]
+    assert read == [page(n).url for n in range(5)]
+
+
+def test_an_archive_file_stays_open_across_bundles_until_it_is_old(tmp_path: Path) -> None:
+    archive = WarcArchive(str(tmp_path), max_file_age=1.0)
+    archive.open()
+    for n in range(3):  # three bundles, one file
+        archive.keep(page(n), served(page(n)))
+        archive.flush()
+    [file] = tmp_path.iterdir()
+    assert [p.url for p in read_file(file)[0]] == [page(n).url for n in range(3)]  # flushed
+    time.sleep(1.5)  # idle past its age: closed without another write or bundle
+    archive.keep(page(3), served(page(3)))
+    archive.flush()
+    archive.close()
+    first, second = sorted(tmp_path.iterdir())
+    assert first == file and len(read_file(second)[0]) == 1
+
+
+def test_a_failed_write_fails_the_bundle_and_the_archive_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = WarcArchive(str(tmp_path))
+    archive.open()
+    opened = archive._open
+    monkeypatch.setattr(archive, "_open", lambda: (_ for _ in ()).throw(OSError("disk full")))
+    archive.keep(page(1), served(page(1)))
+    with pytest.raises(OSError, match="disk full"):
+        archive.flush()
+    monkeypatch.setattr(archive, "_open", opened)
+    archive.keep(page(2), served(page(2)))  # the retried bundle
+    archive.flush()
+    archive.close()
+    [file] = tmp_path.iterdir()
+    assert [p.url for p in read_file(file)[0]] == [page(2).url]
 
 
 def test_a_replayed_page_is_the_page_that_was_fetched(tmp_path: Path) -> None:

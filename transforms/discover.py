@@ -16,12 +16,15 @@ A sitemap that cannot be read here is still polled, so its failure becomes a dea
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import quoteattr
 
+import apache_beam as beam
 import lxml.html
+from apache_beam.metrics import Metrics
 from lxml import etree
 
 from newswire.transforms.feeds import parse_feed_list
@@ -189,3 +192,43 @@ class Discoverer:
         self.say(f"{url}: sitemap index, {len(fresh)} of {len(children)} sitemaps modified "
                  "within the max age")
         return fresh
+
+
+class RediscoverSources(beam.DoFn):
+    """Streaming: on each tick, the feed URLs to poll, reading the `--feeds` URLs that list
+    others (sitemap indexes, robots.txt files, homepages, feed lists) again every `every`
+    seconds, so a sitemap added to an index later is polled without a restart.
+
+    `listed` is what each source gave when the run started; a URL that was itself a feed or a
+    sitemap is not asked again here (PollFeeds polls it). A source that cannot be read again
+    keeps what it last gave, so a passing outage does not stop its feeds being polled.
+    """
+
+    def __init__(self, listed: Mapping[str, list[str]], settings: HttpSettings,
+                 max_age: float = DEFAULT_MAX_AGE, every: float = 3600.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.listed = {source: list(urls) for source, urls in listed.items()}
+        self.settings = settings
+        self.max_age = max_age
+        self.every = every
+        self.clock = clock
+        self.rediscovered = Metrics.counter("newswire", "sources_rediscovered")
+
+    def setup(self) -> None:
+        self.discoverer = Discoverer(self.settings, self.max_age, clock=self.clock).__enter__()
+        self.current = dict(self.listed)
+        self.due = self.clock() + self.every
+
+    def teardown(self) -> None:
+        self.discoverer.__exit__()
+
+    def process(self, _tick: Any) -> Iterator[str]:
+        if self.clock() >= self.due:
+            self.due = self.clock() + self.every
+            for source, urls in self.current.items():
+                if source.startswith(("http://", "https://")) and urls != [source]:
+                    found, answer = self.discoverer.resolve(source)
+                    if not isinstance(answer, FetchError):
+                        self.current[source] = found
+                        self.rediscovered.inc()
+        yield from dict.fromkeys(url for urls in self.current.values() for url in urls)

@@ -9,6 +9,10 @@ own environment or from files it can read, when its DoFn opens the client.
     NEWSWIRE_ES_CLOUD_ID         Elastic Cloud id (instead of a URL)
     NEWSWIRE_ES_CA_CERTS         CA bundle path;  NEWSWIRE_ES_FINGERPRINT  certificate SHA-256
 Each secret may instead be given as a file path in the same name with `_FILE` appended.
+A URL with a user or password in it is refused, with this advice.
+
+The client does not retry on its own: callers that retry (the sink) use es_retry's one policy,
+and a command that fails says so in one line at once.
 
 On Google Cloud the API key may instead live in Secret Manager: the connection then carries
 only the secret version's resource name (`projects/P/secrets/S/versions/V`), and each client
@@ -28,7 +32,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
-from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch
+from elastic_transport import TransportError
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    Elasticsearch,
+    NotFoundError,
+)
 
 from newswire.deploy.elasticsearch import DEFAULT_PORT
 
@@ -67,6 +78,40 @@ def _reason(error: ApiError) -> str:
     return str(detail.get("reason", error.message) if isinstance(detail, dict) else error.message)
 
 
+def _root_cause(error: BaseException) -> str:
+    """What a transport failure came down to, in a few words: 'Connection refused', the TLS
+    verifier's or the pinned fingerprint's complaint."""
+    cause = error
+    while True:
+        if isinstance(cause, OSError) and cause.strerror:
+            return str(cause.strerror)
+        nested = [e for e in getattr(cause, "errors", ()) if isinstance(e, BaseException)]
+        following = nested[0] if nested else cause.__cause__ or cause.__context__
+        if following is None:
+            break
+        cause = following
+    message = getattr(cause, "message", None)
+    return str(message if isinstance(message, str) else cause).split("\n", 1)[0][:300]
+
+
+# Elasticsearch's rules for index and alias names (MetadataCreateIndexService).
+_BAD_INDEX_CHARS = re.compile(r'[\\/*?"<>| ,#:A-Z]')
+
+
+def check_index_name(name: str) -> str:
+    """`name` if Elasticsearch accepts it as an index or alias name, else ValueError saying why."""
+    problem = ("is empty" if not name
+               else "has upper case or one of \\ / * ? \" < > | , # : or a space"
+               if _BAD_INDEX_CHARS.search(name)
+               else "starts with -, _ or +" if name.startswith(("-", "_", "+"))
+               else "is . or .." if name in (".", "..")
+               else "is longer than 255 bytes" if len(name.encode()) > 255
+               else "")
+    if problem:
+        raise ValueError(f"index name {name!r} {problem}; use lower case letters, digits, - and _")
+    return name
+
+
 @dataclass(frozen=True)
 class EsConnection:
     """Where the cluster is, and where its API key is kept; picklable, free of secrets. The
@@ -81,12 +126,24 @@ class EsConnection:
             raise ValueError("the API key secret must be a Secret Manager version's resource "
                              "name, projects/PROJECT/secrets/SECRET/versions/VERSION (the key "
                              "itself never goes in an option)")
+        parts = urlsplit(self.url)
+        if parts.username or parts.password:
+            raise ValueError(
+                f"the Elasticsearch URL carries credentials, which would be printed and passed "
+                f"to every worker; give {self.address} and set {ENV_PREFIX}USERNAME and "
+                f"{ENV_PREFIX}PASSWORD (or {ENV_PREFIX}PASSWORD_FILE, or {ENV_PREFIX}API_KEY) "
+                f"in the environment instead")
+
+    @property
+    def address(self) -> str:
+        """scheme://host:port, for messages."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else self.url
 
     def client(self) -> Elasticsearch:
         """A new client authenticated from Secret Manager or the environment; the caller
         closes it."""
-        kwargs: dict[str, Any] = {"request_timeout": self.request_timeout,
-                                  "retry_on_timeout": True, "max_retries": 2}
+        kwargs: dict[str, Any] = {"request_timeout": self.request_timeout, "max_retries": 0}
         if cloud_id := _secret("CLOUD_ID"):
             kwargs["cloud_id"] = cloud_id
         else:
@@ -109,8 +166,7 @@ class EsConnection:
     def session(self) -> Iterator[Elasticsearch]:
         """A client for a few calls, closed afterwards; a node that cannot be reached or that
         refuses us raises ClusterRefused with a one-line reason instead of a traceback."""
-        parts = urlsplit(self.url)
-        where = f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else self.url
+        where = self.address
         client = self.client()
         try:
             yield client
@@ -122,7 +178,16 @@ class EsConnection:
         except AuthorizationException as error:
             raise ClusterRefused(f"Elasticsearch at {where} denied the request: "
                                  f"{_reason(error)}") from None
+        except NotFoundError as error:
+            raise ClusterRefused(f"Elasticsearch at {where}: {_reason(error)}") from None
+        except ApiError as error:
+            raise ClusterRefused(f"Elasticsearch at {where} answered {error.status_code}: "
+                                 f"{_reason(error)}") from None
         except TransportConnectionError as error:
-            raise ClusterRefused(f"could not reach Elasticsearch at {where}: {error}") from None
+            raise ClusterRefused(f"could not reach Elasticsearch at {where}: "
+                                 f"{_root_cause(error)}") from None
+        except TransportError as error:
+            raise ClusterRefused(f"Elasticsearch at {where} failed: {_root_cause(error)}"
+                                 ) from None
         finally:
             client.close()

@@ -71,6 +71,12 @@ DEAD_LETTER_MAPPING: dict[str, Any] = {
         "url": _KEYWORD,
         "input": {"type": "text"},
         "at": _DATE,
+        # One letter per failed input and stage (transforms/dead_letters.py): its identity,
+        # how often it failed, and when first and last.
+        "key": _KEYWORD,
+        "attempts": {"type": "integer"},
+        "first_seen": _DATE,
+        "last_seen": _DATE,
     },
 }
 

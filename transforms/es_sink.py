@@ -4,7 +4,8 @@
       (id and version       │ batches by count and bytes, written on a writer thread
        in each one)         │ while the next batch fills (one in flight by default),
                             │ keeps superseded versions in the history index (optional),
-                            │ retries 429/5xx items and connection errors with backoff
+                            │ retries 429/5xx items and requests, waits out an outage
+                            │ (es_retry.RetryPolicy), splits a request refused as a whole
                             └──► dead_letter: items Elasticsearch rejected, with reason
 
 Ids and versions derive from each document's content (the canonical URL, the article's own
@@ -16,11 +17,12 @@ version is a conflict we count as `unchanged`, not an error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,14 +32,18 @@ from apache_beam import coders
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
-from elasticsearch import ApiError, ConnectionError, ConnectionTimeout
+from elasticsearch import ApiError
 
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_retry import RETRYABLE_STATUS, Repeater, RetryPolicy
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.revisions import revision_document, revision_id
 
 LOG = logging.getLogger(__name__)
-_RETRYABLE = {429, 500, 502, 503, 504}
+# A whole request refused for its content: one document spoiled it, so the batch is split.
+_SPLIT_STATUS = frozenset({400, 413})
+Merge = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+"""What to index given the stored source (None if absent) and the new one."""
 
 
 @dataclass(frozen=True)
@@ -79,22 +85,26 @@ coders.registry.register_coder(Document, DocumentCoder)
 class BulkSettings:
     max_docs: int = 500
     max_bytes: int = 5 * 1024 * 1024
-    max_retries: int = 4
-    backoff: float = 0.5
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Batches being written while the next one fills, as the Java client's BulkProcessor does.
     max_in_flight: int = 1
 
 
 class WriteToElasticsearch(beam.PTransform):
-    """Indexes `Document`s into `index`; returns the dead letters of rejected documents."""
+    """Indexes `Document`s into `index`; returns the dead letters of rejected documents.
+
+    With `merge`, each batch first reads its ids' stored sources and indexes what
+    `merge(stored, new)` returns (a read-then-write for clusters without scripting).
+    """
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
-                 settings: BulkSettings = BulkSettings(), history_index: str | None = None
-                 ) -> None:
+                 settings: BulkSettings = BulkSettings(), history_index: str | None = None,
+                 merge: Merge | None = None) -> None:
         super().__init__()
         if settings.max_in_flight < 1:
             raise ValueError("BulkSettings.max_in_flight must be at least 1")
-        self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index)
+        self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index,
+                                  merge)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
         written = documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
@@ -118,6 +128,12 @@ class _Outcome:
     revisions: int = 0
     rejected: list[tuple[Buffered, str]] = field(default_factory=list)
 
+    def retrying(self, documents: int) -> Callable[[], None]:
+        """A Repeater's `on_retry`: a request for `documents` is tried again."""
+        def count() -> None:
+            self.retried += documents
+        return count
+
 
 class _BulkWriter(beam.DoFn):
     """Buffers documents per bundle and writes each full batch with the bulk API.
@@ -127,11 +143,13 @@ class _BulkWriter(beam.DoFn):
     """
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
-                 settings: BulkSettings, history_index: str | None) -> None:
+                 settings: BulkSettings, history_index: str | None, merge: Merge | None
+                 ) -> None:
         self.connection = connection
         self.index = index
         self.settings = settings
         self.history_index = history_index
+        self.merge = merge
         counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
         self.created, self.updated, self.unchanged = (
             counter("created"), counter("updated"), counter("unchanged"))
@@ -140,6 +158,7 @@ class _BulkWriter(beam.DoFn):
 
     def setup(self) -> None:
         self.client = self.connection.client()
+        self.repeater = Repeater(self.settings.retry, self.connection.address)
         # The client's own serializer, so bulk bodies are encoded exactly as its other calls.
         self.serializer = self.client.transport.serializers.get_serializer("application/json")
         self.writers = ThreadPoolExecutor(self.settings.max_in_flight, thread_name_prefix="bulk")
@@ -194,22 +213,44 @@ class _BulkWriter(beam.DoFn):
         written, rejected, or out of retries."""
         outcome = _Outcome()
         if self.history_index:
-            outcome.revisions = self._record_revisions([document for document, _, _ in batch])
+            outcome.revisions = self._record_revisions(
+                [document for document, _, _ in batch], outcome)
+        if self.merge:
+            batch = self._merged(batch, outcome)
         pending = batch
-        for attempt in range(self.settings.max_retries + 1):
+        policy = self.settings.retry
+        for attempt in range(policy.retries + 1):
             if not pending:
                 break
             if attempt:
                 outcome.retried += len(pending)
-                time.sleep(self.settings.backoff * 2 ** (attempt - 1))
-            pending = self._send(pending, attempt == self.settings.max_retries, outcome)
+                time.sleep(policy.delay(attempt))
+            pending = self._send(pending, attempt == policy.retries, outcome)
         return outcome
 
-    def _record_revisions(self, documents: list[Document]) -> int:
+    def _current(self, ids: list[str], outcome: _Outcome, **fields: Any
+                 ) -> list[dict[str, Any]]:
+        """The stored documents of `ids` (mget), under the retry policy."""
+        return self.repeater.call(
+            lambda: self.client.mget(index=self.index, ids=ids, **fields)["docs"],
+            on_retry=outcome.retrying(len(ids)))
+
+    def _merged(self, batch: list[Buffered], outcome: _Outcome) -> list[Buffered]:
+        """The batch with each source merged with what is stored under its id."""
+        assert self.merge is not None
+        found = self._current([document.id for document, _, _ in batch], outcome)
+        merged = []
+        for (document, where, _), current in zip(batch, found, strict=True):
+            stored = current.get("_source") if current.get("found") else None
+            document = dataclasses.replace(document, source=self.merge(stored, document.source))
+            merged.append((document, where, self._encode(document)))
+        return merged
+
+    def _record_revisions(self, documents: list[Document], outcome: _Outcome) -> int:
         """Keep what each changed article said before this batch replaces it; returns how many."""
-        found = self.client.mget(index=self.index, ids=[d.id for d in documents],
-                                 source_includes=["title", "body", "fingerprint", "url",
-                                                  "canonical_url"])["docs"]
+        found = self._current([d.id for d in documents], outcome,
+                              source_includes=["title", "body", "fingerprint", "url",
+                                               "canonical_url"])
         operations: list[dict[str, Any]] = []
         for document, current in zip(documents, found, strict=True):
             if not current.get("found") or document.version is None:
@@ -222,7 +263,8 @@ class _BulkWriter(beam.DoFn):
             operations += [{"index": {"_index": self.history_index, "_id": record_id}},
                            revision_document(old, current["_version"], document.source)]
         if operations:
-            self.client.bulk(operations=operations)
+            self.repeater.call(lambda: self.client.bulk(operations=operations),
+                               on_retry=outcome.retrying(len(operations) // 2))
         return len(operations) // 2
 
     def _encode(self, document: Document) -> bytes:
@@ -235,19 +277,25 @@ class _BulkWriter(beam.DoFn):
 
     def _send(self, batch: list[Buffered], last_try: bool, outcome: _Outcome
               ) -> list[Buffered]:
-        """One bulk request; counts each item's outcome and returns the items to retry."""
+        """One bulk request; counts each item's outcome and returns the items to retry.
+
+        The request itself is repeated under the retry policy; one that still fails raises,
+        failing the bundle for the runner to retry (ids are fixed, so that is safe). A request
+        refused as a whole for its content is split in halves until the document that spoiled
+        it stands alone and is rejected."""
         operations = b"".join(encoded for _, _, encoded in batch)
         try:
-            response = self.client.bulk(operations=operations)
-        except (ConnectionError, ConnectionTimeout) as error:
-            if last_try:
-                raise  # the runner retries the bundle; ids are fixed, so that is safe
-            LOG.warning("bulk request failed, retrying: %s", error)
-            return batch
+            response = self.repeater.call(lambda: self.client.bulk(operations=operations),
+                                          on_retry=outcome.retrying(len(batch)))
         except ApiError as error:
-            if error.status_code in _RETRYABLE and not last_try:
-                return batch
-            raise
+            if error.status_code not in _SPLIT_STATUS:
+                raise
+            if len(batch) == 1:
+                outcome.rejected.append((batch[0], _reason(error.status_code, _error(error))))
+                return []
+            middle = len(batch) // 2
+            return (self._send(batch[:middle], last_try, outcome)
+                    + self._send(batch[middle:], last_try, outcome))
         retry = []
         for item, pair in zip(response["items"], batch, strict=True):
             result = item["index"]
@@ -258,12 +306,10 @@ class _BulkWriter(beam.DoFn):
                 outcome.updated += 1
             elif status == 409:
                 outcome.unchanged += 1
-            elif status in _RETRYABLE and not last_try:
+            elif status in RETRYABLE_STATUS and not last_try:
                 retry.append(pair)
             else:
-                error = result.get("error", {})
-                outcome.rejected.append((pair, f"elasticsearch {status} {error.get('type', '')}: "
-                                               f"{error.get('reason', '')}".strip()))
+                outcome.rejected.append((pair, _reason(status, result.get("error", {}))))
         return retry
 
     def _dead_letter(self, document: Document, where: WindowedValue,
@@ -273,5 +319,18 @@ class _BulkWriter(beam.DoFn):
             return
         letter = DeadLetter(stage="index", reason=reason, unit="entry",
                             url=document.source.get("url", ""),
-                            input=json.dumps(document.source, default=str))
+                            input=json.dumps(document.source, default=str), key=document.id)
         yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
+
+
+def _error(error: ApiError) -> dict[str, Any]:
+    """The node's error object of a refused request (its root cause when it names one)."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error")
+    if not isinstance(detail, dict):
+        return {"type": "", "reason": str(detail or error.message)}
+    return (detail.get("root_cause") or [detail])[0]
+
+
+def _reason(status: int, error: dict[str, Any]) -> str:
+    return f"elasticsearch {status} {error.get('type', '')}: {error.get('reason', '')}".strip()

@@ -32,7 +32,12 @@ from newswire.transforms.schedule import (
     new_entries,
     observed_interval,
 )
-from newswire.transforms.sitemaps import DEFAULT_MAX_AGE, read_sitemap, sitemap_kind
+from newswire.transforms.sitemaps import (
+    DEFAULT_MAX_AGE,
+    SitemapTruncated,
+    read_sitemap,
+    sitemap_kind,
+)
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -54,7 +59,8 @@ def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = N
     """Entries and the refresh interval the feed declares, from one parse of the document.
 
     An RSS, Atom, RDF or JSON Feed document, or a sitemap (`newswire.transforms.sitemaps`, to
-    which `max_age` applies); ValueError if it is empty or no feed.
+    which `max_age` applies); ValueError if it is empty or no feed (SitemapTruncated, with the
+    entries before the limit, if it is a sitemap over the protocol's limits).
     """
     if not document.strip():
         raise ValueError("not a feed: empty document")
@@ -200,6 +206,10 @@ class PollFeeds(beam.DoFn):
             entries, declared = (([], None) if response.status == 304 else
                                  read_feed(response.body, feed_url, dict(response.headers),
                                            self.schedule.max_age, now))
+        except SitemapTruncated as cut:  # the entries before the limit go on, the rest is lost
+            entries, declared = cut.entries, None
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_feed("poll", str(cut), feed_url))
         except (FetchError, ValueError) as error:
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(

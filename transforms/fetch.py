@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -14,6 +14,7 @@ from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newswire.transforms.http import (
+    Exchange,
     FetchError,
     HttpClient,
     HttpSettings,
@@ -78,34 +79,57 @@ class PageFetcher:
             return self.client.get(url)
 
 
+class PageArchive(Protocol):
+    """Where `FetchPages` keeps each page with the exchange that gave it (a WARC archive:
+    `newswire.transforms.warc.WarcArchive`); opened in `setup`, closed in `teardown`."""
+
+    def open(self) -> None: ...
+
+    def keep(self, page: Page, exchange: Exchange) -> None:
+        """Called from the fetching threads, once per page."""
+
+    def flush(self) -> None:
+        """At the end of each bundle: everything kept is written, or this raises."""
+
+    def close(self) -> None: ...
+
+
 class FetchPages(beam.DoFn):
     """Fetches a bundle's pages concurrently; failures leave as dead letters with the reason.
 
     Fetching is I/O, so up to `concurrency` requests run at once on a thread pool, each host
     limited by `PageFetcher`. Results leave in completion order, each in its input's window.
+    With an `archive`, each page is kept there as it was served, where the raw exchange is at
+    hand, so nothing but the page travels on.
     """
 
-    def __init__(self, settings: HttpSettings) -> None:
+    def __init__(self, settings: HttpSettings, archive: PageArchive | None = None) -> None:
         self.settings = settings
+        self.archive = archive
         self.fetched = Metrics.counter("newswire", "pages_fetched")
         self.failed = Metrics.counter("newswire", "pages_failed")
+        self.archived = Metrics.counter("newswire", "pages_archived")
         self.host_wait = Metrics.counter("newswire", "host_slot_wait_ms")
 
     def setup(self) -> None:
         self.fetcher = PageFetcher(self.settings)
         self.fetcher.open()
         self.pool = ThreadPoolExecutor(self.settings.concurrency, "fetch")
+        if self.archive:
+            self.archive.open()
 
     def teardown(self) -> None:
         self.pool.shutdown(wait=True)
         self.fetcher.close()
+        if self.archive:
+            self.archive.close()
 
     def start_bundle(self) -> None:
         self.in_flight: dict[Future, tuple[FeedEntry, WindowedValue]] = {}
 
     def process(self, entry: FeedEntry, window: BoundedWindow = beam.DoFn.WindowParam,
                 timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
-        future = self.pool.submit(self.fetcher.fetch, entry)
+        future = self.pool.submit(self._fetch, entry)
         self.in_flight[future] = (entry, WindowedValue(None, timestamp, [window]))
         if len(self.in_flight) >= 2 * self.settings.concurrency:
             done, _ = wait(self.in_flight, return_when=FIRST_COMPLETED)
@@ -113,6 +137,19 @@ class FetchPages(beam.DoFn):
 
     def finish_bundle(self) -> Iterator[Any]:
         yield from self._emit(list(as_completed(self.in_flight)))
+        if self.archive:  # a failed write fails the bundle, which is then retried
+            self.archive.flush()
+
+    def display_data(self) -> dict[str, Any]:
+        return {"archive": str(self.archive)} if self.archive else {}
+
+    def _fetch(self, entry: FeedEntry) -> Page:
+        """On a fetching thread: the entry's page, kept in the archive if there is one."""
+        response = self.fetcher.get(entry.link)
+        page = page_from_response(entry, response)
+        if self.archive and response.exchange:
+            self.archive.keep(page, response.exchange)
+        return page
 
     def _emit(self, done: Iterable[Future]) -> Iterator[Any]:
         self.host_wait.inc(self.fetcher.hosts.take_waited_ms())
@@ -126,4 +163,6 @@ class FetchPages(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
                 continue
             self.fetched.inc()
+            if self.archive:
+                self.archived.inc()
             yield where.with_value(page)

@@ -6,10 +6,11 @@ Retrying lives in `Retry` so the policy can change without touching the client.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -67,11 +68,31 @@ class FetchError(Exception):
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """The request as sent and its response as served, for an archive to keep (WARC)."""
+
+    method: str
+    target: str  # the request-target: path and query
+    request_headers: tuple[tuple[str, str], ...]  # in the order sent, Host first
+    protocol: str  # e.g. "HTTP/1.1"
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]  # as received: order and repeats kept
+    body: bytes  # as served: still content-encoded, if it was
+
+
+@dataclass(frozen=True)
 class Response:
+    """A usable response: `headers` lowercased, `body` with its Content-Encoding undone.
+
+    `exchange` is what went over the wire for it (the last hop), where it came from there.
+    """
+
     url: str
     status: int
     headers: Mapping[str, str]
     body: bytes
+    exchange: Exchange | None = field(default=None, compare=False, repr=False)
 
     @property
     def content_type(self) -> str:
@@ -204,13 +225,15 @@ class HttpClient:
                                      headers=error.headers) from None
                 raise
 
-    def _get_once(self, url: str, headers: dict[str, str], deadline: Deadline) -> Response:
+    def _get_once(self, url: str, extra: dict[str, str], deadline: Deadline) -> Response:
         assert self._pool is not None, "HttpClient.open() was not called"
-        headers = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
-                   **headers}
+        extra = {"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate",
+                 **extra}
         for _hop in range(self.settings.max_redirects + 1):
             target = check_address(url, self.settings.allow_private)
-            raw = self._send(target, headers, deadline)
+            # Host as http.client would send it, sent by us so the archive records what was sent
+            sent = {"Host": _host_header(target), **extra}
+            raw = self._send(target, sent, deadline)
             try:
                 if raw.status in _REDIRECTS and raw.headers.get("location"):
                     url = urljoin(url, raw.headers["location"])
@@ -219,11 +242,16 @@ class HttpClient:
                     headers = {k.lower(): v for k, v in raw.headers.items()}
                     retryable = raw.status >= 500 or raw.status == 429
                     raise FetchError(f"http {raw.status}", retryable, headers)
-                body = self._read_capped(raw)
+                served, body = self._read_capped(raw)
                 if deadline.expired:  # the body ended because its socket was shut
                     raise FetchError("timeout")
-                response_headers = {k.lower(): v for k, v in raw.headers.items()}
-                return Response(url=url, status=raw.status, headers=response_headers, body=body)
+                received = tuple(raw.headers.items())
+                exchange = Exchange("GET", target.request_uri, tuple(sent.items()),
+                                    raw.version_string, raw.status, raw.reason or "", received,
+                                    served)
+                return Response(url=url, status=raw.status,
+                                headers={name.lower(): value for name, value in received},
+                                body=body, exchange=exchange)
             finally:
                 raw.release_conn()
         raise FetchError(f"more than {self.settings.max_redirects} redirects")
@@ -255,20 +283,38 @@ class HttpClient:
             raise FetchError(f"connection failed: {type(error).__name__}",
                              retryable=True) from None
 
-    def _read_capped(self, raw: urllib3.BaseHTTPResponse) -> bytes:
+    def _read_capped(self, raw: urllib3.BaseHTTPResponse) -> tuple[bytes, bytes]:
+        """The body as served and as decoded (its Content-Encoding undone), each capped."""
         limit = self.settings.max_bytes
         declared = raw.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(f"too large: {declared} bytes > {limit}")
-        chunks, size = [], 0
-        try:
-            for chunk in raw.stream(64 * 1024, decode_content=True):
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(f"too large: over {limit} bytes")
-                chunks.append(chunk)
-        except urllib3.exceptions.TimeoutError:
-            raise FetchError("timeout", retryable=True) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise FetchError(f"read failed: {type(error).__name__}", retryable=True) from None
-        return b"".join(chunks)
+        served = _capped(raw.stream(64 * 1024, decode_content=False), limit)
+        if not (encoding := raw.headers.get("content-encoding")):
+            return served, served
+        # urllib3's own decoders, over what was read: decoded as before, and capped again
+        decoding = urllib3.HTTPResponse(io.BytesIO(served), {"content-encoding": encoding},
+                                        preload_content=False)
+        return served, _capped(decoding.stream(64 * 1024, decode_content=True), limit)
+
+
+def _capped(chunks: Iterator[bytes], limit: int) -> bytes:
+    parts, size = [], 0
+    try:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(f"too large: over {limit} bytes")
+            parts.append(chunk)
+    except urllib3.exceptions.TimeoutError:
+        raise FetchError("timeout", retryable=True) from None
+    except urllib3.exceptions.HTTPError as error:
+        raise FetchError(f"read failed: {type(error).__name__}", retryable=True) from None
+    return b"".join(parts)
+
+
+def _host_header(target: Url) -> str:
+    """The Host header for a request to `target`: its port only where it is not the default."""
+    default = 443 if target.scheme == "https" else 80
+    port = target.port
+    return f"{target.host}:{port}" if port and port != default else str(target.host)

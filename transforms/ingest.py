@@ -11,18 +11,18 @@ decides, per feed, whether it is due.
               Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
-       └─► WriteToElasticsearch(dead-letter index)
+       └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
 
-With `archive`, fetched pages are also written as WARC (`WriteWarc`). With `warc`, the input
-is WARC file patterns: `ReadWarc` replaces polling and fetching, and before indexing
-`AdvanceChangedVersions` lets re-extracted articles that changed replace their old versions.
+With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
+`warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
+indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
+versions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,9 +33,11 @@ from apache_beam.metrics import Metrics
 
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
+from newswire.transforms.dead_letters import dead_letter_document, repeated_letter
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_sink import Document, WriteToElasticsearch
+from newswire.transforms.es_retry import RetryPolicy
+from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
 from newswire.transforms.http import FetchError, HttpSettings, Response
@@ -44,7 +46,8 @@ from newswire.transforms.provenance import ExtractListedArticles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
-from newswire.transforms.warc import ReadWarc, WriteWarc
+from newswire.transforms.tally import Tally
+from newswire.transforms.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class IngestConfig:
     index: str = "newswire-articles"
     dead_letter_index: str = "newswire-dead-letters"
     history_index: str | None = "newswire-history"
+    es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     dedup_ttl: int = DEFAULT_TTL
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
@@ -66,7 +70,10 @@ class IngestConfig:
     # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
     answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
     archive: str = ""  # a directory to keep every fetched page in, as WARC
+    archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
+    archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
+    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
 
 
 class IngestFeeds(beam.PTransform):
@@ -78,55 +85,91 @@ class IngestFeeds(beam.PTransform):
 
     def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
         config = self.config
+        count = self._tally
         if config.warc:
             read = feed_urls | "ReadWarc" >> ReadWarc()
             fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
         else:
+            archive = (WarcArchive(config.archive, config.archive_file_bytes,
+                                   config.archive_file_age) if config.archive else None)
             polled = (
                 feed_urls
                 # typed, so the key coder is the deterministic one for str
                 | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
                     tuple[str, str])
-                | "PollFeeds" >> _with_dead_letters(
+                | "PollFeeds" >> with_dead_letters(
                     PollFeeds(config.http, config.poll, streaming=config.streaming,
                               answered=config.answered), "entries")
             )
-            pages = (
-                polled.entries
+            unique = (
+                count(polled.entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+            )
+            pages = (
+                count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
-                | "FetchPages" >> _with_dead_letters(FetchPages(config.http), "pages")
+                | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-            if config.archive:
-                _ = fetched | "Archive" >> beam.ParDo(
-                    WriteWarc(config.archive, config.http.user_agent))
-        articles = fetched | "Extract" >> _with_dead_letters(ExtractListedArticles(), "articles")
-        valid = articles.articles | "Validate" >> _with_dead_letters(ValidateArticles(), "valid")
-        documents = (
+        articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
+            ExtractListedArticles(), "articles")
+        valid = count(articles.articles, "extracted") | "Validate" >> with_dead_letters(
+            ValidateArticles(), "valid")
+        linked = (
             valid.valid
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
-            | "ToDocuments" >> beam.Map(article_document)
         )
-        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
-            documents = documents | "AdvanceReextracted" >> beam.ParDo(
-                AdvanceChangedVersions(config.es, config.index))
-        rejected = documents | "IndexArticles" >> WriteToElasticsearch(
-            config.es, config.index, "articles", history_index=config.history_index)
-        dead_letters = (
+        rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        letters = (
             (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
-            | "CountDeadLetters" >> beam.Map(_count_dead_letter)
         )
-        _ = (
-            dead_letters
-            | "DeadLetterDocuments" >> beam.Map(dead_letter_document)
-            | "IndexDeadLetters" >> WriteToElasticsearch(
-                config.es, config.dead_letter_index, "dead_letters")
-        )
-        return dead_letters
+        return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
+        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        if self.config.progress_dir is None:
+            return pcoll
+        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
+
+
+class IndexArticles(beam.PTransform):
+    """Articles into the index (and their history); returns the dead letters of rejected ones."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        documents = articles | "ToDocuments" >> beam.Map(article_document)
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+            documents = documents | "AdvanceReextracted" >> beam.ParDo(
+                AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
+        return documents | "Write" >> WriteToElasticsearch(
+            config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
+            history_index=config.history_index)
+
+
+class IndexDeadLetters(beam.PTransform):
+    """Counts dead letters and indexes them, one per input and stage (repeats counted); returns
+    them."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, letters: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        counted = letters | "Count" >> beam.Map(_count_dead_letter)
+        _ = (counted
+             | "ToDocuments" >> beam.Map(dead_letter_document)
+             | "Write" >> WriteToElasticsearch(
+                 config.es, config.dead_letter_index, "dead_letters",
+                 BulkSettings(retry=config.es_retry), merge=repeated_letter))
+        return counted
 
 
 class ValidateArticles(beam.DoFn):
@@ -138,25 +181,18 @@ class ValidateArticles(beam.DoFn):
         except InvalidArticle as error:
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
                 stage="validate", reason=str(error), unit="entry", url=article.url,
-                input=json.dumps(article.to_dict())))
+                input=json.dumps(article.to_dict()), key=article.id))
 
 
-def _with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
+def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
     return beam.ParDo(dofn).with_outputs(DEAD_LETTER, main=main)
 
 
 def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
     Metrics.counter("newswire", f"dead_letters_{letter.unit}").inc()
-    Metrics.counter("newswire", f"dead_letters_{letter.stage}").inc()
+    Metrics.counter("newswire", f"dead_letters_{letter.unit}_{letter.stage}").inc()
     return letter
 
 
 def article_document(article: Article) -> Document:
     return Document(id=article.id, source=article.to_dict(), version=article.version)
-
-
-def dead_letter_document(letter: DeadLetter) -> Document:
-    """Dead letters get an id from what failed and why, so a re-run does not repeat them."""
-    key = f"{letter.stage}\n{letter.unit}\n{letter.url}\n{letter.reason}"
-    return Document(id=hashlib.sha256(key.encode()).hexdigest()[:20], source=letter.to_dict(),
-                    is_entry=False)

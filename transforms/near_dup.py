@@ -2,7 +2,10 @@
 
 Articles are compared on word 5-shingles of their plain text. A MinHash signature (datasketch)
 estimates Jaccard similarity; LSH banding turns it into keys, so only articles that share a band
-are ever compared, and the band memory lives in Beam keyed state, shared by every worker.
+are ever compared. In streaming the band memory lives in Beam keyed state, shared by every
+worker; in batch (a bounded input) each band's sketches come together in one GroupByKey and the
+links reach the articles as a side input, which gives the same links without a state read and
+write per band and article.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from datasketch import MinHash
 
 from newswire.schemas.article import Article, ArticleCoder
+from newswire.transforms.dedup import is_batch
 from newswire.transforms.keys import StateKey
 
 SHINGLE_WORDS = 5
@@ -214,6 +218,29 @@ def seal(value: Article | Link) -> bytes:
 
 def unseal(sealed: bytes) -> Article | Link:
     return _SEALS[sealed[:1]].decode(sealed[1:])
+
+
+class Clusters:
+    """What both forms do with an article and its earliest link: a copy joins the first-seen
+    copy's cluster (or is dropped, if asked) and is counted; an article without links is its own.
+    """
+
+    def __init__(self, drop: bool) -> None:
+        self.drop = drop
+        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
+        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+
+    def place(self, article: Article, first_seen: Link | None) -> Iterator[Article]:
+        if first_seen is None:
+            yield article.replace(cluster_id=article.id, duplicate_of="")
+            return
+        self.near_duplicates.inc()
+        if self.drop:
+            self.dropped.inc()
+        else:
+            yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+
+
 SETTLED = TimerSpec("settled", TimeDomain.WATERMARK)
 
 
@@ -223,9 +250,8 @@ class AttachCluster(beam.DoFn):
     """
 
     def __init__(self, settle_seconds: float, drop: bool) -> None:
-        self.settle, self.drop = Duration.of(settle_seconds), drop
-        self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
-        self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
+        self.settle = Duration.of(settle_seconds)
+        self.clusters = Clusters(drop)
 
     def process(
         self,
@@ -247,14 +273,7 @@ class AttachCluster(beam.DoFn):
     ) -> Iterator[Article]:
         first_seen = min(links.read(), default=None)
         for article in articles.read():
-            if first_seen is None:
-                yield article.replace(cluster_id=article.id, duplicate_of="")
-                continue
-            self.near_duplicates.inc()
-            if self.drop:
-                self.dropped.inc()
-            else:
-                yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+            yield from self.clusters.place(article, first_seen)
         articles.clear()
         links.clear()
 
@@ -286,17 +305,21 @@ class LinkNearDuplicates(beam.PTransform):
         ttl_seconds: float = 3 * 86400,
         drop: bool = False,
         settle_seconds: float = 0,
+        grouped: bool | None = None,
     ) -> None:
         super().__init__()
         self.threshold, self.ttl_seconds = threshold, ttl_seconds
         self.drop, self.settle_seconds = drop, settle_seconds
+        self.grouped = grouped
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         bands, rows = band_shape(self.threshold)
+        sketches = articles | "Sketch" >> beam.ParDo(
+            SketchArticle(bands, rows, self.ttl_seconds)).with_output_types(tuple[StateKey, Any])
+        if self.grouped if self.grouped is not None else is_batch(articles):
+            return self._grouped(articles, sketches)
         links = (
-            articles
-            | "Sketch" >> beam.ParDo(SketchArticle(bands, rows, self.ttl_seconds))
-            .with_output_types(tuple[StateKey, Any])
+            sketches
             | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold))
             | "SealLinks" >> beam.Map(lambda kv: (kv[0], seal(kv[1])))
             .with_output_types(tuple[StateKey, bytes])
@@ -310,3 +333,37 @@ class LinkNearDuplicates(beam.PTransform):
             | "AttachCluster" >> beam.ParDo(AttachCluster(self.settle_seconds, self.drop))
             .with_output_types(Article)
         )
+
+    def _grouped(self, articles: beam.PCollection,
+                 sketches: beam.PCollection) -> beam.PCollection:
+        """Batch: every band's sketches at once, the earliest link per article as a side input."""
+        first_links = (
+            sketches
+            | "GroupBands" >> beam.GroupByKey()
+            | "MatchBand" >> beam.FlatMap(match_band, self.threshold, self.ttl_seconds)
+            | "EarliestLink" >> beam.CombinePerKey(min)
+        )
+        return articles | "Attach" >> beam.ParDo(
+            AttachLinks(self.drop), beam.pvalue.AsDict(first_links)).with_output_types(Article)
+
+
+def match_band(band: tuple[str, Iterable[Sketch]], threshold: float,
+               ttl_seconds: float) -> Iterator[tuple[str, Link]]:
+    """Batch: the links among one band's sketches whose sightings lie within the TTL of each
+    other, as MatchWithinBand finds them whatever their order of arrival."""
+    ttl = Duration.of(ttl_seconds).micros
+    remembered: list[Sketch] = []
+    for sketch in sorted(band[1], key=lambda s: (s.expires, s.id)):
+        remembered = [old for old in remembered if old.expires > sketch.expires - ttl]
+        yield from band_verdicts(sketch, remembered, threshold)
+        remembered.append(sketch)
+
+
+class AttachLinks(beam.DoFn):
+    """Batch: sets cluster_id/duplicate_of from the article's earliest link, as AttachCluster."""
+
+    def __init__(self, drop: bool) -> None:
+        self.clusters = Clusters(drop)
+
+    def process(self, article: Article, first_links: dict[str, Link]) -> Iterator[Article]:
+        yield from self.clusters.place(article, first_links.get(article.id))

@@ -45,6 +45,8 @@ class DeadLetter:
     """Why an input left the pipeline, with the input itself, so it can be replayed or fixed.
 
     `unit` says what was lost: a feed entry (counts against entries seen) or a whole feed.
+    `key` is the input's own identity, independent of the address it was fetched from: a feed
+    entry's id (else its link, else its feed and title), an article's id, a feed's URL.
     """
 
     stage: str
@@ -52,16 +54,19 @@ class DeadLetter:
     unit: str
     url: str
     input: str
+    key: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
     def for_entry(cls, stage: str, reason: str, entry: FeedEntry) -> DeadLetter:
         return cls(stage=stage, reason=reason, unit="entry", url=entry.link,
-                   input=json.dumps(asdict(entry), default=str))
+                   input=json.dumps(asdict(entry), default=str),
+                   key=entry.entry_id or entry.link or f"{entry.feed_url}#{entry.title}")
 
     @classmethod
     def for_feed(cls, stage: str, reason: str, feed_url: str) -> DeadLetter:
-        return cls(stage=stage, reason=reason, unit="feed", url=feed_url, input=feed_url)
+        return cls(stage=stage, reason=reason, unit="feed", url=feed_url, input=feed_url,
+                   key=feed_url)
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -19,20 +19,24 @@ from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newswire.transforms.es_client import EsConnection
+from newswire.transforms.es_retry import Repeater, RetryPolicy
 from newswire.transforms.es_sink import Document
 
 
 class AdvanceChangedVersions(beam.DoFn):
     """Documents out as they came, except that changed ones outrank their stored version."""
 
-    def __init__(self, connection: EsConnection, index: str, batch_size: int = 500) -> None:
+    def __init__(self, connection: EsConnection, index: str, batch_size: int = 500,
+                 retry: RetryPolicy | None = None) -> None:
         self.connection = connection
         self.index = index
         self.batch_size = batch_size
+        self.retry = retry or RetryPolicy()
         self.advanced = Metrics.counter("newswire", "articles_reextracted")
 
     def setup(self) -> None:
         self.client = self.connection.client()
+        self.repeater = Repeater(self.retry, self.connection.address)
 
     def teardown(self) -> None:
         self.client.close()
@@ -53,8 +57,9 @@ class AdvanceChangedVersions(beam.DoFn):
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        stored = self.client.mget(index=self.index, ids=[doc.id for doc, _ in batch],
-                                  source_includes=["fingerprint"])["docs"]
+        stored = self.repeater.call(lambda: self.client.mget(
+            index=self.index, ids=[doc.id for doc, _ in batch],
+            source_includes=["fingerprint"])["docs"])
         for (document, where), current in zip(batch, stored, strict=True):
             yield where.with_value(self._advance(document, current))
 

@@ -5,7 +5,8 @@ a `sitemapindex` (other sitemaps), plain or gzip-compressed; `robots.txt` names 
 `Sitemap:` lines. Parsing is lxml's `iterparse` over a decompressing stream: elements are
 cleared as they are read, entities are never resolved and nothing is fetched, and the
 protocol's limits (50,000 URLs, 50 MB uncompressed) are enforced while decompressing, so a
-small gzip cannot expand without bound.
+small gzip cannot expand without bound. A urlset over a limit keeps the entries before it
+(`SitemapTruncated`), so a poller indexes those and dead-letters the excess.
 """
 
 from __future__ import annotations
@@ -38,6 +39,19 @@ _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTIL
 
 class SitemapError(ValueError):
     """The document is a broken sitemap or exceeds the protocol's limits."""
+
+
+class SitemapTooLarge(SitemapError):
+    """The document exceeds the protocol's limits (URLs or uncompressed bytes)."""
+
+
+class SitemapTruncated(SitemapTooLarge):
+    """A urlset over a limit: `entries` are those read before it, the message says what was
+    left out."""
+
+    def __init__(self, reason: str, entries: list[FeedEntry]) -> None:
+        super().__init__(reason)
+        self.entries = entries
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,8 @@ class _GunzipReader(io.RawIOBase):
                 return 0
         self._total += len(chunk)
         if self._total > self._limit:
-            raise SitemapError(f"sitemap exceeds {self._limit // (1024 * 1024)} MB uncompressed")
+            raise SitemapTooLarge(f"sitemap exceeds {self._limit // (1024 * 1024)} MB "
+                                  "uncompressed")
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
@@ -88,7 +103,7 @@ class _CappedReader(io.RawIOBase):
 
     def __init__(self, document: bytes, limit: int) -> None:
         if len(document) > limit:
-            raise SitemapError(f"sitemap exceeds {limit // (1024 * 1024)} MB uncompressed")
+            raise SitemapTooLarge(f"sitemap exceeds {limit // (1024 * 1024)} MB uncompressed")
         self._stream = io.BytesIO(document)
 
     def readable(self) -> bool:
@@ -160,16 +175,19 @@ def _time(element: etree._Element | None) -> datetime | None:
 
 
 def _items(document: bytes, tag: str) -> Iterator[etree._Element]:
-    """Each `<url>` or `<sitemap>` of a sitemap, cleared after use; SitemapError past the limit."""
+    """Each `<url>` or `<sitemap>` of a sitemap, cleared after use: the first `MAX_URLS`,
+    then SitemapTooLarge saying how many there were."""
     count = 0
     for _event, element in _events(document, ("end",)):
         if etree.QName(element).localname != tag:
             continue
         count += 1
-        if count > MAX_URLS:
-            raise SitemapError(f"sitemap lists more than {MAX_URLS} URLs (the protocol's limit)")
-        yield element
+        if count <= MAX_URLS:
+            yield element
         element.clear(keep_tail=False)
+    if count > MAX_URLS:
+        raise SitemapTooLarge(f"sitemap lists {count} URLs, more than the protocol's "
+                              f"{MAX_URLS}")
 
 
 def read_index(document: bytes) -> list[ChildSitemap]:
@@ -193,20 +211,26 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
     """A urlset's entries; those last modified (or published) over `max_age` ago are skipped.
 
     Skipped entries are counted (`sitemap_entries_too_old`); they are not entries of the run.
+    Past a limit, SitemapTruncated holds the entries of the URLs before it.
     """
     reference = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(
         now, tz=timezone.utc)
     horizon = reference - timedelta(seconds=max_age)
     entries, too_old = [], 0
-    for item in _items(document, "url"):
-        entry = _entry(item, sitemap_url)
-        moment = entry.updated or entry.published
-        if moment is not None and moment < horizon:
-            too_old += 1
-        else:
-            entries.append(entry)
-    if too_old:
-        Metrics.counter("newswire", "sitemap_entries_too_old").inc(too_old)
+    try:
+        for item in _items(document, "url"):
+            entry = _entry(item, sitemap_url)
+            moment = entry.updated or entry.published
+            if moment is not None and moment < horizon:
+                too_old += 1
+            else:
+                entries.append(entry)
+    except SitemapTooLarge as error:
+        raise SitemapTruncated(f"{error}: only the first {len(entries) + too_old} URLs were "
+                               "read", entries) from None
+    finally:
+        if too_old:
+            Metrics.counter("newswire", "sitemap_entries_too_old").inc(too_old)
     return entries
 
 
