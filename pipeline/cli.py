@@ -151,9 +151,8 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         try:
             job.wait(result)
         except KeyboardInterrupt:
-            print("\nstopping: reading the job's metrics, then cancelling it ...")
-            summary = summarize(result)
-            job.cancel(result)
+            print()
+            summary = job.stop(result, options.view_as(NewswireOptions).stop_wait)
         else:
             summary = summarize(result)
     print(summary.render())

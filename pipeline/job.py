@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import apache_beam as beam
@@ -308,6 +308,40 @@ def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
             if thread.name.startswith("run_worker_"):  # the pool's SDK harness threads
                 thread.join(max(0.0, deadline - time.monotonic()))
     result.cancel()
+
+
+def current_summary(result: PipelineResult) -> Summary:
+    """The summary of a running job as it stands now."""
+    if isinstance(result, portable_runner.PipelineResult):
+        result._metrics = None  # else it keeps the first answer it had; no public way to ask
+    return summarize(result)
+
+
+def stop(result: PipelineResult, patience: float,
+         say: Callable[[str], None] = print) -> Summary:
+    """Stop a running job once the entries it has seen have ended (indexed, duplicates or dead
+    letters), waiting at most `patience` seconds (`--stop-wait`) for them; a Ctrl-C meanwhile
+    stops it at once.
+
+    Returns the summary read just before cancelling (metrics go with the job), which counts
+    the entries still in flight then as such (`Summary.in_flight_at_stop`).
+    """
+    summary = current_summary(result)
+    if summary.in_flight > 0:
+        say(f"stopping: {summary.in_flight} {'entry' if summary.in_flight == 1 else 'entries'}"
+            f" in flight, waiting up to {patience:g} s for them to end (Ctrl-C again to stop at "
+            "once) ...")
+        deadline = time.monotonic() + patience
+        try:
+            while summary.in_flight > 0 and time.monotonic() < deadline:
+                time.sleep(0.25)
+                summary = current_summary(result)
+        except KeyboardInterrupt:
+            say("stopping at once")
+    else:
+        say("stopping: no entries in flight, cancelling the job ...")
+    cancel(result)
+    return replace(summary, in_flight_at_stop=max(summary.in_flight, 0))
 
 
 def run(options: PipelineOptions, say: Callable[[str], None] = print) -> Summary:

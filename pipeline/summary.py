@@ -31,11 +31,18 @@ class Summary:
     warc_records_skipped: int = 0
     warc_pages_read: int = 0
     pages_archived: int = 0
+    in_flight_at_stop: int = 0  # entries not yet ended when a streaming job was stopped
 
     @property
     def indexed(self) -> int:
         """Articles now current in the index: new, replaced by a newer version, or unchanged."""
         return self.created + self.updated + self.unchanged
+
+    @property
+    def in_flight(self) -> int:
+        """Entries seen that have not yet ended indexed, as a duplicate or as a dead letter."""
+        return self.entries_seen - (self.indexed + self.duplicates_dropped
+                                    + self.near_duplicates_dropped + self.dead_letters)
 
     @property
     def exit_status(self) -> int:
@@ -47,9 +54,9 @@ class Summary:
 
     @property
     def balanced(self) -> bool:
-        """Every entry ended indexed, as a duplicate or as a dead letter."""
-        return self.entries_seen == (self.indexed + self.duplicates_dropped
-                                     + self.near_duplicates_dropped + self.dead_letters)
+        """Every entry ended indexed, as a duplicate or as a dead letter (or was still in
+        flight when a streaming job was stopped, and is counted so)."""
+        return self.in_flight == self.in_flight_at_stop
 
     def render(self) -> str:
         by_stage = sorted(self.dead_letters_by_stage.items())
@@ -75,7 +82,9 @@ class Summary:
             + (f"; {self.revisions} earlier versions kept" if self.revisions else ""),
             f"dead-lettered       {self.dead_letters}" + (f"  ({stages})" if stages else ""),
             "entries = indexed + duplicates + dead letters"
-            + (" + dropped near-duplicates" if self.near_duplicates_dropped else "") + ": "
+            + (" + dropped near-duplicates" if self.near_duplicates_dropped else "")
+            + (f" + {self.in_flight_at_stop} in flight at stop" if self.in_flight_at_stop
+               else "") + ": "
             + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
         ]
         return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from datetime import datetime, timezone
@@ -120,6 +121,11 @@ class PollFeeds(beam.DoFn):
     `AsyncWrapper` commits its finished items). Whoever takes the answer reads the state,
     applies the poll and writes it, once.
 
+    When the worker stops, Beam closes its state and data channels and then tears the DoFn
+    down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
+    a stopped DoFn touches no state again (a state call then would fail, and the harness
+    print the failure as a traceback).
+
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
     broken feeds are feed dead letters; an entry without a link cannot be fetched and leaves
@@ -147,12 +153,18 @@ class PollFeeds(beam.DoFn):
 
     def setup(self) -> None:
         self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
+        self.stopped = threading.Event()
+
+    def teardown(self) -> None:
+        self.stopped.set()
 
     def start_bundle(self) -> None:
         self.wait_until = time.monotonic() + self.PATIENCE
 
     def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
                 collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if self.stopped.is_set():
+            return
         feed_url, _ = keyed
         stored = feed.read()
         state = stored or FeedState(feed_url)
@@ -172,15 +184,16 @@ class PollFeeds(beam.DoFn):
     def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
                    feed: Any = beam.DoFn.StateParam(FEED),
                    collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
-        if (poll := self.polls.current(feed_url)) is not None:
+        if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
             yield from self._take(poll, feed.read() or FeedState(feed_url), feed, collect, 0.0)
 
     def _take(self, poll: Poll, state: FeedState, feed: Any, collect: Any,
               patience: float | None) -> Iterator[Any]:
         """Apply the poll if it is over within `patience` s (None: once it is); else look again
         shortly."""
-        if not poll.wait(patience):
-            collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
+        if not poll.wait(patience, self.stopped):
+            if not self.stopped.is_set():
+                collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
             return
         if self.polls.finish(poll):  # else another tick or timer took it
             feed.write((yield from self._apply(state, poll)))

@@ -12,8 +12,9 @@ The tick that finds a request finished takes its outcome and applies it to the f
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from newswire.transforms.http import FetchError, HttpClient, HttpSettings, Response
@@ -26,13 +27,18 @@ class Poll:
     feed_url: str
     started: float
     outcome: Future[Response]
+    LOOK_EVERY = 0.05  # how often a wait looks at `stop`
 
-    def wait(self, seconds: float | None) -> bool:
-        """True once the outcome is there; waits at most `seconds` (None: until it is)."""
-        try:
-            self.outcome.exception(timeout=seconds)
-        except TimeoutError:
-            return False
+    def wait(self, seconds: float | None, stop: threading.Event | None = None) -> bool:
+        """True once the outcome is there; waits at most `seconds` (None: until it is), and
+        not past `stop` being set."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while not self.outcome.done():
+            left = self.LOOK_EVERY if deadline is None else min(
+                self.LOOK_EVERY, deadline - time.monotonic())
+            if left <= 0 or (stop is not None and stop.is_set()):
+                return False
+            wait([self.outcome], timeout=left)
         return True
 
 
