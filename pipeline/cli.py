@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="ingest feeds into Elasticsearch (no --feeds: the bundled corpus)",
         description="Ingest feeds into Elasticsearch. Other flags go to Beam (--runner ...).")
     NewswireOptions._add_argparse_args(run)
+    # The launching terminal's own setting, not the job's: no runner or template carries it.
+    run.add_argument("--stop-wait", type=float, default=job.STOP_WAIT,
+                     help="streaming: seconds a stop (Ctrl-C) waits for the entries in flight "
+                     "to end before cancelling the job")
     run.set_defaults(handler=_run)
 
     search = commands.add_parser("search", help="search the index, print hits in seed format")
@@ -143,7 +147,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             # 43 articles: a second worker process costs more start-up than it saves
             beam_args = ["--direct_num_workers=1", *beam_args]
         values = {k: v for k, v in vars(args).items()
-                  if k not in ("command", "handler", "verbose", "log_level")}
+                  if k not in ("command", "handler", "verbose", "log_level", "stop_wait")}
         options = PipelineOptions(beam_args, **values)
         result = job.start(options, resources)
         if elsewhere:
@@ -152,7 +156,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             job.wait(result)
         except KeyboardInterrupt:
             print()
-            summary = job.stop(result, options.view_as(NewswireOptions).stop_wait)
+            summary = job.stop(result, args.stop_wait)
         else:
             summary = summarize(result)
     print(summary.render())

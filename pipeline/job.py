@@ -55,6 +55,8 @@ from newswire.transforms.ingest import IngestConfig, IngestFeeds
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
+# Seconds a stop waits for the entries in flight to end before it cancels the job.
+STOP_WAIT = 30.0
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _PRISM_RUNNERS = {"prism", "prismrunner"}
 _STREAMING_LOCAL_RUNNERS = {*_LOCAL_RUNNERS, *_PRISM_RUNNERS}
@@ -317,7 +319,7 @@ def current_summary(result: PipelineResult) -> Summary:
     return summarize(result)
 
 
-def stop(result: PipelineResult, patience: float,
+def stop(result: PipelineResult, patience: float = STOP_WAIT,
          say: Callable[[str], None] = print) -> Summary:
     """Stop a running job once the entries it has seen have ended (indexed, duplicates or dead
     letters), waiting at most `patience` seconds (`--stop-wait`) for them; a Ctrl-C meanwhile

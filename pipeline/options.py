@@ -74,9 +74,6 @@ class NewswireOptions(PipelineOptions):
                             default=60.0,
                             help="streaming: minutes between readings of the sitemap indexes, "
                             "robots.txt files, homepages and feed lists given to --feeds")
-        parser.add_argument("--stop_wait", "--stop-wait", type=float, default=30.0,
-                            help="streaming: seconds a stop (Ctrl-C) waits for the entries "
-                            "in flight to end before cancelling the job")
         parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
                             default=ingest.dedup_ttl / 3600,
                             help="how long a seen article key is remembered")
