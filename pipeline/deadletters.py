@@ -144,7 +144,8 @@ class ReplayDeadLetters(beam.PTransform):
         self.config = config
 
     def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
-        entries = [entry_of(letter) for letter in self.letters if letter["stage"] != "index"]
+        entries = [FeedEntry.from_json(letter["input"])
+                   for letter in self.letters if letter["stage"] != "index"]
         stored = [Article.from_dict(json.loads(letter["input"]))
                   for letter in self.letters if letter["stage"] == "index"]
         pages = (begin
@@ -167,17 +168,6 @@ class ReplayDeadLetters(beam.PTransform):
 def _seen(item: Any) -> Any:
     Metrics.counter("newswire", "entries_seen").inc()
     return item
-
-
-def entry_of(letter: dict[str, Any]) -> FeedEntry:
-    """The feed entry a fetch or extract letter holds (`DeadLetter.for_entry`'s input)."""
-    fields: dict[str, Any] = json.loads(letter["input"])
-    for name in ("published", "updated"):
-        if fields.get(name):
-            fields[name] = datetime.fromisoformat(fields[name])
-    for name in ("authors", "tags"):
-        fields[name] = tuple(fields.get(name) or ())
-    return FeedEntry(**fields)
 
 
 def _remove_resolved(client: Elasticsearch, index: str, ids: list[str],

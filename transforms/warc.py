@@ -32,7 +32,7 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
@@ -75,25 +75,6 @@ Wayback-style archives rename headers) and readers do not try to de-chunk it aga
 
 # -- writing --------------------------------------------------------------------------------
 
-def entry_json(entry: FeedEntry) -> bytes:
-    # a shallow dict: `asdict` deep-copies, which was a fifth of archiving a page (cProfile)
-    return json.dumps({f.name: getattr(entry, f.name) for f in fields(entry)},
-                      default=str).encode()
-
-
-def entry_from_json(data: bytes) -> FeedEntry:
-    """The inverse of `entry_json`; unknown keys (a newer writer's) are ignored."""
-    raw = json.loads(data)
-    known = {f.name for f in fields(FeedEntry)}
-    values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
-    for name in ("published", "updated"):
-        if values.get(name):
-            values[name] = datetime.fromisoformat(values[name])
-    for name in ("authors", "tags"):
-        values[name] = tuple(values.get(name) or ())
-    return FeedEntry(**values)
-
-
 def page_records(writer: WARCWriter, page: Page, exchange: Exchange) -> list[Any]:
     """The request, metadata (the entry) and response records of one fetched page."""
     # warcio writes an aware time as "+00:00Z": give it naive UTC
@@ -107,7 +88,7 @@ def page_records(writer: WARCWriter, page: Page, exchange: Exchange) -> list[Any
         http_headers=StatusAndHeaders(f"{exchange.method} {exchange.target} {exchange.protocol}",
                                       list(exchange.request_headers), is_http_request=True),
         warc_headers_dict={"WARC-Date": when, "WARC-Concurrent-To": response_id})
-    entry = entry_json(page.entry)
+    entry = page.entry.to_json().encode()
     metadata = writer.create_warc_record(
         page.url, "metadata", payload=io.BytesIO(entry), length=len(entry),
         warc_content_type=ENTRY_TYPE,
@@ -333,7 +314,7 @@ class ReadWarcRecords(beam.DoFn):
         if kind == "metadata" and record.rec_headers.get_header("Content-Type") == ENTRY_TYPE:
             # our own archive: the entry the page was fetched for, keyed by its response
             target = record.rec_headers.get_header("WARC-Concurrent-To")
-            entries[target] = entry_from_json(record.content_stream().read())
+            entries[target] = FeedEntry.from_json(record.content_stream().read())
             return
         if kind != "response":
             self.skipped.inc()
