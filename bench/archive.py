@@ -27,6 +27,7 @@ from pathlib import Path
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import job
+from newswire.pipeline.evaluate import development_pages
 from newswire.pipeline.seed_server import SeedServer, corpus_dir
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.extract import ExtractionError, extract_article
@@ -125,8 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--es-url", required=True, help="a node to index into (not 9200)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--realpages", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared" / "realpages")
+    parser.add_argument("--realpages", type=Path, default=development_pages())
     args = parser.parse_args()
     real = sorted((args.realpages / "pages").glob("*.html.gz"))
     if real:

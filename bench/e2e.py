@@ -54,6 +54,7 @@ import trafilatura
 from elasticsearch import Elasticsearch
 
 from newswire.deploy.elasticsearch import LocalNode
+from newswire.pipeline.evaluate import development_pages
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -79,17 +80,9 @@ class Corpus:
 
 
 def realpages_dir(given: str | None) -> Path | None:
-    """The real pages: --realpages, $NEWSWIRE_REALPAGES, else <repo>/../shared/realpages (or the
-    folder beside the main checkout, for a worktree)."""
-    candidates = [given, os.environ.get("NEWSWIRE_REALPAGES"), REPO.parent / "shared/realpages"]
-    common = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--git-common-dir"],
-                            capture_output=True, text=True).stdout.strip()
-    if common:
-        candidates.append((REPO / common).resolve().parent.parent / "shared/realpages")
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "pages").is_dir():
-            return Path(candidate)
-    return None
+    """The real pages: --realpages, else `development_pages()`; None where there are none."""
+    folder = Path(given) if given else development_pages()
+    return folder if (folder / "pages").is_dir() else None
 
 
 def host_address(n: int) -> str:

@@ -7,17 +7,13 @@ $NEWSWIRE_REALPAGES, else `<repo>/../shared/realpages`.
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 from newswire.pipeline.cli import main
-
-DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
-
+from newswire.pipeline.evaluate import development_pages
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     if not arguments or arguments[0].startswith("-"):
-        arguments.insert(0, os.environ.get("NEWSWIRE_REALPAGES") or str(DEFAULT))
+        arguments.insert(0, str(development_pages()))
     sys.exit(main(["evaluate", *arguments]))

@@ -14,6 +14,7 @@ import argparse
 import gzip
 import json
 import logging
+import os
 import statistics
 import sys
 from collections.abc import Callable, Iterable
@@ -29,6 +30,14 @@ from newswire.pipeline.scoring import METRICS, RANKED_BY, Extracted, parse_time,
 from newswire.transforms.extract import extract_article
 
 TRUTH_FILE = "truth.jsonl"
+
+
+def development_pages() -> Path:
+    """The project's own labelled real pages, for its tests and benchmarks: $NEWSWIRE_REALPAGES,
+    else `shared/realpages` beside the checkout (absent for users: callers skip, saying so)."""
+    if folder := os.environ.get("NEWSWIRE_REALPAGES"):
+        return Path(folder)
+    return Path(__file__).resolve().parents[2] / "shared" / "realpages"
 _SHOWN = 110  # characters of expected and got text a "worst pages" line shows
 
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import pytest
 
-from newswire.pipeline.evaluate import TRUTH_FILE, Evaluation, evaluate, load_pages
+from newswire.pipeline.evaluate import (
+    TRUTH_FILE,
+    Evaluation,
+    development_pages,
+    evaluate,
+    load_pages,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 FLOORS = json.loads((Path(__file__).with_name("realpages_floors.json")).read_text())
-REALPAGES = Path(os.environ.get("NEWSWIRE_REALPAGES") or ROOT.parent / "shared" / "realpages")
+REALPAGES = development_pages()
 
 
 @pytest.fixture(scope="module")
