@@ -91,6 +91,7 @@ def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
         os.replace(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    os.utime(target)  # `cp -a` kept the dependencies' old time: mark it the newest to keep
     _prune(root, "newswire-*", keep)
     _prune(root, "deps-*", 2)  # the copies are hard links: they outlive what they came from
     return target / "bin" / "python"

@@ -5,6 +5,7 @@ runner, on Prism with in-process workers and on that pool gives the same documen
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import uuid
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newswire.deploy import worker_pool as pools
 from newswire.deploy.worker_pool import WorkerPool, build_wheel, ensure_worker_env
 from newswire.pipeline import job
 from newswire.pipeline.seed_server import SeedServer
@@ -90,3 +92,28 @@ def test_local_prism_and_worker_pool_runs_agree(
     assert len(local.dead_letter_ids) == manifest["totals"]["dead_letters"]
     for name in ("prism", "worker pool"):
         assert runs[name] == local, f"the {name} run differs from the local one"
+
+
+def test_a_new_wheel_environment_is_kept_when_older_ones_are_pruned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each wheel's environment is a `cp -a` copy of the dependencies' one, which keeps that
+    one's old time: pruning by age must still keep the environment just made."""
+    monkeypatch.setenv("NEWSWIRE_HOME", str(tmp_path))
+    root = tmp_path / "worker-envs"
+    base = root / "deps-x"
+    (base / "bin").mkdir(parents=True)
+    (base / "bin" / "python").write_text("")
+    os.utime(base, (1_000_000, 1_000_000))  # the dependencies, long ago
+    for age, name in enumerate(("newswire-old1", "newswire-old2", "newswire-old3")):
+        (root / name).mkdir()
+        os.utime(root / name, (2_000_000 + age, 2_000_000 + age))  # since then, but old
+    monkeypatch.setattr(pools, "wheel_key", lambda _wheel: "new")
+    monkeypatch.setattr(pools, "requirements_key", lambda _wheel: "x")
+    monkeypatch.setattr(pools, "_dependencies_env", lambda *_args: base)
+    real_run = pools._run
+    monkeypatch.setattr(pools, "_run",  # copy for real, install nothing
+                        lambda command, cwd=None: real_run(command) if command[0] == "cp" else None)
+    python = ensure_worker_env(tmp_path / "newswire-0-py3-none-any.whl", say=lambda _: None)
+    assert python == root / "newswire-new" / "bin" / "python" and python.is_file()
+    assert sorted(path.name for path in root.glob("newswire-*")) == [
+        "newswire-new", "newswire-old2", "newswire-old3"]
