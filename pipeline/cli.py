@@ -144,8 +144,6 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
             print(f"[seeds] serving the bundled corpus at {server.base_url}")
             args.feeds = [server.url("feeds.opml")]
             args.allow_private_addresses = True
-            # 43 articles: a second worker process costs more start-up than it saves
-            beam_args = ["--direct_num_workers=1", *beam_args]
         values = {k: v for k, v in vars(args).items()
                   if k not in ("command", "handler", "verbose", "log_level", "stop_wait")}
         options = PipelineOptions(beam_args, **values)

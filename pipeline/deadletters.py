@@ -38,7 +38,7 @@ from newswire.transforms.ingest import (
     ValidateArticles,
     with_dead_letters,
 )
-from newswire.transforms.provenance import ExtractListedArticles
+from newswire.transforms.provenance import extract_listed_articles
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
 REPLAYABLE = ("fetch", "extract", "index")
@@ -153,13 +153,14 @@ class ReplayDeadLetters(beam.PTransform):
                  | "CountEntries" >> beam.Map(_seen)
                  | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
         extracted = pages.pages | "Extract" >> with_dead_letters(
-            ExtractListedArticles(), "articles")
-        articles = (
-            (extracted.articles,
-             begin | "Articles" >> beam.Create(stored) | "CountArticles" >> beam.Map(_seen))
-            | "AllArticles" >> beam.Flatten())
-        valid = articles | "Validate" >> with_dead_letters(ValidateArticles(), "valid")
-        rejected = valid.valid | "IndexArticles" >> IndexArticles(self.config)
+            extract_listed_articles(), "articles")  # valid articles, or dead letters
+        valid = (begin
+                 | "Articles" >> beam.Create(stored)
+                 | "CountArticles" >> beam.Map(_seen)
+                 | "Validate" >> with_dead_letters(ValidateArticles(), "valid"))
+        rejected = ((extracted.articles, valid.valid)
+                    | "AllArticles" >> beam.Flatten()
+                    | "IndexArticles" >> IndexArticles(self.config))
         return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
                 | "AllDeadLetters" >> beam.Flatten()
                 | "IndexDeadLetters" >> IndexDeadLetters(self.config))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import threading
@@ -52,6 +53,7 @@ from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
+from newswire.transforms.process_pool import start_forkserver
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
@@ -112,7 +114,11 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
     """The runner, chosen explicitly so nothing is downloaded at start-up.
 
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
-    runs newswire uses the FnApiRunner behind it directly, one worker process per core. Local
+    runs newswire uses the FnApiRunner behind it directly, in this process (`runs_in_process`):
+    there extraction, the one step that needs the cores, runs in a pool of processes beside it
+    (`extract_processes`), and no element crosses a process but the pages extracted. With
+    `--direct_num_workers` or `--direct_running_mode multi_processing`, Beam's worker processes
+    run the job instead (`--direct_num_workers 0`, the default there, starts one per core). Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
     fallbacks reject PeriodicImpulse or fire event-time timers at once; `--runner prism` uses
     that Prism in batch too. `--runner flink` runs on an embedded Flink cluster through Beam's
@@ -135,16 +141,33 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         return _submit_to(server, options)
     if name is None or name.lower() in _LOCAL_RUNNERS:
         direct = options.view_as(DirectOptions)
-        direct.direct_running_mode = direct.direct_running_mode or "multi_processing"
-        if direct.direct_running_mode == "in_memory":
+        if runs_in_process(options):
+            direct.direct_running_mode, direct.direct_num_workers = "in_memory", 1
+        else:  # Beam's worker processes, asked for
             direct.direct_running_mode = "multi_processing"
-        if not _given(options, "direct_num_workers"):
-            direct.direct_num_workers = 0  # one worker process per core
+            if not _given(options, "direct_num_workers"):
+                direct.direct_num_workers = 0  # one worker process per core
         workers = options.view_as(WorkerOptions)
         workers.default_sdk_harness_log_level = (workers.default_sdk_harness_log_level
                                                or logs.harness_level())
         return _local_runner(options)
     return name
+
+
+def runs_in_process(options: PipelineOptions) -> bool:
+    """Whether the job runs in this one process: a local batch run on newswire's default
+    runner, where neither `--direct_num_workers` nor `--direct_running_mode` asks for Beam's
+    worker processes (see `choose_runner`)."""
+    standard = options.view_as(StandardOptions)
+    return (not standard.streaming and (standard.runner or "direct").lower() in _LOCAL_RUNNERS
+            and not _given(options, "direct_num_workers")
+            and not _given(options, "direct_running_mode"))
+
+
+def extract_processes(options: PipelineOptions) -> int:
+    """Processes to extract in beside the runner: one per core when the job runs in this
+    process, else none (each worker extracts itself)."""
+    return (os.cpu_count() or 1) if runs_in_process(options) else 0
 
 
 def _given(options: PipelineOptions, name: str) -> bool:
@@ -209,6 +232,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         check_index_name(name)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
+    if runs_in_process(options):
+        start_forkserver()  # extraction's processes: their imports overlap the job's start
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
     sources = (FeedSources([]) if nw.warc
@@ -244,7 +269,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
         nw, streaming=streaming, answered=sources.answered,
-        progress_dir=str(progress) if progress else None))
+        progress_dir=str(progress) if progress else None,
+        extract_processes=extract_processes(options)))
     with outage_in_one_line():
         return pipeline.run()
 

@@ -1,8 +1,10 @@
-"""The local batch runner: Beam's FnApiRunner with worker processes that get Beam's options."""
+"""The local batch runner: Beam's FnApiRunner in this process, extraction beside it in one
+process per core; or, asked for, with worker processes that get Beam's options."""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -24,7 +26,8 @@ class ReportWorker(beam.DoFn):
 
 
 def test_worker_processes_get_the_log_level_from_the_options() -> None:
-    options = PipelineOptions(feeds=["http://feeds.example/rss"], es_url="http://es.example")
+    options = PipelineOptions(["--direct_running_mode", "multi_processing"],
+                              feeds=["http://feeds.example/rss"], es_url="http://es.example")
     with ExitStack() as resources:
         runner = job.choose_runner(options, resources, say=lambda _: None)
         pipeline = beam.Pipeline(runner=runner, options=options)
@@ -36,10 +39,19 @@ def test_worker_processes_get_the_log_level_from_the_options() -> None:
     assert (level.min, level.max) == (logging.WARNING, logging.WARNING)
 
 
-@pytest.mark.parametrize(("flags", "workers"), [([], 0), (["--direct_num_workers=1"], 1),
-                                                (["--direct_num_workers", "3"], 3)])
-def test_one_worker_per_core_unless_the_count_is_given(flags: list[str], workers: int) -> None:
+@pytest.mark.parametrize(("flags", "mode", "workers", "extracting"), [
+    ([], "in_memory", 1, os.cpu_count()),
+    (["--direct_num_workers=1"], "multi_processing", 1, 0),
+    (["--direct_num_workers", "3"], "multi_processing", 3, 0),
+    (["--direct_running_mode", "multi_processing"], "multi_processing", 0, 0),  # 0: per core
+    (["--streaming"], "in_memory", 1, 0),  # on Prism
+])
+def test_in_process_with_extraction_per_core_unless_workers_are_asked_for(
+        flags: list[str], mode: str, workers: int, extracting: int) -> None:
     options = PipelineOptions(flags, feeds=["http://feeds.example/rss"])
     with ExitStack() as resources:
-        job.choose_runner(options, resources, say=lambda _: None)
-    assert options.view_as(DirectOptions).direct_num_workers == workers  # 0: one per core
+        if "--streaming" not in flags:  # streaming would start Prism
+            job.choose_runner(options, resources, say=lambda _: None)
+    direct = options.view_as(DirectOptions)
+    assert (direct.direct_running_mode, direct.direct_num_workers) == (mode, workers)
+    assert job.extract_processes(options) == extracting

@@ -6,19 +6,23 @@ the fields it does not give. Each field records in `provenance` which source it 
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.windowed_value import WindowedValue
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article
+from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.bylines import clean_names, page_byline
 from newswire.transforms.images import lead_image
@@ -37,6 +41,7 @@ from newswire.transforms.outlet import (
     strip_site_name,
     title_site_name,
 )
+from newswire.transforms.process_pool import OrderedPool
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 from newswire.transforms.urls import canonical_url
 
@@ -206,25 +211,82 @@ def has_prose(body: str) -> bool:
     return len("".join(_MARKDOWN_LINK.sub(" ", body).split())) >= MIN_PROSE_CHARACTERS
 
 
-class ExtractArticles(beam.DoFn):
-    """Pages to Articles; a page without an article leaves as a dead letter."""
+def read_page(page: Page) -> Article | DeadLetter:
+    """The page's article, or the dead letter that says why it has none; never raises, since a
+    page must never crash the job."""
+    try:
+        article = extract_article(page.html, page.url, page.entry, page.fetched_at)
+        if not has_prose(article.body):
+            raise ExtractionError("no article text: the page holds only links")
+    except Exception as error:
+        reason = str(error) if isinstance(error, ExtractionError) else (
+            f"extractor failed: {type(error).__name__}: {error}")
+        return DeadLetter.for_entry("extract", reason, page.entry)
+    return article
 
-    def __init__(self) -> None:
+
+def checked(article: Article) -> Article | DeadLetter:
+    """The article if it satisfies the article schema, else the dead letter that says how not."""
+    try:
+        return validate(article)
+    except InvalidArticle as error:
+        return DeadLetter(stage="validate", reason=str(error), unit="entry", url=article.url,
+                          input=json.dumps(article.to_dict()), key=article.id)
+
+
+def _died(page: Page) -> DeadLetter:
+    return DeadLetter.for_entry("extract", "the extracting process died on this page",
+                                page.entry)
+
+
+class ExtractArticles(beam.DoFn):
+    """Pages to Articles (`read`, `read_page` by default); a page without an article leaves as
+    a dead letter.
+
+    With `processes`, extraction runs in that many worker processes (an `OrderedPool` opened in
+    `setup`), for the local runner, which runs the job in one process; outputs keep the input
+    order. Elsewhere the runner's processes share the work and `processes` stays 0.
+    """
+
+    def __init__(self, processes: int = 0,
+                 read: Callable[[Page], Article | DeadLetter] = read_page) -> None:
+        self.processes, self.read = processes, read
         self.extracted = Metrics.counter("newswire", "articles_extracted")
         self.failed = Metrics.counter("newswire", "extraction_failed")
+        self.pool: OrderedPool | None = None
 
-    def process(self, page: Page) -> Iterator[Any]:
-        try:
-            article = extract_article(page.html, page.url, page.entry, page.fetched_at)
-            if not has_prose(article.body):
-                raise ExtractionError("no article text: the page holds only links")
-        except Exception as error:  # a page must never crash the job: it becomes a dead letter
-            reason = str(error) if isinstance(error, ExtractionError) else (
-                f"extractor failed: {type(error).__name__}: {error}")
-            self.failed.inc()
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_entry("extract", reason, page.entry))
+    def setup(self) -> None:
+        if self.processes:
+            self.pool = OrderedPool(self.read, self.processes, _died,
+                                    preload=[self.read.__module__])
+            self.pool.open()
+
+    def teardown(self) -> None:
+        if self.pool:
+            self.pool.close()
+
+    def process(self, page: Page, window: BoundedWindow = beam.DoFn.WindowParam,
+                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        if not self.pool:
+            yield self._output(self.read(page))
             return
-        self.extracted.inc()
-        yield article
+        for where, output in self.pool.put(page, WindowedValue(None, timestamp, [window])):
+            yield self._output(output, where)
 
+    def finish_bundle(self) -> Iterator[Any]:
+        if self.pool:
+            for where, output in self.pool.drain():
+                yield self._output(output, where)
+
+    def display_data(self) -> dict[str, Any]:
+        return {"processes": self.processes}
+
+    def _output(self, output: Article | DeadLetter, where: WindowedValue | None = None) -> Any:
+        """The output, in the window and at the time of its input (`where`) when it comes back
+        from the pool, after later inputs went in."""
+        value = where.with_value(output) if where else output
+        if isinstance(output, DeadLetter):
+            self.failed.inc()
+            return beam.pvalue.TaggedOutput(DEAD_LETTER, value)
+        self.extracted.inc()
+        return value

@@ -4,9 +4,9 @@ In batch each feed URL arrives once; in streaming it arrives on every tick and P
 decides, per feed, whether it is due.
 
     feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
-                   │                                                  │              │
-                   ▼                                                  ▼              ▼
-                 dead letters ◄────────────────────────────────────────────── ValidateArticles
+                   │                                                  │         (valid ones)
+                   ▼                                                  ▼              │
+                 dead letters ◄──────────────────────────────────────────────────────┤
                                                                                      │
               Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
                                                                           │ rejected
@@ -23,7 +23,6 @@ versions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,17 +31,17 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newswire.schemas.article import Article
-from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dead_letters import dead_letter_document, repeated_letter
 from newswire.transforms.dedup import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
 from newswire.transforms.es_client import EsConnection
 from newswire.transforms.es_retry import RetryPolicy
 from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.extract import checked
 from newswire.transforms.feeds import PollFeeds
 from newswire.transforms.fetch import FetchPages
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.near_dup import DEFAULT_THRESHOLD, LinkNearDuplicates
-from newswire.transforms.provenance import ExtractListedArticles
+from newswire.transforms.provenance import extract_listed_articles
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.reextract import AdvanceChangedVersions
 from newswire.transforms.schedule import PollSettings
@@ -74,6 +73,8 @@ class IngestConfig:
     archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
     progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
+    # Processes extracting beside a runner that runs the job in one process; 0: in the worker.
+    extract_processes: int = 0
 
 
 class IngestFeeds(beam.PTransform):
@@ -112,18 +113,16 @@ class IngestFeeds(beam.PTransform):
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
         articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
-            ExtractListedArticles(), "articles")
-        valid = count(articles.articles, "extracted") | "Validate" >> with_dead_letters(
-            ValidateArticles(), "valid")
+            extract_listed_articles(config.extract_processes), "articles")
         linked = (
-            valid.valid
+            count(articles.articles, "extracted")
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
         )
         rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
         letters = (
-            (*upstream, articles[DEAD_LETTER], valid[DEAD_LETTER], rejected)
+            (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
         )
         return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
@@ -176,12 +175,9 @@ class ValidateArticles(beam.DoFn):
     """Lets through only records that satisfy the article schema; the rest are dead letters."""
 
     def process(self, article: Article) -> Iterator[Any]:
-        try:
-            yield validate(article)
-        except InvalidArticle as error:
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
-                stage="validate", reason=str(error), unit="entry", url=article.url,
-                input=json.dumps(article.to_dict()), key=article.id))
+        output = checked(article)
+        yield beam.pvalue.TaggedOutput(DEAD_LETTER, output) if isinstance(
+            output, DeadLetter) else output
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

@@ -3,12 +3,9 @@ record as often as from a feed, and `provenance` should say which."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from newswire.schemas.article import Article
-from newswire.transforms.extract import ExtractArticles
-from newswire.transforms.records import FeedEntry, Page
+from newswire.transforms.extract import ExtractArticles, checked, read_page
+from newswire.transforms.records import DeadLetter, FeedEntry, Page
 
 _FROM_ENTRY = "feed"
 """The provenance extraction gives a field taken from the page's entry."""
@@ -28,9 +25,13 @@ def credit_source(article: Article, entry: FeedEntry) -> Article:
     return article.replace(provenance=provenance, language=language)
 
 
-class ExtractListedArticles(ExtractArticles):
-    """`ExtractArticles`, with each article's entry-sourced fields credited to their source."""
+def read_listed_page(page: Page) -> Article | DeadLetter:
+    """`read_page`, with the article's entry-sourced fields credited to their source, and
+    `checked` against the article schema."""
+    output = read_page(page)
+    return checked(credit_source(output, page.entry)) if isinstance(output, Article) else output
 
-    def process(self, page: Page) -> Iterator[Any]:
-        for output in super().process(page):
-            yield credit_source(output, page.entry) if isinstance(output, Article) else output
+
+def extract_listed_articles(processes: int = 0) -> ExtractArticles:
+    """`ExtractArticles` reading with `read_listed_page`: listed pages to valid articles."""
+    return ExtractArticles(processes, read_listed_page)

@@ -1,0 +1,128 @@
+"""OrderedPool: a CPU-bound function fanned out to worker processes, results in input order.
+
+For a DoFn on a runner that runs the whole job in one process (the local runner in-process),
+where threads would share one core: the DoFn opens the pool in `setup`, puts each element in,
+and emits what comes back. Elsewhere the runner's own processes give the parallelism and the
+DoFn calls the function inline.
+
+Workers fork from Python's forkserver, which imports once the `preload` modules and the
+newswire modules this process has loaded: each worker runs the program's `__main__` again (as
+multiprocessing does), and then finds what it imports already there. A worker that dies (a
+crash in a C extension, the OOM killer) breaks the pool; what was in flight then runs again one
+item at a time, and the item that kills its worker again is given to `broken` instead, so one
+item that kills its process cannot stop the run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
+from typing import Any
+
+
+@dataclass
+class _Pending:
+    item: Any
+    tag: Any  # what the caller needs back with the result (an element's window)
+    future: Future
+
+
+class OrderedPool:
+    """Calls `function(item)` in `processes` worker processes; at most `2 * processes` items
+    are in flight, so `put` waits once that many are, and memory stays bounded."""
+
+    def __init__(self, function: Callable[[Any], Any], processes: int,
+                 broken: Callable[[Any], Any], preload: Sequence[str] = ()) -> None:
+        self.function, self.processes, self.broken = function, processes, broken
+        self.preload = list(preload)
+        self.depth = 2 * processes
+        self.pending: deque[_Pending] = deque()
+        self.executor: ProcessPoolExecutor | None = None
+
+    def open(self) -> None:
+        """Start the workers now, so their start-up overlaps what comes before the first item."""
+        self._new_executor()
+        assert self.executor is not None
+        for _ in range(self.processes):
+            self.executor.submit(int)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def put(self, item: Any, tag: Any = None) -> Iterator[tuple[Any, Any]]:
+        """Submit `item`; yields (tag, result) of every earlier item that is ready, in order."""
+        assert self.executor is not None, "open() the pool first"
+        try:
+            future = self.executor.submit(self.function, item)
+        except BrokenProcessPool:  # broken since the last look
+            self._restart()
+            future = self.executor.submit(self.function, item)
+        self.pending.append(_Pending(item, tag, future))
+        while self.pending and (len(self.pending) > self.depth or self.pending[0].future.done()):
+            yield self._take()
+
+    def drain(self) -> Iterator[tuple[Any, Any]]:
+        """Every result still to come, in order."""
+        while self.pending:
+            yield self._take()
+
+    def _take(self) -> tuple[Any, Any]:
+        head = self.pending[0]
+        try:
+            result = head.future.result()
+        except BrokenProcessPool:
+            self._restart()
+            return self._take()
+        self.pending.popleft()
+        return head.tag, result
+
+    def _restart(self) -> None:
+        """A worker died: a new pool, where what the old one lost runs again one item at a
+        time, so the item that kills its worker again is the one given to `broken`."""
+        self._new_executor()
+        for pending in self.pending:
+            if not _finished(pending.future):
+                pending.future = self._alone(pending.item)
+
+    def _alone(self, item: Any) -> Future:
+        """The outcome of `item` run by itself."""
+        assert self.executor is not None
+        future = self.executor.submit(self.function, item)
+        wait([future])
+        if isinstance(future.exception(), BrokenProcessPool):
+            self._new_executor()
+            future = Future()
+            future.set_result(self.broken(item))
+        return future
+
+    def _new_executor(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = ProcessPoolExecutor(self.processes,
+                                            mp_context=start_forkserver(self.preload))
+
+
+def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
+    """Start the forkserver (if it is not running) with the `preload` modules and the loaded
+    newswire modules imported, and return its context; a job calls this early so that the
+    imports overlap its own start."""
+    context = multiprocessing.get_context("forkserver")
+    ours = sorted(name for name in sys.modules if name.partition(".")[0] == "newswire")
+    context.set_forkserver_preload([*ours, *preload])
+    forkserver.ensure_running()
+    return context
+
+
+def _finished(future: Future) -> bool:
+    """Whether `future` holds its function's own outcome, not the pool's breaking."""
+    return (future.done() and not future.cancelled()
+            and not isinstance(future.exception(), BrokenProcessPool))
