@@ -9,7 +9,7 @@ loopback address) and measures side by side, interleaved when repeated:
 3. the extraction floor: trafilatura.bare_extraction of the same pages already in memory, in a
    2-process pool, nothing fetched or indexed.
 
-Each side runs as its own process tree: wall time, CPU summed over all its processes, peak RSS
+Each side runs as its own process tree: wall time, CPU summed over all its processes, peak PSS
 summed over all its processes (sampled from /proc), average cores busy (over the whole run and
 in the steady state between 10% and 90% of its wall time). Throughput is corpus entries per
 second. It prints newswire/script and newswire/floor and checks that newswire indexed what the
@@ -298,7 +298,7 @@ def serve_corpus(site: Site, ready: multiprocessing.Queue) -> None:
 class Measured:
     wall: float
     cpu: float
-    peak_rss_mb: float
+    peak_mb: float  # proportional set size, summed over the tree
     steady_cores: float
     output: str
 
@@ -326,14 +326,18 @@ def _tree(root: int) -> list[int]:
 
 
 def _usage(pid: int) -> tuple[float, float] | None:
-    """(CPU seconds, RSS MB) of one process."""
+    """(CPU seconds, proportional set size MB) of one process: its RSS with each page shared
+    among N processes counted 1/N, so a sum over processes forked from one another counts each
+    page once."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks, int(fields[21]) * os.sysconf(
-        "SC_PAGE_SIZE") / 2**20
+    pss_kb = next((int(line.split()[1]) for line in rollup.splitlines()
+                   if line.startswith("Pss:")), 0)
+    return (int(fields[11]) + int(fields[12])) / ticks, pss_kb / 1024
 
 
 def measure(command: list[str], timeout: float) -> Measured:
@@ -349,11 +353,11 @@ def measure(command: list[str], timeout: float) -> Measured:
             done, status, usage = os.wait4(process.pid, os.WNOHANG)
             if done:
                 break
-            rss = 0.0
+            memory = 0.0
             for pid in _tree(process.pid):
                 if (sample := _usage(pid)) is not None:
-                    cpu_seen[pid], rss = sample[0], rss + sample[1]
-            peak = max(peak, rss)
+                    cpu_seen[pid], memory = sample[0], memory + sample[1]
+            peak = max(peak, memory)
             curve.append((time.perf_counter() - started, sum(cpu_seen.values())))
             if time.perf_counter() - started > timeout:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -496,13 +500,13 @@ def report(corpus: Corpus, results: dict[str, list[Measured]], sampled: int, flo
     print(f"\n== {corpus.name}: {entries} entries, {corpus.expected_indexed} articles to index "
           f"(median of {len(results['newswire'])} interleaved runs; floor on {sampled} pages)")
     print(f"{'':10} {'wall s':>8} {'CPU s':>8} {'entries/s':>10} {'CPU ms/entry':>13} "
-          f"{'peak RSS MB':>12} {'cores':>6} {'steady':>7}")
+          f"{'peak PSS MB':>12} {'cores':>6} {'steady':>7}")
     rates = {}
     for side in results:
         wall, cpu = median(side, "wall"), median(side, "cpu")
         rates[side] = entries / wall
         print(f"{side:10} {wall:8.1f} {cpu:8.1f} {rates[side]:10.1f} {1000 * cpu / entries:13.1f}"
-              f" {median(side, 'peak_rss_mb'):12.0f} {median(side, 'cores'):6.2f}"
+              f" {median(side, 'peak_mb'):12.0f} {median(side, 'cores'):6.2f}"
               f" {median(side, 'steady_cores'):7.2f}")
     rates["floor"] = sampled / floor_wall
     floor_cpu_per = floor_cpu / sampled

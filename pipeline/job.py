@@ -57,6 +57,7 @@ from newswire.transforms.process_pool import start_forkserver
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
+_STEP = re.compile(r" \[while running '[^\n]*'\]$")  # what Beam adds in process
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
 STOP_WAIT = 30.0
 _LOCAL_RUNNERS = {"direct", "directrunner"}
@@ -294,13 +295,16 @@ def _not_the_outage(record: logging.LogRecord) -> bool:
 @contextmanager
 def outage_in_one_line() -> Iterator[None]:
     """A job stopped because Elasticsearch stayed away longer than `--es-outage-wait` raises
-    ClusterUnavailable with that one line (local runners fail in `run`, others in
+    ClusterUnavailable with that one line (the in-process runner raises it in `run`, naming the
+    step; Beam's worker processes fail `run` with its text; other runners fail
     `wait_until_finish`); the local job service's relay of the worker's traceback for it is
     left out, since the caller reports it."""
     relay = logging.getLogger("apache_beam.runners.portability.local_job_service")
     relay.addFilter(_not_the_outage)
     try:
         yield
+    except ClusterUnavailable as error:  # in process: Beam raised it again, naming the step
+        raise ClusterUnavailable(_STEP.sub("", str(error))) from None
     except Exception as error:
         if match := _UNAVAILABLE.search(str(error)):
             raise ClusterUnavailable(match[1]) from None

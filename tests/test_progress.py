@@ -67,9 +67,10 @@ def test_elsewhere_one_plain_line_every_ten_seconds_from_the_tenth() -> None:
 
 
 def test_counts_arrive_from_every_worker_process(tmp_path: Path) -> None:
-    options = PipelineOptions(feeds=["http://feeds.example/rss"], es_url="http://es.example")
+    options = PipelineOptions(["--direct_running_mode", "multi_processing"],  # one per core
+                              feeds=["http://feeds.example/rss"], es_url="http://es.example")
     with ExitStack() as resources:
-        runner = job.choose_runner(options, resources, say=lambda _: None)  # one per core
+        runner = job.choose_runner(options, resources, say=lambda _: None)
         with beam.Pipeline(runner=runner, options=options) as pipeline:
             _ = (pipeline
                  | beam.Create(range(1000))
