@@ -116,8 +116,9 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
 
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
     runs newswire uses the FnApiRunner behind it directly, in this process (`runs_in_process`):
-    there extraction, the one step that needs the cores, runs in a pool of processes beside it
-    (`extract_processes`), and no element crosses a process but the pages extracted. With
+    there the steps that need the cores, extraction and MinHash sketching, run in a pool of
+    processes beside it (`pool_processes`), and only their inputs and results cross a
+    process. With
     `--direct_num_workers` or `--direct_running_mode multi_processing`, Beam's worker processes
     run the job instead (`--direct_num_workers 0`, the default there, starts one per core). Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
@@ -165,9 +166,9 @@ def runs_in_process(options: PipelineOptions) -> bool:
             and not _given(options, "direct_running_mode"))
 
 
-def extract_processes(options: PipelineOptions) -> int:
-    """Processes to extract in beside the runner: one per core when the job runs in this
-    process, else none (each worker extracts itself)."""
+def pool_processes(options: PipelineOptions) -> int:
+    """Processes the CPU-bound steps fan out to beside the runner: one per core when the job
+    runs in this process, else none (each worker does its own)."""
     return (os.cpu_count() or 1) if runs_in_process(options) else 0
 
 
@@ -271,7 +272,7 @@ def start(options: PipelineOptions, resources: ExitStack,
     _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
         nw, streaming=streaming, answered=sources.answered,
         progress_dir=str(progress) if progress else None,
-        extract_processes=extract_processes(options)))
+        pool_processes=pool_processes(options)))
     with outage_in_one_line():
         return pipeline.run()
 

@@ -54,4 +54,4 @@ def test_in_process_with_extraction_per_core_unless_workers_are_asked_for(
             job.choose_runner(options, resources, say=lambda _: None)
     direct = options.view_as(DirectOptions)
     assert (direct.direct_running_mode, direct.direct_num_workers) == (mode, workers)
-    assert job.extract_processes(options) == extracting
+    assert job.pool_processes(options) == extracting

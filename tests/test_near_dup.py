@@ -112,7 +112,9 @@ def test_band_shape_and_keys() -> None:
     assert set(keys) != set(other_keys)
 
 
-def test_copies_join_the_earliest_copy_whatever_the_arrival_order(corpus: Path) -> None:
+@pytest.mark.parametrize("processes", [0, 2])  # 2: sketched in worker processes
+def test_copies_join_the_earliest_copy_whatever_the_arrival_order(corpus: Path,
+                                                                  processes: int) -> None:
     text = corpus_article(corpus, STORY).text
     first = article("https://a.example/1", 0, text)
     copy = article("https://b.example/1", 5, lightly_edited(text))
@@ -124,7 +126,7 @@ def test_copies_join_the_earliest_copy_whatever_the_arrival_order(corpus: Path) 
         (later.url, first.id, first.id),
         (unrelated.url, unrelated.id, ""),
     ]
-    assert run_batch([later, unrelated, copy, first], expected) == 2
+    assert run_batch([later, unrelated, copy, first], expected, processes=processes) == 2
 
 
 def test_drop_removes_copies_but_counts_them(corpus: Path) -> None:

@@ -15,8 +15,6 @@ from urllib.parse import urljoin, urlsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import BoundedWindow
-from apache_beam.utils.windowed_value import WindowedValue
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
@@ -41,7 +39,7 @@ from newswire.transforms.outlet import (
     strip_site_name,
     title_site_name,
 )
-from newswire.transforms.process_pool import OrderedPool
+from newswire.transforms.process_pool import PooledDoFn
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 from newswire.transforms.urls import canonical_url
 
@@ -239,54 +237,24 @@ def _died(page: Page) -> DeadLetter:
                                 page.entry)
 
 
-class ExtractArticles(beam.DoFn):
+class ExtractArticles(PooledDoFn):
     """Pages to Articles (`read`, `read_page` by default); a page without an article leaves as
     a dead letter.
 
-    With `processes`, extraction runs in that many worker processes (an `OrderedPool` opened in
-    `setup`), for the local runner, which runs the job in one process; outputs keep the input
-    order. Elsewhere the runner's processes share the work and `processes` stays 0.
+    With `processes`, extraction runs in that many worker processes, for a runner that runs the
+    job in one process; elsewhere the runner's processes share the work.
     """
 
     def __init__(self, processes: int = 0,
                  read: Callable[[Page], Article | DeadLetter] = read_page) -> None:
-        self.processes, self.read = processes, read
+        super().__init__(read, processes, _died)
         self.extracted = Metrics.counter("newswire", "articles_extracted")
         self.failed = Metrics.counter("newswire", "extraction_failed")
-        self.pool: OrderedPool | None = None
 
-    def setup(self) -> None:
-        if self.processes:
-            self.pool = OrderedPool(self.read, self.processes, _died,
-                                    preload=[self.read.__module__])
-            self.pool.open()
-
-    def teardown(self) -> None:
-        if self.pool:
-            self.pool.close()
-
-    def process(self, page: Page, window: BoundedWindow = beam.DoFn.WindowParam,
-                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
-        if not self.pool:
-            yield self._output(self.read(page))
-            return
-        for where, output in self.pool.put(page, WindowedValue(None, timestamp, [window])):
-            yield self._output(output, where)
-
-    def finish_bundle(self) -> Iterator[Any]:
-        if self.pool:
-            for where, output in self.pool.drain():
-                yield self._output(output, where)
-
-    def display_data(self) -> dict[str, Any]:
-        return {"processes": self.processes}
-
-    def _output(self, output: Article | DeadLetter, where: WindowedValue | None = None) -> Any:
-        """The output, in the window and at the time of its input (`where`) when it comes back
-        from the pool, after later inputs went in."""
-        value = where.with_value(output) if where else output
-        if isinstance(output, DeadLetter):
+    def outputs(self, result: Article | DeadLetter, timestamp: Any) -> Iterator[Any]:
+        if isinstance(result, DeadLetter):
             self.failed.inc()
-            return beam.pvalue.TaggedOutput(DEAD_LETTER, value)
-        self.extracted.inc()
-        return value
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, result)
+        else:
+            self.extracted.inc()
+            yield result

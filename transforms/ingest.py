@@ -73,8 +73,9 @@ class IngestConfig:
     archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
     warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
     progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
-    # Processes extracting beside a runner that runs the job in one process; 0: in the worker.
-    extract_processes: int = 0
+    # Processes extraction and MinHash sketching fan out to, beside a runner that runs the job
+    # in one process; 0: in the worker itself.
+    pool_processes: int = 0
 
 
 class IngestFeeds(beam.PTransform):
@@ -113,12 +114,13 @@ class IngestFeeds(beam.PTransform):
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
         articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
-            extract_listed_articles(config.extract_processes), "articles")
+            extract_listed_articles(config.pool_processes), "articles")
         linked = (
             count(articles.articles, "extracted")
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
-                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates)
+                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
+                processes=config.pool_processes)
         )
         rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
         letters = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -34,6 +34,7 @@ from datasketch import MinHash
 from newswire.schemas.article import Article, ArticleCoder
 from newswire.transforms.dedup import is_batch
 from newswire.transforms.keys import StateKey
+from newswire.transforms.process_pool import PooledDoFn
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -140,23 +141,39 @@ def unexpired(remembered: Iterable[Sketch], now_micros: int) -> list[Sketch]:
     return [sketch for sketch in remembered if sketch.expires > now_micros]
 
 
-class SketchArticle(beam.DoFn):
-    """An article to (band key, Sketch) for each LSH band; textless articles get no bands."""
+def band_sketch(article: Article, bands: int, rows: int) -> tuple[Sketch, list[str]] | None:
+    """An article's Sketch (its expiry still 0) and its LSH band keys; None when it has no
+    text."""
+    words = shingles(article.text)
+    if not words:
+        return None
+    sig = signature(words, bands * rows)
+    published = (int(article.published_at.timestamp() * 1_000_000)
+                 if article.published_at else UNPUBLISHED)
+    return Sketch(article.id, published, 0, compact(sig)), band_keys(sig, bands, rows)
 
-    def __init__(self, bands: int, rows: int, ttl_seconds: float) -> None:
-        self.bands, self.rows, self.ttl = bands, rows, Duration.of(ttl_seconds)
 
-    def process(
-        self, article: Article, timestamp: Timestamp = beam.DoFn.TimestampParam
-    ) -> Iterator[tuple[str, Sketch]]:
-        words = shingles(article.text)
-        if not words:
+def _unsketched(article: Article) -> None:
+    """An article whose sketching worker died is left out of matching, as a textless one is."""
+
+
+class SketchArticle(PooledDoFn):
+    """An article to (band key, Sketch) for each LSH band; textless articles get no bands.
+
+    With `processes`, the MinHash work runs in that many worker processes (see PooledDoFn).
+    """
+
+    def __init__(self, bands: int, rows: int, ttl_seconds: float, processes: int = 0) -> None:
+        super().__init__(partial(band_sketch, bands=bands, rows=rows), processes, _unsketched)
+        self.ttl = Duration.of(ttl_seconds)
+
+    def outputs(self, result: tuple[Sketch, list[str]] | None,
+                timestamp: Timestamp) -> Iterator[tuple[str, Sketch]]:
+        if result is None:
             return
-        sig = signature(words, self.bands * self.rows)
-        published = (int(article.published_at.timestamp() * 1_000_000)
-                     if article.published_at else UNPUBLISHED)
-        sketch = Sketch(article.id, published, (timestamp + self.ttl).micros, compact(sig))
-        for key in band_keys(sig, self.bands, self.rows):
+        sketch, keys = result
+        sketch = sketch._replace(expires=(timestamp + self.ttl).micros)
+        for key in keys:
             yield key, sketch
 
 
@@ -306,16 +323,18 @@ class LinkNearDuplicates(beam.PTransform):
         drop: bool = False,
         settle_seconds: float = 0,
         grouped: bool | None = None,
+        processes: int = 0,
     ) -> None:
         super().__init__()
         self.threshold, self.ttl_seconds = threshold, ttl_seconds
         self.drop, self.settle_seconds = drop, settle_seconds
-        self.grouped = grouped
+        self.grouped, self.processes = grouped, processes
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         bands, rows = band_shape(self.threshold)
         sketches = articles | "Sketch" >> beam.ParDo(
-            SketchArticle(bands, rows, self.ttl_seconds)).with_output_types(tuple[StateKey, Any])
+            SketchArticle(bands, rows, self.ttl_seconds, self.processes)
+        ).with_output_types(tuple[StateKey, Any])
         if self.grouped if self.grouped is not None else is_batch(articles):
             return self._grouped(articles, sketches)
         links = (

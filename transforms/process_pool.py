@@ -1,9 +1,9 @@
-"""OrderedPool: a CPU-bound function fanned out to worker processes, results in input order.
+"""CPU-bound per-element work fanned out to worker processes, results in input order.
 
-For a DoFn on a runner that runs the whole job in one process (the local runner in-process),
-where threads would share one core: the DoFn opens the pool in `setup`, puts each element in,
-and emits what comes back. Elsewhere the runner's own processes give the parallelism and the
-DoFn calls the function inline.
+For a runner that runs the whole job in one process (the local runner in-process), where
+threads would share one core: a `PooledDoFn` opens an `OrderedPool` in `setup`, puts each
+element in, and emits what comes back. Elsewhere the runner's own processes give the
+parallelism, and the DoFn calls its function inline.
 
 Workers fork from Python's forkserver, which imports once the `preload` modules and the
 newswire modules this process has loaded: each worker runs the program's `__main__` again (as
@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from typing import Any
+
+import apache_beam as beam
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 
 @dataclass
@@ -109,6 +113,59 @@ class OrderedPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = ProcessPoolExecutor(self.processes,
                                             mp_context=start_forkserver(self.preload))
+
+
+class PooledDoFn(beam.DoFn):
+    """A DoFn whose work per element is `function(element)`, in `processes` worker processes
+    when that is more than 0 (results leave in input order, each in its input's window and at
+    its time), else inline; `outputs` turns a result into the DoFn's outputs.
+
+    `function` must be picklable by reference (a module-level function or a partial of one);
+    `broken(element)` stands in for the result of an element whose worker died on it.
+    """
+
+    def __init__(self, function: Callable[[Any], Any], processes: int,
+                 broken: Callable[[Any], Any]) -> None:
+        self.function, self.processes, self.broken = function, processes, broken
+        self.pool: OrderedPool | None = None
+
+    def outputs(self, result: Any, timestamp: Any) -> Iterator[Any]:
+        """The outputs (values, or TaggedOutputs of values) for one element's result."""
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        if self.processes:
+            module = getattr(self.function, "func", self.function).__module__
+            self.pool = OrderedPool(self.function, self.processes, self.broken, [module])
+            self.pool.open()
+
+    def teardown(self) -> None:
+        if self.pool:
+            self.pool.close()
+
+    def process(self, element: Any, window: BoundedWindow = beam.DoFn.WindowParam,
+                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        if not self.pool:
+            yield from self.outputs(self.function(element), timestamp)
+            return
+        for where, result in self.pool.put(element, WindowedValue(None, timestamp, [window])):
+            yield from self._windowed(result, where)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        if self.pool:
+            for where, result in self.pool.drain():
+                yield from self._windowed(result, where)
+
+    def display_data(self) -> dict[str, Any]:
+        return {"processes": self.processes}
+
+    def _windowed(self, result: Any, where: WindowedValue) -> Iterator[Any]:
+        """Outputs of an earlier element, which must carry its window and time themselves."""
+        for output in self.outputs(result, where.timestamp):
+            if isinstance(output, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(output.tag, where.with_value(output.value))
+            else:
+                yield where.with_value(output)
 
 
 def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
