@@ -7,11 +7,13 @@ from newswire.pipeline import logs  # isort: split
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -43,6 +45,7 @@ from newswire.transforms.ingest import IngestConfig
 from newswire.transforms.records import FeedEntry
 
 DEFAULT_ES_URL = EsConnection().url
+INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as shells report SIGINT
 CORPUS_PORT = 8765
 
 
@@ -147,7 +150,12 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         values = {k: v for k, v in vars(args).items()
                   if k not in ("command", "handler", "verbose", "log_level", "stop_wait")}
         options = PipelineOptions(beam_args, **values)
-        result = job.start(options, resources)
+        try:
+            result = job.start(options, resources)
+        except KeyboardInterrupt:  # a local batch run runs within start
+            print("\nnewswire: stopped (Ctrl-C) before the run ended; what was indexed stays, "
+                  "and running again fetches the rest", file=sys.stderr)
+            return INTERRUPTED
         if elsewhere:
             return remote.follow(result, options)
         try:
@@ -245,5 +253,16 @@ def _serve_seeds(args: argparse.Namespace, _: list[str]) -> int:
     return 0
 
 
+def console() -> NoReturn:
+    """The `newswire` command: `main`, exiting at once after a Ctrl-C stopped a run, rather
+    than when the fetches still waiting on the network end (up to `--fetch-timeout`)."""
+    status = main()
+    if status == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

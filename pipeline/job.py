@@ -289,8 +289,14 @@ def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
         archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc), **context)
 
 
-def _not_the_outage(record: logging.LogRecord) -> bool:
-    return "ClusterUnavailable" not in record.getMessage()
+# Failures the caller reports in one line, whose tracebacks Beam would log first: the worker's,
+# relayed by the local job service, and the in-process runner's own.
+_REPORTED = ("ClusterUnavailable", "KeyboardInterrupt")
+_RELAYS = ("apache_beam.runners.portability.local_job_service", "apache_beam.runners.common")
+
+
+def _not_reported(record: logging.LogRecord) -> bool:
+    return not any(name in record.getMessage() for name in _REPORTED)
 
 
 @contextmanager
@@ -298,20 +304,24 @@ def outage_in_one_line() -> Iterator[None]:
     """A job stopped because Elasticsearch stayed away longer than `--es-outage-wait` raises
     ClusterUnavailable with that one line (the in-process runner raises it in `run`, naming the
     step; Beam's worker processes fail `run` with its text; other runners fail
-    `wait_until_finish`); the local job service's relay of the worker's traceback for it is
-    left out, since the caller reports it."""
-    relay = logging.getLogger("apache_beam.runners.portability.local_job_service")
-    relay.addFilter(_not_the_outage)
+    `wait_until_finish`). A Ctrl-C stays a KeyboardInterrupt. Beam's logged tracebacks for
+    either are left out, since the caller reports them."""
+    relays = [logging.getLogger(name) for name in _RELAYS]
+    for relay in relays:
+        relay.addFilter(_not_reported)
     try:
         yield
     except ClusterUnavailable as error:  # in process: Beam raised it again, naming the step
         raise ClusterUnavailable(_STEP.sub("", str(error))) from None
     except Exception as error:
+        if str(error).startswith("KeyboardInterrupt"):  # in process: Beam's RuntimeError for it
+            raise KeyboardInterrupt from None
         if match := _UNAVAILABLE.search(str(error)):
             raise ClusterUnavailable(match[1]) from None
         raise
     finally:
-        relay.removeFilter(_not_the_outage)
+        for relay in relays:
+            relay.removeFilter(_not_reported)
 
 
 def wait(result: PipelineResult) -> None:

@@ -119,7 +119,8 @@ class FetchPages(beam.DoFn):
             self.archive.open()
 
     def teardown(self) -> None:
-        self.pool.shutdown(wait=True)
+        # Bundles end with nothing in flight; a failed one (a Ctrl-C) must not wait for its fetches.
+        self.pool.shutdown(wait=False, cancel_futures=True)
         self.fetcher.close()
         if self.archive:
             self.archive.close()
