@@ -29,7 +29,6 @@ from apache_beam.transforms.userstate import (
     on_timer,
 )
 from apache_beam.utils.timestamp import Duration, Timestamp
-from datasketch import MinHash
 
 from newswire.schemas.article import Article, ArticleCoder
 from newswire.transforms.dedup import is_batch
@@ -75,11 +74,17 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
 @cache
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
     """datasketch's permutation parameters, drawn once per process rather than per article."""
+    from datasketch import MinHash  # imported here: see signature()
+
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
 
 
 def signature(shingle_set: Iterable[str], num_perm: int = NUM_PERM) -> np.ndarray:
     """The MinHash signature (uint32 values) of a shingle set."""
+    # Imported here: datasketch imports scipy (0.4 s), and a local batch run sketches in its
+    # worker processes only, whose forkserver imports it up front (newswire.pipeline.command).
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME,
                       permutations=_permutations(num_perm, SEED))
     minhash.update_batch([shingle.encode() for shingle in shingle_set])

@@ -41,9 +41,8 @@ def test_ctrl_c_on_a_batch_run_stops_it_in_one_line(es_connection: EsConnection,
         argv = ["run", "--feeds", f"{base}/feed.xml", "--es-url", es_connection.url,
                 "--index", index, "--dead-letter-index", f"{index}-dead",
                 "--history-index", f"{index}-history", "--allow-private-addresses"]
-        code = ("import sys; from newswire.pipeline.cli import console; "
-                f"sys.argv[1:] = {argv!r}; console()")  # as the `newswire` command runs
-        run = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+        command = Path(sys.executable).with_name("newswire")  # the installed entry point
+        run = subprocess.Popen([str(command), *argv], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, mark.split("=")[0]: mark.split("=")[1]})
         try:

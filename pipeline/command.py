@@ -1,0 +1,35 @@
+"""The `newswire` command's entry point, which imports nothing heavy before it has to.
+
+A local batch `newswire run` extracts in worker processes forked from Python's forkserver
+(`newswire.transforms.process_pool`). Started here, before the CLI is imported, the forkserver
+imports newswire on the other core while this process imports it for itself, instead of after.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from multiprocessing import forkserver
+from typing import NoReturn
+
+# What the worker processes need: all of newswire, and datasketch, which only they use.
+_PRELOAD = ["newswire.pipeline.cli", "datasketch"]
+# Flags after which the run does not extract in this machine's processes.
+_ELSEWHERE = ("--streaming", "--runner", "--direct_num_workers", "--direct_running_mode")
+
+
+def runs_locally_in_batch(argv: list[str]) -> bool:
+    """Whether `argv` is a `run` that will most likely run in process (a guess from the flags:
+    a wrong one costs an idle forkserver, or its start a little later)."""
+    return bool(argv) and argv[0] == "run" and not any(
+        arg.split("=")[0].replace("-", "_") == flag.replace("-", "_")
+        for arg in argv for flag in _ELSEWHERE)
+
+
+def console() -> NoReturn:
+    if runs_locally_in_batch(sys.argv[1:]):
+        multiprocessing.get_context("forkserver").set_forkserver_preload(_PRELOAD)
+        forkserver.ensure_running()
+    from newswire.pipeline import cli
+
+    cli.console()
