@@ -15,19 +15,19 @@ from typing import NoReturn
 # What the worker processes need: all of newswire, and datasketch, which only they use.
 _PRELOAD = ["newswire.pipeline.cli", "datasketch"]
 # Flags after which the run does not extract in this machine's processes.
-_ELSEWHERE = ("--streaming", "--runner", "--direct_num_workers", "--direct_running_mode")
+_ELSEWHERE = {"streaming", "runner", "direct_num_workers", "direct_running_mode"}
 
 
 def runs_locally_in_batch(argv: list[str]) -> bool:
     """Whether `argv` is a `run` that will most likely run in process (a guess from the flags:
     a wrong one costs an idle forkserver, or its start a little later)."""
-    return bool(argv) and argv[0] == "run" and not any(
-        arg.split("=")[0].replace("-", "_") == flag.replace("-", "_")
-        for arg in argv for flag in _ELSEWHERE)
+    flags = {arg.split("=")[0].lstrip("-").replace("-", "_") for arg in argv[1:]}
+    return argv[:1] == ["run"] and not flags & _ELSEWHERE
 
 
 def console() -> NoReturn:
-    if runs_locally_in_batch(sys.argv[1:]):
+    has_forkserver = "forkserver" in multiprocessing.get_all_start_methods()  # not on Windows
+    if has_forkserver and runs_locally_in_batch(sys.argv[1:]):
         multiprocessing.get_context("forkserver").set_forkserver_preload(_PRELOAD)
         forkserver.ensure_running()
     from newswire.pipeline import cli

@@ -41,6 +41,7 @@ from newswire.pipeline import logs, remote
 from newswire.pipeline.options import NewswireOptions, newswire_option_names
 from newswire.pipeline.progress import ProgressReporter
 from newswire.pipeline.summary import Summary, summarize
+from newswire.transforms import process_pool
 from newswire.transforms.discover import Discoverer, RediscoverSources
 from newswire.transforms.es_client import check_index_name
 from newswire.transforms.es_indices import (
@@ -53,7 +54,6 @@ from newswire.transforms.es_retry import ClusterUnavailable
 from newswire.transforms.feeds import parse_feed_list
 from newswire.transforms.http import FetchError, HttpSettings, Response
 from newswire.transforms.ingest import IngestConfig, IngestFeeds
-from newswire.transforms.process_pool import start_forkserver
 from newswire.transforms.sitemaps import DEFAULT_MAX_AGE
 
 _UNAVAILABLE = re.compile(r"ClusterUnavailable: ([^\n]*)")
@@ -169,7 +169,7 @@ def runs_in_process(options: PipelineOptions) -> bool:
 def pool_processes(options: PipelineOptions) -> int:
     """Processes the CPU-bound steps fan out to beside the runner: one per core when the job
     runs in this process, else none (each worker does its own)."""
-    return (os.cpu_count() or 1) if runs_in_process(options) else 0
+    return (os.cpu_count() or 1) if runs_in_process(options) and process_pool.available() else 0
 
 
 def _given(options: PipelineOptions, name: str) -> bool:
@@ -234,8 +234,8 @@ def start(options: PipelineOptions, resources: ExitStack,
         check_index_name(name)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
-    if runs_in_process(options):
-        start_forkserver()  # extraction's processes: their imports overlap the job's start
+    if pool_processes(options):
+        process_pool.start_forkserver()  # the pools' processes: their imports overlap the start
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
     sources = (FeedSources([]) if nw.warc

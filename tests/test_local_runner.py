@@ -15,6 +15,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
 from newswire.pipeline import job
+from newswire.transforms import process_pool
 
 
 class ReportWorker(beam.DoFn):
@@ -55,3 +56,8 @@ def test_in_process_with_extraction_per_core_unless_workers_are_asked_for(
     direct = options.view_as(DirectOptions)
     assert (direct.direct_running_mode, direct.direct_num_workers) == (mode, workers)
     assert job.pool_processes(options) == extracting
+
+
+def test_extraction_stays_inline_without_a_forkserver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process_pool, "available", lambda: False)  # as on Windows
+    assert job.pool_processes(PipelineOptions(feeds=["http://feeds.example/rss"])) == 0

@@ -253,7 +253,8 @@ class ExtractArticles(PooledDoFn):
 
     def outputs(self, result: Article | DeadLetter, timestamp: Any) -> Iterator[Any]:
         if isinstance(result, DeadLetter):
-            self.failed.inc()
+            if result.stage == "extract":  # not a `checked` article that failed the schema
+                self.failed.inc()
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, result)
         else:
             self.extracted.inc()

@@ -6,11 +6,13 @@ element in, and emits what comes back. Elsewhere the runner's own processes give
 parallelism, and the DoFn calls its function inline.
 
 Workers fork from Python's forkserver, which imports once the `preload` modules and the
-newswire modules this process has loaded: each worker runs the program's `__main__` again (as
-multiprocessing does), and then finds what it imports already there. A worker that dies (a
-crash in a C extension, the OOM killer) breaks the pool; what was in flight then runs again one
-item at a time, and the item that kills its worker again is given to `broken` instead, so one
-item that kills its process cannot stop the run.
+newswire modules this process has loaded (or, started by the `newswire` command before its own
+imports, all of newswire: see newswire.pipeline.command): each worker runs the program's
+`__main__` again (as multiprocessing does), and then finds what it imports already there.
+
+A worker that dies (a crash in a C extension, the OOM killer) breaks the pool; what was in
+flight then runs again one item at a time, and the item that kills its worker again is given to
+`broken` instead, so one item that kills its process cannot stop the run.
 """
 
 from __future__ import annotations
@@ -166,6 +168,11 @@ class PooledDoFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(output.tag, where.with_value(output.value))
             else:
                 yield where.with_value(output)
+
+
+def available() -> bool:
+    """Whether this platform has a forkserver (Windows has none: there the work stays inline)."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
 
 
 def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
