@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from apache_beam import coders
@@ -45,6 +46,8 @@ class Article:
 
     `body` is markdown paragraphs separated by blank lines, inline links kept. The document id
     derives from the canonical URL, so the same story always lands on the same index document.
+    `id`, `text` and `fingerprint` are worked out once per Article (dedup, sketching, checking
+    and indexing each ask for them); `replace` gives a new Article, which works out its own.
     """
 
     url: str
@@ -71,17 +74,17 @@ class Article:
         """The deduplication key: the canonical URL, else the fetched URL."""
         return self.canonical_url or self.url
 
-    @property
+    @cached_property
     def id(self) -> str:
         """A deterministic document id: the same story always gets the same id."""
         return document_id(self.key)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The body as plain text: markdown links reduced to their anchor text."""
         return markdown_to_text(self.body)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """A hash of what a reader sees, to tell a changed article from a re-fetched one.
 
