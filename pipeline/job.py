@@ -117,10 +117,10 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
     Beam's DirectRunner would first try Prism, fetching it from the internet; for local batch
     runs newswire uses the FnApiRunner behind it directly, in this process (`runs_in_process`):
     there the steps that need the cores, extraction and MinHash sketching, run in a pool of
-    processes beside it (`pool_processes`), and only their inputs and results cross a
-    process. With
-    `--direct_num_workers` or `--direct_running_mode multi_processing`, Beam's worker processes
-    run the job instead (`--direct_num_workers 0`, the default there, starts one per core). Local
+    processes beside it (`pool_processes`), and only their inputs and results cross a process.
+    With `--direct_num_workers` or `--direct_running_mode multi_processing`, Beam's worker
+    processes run the job instead (`--direct_num_workers 0`, the default there, starts one per
+    core). Local
     streaming runs on Prism, which newswire provides itself: the DirectRunner's in-process
     fallbacks reject PeriodicImpulse or fire event-time timers at once; `--runner prism` uses
     that Prism in batch too. `--runner flink` runs on an embedded Flink cluster through Beam's
