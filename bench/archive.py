@@ -26,14 +26,14 @@ from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline import job
-from newswire.pipeline.evaluate import development_pages
-from newswire.pipeline.seed_server import SeedServer, corpus_dir
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.extract import ExtractionError, extract_article
-from newswire.transforms.http import Exchange
+from newswire.pipeline.commands.evaluate import development_pages
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
+from newswire.transforms.extraction.extract import ExtractionError, extract_article
+from newswire.transforms.fetching.http import Exchange
+from newswire.transforms.fetching.warc import WarcArchive
+from newswire.transforms.index.client import EsConnection
 from newswire.transforms.records import FeedEntry, Page
-from newswire.transforms.warc import WarcArchive
 
 TARGET = 1.10
 
@@ -53,7 +53,7 @@ def timed_run(server: SeedServer, es_url: str, archive: str) -> tuple[float, flo
         dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
         allow_private_addresses=True, archive=archive)
     started, cpu = time.perf_counter(), _cpu()
-    summary = job.run(options, say=lambda _: None)
+    summary = lifecycle.run(options, say=lambda _: None)
     elapsed = time.perf_counter() - started, _cpu() - cpu
     assert summary.balanced and summary.created, summary
     with EsConnection(es_url).session() as client:

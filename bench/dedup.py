@@ -26,8 +26,8 @@ from apache_beam import coders
 from apache_beam.utils.timestamp import Timestamp
 
 from newswire.schemas.article import Article
-from newswire.transforms.dedup import entry_key
-from newswire.transforms.near_dup import (
+from newswire.transforms.duplicates.exact import entry_key
+from newswire.transforms.duplicates.near import (
     DEFAULT_THRESHOLD,
     MatchWithinBand,
     Sketch,

@@ -53,8 +53,8 @@ from xml.sax.saxutils import escape
 import trafilatura
 from elasticsearch import Elasticsearch
 
-from newswire.deploy.elasticsearch import LocalNode
-from newswire.pipeline.evaluate import development_pages
+from newswire.pipeline.commands.evaluate import development_pages
+from newswire.pipeline.services.elasticsearch import LocalNode
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 import trafilatura
 
-from newswire.pipeline.seed_server import corpus_dir
-from newswire.transforms.extract import extract_article
+from newswire.pipeline.services.seed_server import corpus_dir
+from newswire.transforms.extraction.extract import extract_article
 
 CORPUS = corpus_dir()
 BASE_URL = "http://127.0.0.1:8000"

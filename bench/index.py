@@ -16,13 +16,13 @@ import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch, helpers
 
-from newswire.deploy.elasticsearch import LocalNode
+from newswire.pipeline.job.graph import article_document
+from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.schemas import seed
 from newswire.schemas.article import Article
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_indices import article_mapping, ensure_index
-from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
-from newswire.transforms.ingest import article_document
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import article_mapping, ensure_index
+from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 
 TARGET = 0.9
 CORPUS = Path(__file__).resolve().parent.parent / "seeds" / "corpus"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from newswire.pipeline.cli import main
-from newswire.pipeline.evaluate import development_pages
+from newswire.pipeline.commands.evaluate import development_pages
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]

@@ -17,31 +17,23 @@ from typing import NoReturn
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.deploy.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
-from newswire.deploy.jobserver import JobServerFailed
-from newswire.deploy.prism import PrismUnavailable
-from newswire.pipeline import (
-    deadletters,
-    discover,
-    evaluate,
-    job,
-    kibana,
-    remote,
-    schema_cli,
-    search,
-)
+from newswire.pipeline.commands import deadletter, discover, evaluate, kibana, schema, search
+from newswire.pipeline.commands.search import Search
+from newswire.pipeline.job import lifecycle, remote
+from newswire.pipeline.job.graph import IngestConfig
+from newswire.pipeline.job.summary import summarize
 from newswire.pipeline.options import NewswireOptions
-from newswire.pipeline.search import Search
-from newswire.pipeline.seed_server import SeedServer
-from newswire.pipeline.summary import summarize
+from newswire.pipeline.services.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
+from newswire.pipeline.services.jobserver import JobServerFailed
+from newswire.pipeline.services.prism import PrismUnavailable
+from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas import seed
-from newswire.transforms.es_client import ClusterRefused, EsConnection, check_index_name
-from newswire.transforms.es_indices import article_mapping_for, migrate
-from newswire.transforms.es_retry import ClusterUnavailable
-from newswire.transforms.extract import extract_article
-from newswire.transforms.fetch import page_from_response
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
-from newswire.transforms.ingest import IngestConfig
+from newswire.transforms.extraction.extract import extract_article
+from newswire.transforms.fetching.fetch import page_from_response
+from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.index.client import ClusterRefused, EsConnection, check_index_name
+from newswire.transforms.index.layout import article_mapping_for, migrate
+from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.records import FeedEntry
 
 DEFAULT_ES_URL = EsConnection().url
@@ -73,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Ingest feeds into Elasticsearch. Other flags go to Beam (--runner ...).")
     NewswireOptions._add_argparse_args(run)
     # The launching terminal's own setting, not the job's: no runner or template carries it.
-    run.add_argument("--stop-wait", type=float, default=job.STOP_WAIT,
+    run.add_argument("--stop-wait", type=float, default=lifecycle.STOP_WAIT,
                      help="streaming: seconds a stop (Ctrl-C) waits for the entries in flight "
                      "to end before cancelling the job")
     run.set_defaults(handler=_run)
@@ -115,10 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve_seeds)
 
     kibana.register(commands)
-    schema_cli.register(commands)
+    schema.register(commands)
     discover.register(commands)
     evaluate.register(commands)
-    deadletters.register(commands)
+    deadletter.register(commands)
     for command in commands.choices.values():
         logs.add_arguments(command, subcommand=True)
     return parser
@@ -151,7 +143,7 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
                   if k not in ("command", "handler", "verbose", "log_level", "stop_wait")}
         options = PipelineOptions(beam_args, **values)
         try:
-            result = job.start(options, resources)
+            result = lifecycle.start(options, resources)
         except KeyboardInterrupt:  # a local batch run runs within start
             print("\nnewswire: stopped (Ctrl-C) before the run ended; what was indexed stays, "
                   "and running again fetches the rest", file=sys.stderr)
@@ -159,10 +151,10 @@ def _run(args: argparse.Namespace, beam_args: list[str]) -> int:
         if elsewhere:
             return remote.follow(result, options)
         try:
-            job.wait(result)
+            lifecycle.wait(result)
         except KeyboardInterrupt:
             print()
-            summary = job.stop(result, args.stop_wait)
+            summary = lifecycle.stop(result, args.stop_wait)
         else:
             summary = summarize(result)
     print(summary.render())

@@ -6,11 +6,11 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_retry import RetryPolicy
-from newswire.transforms.http import HttpSettings
-from newswire.transforms.ingest import IngestConfig
-from newswire.transforms.schedule import PollSettings
+from newswire.pipeline.job.graph import IngestConfig
+from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.retry import RetryPolicy
+from newswire.transforms.sources.schedule import PollSettings
 
 
 class NewswireOptions(PipelineOptions):

@@ -1,9 +1,9 @@
 """The article document's fields, described once.
 
 The JSON Schema (`newswire.schemas.validation`) and the Elasticsearch mapping
-(`newswire.transforms.es_indices`) are both generated from `ARTICLE_FIELDS`, so a record that
+(`newswire.transforms.index.layout`) are both generated from `ARTICLE_FIELDS`, so a record that
 passes validation has a place in the index. `Article.to_dict` writes exactly these fields, in
-this order; tests/test_record.py holds the model, the schema and the mapping to that.
+this order; tests/transforms/test_records.py holds the model, the schema and the mapping to that.
 """
 
 from __future__ import annotations

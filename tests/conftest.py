@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from newswire.deploy.elasticsearch import LocalNode
-from newswire.pipeline.seed_server import SeedServer, corpus_dir
-from newswire.pipeline.summary import Summary
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.elasticsearch import LocalNode
+from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
+from newswire.transforms.index.client import EsConnection
 
 # Tests get their own node, apart from the one `newswire es start` runs for a user.
 TEST_ES_PORT = int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))

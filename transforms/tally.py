@@ -2,7 +2,7 @@
 
 A local run's workers are separate processes whose metrics the runner reports only at the end,
 so each Tally writes its count to a file of its own under a shared directory, rewritten at most
-every half second and at the end of each bundle; `newswire.pipeline.progress` sums the files.
+every half second and at the end of each bundle; `newswire.pipeline.job.progress` sums the files.
 """
 
 from __future__ import annotations

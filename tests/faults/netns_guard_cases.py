@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from newswire.transforms.fetch import PageFetcher
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.fetching.fetch import PageFetcher
+from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline import cli
-from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
 from tests.faults.site import article_id, write_site
 
 pytestmark = pytest.mark.es

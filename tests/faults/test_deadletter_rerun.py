@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline import job
-from newswire.pipeline.seed_server import SeedServer
-from newswire.pipeline.summary import Summary
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
 pytestmark = pytest.mark.es
@@ -45,7 +45,7 @@ def reruns(es_connection: EsConnection, tmp_path_factory: pytest.TempPathFactory
         with SeedServer(broken) as broken_feed:
             for _ in range(2):
                 with SeedServer() as corpus:  # a new port each time
-                    summaries.append(job.run(PipelineOptions(
+                    summaries.append(lifecycle.run(PipelineOptions(
                         feeds=[corpus.url("feeds.opml"), broken_feed.url("feed.xml")],
                         es_url=es_connection.url, allow_private_addresses=True, **aliases),
                         say=lambda _: None))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline import cli
-from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
 

@@ -21,17 +21,18 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch
 
-from newswire.deploy.elasticsearch import LocalNode
-from newswire.pipeline import cli, job
-from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_indices import ARTICLE_MAPPING, HISTORY_MAPPING, ensure_index
-from newswire.transforms.es_retry import ClusterUnavailable, RetryPolicy
-from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.pipeline import cli
+from newswire.pipeline.job import errors
+from newswire.pipeline.services.elasticsearch import LocalNode
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import ARTICLE_MAPPING, HISTORY_MAPPING, ensure_index
+from newswire.transforms.index.retry import ClusterUnavailable, RetryPolicy
+from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from tests.conftest import TEST_ES_PORT, drop_index
 from tests.faults.es_proxy import VanishingProxy
 from tests.faults.site import write_site
-from tests.test_es_sink import bulk_requests
+from tests.transforms.index.test_sink import bulk_requests
 
 pytestmark = pytest.mark.es
 DOCS = 3000
@@ -57,7 +58,7 @@ def run_sink(connection: EsConnection, index: str, settings: BulkSettings,
     pipeline = beam.Pipeline(runner=FnApiRunner())
     _ = (pipeline | beam.Create(documents) | beam.Map(paced)
          | WriteToElasticsearch(connection, index, "t", settings, history_index=history_index))
-    with job.outage_in_one_line():
+    with errors.outage_in_one_line():
         result = pipeline.run()
         result.wait_until_finish()
     counters = result.metrics().query(MetricsFilter().with_namespace("newswire"))["counters"]

@@ -14,9 +14,9 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError
 
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_retry import ClusterUnavailable, Repeater, RetryPolicy
-from newswire.transforms.es_sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.retry import ClusterUnavailable, Repeater, RetryPolicy
+from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from tests.loopback import reply, serve
 
 

@@ -10,11 +10,11 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 
-from newswire.pipeline import job
-from newswire.pipeline.seed_server import SeedServer
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
 from tests.faults.site import write_site
-from tests.test_streaming import wait_for
+from tests.pipeline.job.test_streaming import wait_for
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
 
@@ -33,7 +33,7 @@ def test_a_date_before_1970_does_not_fail_a_streaming_job(
     try:
         with ExitStack() as resources:
             server = resources.enter_context(SeedServer(site))
-            result = job.start(PipelineOptions(
+            result = lifecycle.start(PipelineOptions(
                 ["--streaming"], feeds=[server.url("feed.xml")], es_url=es_connection.url,
                 allow_private_addresses=True, poll_interval=2.0, max_poll_interval=2.0,
                 **aliases), resources, say=lambda _: None)

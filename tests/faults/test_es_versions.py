@@ -12,15 +12,15 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import Elasticsearch
 
-from newswire.pipeline import job
-from newswire.pipeline.seed_server import SeedServer
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas.article import Article
 from newswire.schemas.validation import InvalidArticle, validate
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.es_indices import ARTICLE_MAPPING, ensure_index
-from newswire.transforms.es_sink import BulkSettings, Document
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import ARTICLE_MAPPING, ensure_index
+from newswire.transforms.index.sink import BulkSettings, Document
 from tests.faults.site import article_id, write_site
-from tests.test_es_sink import write
+from tests.transforms.index.test_sink import write
 
 pytestmark = pytest.mark.es
 UTC = timezone.utc
@@ -75,7 +75,7 @@ def test_a_feed_with_dates_before_1970_and_after_2100_runs_to_the_end(
     site = write_site(tmp_path, {"moon": "1969-07-20T20:17:00Z", "today": "2026-11-30T10:00:00Z",
                                  "future": "2100-01-01T00:00:00Z"})
     with SeedServer(site) as server:
-        summary = job.run(PipelineOptions(
+        summary = lifecycle.run(PipelineOptions(
             feeds=[server.url("feed.xml")], es_url=es_connection.url,
             allow_private_addresses=True, **aliases), say=lambda _: None)
     assert (summary.entries_seen, summary.created, summary.dead_letters) == (3, 2, 1)

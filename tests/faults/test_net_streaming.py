@@ -18,13 +18,13 @@ from typing import ClassVar
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline import job
-from newswire.pipeline.summary import summarize
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import summarize
+from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
-from tests.test_streaming import doc_count, wait_for
+from tests.pipeline.job.test_streaming import doc_count, wait_for
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
 POLL_SECONDS = 1.0
@@ -103,14 +103,14 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
         max_poll_interval=POLL_SECONDS)
     try:
         with ExitStack() as resources:
-            result = job.start(options, resources, say=print)
+            result = lifecycle.start(options, resources, say=print)
             try:
                 wait_for(lambda: count() == 2, 150, "both answering feeds' articles indexed")
                 watch_from = time.monotonic()
                 time.sleep(WATCH_SECONDS)
                 summary = summarize(result)
             finally:
-                job.cancel(result)  # stops the in-process workers before the job server
+                lifecycle.cancel(result)  # stops the in-process workers before the job server
     finally:
         client.close()
         for alias in (index, f"{index}-dead", f"{index}-history"):

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
 from tests.loopback import reply, serve
 
 pytestmark = pytest.mark.timeout(60)

@@ -14,12 +14,12 @@ from typing import ClassVar
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline import job
+from newswire.pipeline.job import feed_lists, lifecycle
 from newswire.pipeline.options import NewswireOptions
-from newswire.transforms.es_client import EsConnection
-from newswire.transforms.feeds import parse_feed_list
-from newswire.transforms.http import FetchError, HttpClient, HttpSettings
-from newswire.transforms.schedule import FeedState, after_poll
+from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.feeds import parse_feed_list
+from newswire.transforms.sources.schedule import FeedState, after_poll
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
 
@@ -93,7 +93,7 @@ def test_an_opml_feed_list_with_a_byte_order_mark_is_read_as_opml(tmp_path: Path
     assert parse_feed_list("\ufeff" + opml) == ["https://a.example/rss"]
     listed = tmp_path / "feeds.opml"
     listed.write_bytes(b"\xef\xbb\xbf" + opml.encode())
-    assert job.resolve_feeds([str(listed)], HttpSettings()).urls == ["https://a.example/rss"]
+    assert feed_lists.resolve_feeds([str(listed)], HttpSettings()).urls == ["https://a.example/rss"]
 
 
 def test_an_unreachable_source_does_not_stop_resolving_the_others(site: str, refused: str,
@@ -101,7 +101,7 @@ def test_an_unreachable_source_does_not_stop_resolving_the_others(site: str, ref
     Sources.hits.clear()
     listed = tmp_path / "feeds.txt"
     listed.write_text(f"{site}/empty.xml\n")
-    sources = job.resolve_feeds([refused, f"{site}/feed.xml", str(listed)],
+    sources = feed_lists.resolve_feeds([refused, f"{site}/feed.xml", str(listed)],
                                 HttpSettings(allow_private=True, retries=0))
     assert sources.urls == [refused, f"{site}/feed.xml", f"{site}/empty.xml"]
     failure = sources.answered[refused]
@@ -130,7 +130,7 @@ def test_bad_sources_are_dead_letters_and_the_good_one_is_indexed(
         index=index, dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
         allow_private_addresses=True)
     try:
-        summary = job.run(options, say=lambda _: None)
+        summary = lifecycle.run(options, say=lambda _: None)
         client = es_connection.client()
         client.indices.refresh(index=f"{index}-dead")
         letters = [hit["_source"] for hit in client.search(

@@ -8,7 +8,7 @@ import pytest
 from apache_beam.pvalue import TaggedOutput
 
 from newswire.schemas.article import Article
-from newswire.transforms.extract import ExtractArticles
+from newswire.transforms.extraction.extract import ExtractArticles
 from newswire.transforms.records import DEAD_LETTER, FeedEntry, Page
 from tests.faults.test_sources_feeds import ARTICLE, NAVIGATION
 

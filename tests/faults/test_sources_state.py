@@ -7,11 +7,11 @@ import pickle
 import pytest
 from apache_beam.coders import PickleCoder
 
-from newswire.transforms.feeds import PollFeeds
-from newswire.transforms.http import FetchError, HttpSettings
-from newswire.transforms.politeness import HostLimiter, RobotsCache
-from newswire.transforms.polling import FeedPolls
-from newswire.transforms.schedule import FeedState, FeedStateCoder, Seen
+from newswire.transforms.fetching.http import FetchError, HttpSettings
+from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
+from newswire.transforms.sources.feeds import PollFeeds
+from newswire.transforms.sources.polling import FeedPolls
+from newswire.transforms.sources.schedule import FeedState, FeedStateCoder, Seen
 
 STATE = FeedState("https://a.example/rss", etag='W/"1"', last_modified="Tue, 01 Dec 2026",
                   seen={"b": Seen(1.0, 2.0, None), "a": Seen(3.0, 4.5, 5.0)},

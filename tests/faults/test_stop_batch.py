@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.transforms.es_client import EsConnection
+from newswire.transforms.index.client import EsConnection
 from tests.faults.test_stop_streaming import SlowPage, index, no_traceback  # noqa: F401
 from tests.loopback import serve
 

@@ -17,14 +17,14 @@ from typing import ClassVar
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline import job
-from newswire.pipeline.summary import Summary
-from newswire.transforms.es_client import EsConnection
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.faults.test_net_streaming import Feeds
 from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
-from tests.test_streaming import doc_count, wait_for
+from tests.pipeline.job.test_streaming import doc_count, wait_for
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(120)]
 POLL_SECONDS = 1.0
@@ -85,16 +85,16 @@ def stop_while_the_page_is_slow(es_connection: EsConnection, index: str, delay: 
         resources.callback(SlowPage.release.set)  # let a page still held go, before serve ends
         options = PipelineOptions(["--streaming"], feeds=[f"{base}/feed.xml"],
                                   **index_options(es_connection, index))
-        result = job.start(options, resources, say=print)
+        result = lifecycle.start(options, resources, say=print)
         try:
             wait_for(SlowPage.asked.is_set, 90, "the entry's page being asked for")
-            wait_for(lambda: job.current_summary(result).entries_seen == 1, 10,
+            wait_for(lambda: lifecycle.current_summary(result).entries_seen == 1, 10,
                      "the entry being counted")
         except BaseException:
-            job.cancel(result)
+            lifecycle.cancel(result)
             raise
         started = time.monotonic()
-        summary = job.stop(result, wait, say=said.append)
+        summary = lifecycle.stop(result, wait, say=said.append)
         took = time.monotonic() - started
     print(summary.render(), said, f"stop took {took:.1f} s", sep="\n")
     return summary, said, took

@@ -1,0 +1,1 @@
+"""The `newswire` subcommands other than `run`: search, dead letters, Kibana, evaluation."""

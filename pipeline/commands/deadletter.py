@@ -1,0 +1,184 @@
+"""`newswire deadletter list|replay`: what failed, and sending it through the pipeline again.
+
+    dead-letter index ─► fetch, extract letters ─► FeedEntry ─► FetchPages ─► Extract ─┐
+       (--stage,        index letters ─────────► Article ──────────────────────────────┤
+        --since)                                                  Validate ─► IndexArticles
+    failures ─► IndexDeadLetters (same ids: attempts + 1, first_seen kept)
+
+Replay is for after the cause is fixed (a page back online, a mapping corrected). Letters that
+no longer fail are deleted afterwards; those that fail again stay, with their attempts counted.
+Ids and versions are those of a run, so replaying twice indexes nothing twice. Poll letters
+(a whole feed) are not replayed: the next run polls the feed again. Validation letters are
+not either: the same record would fail the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.options.pipeline_options import PipelineOptions
+from elasticsearch import Elasticsearch, helpers
+
+from newswire.pipeline.job import errors, lifecycle, runners
+from newswire.pipeline.job.graph import (
+    IndexArticles,
+    IndexDeadLetters,
+    IngestConfig,
+    ValidateArticles,
+    with_dead_letters,
+)
+from newswire.pipeline.job.summary import summarize
+from newswire.pipeline.options import NewswireOptions
+from newswire.schemas.article import Article
+from newswire.transforms.extraction.provenance import extract_listed_articles
+from newswire.transforms.fetching.fetch import FetchPages
+from newswire.transforms.index.client import EsConnection, check_index_name
+from newswire.transforms.records import DEAD_LETTER, FeedEntry
+
+REPLAYABLE = ("fetch", "extract", "index")
+STAGES = ("poll", "fetch", "extract", "validate", "index")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("deadletter", help="list dead letters, or replay them")
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="show dead letters, latest first")
+    listing.add_argument("--es-url", dest="es_url", default=IngestConfig().es.url)
+    listing.add_argument("--dead-letter-index", dest="dead_letter_index",
+                         default=IngestConfig().dead_letter_index)
+    listing.add_argument("--limit", type=int, default=50)
+    replay = actions.add_parser(
+        "replay", help=f"send {', '.join(REPLAYABLE)} dead letters through the pipeline again")
+    NewswireOptions._add_argparse_args(replay)
+    for action in (listing, replay):
+        action.add_argument("--stage", choices=STAGES, help="only letters of this stage")
+        action.add_argument("--since", type=_moment, help="only letters of failures since "
+                            "then (YYYY-MM-DD or an ISO timestamp)")
+    listing.set_defaults(handler=_list)
+    replay.set_defaults(handler=_replay)
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def query(stages: tuple[str, ...], since: datetime | None) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = [{"terms": {"stage": list(stages)}}]
+    if since:
+        filters.append({"range": {"at": {"gte": since.isoformat()}}})
+    return {"bool": {"filter": filters}}
+
+
+def _list(args: argparse.Namespace, _: list[str]) -> int:
+    check_index_name(args.dead_letter_index)
+    stages = (args.stage,) if args.stage else STAGES
+    with EsConnection(args.es_url).session() as client:
+        client.indices.refresh(index=args.dead_letter_index)  # include the latest run's
+        response = client.search(index=args.dead_letter_index, size=args.limit,
+                                 query=query(stages, args.since), sort=[{"at": "desc"}])
+    hits = response["hits"]["hits"]
+    for hit in hits:
+        letter = hit["_source"]
+        print(f"{letter['at'][:19].replace('T', ' ')}  {letter['stage']:8} "
+              f"x{letter.get('attempts', 1):<3} {letter['unit']:5}  {letter['url']}\n"
+              f"{'':21}{letter['reason']}")
+    total = response["hits"]["total"]["value"]
+    print(f"({len(hits)} of {total} dead letters in {args.dead_letter_index})")
+    return 0
+
+
+def _replay(args: argparse.Namespace, _: list[str]) -> int:
+    if args.stage and args.stage not in REPLAYABLE:
+        raise ValueError(f"{args.stage} letters are not replayable; replay "
+                         f"{', '.join(REPLAYABLE)} letters")
+    values = {k: v for k, v in vars(args).items()
+              if k not in ("command", "handler", "action", "stage", "since", "verbose",
+                           "log_level")}
+    nw = PipelineOptions(**values).view_as(NewswireOptions)
+    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+        check_index_name(name)
+    connection = nw.es_connection()
+    stages = (args.stage,) if args.stage else REPLAYABLE
+    with connection.session() as client:
+        client.indices.refresh(index=nw.dead_letter_index)
+        letters = list(helpers.scan(client, index=nw.dead_letter_index,
+                                    query={"query": query(stages, args.since)}))
+    if not letters:
+        print(f"no replayable dead letters in {nw.dead_letter_index}")
+        return 0
+    by_stage = {s: sum(hit["_source"]["stage"] == s for hit in letters) for s in stages}
+    print(f"replaying {len(letters)} dead letters ("
+          + ", ".join(f"{s} {n}" for s, n in by_stage.items() if n) + f") into {nw.index}")
+    started = datetime.now(timezone.utc)
+    config = lifecycle.ingest_config(nw)
+    with ExitStack() as resources:
+        options = PipelineOptions(**values)
+        pipeline = beam.Pipeline(runner=runners.choose_runner(options, resources), options=options)
+        _ = pipeline | ReplayDeadLetters([hit["_source"] for hit in letters], config)
+        with errors.outage_in_one_line():
+            result = pipeline.run()
+        lifecycle.wait(result)
+    summary = summarize(result)
+    print(summary.render())
+    with connection.session() as client:
+        resolved = _remove_resolved(client, nw.dead_letter_index,
+                                    [hit["_id"] for hit in letters], started)
+    print(f"{resolved} dead letters resolved and removed, {len(letters) - resolved} failed "
+          "again (attempts counted)")
+    return summary.exit_status
+
+
+class ReplayDeadLetters(beam.PTransform):
+    """Replayable dead-letter sources to indexed articles; returns the letters of new failures."""
+
+    def __init__(self, letters: list[dict[str, Any]], config: IngestConfig) -> None:
+        super().__init__()
+        self.letters = letters
+        self.config = config
+
+    def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
+        entries = [FeedEntry.from_json(letter["input"])
+                   for letter in self.letters if letter["stage"] != "index"]
+        stored = [Article.from_dict(json.loads(letter["input"]))
+                  for letter in self.letters if letter["stage"] == "index"]
+        pages = (begin
+                 | "Entries" >> beam.Create(entries)
+                 | "CountEntries" >> beam.Map(_seen)
+                 | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
+        extracted = pages.pages | "Extract" >> with_dead_letters(
+            extract_listed_articles(), "articles")  # valid articles, or dead letters
+        valid = (begin
+                 | "Articles" >> beam.Create(stored)
+                 | "CountArticles" >> beam.Map(_seen)
+                 | "Validate" >> with_dead_letters(ValidateArticles(), "valid"))
+        rejected = ((extracted.articles, valid.valid)
+                    | "AllArticles" >> beam.Flatten()
+                    | "IndexArticles" >> IndexArticles(self.config))
+        return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
+                | "AllDeadLetters" >> beam.Flatten()
+                | "IndexDeadLetters" >> IndexDeadLetters(self.config))
+
+
+def _seen(item: Any) -> Any:
+    Metrics.counter("newswire", "entries_seen").inc()
+    return item
+
+
+def _remove_resolved(client: Elasticsearch, index: str, ids: list[str],
+                     started: datetime) -> int:
+    """Delete the replayed letters that did not fail again (not re-dated since `started`)."""
+    client.indices.refresh(index=index)
+    found = client.mget(index=index, ids=ids, source_includes=["at"])["docs"]
+    resolved = [doc["_id"] for doc in found if doc.get("found")
+                and datetime.fromisoformat(doc["_source"]["at"]) < started]
+    if resolved:
+        client.bulk(operations=[{"delete": {"_index": index, "_id": id_}} for id_ in resolved],
+                    refresh=True)
+    return len(resolved)

@@ -1,0 +1,196 @@
+"""IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
+
+In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
+decides, per feed, whether it is due.
+
+    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
+                   │                                                  │         (valid ones)
+                   ▼                                                  ▼              │
+                 dead letters ◄──────────────────────────────────────────────────────┤
+                                                                                     │
+              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
+                                                                          │ rejected
+    dead letters ◄────────────────────────────────────────────────────────┘
+       └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
+
+Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+
+With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
+`warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
+indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
+versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from newswire.schemas.article import Article
+from newswire.transforms.duplicates.exact import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
+from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDuplicates
+from newswire.transforms.extraction.extract import checked
+from newswire.transforms.extraction.provenance import extract_listed_articles
+from newswire.transforms.extraction.reextract import AdvanceChangedVersions
+from newswire.transforms.fetching.fetch import FetchPages
+from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
+from newswire.transforms.index.retry import RetryPolicy
+from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.records import DEAD_LETTER, DeadLetter
+from newswire.transforms.sources.feeds import PollFeeds
+from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.tally import Tally
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """What the job reads, fetches and writes; `IngestConfig()` holds newswire's defaults, which
+    the pipeline options and the CLI read. `history_index=None` keeps no history."""
+
+    http: HttpSettings = field(default_factory=HttpSettings)
+    es: EsConnection = field(default_factory=EsConnection)
+    index: str = "newswire-articles"
+    dead_letter_index: str = "newswire-dead-letters"
+    history_index: str | None = "newswire-history"
+    es_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    dedup_ttl: int = DEFAULT_TTL
+    near_dup_threshold: float = DEFAULT_THRESHOLD
+    drop_near_duplicates: bool = False
+    poll: PollSettings = field(default_factory=PollSettings)
+    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
+    streaming: bool = False
+    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
+    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
+    archive: str = ""  # a directory to keep every fetched page in, as WARC
+    archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
+    archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
+    warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
+    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
+    # Processes extraction and MinHash sketching fan out to, beside a runner that runs the job
+    # in one process; 0: in the worker itself.
+    pool_processes: int = 0
+
+
+class IngestFeeds(beam.PTransform):
+    """Feed URLs to indexed articles; returns the dead letters (already indexed too)."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, feed_urls: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        count = self._tally
+        if config.warc:
+            read = feed_urls | "ReadWarc" >> ReadWarc()
+            fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
+        else:
+            archive = (WarcArchive(config.archive, config.archive_file_bytes,
+                                   config.archive_file_age) if config.archive else None)
+            polled = (
+                feed_urls
+                # typed, so the key coder is the deterministic one for str
+                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                    tuple[str, str])
+                | "PollFeeds" >> with_dead_letters(
+                    PollFeeds(config.http, config.poll, streaming=config.streaming,
+                              answered=config.answered), "entries")
+            )
+            unique = (
+                count(polled.entries, "entries")
+                | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
+            )
+            pages = (
+                count(unique, "unique")
+                | "SpreadFetches" >> beam.Reshuffle()
+                | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
+            )
+            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+        articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
+            extract_listed_articles(config.pool_processes), "articles")
+        linked = (
+            count(articles.articles, "extracted")
+            | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
+            | "LinkNearDuplicates" >> LinkNearDuplicates(
+                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
+                processes=config.pool_processes)
+        )
+        rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        letters = (
+            (*upstream, articles[DEAD_LETTER], rejected)
+            | "AllDeadLetters" >> beam.Flatten()
+        )
+        return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
+        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        if self.config.progress_dir is None:
+            return pcoll
+        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
+
+
+class IndexArticles(beam.PTransform):
+    """Articles into the index (and their history); returns the dead letters of rejected ones."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        documents = articles | "ToDocuments" >> beam.Map(article_document)
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+            documents = documents | "AdvanceReextracted" >> beam.ParDo(
+                AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
+        return documents | "Write" >> WriteToElasticsearch(
+            config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
+            history_index=config.history_index)
+
+
+class IndexDeadLetters(beam.PTransform):
+    """Counts dead letters and indexes them, one per input and stage (repeats counted); returns
+    them."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def expand(self, letters: beam.PCollection) -> beam.PCollection:
+        config = self.config
+        counted = letters | "Count" >> beam.Map(_count_dead_letter)
+        _ = (counted
+             | "ToDocuments" >> beam.Map(dead_letter_document)
+             | "Write" >> WriteToElasticsearch(
+                 config.es, config.dead_letter_index, "dead_letters",
+                 BulkSettings(retry=config.es_retry), merge=repeated_letter))
+        return counted
+
+
+class ValidateArticles(beam.DoFn):
+    """Lets through only records that satisfy the article schema; the rest are dead letters."""
+
+    def process(self, article: Article) -> Iterator[Any]:
+        output = checked(article)
+        yield beam.pvalue.TaggedOutput(DEAD_LETTER, output) if isinstance(
+            output, DeadLetter) else output
+
+
+def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
+    return beam.ParDo(dofn).with_outputs(DEAD_LETTER, main=main)
+
+
+def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
+    Metrics.counter("newswire", f"dead_letters_{letter.unit}").inc()
+    Metrics.counter("newswire", f"dead_letters_{letter.unit}_{letter.stage}").inc()
+    return letter
+
+
+def article_document(article: Article) -> Document:
+    return Document(id=article.id, source=article.to_dict(), version=article.version)

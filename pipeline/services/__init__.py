@@ -1,0 +1,1 @@
+"""Local services newswire starts for a user or a test: the Elasticsearch node, Prism, Flink."""

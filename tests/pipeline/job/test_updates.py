@@ -1,0 +1,60 @@
+"""Updates on the real node: a revised story replaces the old one, keeps its history, and an
+older copy fetched later never overwrites it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.schemas import seed
+from newswire.schemas.article import Article, document_id
+from newswire.transforms.index.client import EsConnection
+
+pytestmark = pytest.mark.es
+STORY = "northwind-herald/national/greyhaven-chemical-plant-fire-forces-evacuations"
+
+
+def ingest(server: SeedServer, connection: EsConnection, aliases: dict[str, str]) -> Summary:
+    options = PipelineOptions(feeds=[server.url("feeds.opml")], es_url=connection.url,
+                              allow_private_addresses=True, **aliases)
+    return lifecycle.run(options, say=lambda _: None)
+
+
+def test_a_revision_replaces_the_story_and_keeps_its_history(
+        es_connection: EsConnection, corpus: Path, aliases: dict[str, str]) -> None:
+    updates = corpus.parent / "corpus-updates"
+    before = seed.parse((corpus / f"{STORY}.txt").read_text())
+    after = seed.parse((updates / f"{STORY}.txt").read_text())
+    doc_id = document_id(before.canonical_url)
+    client = es_connection.client()
+    try:
+        with SeedServer(corpus) as server:
+            first = ingest(server, es_connection, aliases)
+            server.add_overlay(updates)
+            revised = ingest(server, es_connection, aliases)
+        with SeedServer(corpus) as server:  # the old version again, e.g. from a stale cache
+            stale = ingest(server, es_connection, aliases)
+        client.indices.refresh(index=list(aliases.values()))
+        stored = Article.from_dict(client.get(index=aliases["index"], id=doc_id)["_source"])
+        history = client.search(index=aliases["history_index"])["hits"]["hits"]
+    finally:
+        client.close()
+
+    assert (revised.created, revised.updated, revised.revisions) == (0, 1, 1)
+    assert revised.unchanged == first.created - 1
+    assert (stale.created, stale.updated, stale.revisions) == (0, 0, 0)
+    assert stale.unchanged == first.created
+
+    assert seed.render(stored) == seed.render(after)
+    assert stored.updated_at is not None and stored.updated_at > stored.published_at
+    assert len(history) == 1
+    record = history[0]["_source"]
+    assert record["article_id"] == doc_id
+    assert record["title"] == before.title and record["new_title"] == after.title
+    assert record["title_diff"].startswith("--- title (before)")
+    assert "-" + before.body.split("\n\n")[0] in record["body_diff"]

@@ -1,0 +1,71 @@
+"""The batch job on Beam's Flink job server: proof that newswire runs on a portable runner
+other than Prism, checked against the corpus ground truth."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.flink import ensure_flink_job_server
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
+from tests.conftest import assert_matches_manifest, drop_index
+
+pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
+
+
+def timed(what: str, started: float) -> None:
+    """Print how long a step took, so a `-s` run shows the costs of the Flink runner."""
+    print(f"[flink] {what}: {time.monotonic() - started:.1f} s")
+
+
+@pytest.fixture(scope="module")
+def flink_run(es_connection: EsConnection,
+              seed_server: SeedServer) -> Iterator[tuple[str, Summary]]:
+    """The bundled corpus ingested once with `--runner flink` into a fresh alias, dropped
+    afterwards."""
+    started = time.monotonic()
+    ensure_flink_job_server(say=lambda line: print(f"[flink] {line}"))
+    timed("job server classpath ready", started)
+    index = f"test-flink-{uuid.uuid4().hex[:8]}"
+    try:
+        options = PipelineOptions(
+            ["--runner", "flink"],
+            feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
+            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
+            allow_private_addresses=True)
+        started = time.monotonic()
+        said: list[str] = []
+        summary = lifecycle.run(options, say=said.append)
+        timed("job server start and pipeline run", started)
+        assert any("embedded Flink cluster" in line for line in said)
+        client = es_connection.client()
+        client.indices.refresh(index=[index, f"{index}-dead"])
+        client.close()
+        yield index, summary
+    finally:
+        for alias in (index, f"{index}-dead", f"{index}-history"):
+            drop_index(es_connection, alias)
+
+
+def test_flink_summary_matches_the_corpus_ground_truth(
+        flink_run: tuple[str, Summary], manifest: dict) -> None:
+    assert_matches_manifest(flink_run[1], manifest)
+
+
+def test_flink_run_fills_the_indices(
+        flink_run: tuple[str, Summary], manifest: dict, es_connection: EsConnection) -> None:
+    index, _ = flink_run
+    totals = manifest["totals"]
+    client = es_connection.client()
+    try:
+        assert client.count(index=index)["count"] == totals["indexed"]
+        assert client.count(index=f"{index}-dead")["count"] == totals["dead_letters"]
+    finally:
+        client.close()

@@ -1,0 +1,334 @@
+"""General extraction rules found on real publishers' pages, each on a minimal page of our own:
+which JSON-LD object is the article, titles, times, bylines, the body, captions and credits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from trafilatura.utils import load_html
+
+from newswire.transforms.extraction.extract import extract_article
+from newswire.transforms.extraction.metadata import read_metadata
+
+URL = "https://news.example/2026/03/harbour"
+STORY = ("<p>The harbour reopened on Wednesday after a winter of repairs to its stone walls, "
+         "which the storms of January had breached in three places.</p><p>Fishing boats "
+         "returned first, followed by the ferry that links the two islands, and by noon the "
+         "quay was as busy as before, the harbour master said.</p>")
+
+
+def page(head: str = "", body: str = STORY, lang: str = "en") -> str:
+    return (f"<html lang='{lang}'><head><title>Harbour reopens | Courier</title>{head}</head>"
+            f"<body><article>{body}</article></body></html>")
+
+
+def jsonld(data: object, wrap: str = "{}") -> str:
+    return f"<script type='application/ld+json'>{wrap.format(json.dumps(data))}</script>"
+
+
+def metadata(head: str) -> dict:
+    return read_metadata(load_html(page(head))).jsonld
+
+
+# --- which JSON-LD object is the article -----------------------------------------------------
+
+WEBPAGE = {"@type": "WebPage", "name": "Courier", "datePublished": "2020-01-01T00:00:00Z"}
+NEWS = {"@type": "NewsArticle", "headline": "Harbour reopens",
+        "datePublished": "2026-03-04T12:00:00Z"}
+
+
+def test_a_news_article_beats_a_web_page_before_it() -> None:
+    assert metadata(jsonld(WEBPAGE) + jsonld(NEWS))["headline"] == "Harbour reopens"
+
+
+@pytest.mark.parametrize("data", [
+    {"@context": "https://schema.org", "@graph": [WEBPAGE, NEWS]},
+    {**WEBPAGE, "mainEntity": NEWS},
+    [WEBPAGE, {**NEWS, "@type": ["NewsArticle", "Thing"]}],
+    [WEBPAGE, {**NEWS, "@type": "https://schema.org/ReportageNewsArticle"}],
+])
+def test_the_article_is_found_in_graphs_main_entities_and_lists(data: object) -> None:
+    assert metadata(jsonld(data))["headline"] == "Harbour reopens"
+
+
+def test_a_web_page_is_used_when_there_is_no_article() -> None:
+    assert metadata(jsonld(WEBPAGE))["name"] == "Courier"
+
+
+@pytest.mark.parametrize("wrap", [
+    "//<![CDATA[\n{}\n//]]>", "<!--{}-->", "/* <![CDATA[ */{}/* ]]> */"])
+def test_wrapped_json_ld_is_read(wrap: str) -> None:
+    assert metadata(jsonld(NEWS, wrap))["headline"] == "Harbour reopens"
+
+
+def test_html_entities_in_json_ld_strings_are_decoded() -> None:
+    head = jsonld({**NEWS, "headline": "&#8216;Harbour&#8217; reopens &amp; rebuilds"})
+    article = extract_article(page(head), URL)
+    assert article.title == "\u2018Harbour\u2019 reopens & rebuilds"
+    assert article.published_at == datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+
+
+# --- the lead picture, its caption and its credit --------------------------------------------
+
+def lead(figures: str, head: str = "") -> tuple[str, str]:
+    image = extract_article(page(head, figures + STORY), URL).image
+    assert image is not None
+    return image.caption, image.credit
+
+
+@pytest.mark.parametrize(("figcaption", "caption", "credit"), [
+    ("<span>Boats at dawn.</span><span class='image__credit'>(Foto: Ana Ruiz/dpa)</span>",
+     "Boats at dawn.", "Ana Ruiz/dpa"),
+    ("Boats at dawn. <small class='copyright'>&copy; Ana Ruiz | Courier</small>",
+     "Boats at dawn.", "Ana Ruiz, Courier"),
+    ("<p>Boats at dawn.</p><span class='caption__source'>Credit: Ana Ruiz</span>",
+     "Boats at dawn.", "Ana Ruiz"),
+    ("<span class='caption'>Boats at dawn.</span><cite>(Image: Ana Ruiz/Getty Images)</cite>",
+     "Boats at dawn.", "Ana Ruiz/Getty Images"),
+    ("<span class='sr-only'>Camera icon</span>Boats at dawn.<span class='license'>Ana Ruiz"
+     "</span>", "Boats at dawn.", "Ana Ruiz"),
+])
+def test_a_credit_element_is_taken_out_of_the_caption_without_its_label(
+        figcaption: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{figcaption}</figcaption></figure>"
+                ) == (caption, credit)
+
+
+def test_a_credit_block_in_the_figure_outside_its_caption_is_the_credit() -> None:
+    figure = ("<figure><div><img src='/lead.jpg'><small>&copy; Ana Ruiz</small></div>"
+              "<figcaption>Boats at dawn.</figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz")
+
+
+def test_a_figcaption_just_after_its_figure_is_its_caption() -> None:
+    figure = ("<figure><img src='/lead.jpg'></figure><figcaption>Boats at dawn. "
+              "<span class='credit'>Ana Ruiz</span></figcaption>")
+    assert lead(figure, "<meta property='og:image' content='https://cdn.example/lead.jpg'>") == (
+        "Boats at dawn.", "Ana Ruiz")
+
+
+def test_the_lead_figure_is_the_one_showing_the_cover_image() -> None:
+    figures = ("<figure><img src='/avatars/jane-doe.png'><figcaption>Jane Doe</figcaption>"
+               "</figure><div class='hero'><picture><source srcset='/img/lead-1200.jpg 1200w'>"
+               "<img src='data:image/gif;base64,R0lGOD'></picture><p class='hero__caption'>"
+               "Boats at dawn.</p><p class='hero__credit'>Foto: Ana Ruiz</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/x/lead-1200.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")
+
+
+def test_the_seed_formats_photo_label_is_kept() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
+              "Photo: Ana Ruiz/Courier</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Photo: Ana Ruiz/Courier")
+
+
+@pytest.mark.parametrize(("line", "caption", "credit"), [
+    ("Boats at dawn (Picture: Ana Ruiz/AP)", "Boats at dawn", "Ana Ruiz/AP"),
+    ("Boats at dawn | Foto: Ana Ruiz", "Boats at dawn", "Ana Ruiz"),
+    ("Boats at dawn. \u00a9 Ana Ruiz/dpa", "Boats at dawn.", "Ana Ruiz/dpa"),
+    ("Boats at dawn. \u00a9 Ana Ruiz | Courier", "Boats at dawn.", "Ana Ruiz, Courier"),
+    ("Boats at dawn. Bild: Ana Ruiz/Archiv", "Boats at dawn.", "Ana Ruiz/Archiv"),
+    ("Boats at dawn on Monday (Ana Ruiz/Courier)", "Boats at dawn on Monday", "Ana Ruiz/Courier"),
+    ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
+    ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
+])
+def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
+        line: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
+        caption, credit)
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+def authors(head: str = "", byline: str = "", lang: str = "en") -> tuple[str, ...]:
+    return extract_article(page(head, byline + STORY, lang), URL).authors
+
+
+def test_json_ld_people_given_by_given_and_family_name_or_by_reference() -> None:
+    people = {**NEWS, "author": [{"@type": "Person", "givenName": "Ana", "familyName": "Ruiz"},
+                                 {"@id": "#tom"}]}
+    graph = {"@graph": [people, {"@type": "Person", "@id": "#tom", "name": "Tom Berg"}]}
+    assert authors(jsonld(graph)) == ("Ana Ruiz", "Tom Berg")
+
+
+@pytest.mark.parametrize(("lang", "line", "expected"), [
+    ("de", "Ana Ruiz und Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("da", "Ana Ruiz og Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("fr", "Ana Ruiz et Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("es", "Ana Ruiz y Tom Berg", ("Ana Ruiz", "Tom Berg")),
+    ("en", "Ana Ruiz (ar), desk@news.example, 48213", ("Ana Ruiz",)),
+])
+def test_names_split_on_the_page_languages_and_without_mails_ids_or_initials(
+        lang: str, line: str, expected: tuple[str, ...]) -> None:
+    assert authors(f"<meta name='author' content='{line}'>", lang=lang) == expected
+
+
+def test_article_author_meta_is_read_unless_it_is_a_link() -> None:
+    assert authors("<meta property='article:author' content='https://social.example/ana'>"
+                   "<meta name='article:author' content='Ana Ruiz'>") == ("Ana Ruiz",)
+
+
+def test_the_name_is_the_link_inside_a_byline_not_the_whole_line() -> None:
+    byline = ("<div class='byline'>By <a href='/authors/ana'>Ana Ruiz</a> <a href='/share'>"
+              "Share</a> <span>Today 5:00 am</span></div>")
+    assert authors(byline=byline) == ("Ana Ruiz",)
+
+
+def test_an_organisation_or_the_outlet_as_author_yields_to_a_person_in_the_byline() -> None:
+    head = jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"},
+                   "publisher": {"@type": "Organization", "name": "Courier"}})
+    byline = "<p class='article-author'>von <a href='/autoren/ana'>Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Ana Ruiz",)
+    assert authors(head) == ("Courier",)
+
+
+# --- titles ----------------------------------------------------------------------------------
+
+def title(head: str = "", body: str = STORY) -> str:
+    return extract_article(page(head, body), URL).title
+
+
+def test_a_site_name_suffix_is_taken_off_the_headline() -> None:
+    head = (jsonld({**NEWS, "headline": "Harbour reopens - Courier.example"})
+            + "<meta property='og:site_name' content='Courier.example'>")
+    assert title(head) == "Harbour reopens"
+    assert title(jsonld({**NEWS, "headline": "Harbour reopens - and the ferry returns"})) == (
+        "Harbour reopens - and the ferry returns")
+
+
+def test_the_social_headline_comes_before_the_first_h1() -> None:
+    head = "<meta property='og:title' content='Harbour reopens after repairs'>"
+    assert title(head, "<h1>Harbour</h1>" + STORY) == "Harbour reopens after repairs"
+
+
+def test_a_login_dialogs_h1_is_not_the_headline() -> None:
+    body = ("<div class='modal login-modal'><h1>Log In</h1></div><h1>Harbour reopens</h1>"
+            + STORY)
+    assert title(body=body) == "Harbour reopens"
+
+
+# --- the body --------------------------------------------------------------------------------
+
+def test_section_headings_stay_in_the_body_as_markdown_headings_the_headline_does_not() -> None:
+    body = "<h1>Harbour reopens</h1>" + STORY + "<h2>What comes next</h2>" + STORY
+    article = extract_article(page(body=body), URL)
+    assert "## What comes next" in article.body.split("\n\n")
+    assert "Harbour reopens" not in article.body
+
+
+def test_a_teaser_that_is_only_a_link_and_a_heading_repeating_the_title_are_dropped() -> None:
+    body = ("<h2>Courier: Harbour reopens</h2>" + STORY
+            + "<p><a href='/other-story'>Ferry fares rise again next spring</a></p>" + STORY)
+    article = extract_article(page(jsonld(NEWS), body), URL)
+    assert "Ferry fares" not in article.body and "Courier:" not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state() -> None:
+    state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
+    html = (f"<html><head><title>Harbour reopens</title></head><body><div id='app'></div>"
+            f"<script>window.__STATE__ = {state};</script></body></html>")
+    article = extract_article(html, URL)
+    assert article.body.startswith("The harbour reopened on Wednesday")
+
+
+def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -> None:
+    figures = ("<figure><img src='/teaser.jpg'><figcaption>Another story.</figcaption></figure>"
+               "<div class='gallery'><img src='https://img.example/?u=/p/246270_w400.jpg'>"
+               "<p class='caption'>Boats at dawn.</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/thumbs/246270_w2000.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "")
+
+
+def test_the_text_next_to_the_cover_image_is_its_caption_when_nothing_is_named_so() -> None:
+    figures = ("<div class='x1'><div><img src='/p/lead-picture.jpg'></div><p>Boats at dawn. "
+               "\u00a9 Ana Ruiz/dpa</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/dpa")
+
+
+# --- times -----------------------------------------------------------------------------------
+
+def published(head: str = "", body: str = STORY) -> datetime | None:
+    return extract_article(page(head, body), URL).published_at
+
+
+AT_NOON_UTC = datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_zone_name_in_a_text_time_is_its_offset() -> None:
+    head = jsonld({**NEWS, "datePublished": "Wed Mar 04 14:00:00 CEST 2026"})
+    assert published(head) == AT_NOON_UTC
+
+
+def test_a_naive_time_yields_to_the_same_wall_clock_time_with_its_offset() -> None:
+    head = jsonld({**NEWS, "datePublished": "2026-03-04T14:00:00"})
+    assert published(head, "<time datetime='2026-03-04T14:00:00+02:00'>4 March</time>"
+                     + STORY) == AT_NOON_UTC
+    # a date alone is not the same moment as a time later that day: the date stays
+    head = jsonld({**NEWS, "datePublished": "2026-03-04"})
+    assert published(head, "<time datetime='2026-03-04T14:00:00+02:00'>4 March</time>"
+                     + STORY) == datetime(2026, 3, 4, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("head", [
+    "<meta property='article:published:time' content='2026-03-04T12:00:00Z'>",
+    "<meta itemprop='datePublished' content='2026-03-04T13:00:00+01:00'>",
+    "<meta name='date' content='2026-03-04T12:00:00+00:00'>",
+])
+def test_published_time_meta_tags_and_microdata_are_read(head: str) -> None:
+    assert published(head) == AT_NOON_UTC
+
+
+def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
+    head = jsonld({**NEWS, "author": {"@type": ["NewsMediaOrganization"], "name": "Wire"}})
+    byline = "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize(("line", "caption", "credit"), [
+    ("Boats at dawn (Photo: Ana Ruiz/Courier)", "Boats at dawn", "Ana Ruiz/Courier"),
+    ("Boats at dawn. Image: Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
+    ("Boats at dawn. (AP Photo/Ana Ruiz)", "Boats at dawn.", "(AP Photo/Ana Ruiz)"),
+])
+def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
+        line: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
+        caption, credit)
+
+
+def test_credit_parts_joined_by_a_semicolon_read_as_a_list() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
+              "Photograph: Ana Ruiz; Courier</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz, Courier")
+
+
+def test_a_cover_copy_in_a_plain_block_yields_to_the_cover_in_its_figure() -> None:
+    figures = ("<div><img src='/p/lead-picture.jpg'><span>Share</span></div>"
+               "<figure><img src='/p/lead-picture.jpg'><figcaption>Boats at dawn. "
+               "<span class='credit'>Ana Ruiz</span></figcaption></figure>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-picture.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")
+
+
+@pytest.mark.parametrize(("figcaption", "caption", "credit"), [
+    ("<span><p>Boats at dawn.</p></span><span>Ana Ruiz/dpa</span>", "Boats at dawn.",
+     "Ana Ruiz/dpa"),
+    ("<span>Boats at dawn</span> <span>/ Ana Ruiz</span>", "Boats at dawn", "Ana Ruiz"),
+    ("<span>Boats at dawn.</span><span>The ferry returned first.</span>",
+     "Boats at dawn. The ferry returned first.", ""),
+])
+def test_a_short_last_part_of_a_caption_set_apart_is_its_credit(
+        figcaption: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{figcaption}</figcaption></figure>"
+                ) == (caption, credit)
+
+
+def test_the_byline_is_looked_for_in_the_article_first_and_slugs_are_not_names() -> None:
+    html = ("<html><head><meta name='author' content='ana-ruiz'></head><body>"
+            "<aside><p class='author'><a href='/tom'>Tom Berg</a></p></aside><article>"
+            "<p class='author'>By <a href='/ana'>Ana Ruiz</a></p>" + STORY + "</article></body>"
+            "</html>")
+    assert extract_article(html, URL).authors == ("Ana Ruiz",)

@@ -1,0 +1,132 @@
+"""The HTTP client's limits, against a real loopback server with misbehaving routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from typing import ClassVar
+
+import pytest
+
+from newswire.transforms.fetching.fetch import decode_html, page_from_response
+from newswire.transforms.fetching.http import (
+    FetchError,
+    HttpClient,
+    HttpSettings,
+    Response,
+    Retry,
+    check_address,
+)
+from newswire.transforms.records import FeedEntry
+from tests.loopback import reply, serve
+
+
+class Routes(BaseHTTPRequestHandler):
+    hits: ClassVar[dict[str, int]] = {}
+
+    def do_GET(self) -> None:
+        Routes.hits[self.path] = Routes.hits.get(self.path, 0) + 1
+        if self.path == "/loop":
+            self._reply(302, b"", {"Location": "/loop"})
+        elif self.path == "/hop":
+            self._reply(301, b"", {"Location": "/ok"})
+        elif self.path == "/big":
+            self._reply(200, b"x" * 5000, {"Content-Type": "text/html"})
+        elif self.path == "/flaky":
+            status = 503 if Routes.hits[self.path] < 3 else 200
+            self._reply(status, b"<html>finally</html>", {"Content-Type": "text/html"})
+        elif self.path == "/gone":
+            self._reply(404, b"no", {})
+        else:
+            self._reply(200, b"<html>ok</html>", {"Content-Type": "text/html; charset=utf-8"})
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        reply(self, status, body, headers)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    with serve(Routes) as url:
+        yield url
+
+
+def client(**overrides: object) -> HttpClient:
+    settings = HttpSettings(allow_private=True, backoff=0.01, **overrides)  # type: ignore[arg-type]
+    http = HttpClient(settings)
+    http.open()
+    return http
+
+
+def test_follows_a_redirect_and_reports_the_final_url(base: str) -> None:
+    response = client().get(f"{base}/hop")
+    assert response.url == f"{base}/ok"
+    assert response.body == b"<html>ok</html>"
+
+
+def test_redirect_loops_stop_at_the_limit(base: str) -> None:
+    with pytest.raises(FetchError, match="more than 3 redirects"):
+        client(max_redirects=3).get(f"{base}/loop")
+
+
+def test_size_cap(base: str) -> None:
+    with pytest.raises(FetchError, match="too large"):
+        client(max_bytes=1000).get(f"{base}/big")
+
+
+def test_5xx_is_retried_then_succeeds(base: str) -> None:
+    Routes.hits.pop("/flaky", None)
+    assert client(retries=3).get(f"{base}/flaky").body == b"<html>finally</html>"
+    assert Routes.hits["/flaky"] == 3
+
+
+def test_404_is_not_retried(base: str) -> None:
+    with pytest.raises(FetchError, match="http 404"):
+        client(retries=3).get(f"{base}/gone")
+    assert Routes.hits["/gone"] == 1
+
+
+def test_loopback_is_refused_unless_allowed(base: str) -> None:
+    strict = HttpClient(HttpSettings())
+    strict.open()
+    with pytest.raises(FetchError, match=r"refused non-public address 127\.0\.0\.1"):
+        strict.get(f"{base}/ok")
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/", "http://169.254.169.254/latest/",
+                                 "http://[::1]/", "http://192.168.0.1/", "file:///etc/passwd"])
+def test_private_and_odd_addresses_are_refused(url: str) -> None:
+    with pytest.raises(FetchError):
+        check_address(url, allow_private=False)
+
+
+def test_retry_backs_off_exponentially_and_gives_up() -> None:
+    sleeps: list[float] = []
+    calls = []
+
+    def failing() -> None:
+        calls.append(1)
+        raise FetchError("timeout", retryable=True)
+
+    with pytest.raises(FetchError):
+        Retry(attempts=3, backoff=0.5, sleep=sleeps.append)(failing)
+    assert len(calls) == 4
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_non_html_pages_are_refused() -> None:
+    pdf = Response(url="u", status=200, headers={"content-type": "application/pdf"}, body=b"%PDF")
+    with pytest.raises(FetchError, match="unsupported content type application/pdf"):
+        page_from_response(FeedEntry(link="u", feed_url="f"), pdf)
+
+
+@pytest.mark.parametrize(("headers", "body", "text"), [
+    ({"content-type": "text/html; charset=ISO-8859-1"}, "café".encode("latin-1"), "café"),
+    ({"content-type": "text/html"}, b'<meta charset="windows-1252">caf\xe9', "café"),
+    ({"content-type": "text/html"}, "café".encode(), "café"),
+    ({"content-type": "text/html; charset=bogus"}, "café".encode(), "café"),
+])
+def test_charsets(headers: dict[str, str], body: bytes, text: str) -> None:
+    assert text in decode_html(Response(url="u", status=200, headers=headers, body=body))

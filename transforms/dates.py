@@ -1,0 +1,52 @@
+"""Times as other people's servers write them (ISO-8601, RFC 2822, a zone name), read as UTC.
+
+Feeds, sitemaps, JSON Feed, WARC records and article pages all give times; they are read here."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+# Zone names a text time may carry, as UTC offsets (the common, unambiguous ones).
+_ZONES = {"UTC": "+0000", "GMT": "+0000", "WET": "+0000", "WEST": "+0100", "BST": "+0100",
+          "CET": "+0100", "CEST": "+0200", "MEZ": "+0100", "MESZ": "+0200", "EET": "+0200",
+          "EEST": "+0300", "MSK": "+0300", "IST": "+0530", "JST": "+0900", "KST": "+0900",
+          "AEST": "+1000", "AEDT": "+1100", "EST": "-0500", "EDT": "-0400", "CST": "-0600",
+          "CDT": "-0500", "MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700"}
+_ZONE_NAME = re.compile(rf"\b(?:{'|'.join(_ZONES)})\b", re.IGNORECASE)
+# Text times beyond ISO-8601 and RFC 2822: Java's Date.toString, with the zone as an offset.
+_TEXT_FORMATS = ("%a %b %d %H:%M:%S %z %Y",)
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """An ISO-8601 or RFC 2822 time in UTC; a naive one is taken as UTC. None if unparseable."""
+    moment = parse_moment(value)
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_moment(value: str | None) -> datetime | None:
+    """An ISO-8601, RFC 2822 or "Fri Apr 28 19:20:36 CEST 2023" time, naive if it gives no
+    offset; a zone name (CEST, EST, IST, ...) is read as its offset. None if unparseable."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    if zone := _ZONE_NAME.search(text):
+        text = f"{text[:zone.start()]}{_ZONES[zone[0].upper()]}{text[zone.end():]}"
+    for pattern in _TEXT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None

@@ -1,0 +1,1 @@
+"""Deciding duplicates: exact copies by fingerprint, near-duplicates by MinHash."""

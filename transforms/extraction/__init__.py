@@ -1,0 +1,1 @@
+"""From a page to an Article: body, title, bylines, lead image, captions, credits, metadata."""

@@ -1,0 +1,117 @@
+"""The article body: trafilatura's main text as markdown paragraphs and section headings, without
+what is not story text (the headline, the lead image caption, the dek, bylines, timestamps,
+boilerplate), and with the closing credits line taken off the end."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
+
+from newswire.schemas.article import Credits, LeadImage
+from newswire.schemas.credits import join_caption, parse_credits_line
+from newswire.transforms.extraction.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
+
+# The body as markdown with links. No URL is given: trafilatura would resolve every link on the
+# page against the site root; we resolve the few the body keeps, against the page.
+_EXTRACTION = Extractor(output_format="python", comments=False, formatting=True, links=True,
+                        images=False, tables=False, with_metadata=False)
+_RELATIVE_TARGET = re.compile(r"\]\((?P<open><?)(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?P<target>[^)>\s]+)")
+# Where a dek (standfirst, summary) sits: an element so named by class, id or microdata, or a
+# paragraph in a <header>. Candidates are found by their text first, which is cheap.
+_DEK_NAME = re.compile(r"dek|standfirst|subtitle|subhead|summary|description|strapline|teaser|"
+                       r"excerpt|abstract|alternativeheadline", re.IGNORECASE)
+_ELEMENTS_WITH_TEXT = etree.XPath(
+    "(//p|//h2|//span|//div[not(.//p or .//div)])[normalize-space()=$text]")
+# A block that is one link and nothing else: a teaser of another story ("Also read" lists).
+_LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
+# A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.){200,}"')
+_ESCAPED_PARAGRAPH = "\\u003cp"
+_DEK_DEPTH = 2  # the element itself or its parent
+_MAX_DEK = 600
+
+
+def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
+                    title: str = "") -> list[str]:
+    """The story's markdown paragraphs and section headings (## ...): trafilatura's main text
+    without the headline (# ..., or a heading holding `title`), teasers (a block that is only
+    a link), the lead image's caption and credit, boilerplate, byline and
+    timestamp lines, and a leading dek."""
+    leaks: set[str] = set()
+    if image:
+        captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
+        leaks = {plain(text) for text in captions} - {""}
+    headline = " ".join(title.split()).casefold()
+    document = trafilatura.bare_extraction(tree, options=_EXTRACTION)
+    markdown = _resolve_links(document.text, url) if document else ""
+    kept: list[tuple[str, str]] = []  # (markdown, plain text)
+    for block in (block.strip() for block in markdown.split("\n\n")):
+        text = plain(block)
+        if (text and not block.startswith("# ") and text not in leaks
+                and not (headline and block.startswith("#") and headline in text.casefold())
+                and not _LINK_ONLY.fullmatch(block)
+                and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
+            kept.append((block, text))
+    if kept and _is_dek(tree, kept[0][1]):
+        kept.pop(0)
+    return [block for block, _ in kept]
+
+
+def embedded_article(tree: HtmlElement) -> HtmlElement | None:
+    """The article's HTML where a script-rendered page carries it only as a JSON string in an
+    inline script (hydration state): the longest such string with paragraphs, parsed."""
+    best = ""
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if _ESCAPED_PARAGRAPH in text or "<p" in text:
+            for match in _JSON_STRING.finditer(text):
+                if len(match[0]) > len(best) and _ESCAPED_PARAGRAPH in match[0]:
+                    best = match[0]
+    if not best:
+        return None
+    try:
+        return load_html(f"<html><body><article>{json.loads(best)}</article></body></html>")
+    except ValueError:
+        return None
+
+
+def split_credits(paragraphs: list[str]) -> tuple[list[str], Credits | None]:
+    """The paragraphs without a closing credits line ("(Reporting by A; Editing by B)")."""
+    credits = parse_credits_line(plain(paragraphs[-1])) if paragraphs else None
+    return (paragraphs[:-1], credits) if credits else (paragraphs, None)
+
+
+def _resolve_links(markdown: str, url: str) -> str:
+    """Markdown with its relative link targets made absolute against the page URL."""
+
+    def resolve(match: re.Match[str]) -> str:
+        if match.start() and markdown[match.start() - 1] == "\\":  # an escaped "\](" is text
+            return match[0]
+        return f"]({match['open']}{urljoin(url, match['target'])}"
+
+    return _RELATIVE_TARGET.sub(resolve, markdown)
+
+
+def _is_dek(tree: HtmlElement, text: str) -> bool:
+    """Whether `text` is the page's dek: the whole text of an element marked as one."""
+    if len(text) > _MAX_DEK:
+        return False
+    return any(_marked_as_dek(element) for element in _ELEMENTS_WITH_TEXT(tree, text=text))
+
+
+def _marked_as_dek(element: HtmlElement) -> bool:
+    """Whether the element, or its parent, is named as a dek, or it sits in a <header>."""
+    for level, node in enumerate((element, *element.iterancestors())):
+        if node.tag == "header":
+            return True
+        names = " ".join(node.get(a, "") for a in ("class", "id", "itemprop"))
+        if level < _DEK_DEPTH and _DEK_NAME.search(names):
+            return True
+    return False

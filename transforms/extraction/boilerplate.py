@@ -1,0 +1,91 @@
+"""Boilerplate paragraphs that extractors let into an article body: the standards, licensing and
+newsletter lines wire services and publishers append, and byline or timestamp lines."""
+
+from __future__ import annotations
+
+import re
+
+from newswire.schemas.article import markdown_to_text
+from newswire.transforms.extraction.bylines import byline_names
+
+# Whole-paragraph patterns, matched on the plain text of a short paragraph only.
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        our\ standards\b.*                                     # Our Standards: ... Principles.
+      | (?-i:(?:The\ )?(?:[A-Z][\w.&'-]*\ ){1,4}(?:Trust|Editorial)\ Principles)\.?
+      | purchase\ licen[cs]ing\ rights\b.*
+      | (?:story\ continues\ below\ )?advertisement
+      | skip\ advertisement | continue\ reading\.?
+      | (?:sign\ up|subscribe)\ (?:here|now)\b.{0,60}
+      | .{0,120}\bnewsletter\b.{0,60}\bsign\ up\ here\.?
+      | (?:copyright|\u00a9)\ .{0,80}all\ rights\ reserved\.?
+      | this\ (?:material|article)\ may\ not\ be\ published,\ broadcast,\ rewritten.*
+      | the\ associated\ press\ receives\ (?:financial\ )?support\ .*
+      | .{0,40}\bis\ solely\ responsible\ for\ all\ content\.?
+      | find\ ap['\u2019]s\ standards\ for\ working\ with\ philanthropies.*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MAX_BOILERPLATE = 320
+
+# A timestamp line: "Posted Wednesday, November 18, 2026 9:25 AM", "Updated 3 hours ago".
+_STAMP_PREFIX = re.compile(
+    r"^(?:(?:first\s+|last\s+)?(?:posted|published|updated|modified|date)(?:\s+on|\s+at)?\s*:?\s*)+",
+    re.IGNORECASE,
+)
+_STAMP_TOKEN = re.compile(
+    r"""^(?:
+        (?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?
+         |sat(?:urday)?|sun(?:day)?)\.?
+      | (?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?
+         |sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?
+      | \d{1,4}(?:st|nd|rd|th)?\.? | \d{1,2}[/.]\d{1,2}[/.]\d{2,4}
+      | \d{4}-\d\d-\d\d(?:t[\d:.+-]+z?)?
+      | \d{1,2}(?:[:.]\d\d){1,2}(?:[ap]\.?m\.?)? | [ap]\.?m\.?
+      | (?:utc|gmt)(?:[+-]\d{1,2}(?::?\d\d)?)? | z | [ecmp][sd]?t | bst | w?est | cest | ist | jst
+      | aest | aedt | msk
+      | at | on | of | ago | just | now | today | yesterday
+      | (?:min|minute|hr|hour|day|week)s?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_STAMP_SPLIT = re.compile(r"[\s,|\u00b7\u2022]+")
+_PART_SPLIT = re.compile(r"\s+[|\u00b7\u2022\u2013\u2014]\s+|\n")
+_MAX_BYLINE_OR_TIMESTAMP = 200
+_MAX_TIMESTAMP = 80
+# Markdown the extractor writes: emphasis marks, and backslash escapes of literal characters.
+_EMPHASIS = re.compile(r"(?<!\\)[*_]{1,3}")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
+
+
+def plain(paragraph: str) -> str:
+    """A markdown paragraph's visible text: links to their anchor text, emphasis and escapes
+    removed, whitespace collapsed."""
+    text = markdown_to_text(paragraph) if "](" in paragraph else paragraph
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub("", text)
+    if "\\" in text:
+        text = _ESCAPED.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def is_boilerplate(text: str) -> bool:
+    """Whether a paragraph is a standards, licensing, advertising or newsletter line."""
+    return len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))
+
+
+def is_timestamp(text: str) -> bool:
+    """Whether `text` is only a publication or update time, with an optional label."""
+    rest = _STAMP_PREFIX.sub("", text.strip())
+    if len(rest) > _MAX_TIMESTAMP or not any(c.isdigit() for c in rest):
+        return False
+    tokens = [token for token in _STAMP_SPLIT.split(rest) if token]
+    return all(_STAMP_TOKEN.match(token) for token in tokens)
+
+
+def is_byline_or_timestamp(text: str) -> bool:
+    """Whether every part of a line ("By A | Updated May 2, 2025") is a byline or a timestamp."""
+    if len(text) > _MAX_BYLINE_OR_TIMESTAMP:
+        return False
+    parts = [part for part in _PART_SPLIT.split(text) if part.strip()]
+    return bool(parts) and all(byline_names(p) is not None or is_timestamp(p) for p in parts)

@@ -1,0 +1,261 @@
+"""Extraction: one HTML page (and its feed entry) to one Article in the seed schema.
+
+The page is parsed once; trafilatura gets that tree for the body, and our metadata readers take
+the fields it does not give. Each field records in `provenance` which source it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from newswire.schemas.article import Article
+from newswire.schemas.validation import InvalidArticle, validate
+from newswire.transforms.dates import parse_moment
+from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
+from newswire.transforms.extraction.bylines import clean_names, page_byline
+from newswire.transforms.extraction.images import lead_image
+from newswire.transforms.extraction.metadata import (
+    PageMetadata,
+    names,
+    organisations,
+    read_metadata,
+)
+from newswire.transforms.extraction.outlet import (
+    copyright_holder,
+    feed_site_name,
+    logo_name,
+    strip_outlet,
+    strip_site_name,
+    title_site_name,
+)
+from newswire.transforms.fetching.urls import canonical_url
+from newswire.transforms.process_pool import PooledDoFn
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+
+# Meta tags that give the publication time, in the order they are trusted.
+_DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.published",
+              "dc.date", "dcterms.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
+_SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
+# Meta tags that name the author, in the order they are trusted.
+_AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
+# A candidate value for a field: given, or a callable evaluated only when its turn comes.
+Candidate = tuple[str, Any]
+
+
+class ExtractionError(ValueError):
+    """The page holds no article we can extract."""
+
+
+def extract_article(html: str, url: str, entry: FeedEntry | None = None,
+                    fetched_at: datetime | None = None) -> Article:
+    """Extract the article at `url` from its HTML; raises ExtractionError if there is none."""
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
+    meta = read_metadata(tree)
+    provenance: dict[str, str] = {}
+
+    image, image_sources = lead_image(tree, meta, url, entry)
+    provenance.update(image_sources)
+    canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
+    host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
+    outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
+    title = _pick(provenance, "title", [
+        ("json-ld", strip_outlet(str(meta.jsonld.get("headline") or ""), outlets)),
+        ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
+        ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
+    ])
+    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    if not paragraphs and (embedded := embedded_article(tree)) is not None:
+        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+    if not paragraphs:
+        raise ExtractionError("no article text found")
+    outlet = _pick(provenance, "outlet", [
+        ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
+        ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),
+        ("title-tag", lambda: title_site_name(meta.title_tag, title)),
+        ("logo", lambda: logo_name(tree)),
+        ("feed", entry and (lambda: feed_site_name(entry.feed_title, host))),
+        ("copyright", lambda: copyright_holder(tree)),
+        ("domain", host.removeprefix("www.")),
+    ])
+    published = _pick_time(provenance, "published_at", [
+        ("json-ld", meta.jsonld.get("datePublished")),
+        ("og", meta.og.get("article:published_time")),
+        ("microdata", meta.meta.get("datepublished")),
+        ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
+        ("time", meta.time),
+        ("feed", entry and entry.published),
+        ("htmldate", lambda: find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")),
+        ("first-seen", fetched_at),
+    ])
+    updated = _pick_time(provenance, "updated_at", [
+        ("json-ld", meta.jsonld.get("dateModified")),
+        ("og", meta.og.get("article:modified_time")),
+        ("feed", entry and entry.updated),
+    ])
+    return Article(
+        url=url,
+        canonical_url=canonical,
+        title=title,
+        outlet=outlet,
+        published_at=published,
+        updated_at=updated if updated and published and updated > published else None,
+        authors=_authors(tree, meta, entry, outlet),
+        image=image,
+        credits=credits,
+        body="\n\n".join(paragraphs),
+        summary=meta.jsonld.get("description") or meta.og.get("og:description")
+        or meta.meta.get("description") or (entry.summary if entry else ""),
+        language=str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower(),
+        tags=_tags(meta, entry),
+        source_feed=entry.feed_url if entry else "",
+        fetched_at=fetched_at,
+        provenance=provenance,
+    )
+
+
+def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -> str:
+    """The first candidate with text; callables are evaluated only when reached."""
+    for source, value in candidates:
+        value = value() if callable(value) else value
+        if value and str(value).strip():
+            provenance[field] = source
+            return " ".join(str(value).split())
+    return ""
+
+
+def _pick_time(provenance: dict[str, str], field: str,
+               candidates: list[Candidate]) -> datetime | None:
+    """The first candidate that is a valid time; callables are evaluated only when reached. A
+    time without an offset yields to a later one that tells the same wall-clock time with its
+    offset (the same moment, told with its zone)."""
+    naive: tuple[str, datetime] | None = None
+    for source, value in candidates:
+        value = value() if callable(value) else value
+        moment = value if isinstance(value, datetime) else parse_moment(value)
+        if moment is None:
+            continue
+        if moment.tzinfo is not None:
+            if naive is None or abs(moment.replace(tzinfo=None) - naive[1]) <= _SAME_TIME:
+                provenance[field] = source
+                return moment.astimezone(timezone.utc)
+        elif naive is None:
+            naive = (source, moment)
+    if naive is None:
+        return None
+    provenance[field] = naive[0]
+    return naive[1].replace(tzinfo=timezone.utc)
+
+
+def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
+             outlet: str) -> tuple[str, ...]:
+    """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
+    entry; an organisation (or the outlet) named as author only when no person is found."""
+    language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
+    author = meta.jsonld.get("author")
+    named = clean_names(names(author, meta.jsonld_nodes), language)
+    companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
+    people = [name for name in named if name.casefold() not in companies]
+    for source in (lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))],
+                   lambda: page_byline(tree),
+                   lambda: list(entry.authors) if entry else []):
+        if people:
+            break
+        found = clean_names(source(), language)
+        people = [name for name in found if name.casefold() not in companies]
+        named = named or found
+    return tuple(people or named)
+
+
+def _site_names(meta: PageMetadata) -> list[str]:
+    return [meta.og.get("og:site_name", ""), *names(meta.jsonld.get("publisher"))]
+
+
+def _meta(meta: PageMetadata, key: str) -> str:
+    """A meta tag's value, unless it is a link (article:author is often a profile URL)."""
+    value = meta.og.get(key) or meta.meta.get(key) or ""
+    return "" if value.startswith(("http://", "https://", "/")) else value
+
+
+def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
+    keywords = meta.jsonld.get("keywords") or meta.og.get("article:tag") or ""
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    tags = [k for k in keywords if k] or list(entry.tags if entry else ())
+    return tuple(dict.fromkeys(tags))
+
+
+_MARKDOWN_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
+# Counted in characters, not words, as Chinese and Japanese put no spaces between words. The
+# shortest of 131 real articles extracted has 323 outside its links; "Home" has 4.
+MIN_PROSE_CHARACTERS = 50
+
+
+def has_prose(body: str) -> bool:
+    """Whether a body has text of its own: a sentence or two outside its links. A page that is
+    only navigation or a list of links (a section front, an empty template) has none."""
+    return len("".join(_MARKDOWN_LINK.sub(" ", body).split())) >= MIN_PROSE_CHARACTERS
+
+
+def read_page(page: Page) -> Article | DeadLetter:
+    """The page's article, or the dead letter that says why it has none; never raises, since a
+    page must never crash the job."""
+    try:
+        article = extract_article(page.html, page.url, page.entry, page.fetched_at)
+        if not has_prose(article.body):
+            raise ExtractionError("no article text: the page holds only links")
+    except Exception as error:
+        reason = str(error) if isinstance(error, ExtractionError) else (
+            f"extractor failed: {type(error).__name__}: {error}")
+        return DeadLetter.for_entry("extract", reason, page.entry)
+    return article
+
+
+def checked(article: Article) -> Article | DeadLetter:
+    """The article if it satisfies the article schema, else the dead letter that says how not."""
+    try:
+        return validate(article)
+    except InvalidArticle as error:
+        return DeadLetter(stage="validate", reason=str(error), unit="entry", url=article.url,
+                          input=json.dumps(article.to_dict()), key=article.id)
+
+
+def _died(page: Page) -> DeadLetter:
+    return DeadLetter.for_entry("extract", "the extracting process died on this page",
+                                page.entry)
+
+
+class ExtractArticles(PooledDoFn):
+    """Pages to Articles (`read`, `read_page` by default); a page without an article leaves as
+    a dead letter.
+
+    With `processes`, extraction runs in that many worker processes, for a runner that runs the
+    job in one process; elsewhere the runner's processes share the work.
+    """
+
+    def __init__(self, processes: int = 0,
+                 read: Callable[[Page], Article | DeadLetter] = read_page) -> None:
+        super().__init__(read, processes, _died)
+        self.extracted = Metrics.counter("newswire", "articles_extracted")
+        self.failed = Metrics.counter("newswire", "extraction_failed")
+
+    def outputs(self, result: Article | DeadLetter, timestamp: Any) -> Iterator[Any]:
+        if isinstance(result, DeadLetter):
+            if result.stage == "extract":  # not a `checked` article that failed the schema
+                self.failed.inc()
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, result)
+        else:
+            self.extracted.inc()
+            yield result

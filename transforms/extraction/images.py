@@ -1,0 +1,343 @@
+"""The lead image: its URL, alt text, caption and photo credit, from the page or the feed."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from newswire.schemas.article import LeadImage
+from newswire.schemas.credits import (
+    clean_caption,
+    clean_credit,
+    split_caption,
+    split_trailing_credit,
+)
+from newswire.transforms.extraction.metadata import PageMetadata, names
+from newswire.transforms.records import FeedEntry
+
+# The lead picture: a <figure> with an image, or an image followed by a caption block
+# (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The figure around the
+# page's og:image / JSON-LD image wins; else the first in the (first) article, else the first
+# in the main region, else the first on the page.
+_PICTURES = etree.XPath(
+    ".//figure[.//img] | .//*[contains(@class,'caption')]"
+    "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img]]")
+_SCOPES = ("article", "main")
+# Elements named as the picture's credit, its caption, or text for screen readers only.
+_CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|author|byline|"
+                          r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
+_CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
+                           re.IGNORECASE)
+_HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
+                          re.IGNORECASE)
+_NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
+             "template", "iframe"}
+_INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
+_CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may be
+_PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
+_MAX_CAPTION = 1200
+_MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
+# A picture's id in its URL: six or more digits, or eight or more hex digits.
+_PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
+_MAX_CREDIT = 200
+_SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
+_MAX_CREDIT_WORDS = 6
+_SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
+_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
+
+
+def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
+               entry: FeedEntry | None) -> tuple[LeadImage | None, dict[str, str]]:
+    """The lead image and which source gave each part (figcaption, caption-block, json-ld, og,
+    feed). Alt, caption and credit only come from sources that show the same picture."""
+    sources: list[tuple[str, LeadImage]] = []
+    jsonld = _jsonld_image(meta.jsonld.get("image"), url)
+    og = LeadImage(url=_absolute(url, meta.og["og:image"]), alt=meta.og.get("og:image:alt", "")
+                   ) if meta.og.get("og:image") else None
+    if picture := _page_picture(tree, url, [i.url for i in (jsonld, og) if i and i.url]):
+        sources.append(picture)
+    if jsonld:
+        sources.append(("json-ld", jsonld))
+    if og:
+        sources.append(("og", og))
+    if entry and entry.image_url:
+        caption, credit = split_caption(entry.image_caption)
+        sources.append(("feed", LeadImage(url=entry.image_url, caption=caption,
+                                          credit=entry.image_credit or credit)))
+    chosen = next(((name, image) for name, image in sources if image.url), None)
+    if chosen is None:
+        return None, {}
+    same = [(name, image) for name, image in sources if _same_picture(image.url, chosen[1].url)]
+    provenance = {"image": chosen[0]}
+    parts = {"url": chosen[1].url}
+    for part in ("alt", "caption", "credit"):
+        for name, image in same:
+            if value := getattr(image, part):
+                parts[part] = value
+                if part != "alt":
+                    provenance[part] = name
+                break
+    return LeadImage(**parts), provenance
+
+
+def _page_picture(tree: HtmlElement, url: str,
+                  cover: list[str]) -> tuple[str, LeadImage] | None:
+    """The lead figure (the one showing the cover image, else the first) and its source name."""
+    if cover and (shown := _showing(tree, url, cover)) is not None:
+        return _captioned(*shown, url)
+    for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
+        if scope is not None and (found := _PICTURES(scope)):
+            return _picture(found[0], url)
+    return None
+
+
+def _showing(tree: HtmlElement, url: str,
+             cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
+    """The first image showing one of the cover pictures inside a figure or a block named as
+    captioned, and that block; else the first inside a block with a caption's worth of text."""
+    pictures = [_Picture(address) for address in cover]
+    keys = {key for picture in pictures for key in picture.keys}
+    unnamed: tuple[HtmlElement, HtmlElement] | None = None
+    for element in tree.iter("img", "source"):
+        attributes = " ".join(element.attrib.values())
+        if not any(key in attributes for key in keys):  # cheap: most images are not the cover
+            continue
+        img = element if element.tag == "img" else _picture_img(element)
+        if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
+                                  for source in _image_sources(img) for picture in pictures):
+            continue
+        container, named = _container(img)
+        if container is not None and named:
+            return img, container
+        if container is not None and unnamed is None:
+            unnamed = (img, container)
+    return unnamed
+
+
+def _picture_img(source: HtmlElement) -> HtmlElement | None:
+    """The <img> a <source> offers addresses for: nested in it (as lxml parses <picture>), or
+    in its <picture>."""
+    if (img := next(source.iter("img"), None)) is not None:
+        return img
+    parent = source.getparent()
+    return next(parent.iter("img"), None) if parent is not None else None
+
+
+def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
+    """The figure around an image, else the nearest block around it that is or holds an
+    element named as a caption or credit (named: True); else the nearest with a caption's
+    worth of text (named: False)."""
+    texted = None
+    for level, node in enumerate(img.iterancestors()):
+        if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
+            break
+        if node.tag == "figure":
+            return node, True
+        if len(text := node.text_content()) > _MAX_CAPTION:
+            break
+        if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
+               for element in node.iter(etree.Element)):
+            return node, True
+        if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
+            texted = node
+    return texted, False
+
+
+def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
+    """A figure, or a caption block and the image before it, as a source name and image."""
+    if element.tag == "figure":
+        return _captioned(next(element.iter("img")), element, url)
+    previous = element.getprevious()
+    image = previous if previous.tag == "img" else next(previous.iter("img"))
+    return "caption-block", _described(image, element, None, url)
+
+
+def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str, LeadImage]:
+    """An image with the caption and credit its figure or block gives, and the source name."""
+    caption = next(container.iter("figcaption"), None)
+    if caption is None and container.tag == "figure":
+        following = container.getnext()  # a figcaption just after its figure
+        caption = following if following is not None and following.tag == "figcaption" else None
+    if caption is None:
+        caption = next((e for e in container.iter(etree.Element)
+                        if _named(e, _CAPTION_NAME) and not _named(e, _CREDIT_NAME)
+                        and _text(e)), container if container.tag != "figure" else None)
+    name = "figcaption" if caption is not None and caption.tag == "figcaption" else (
+        "caption-block")
+    return name, _described(img, caption, container, url)
+
+
+def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
+               url: str) -> LeadImage:
+    """An image with its caption; a credit element in the caption, or a credit-only part of
+    the figure outside it, wins over parsing the caption's text."""
+    credit_element = _credit_element(caption, container, img)
+    credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
+    text = _text(caption, skip=credit_element) if caption is not None else ""
+    if not credit:
+        text, credit = split_caption(text)
+        credit = credit.lstrip(_SEPARATORS)
+        if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+            credit = clean_credit(credit)
+    if not credit:
+        text, credit = split_trailing_credit(text)
+    src = _image_source(img)
+    return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
+                     caption=clean_caption(text), credit=credit)
+
+
+def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
+                    img: HtmlElement) -> HtmlElement | None:
+    """The element holding the picture's credit: one named as a credit inside the caption or
+    the figure, else in a figure the one text block outside its caption."""
+    for scope in (caption, container):
+        if scope is None:
+            continue
+        for element in scope.iterdescendants(etree.Element):
+            if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
+                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
+                return element
+    if caption is not None and (last := _trailing_part(caption)) is not None:
+        return last
+    if container is None or container.tag != "figure":
+        return None
+    for element in container.iterdescendants(etree.Element):
+        if element.tag in _NOT_TEXT or (caption is not None and (
+                element is caption or caption in element.iterancestors()
+                or element in caption.iterancestors())):
+            continue
+        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
+            return element
+    return None
+
+
+def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
+    """The caption's last part when it reads as a credit set apart: the caption has two or
+    more parts, the ones before end a sentence, and the last is a few words ending none."""
+    parts = [child for child in caption if isinstance(child.tag, str) and _text(child)]
+    if len(parts) < 2:
+        return None
+    before, last = _text(parts[-2]), _text(parts[-1])
+    if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
+            len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
+        return parts[-1]
+    return None
+
+
+def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
+    """Whether the element's class or itemprop matches `name`."""
+    value = element.get("class") or ""
+    if itemprop := element.get("itemprop"):
+        value = f"{value} {itemprop}"
+    return bool(value) and name.search(value) is not None
+
+
+def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
+    """An element's visible text, with a space where one block ends and the next begins;
+    `skip`, scripts, buttons and screen-reader-only text left out."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
+                not _named(node, _HIDDEN_NAME)):
+            # an inline element glued to a sentence before it starts a new one: a gap too
+            last = next((part[-1] for part in reversed(parts) if part), "")
+            glued = last in _SENTENCE_END and last != ")"
+            gap = "" if node.tag in _INLINE and not glued else " "
+            parts.extend((gap, node.text or ""))
+            for child in node:
+                walk(child)
+                parts.append(child.tail or "")
+            parts.append(gap)
+
+    walk(element)
+    return _clean("".join(parts))
+
+
+def _image_source(img: HtmlElement) -> str:
+    """The image's real address: lazy-loading attributes and srcsets win over a data: stub."""
+    return next(iter(_image_sources(img)), "")
+
+
+def _image_sources(img: HtmlElement) -> list[str]:
+    """Every address an image may load: its attributes, its srcset and its <picture>'s."""
+    found = [value.strip() for a in _SOURCE_ATTRIBUTES if (value := img.get(a))]
+    elements = [img]
+    # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
+    node = img.getparent()
+    for _ in range(_PICTURE_DEPTH):
+        if node is None or node.tag == "picture":
+            break
+        node = node.getparent()
+    if node is not None and node.tag == "picture":
+        elements.extend(node.iter("source"))
+    for element in elements:
+        for srcset in (element.get("srcset"), element.get("data-srcset")):
+            if srcset:
+                found.extend(part.split()[0] for part in srcset.split(",") if part.strip())
+    return [address for address in found if address and not address.startswith("data:")]
+
+
+def _jsonld_image(value: object, url: str) -> LeadImage | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, str):
+        return LeadImage(url=_absolute(url, value))
+    if isinstance(value, dict) and (src := value.get("url") or value.get("contentUrl")):
+        caption, credit = split_caption(str(value.get("caption") or ""))
+        holder = names(value.get("creditText")) or names(value.get("copyrightHolder"))
+        return LeadImage(url=_absolute(url, str(src)), caption=caption,
+                         credit=holder[0] if holder else credit)
+    return None
+
+
+def _same_picture(first: str, second: str) -> bool:
+    """Whether two image URLs show the same picture (see `_Picture`)."""
+    return _Picture(first).shown_by(_Picture(second))
+
+
+class _Picture:
+    """An image URL as compared with another: two show the same picture when they are equal,
+    name the same file at another size, or share a picture id (a long run of digits or hex),
+    as image servers write them."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    @cached_property
+    def path(self) -> str:
+        return urlsplit(self.address).path
+
+    @cached_property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @cached_property
+    def ids(self) -> set[str]:
+        return {token for token in _PICTURE_ID.findall(self.address)
+                if any(c.isdigit() for c in token)}
+
+    @property
+    def keys(self) -> set[str]:
+        """Substrings an address showing this picture contains: its path, file name or ids."""
+        return {key for key in (self.path, self.name) if len(key) >= 8} | self.ids
+
+    def shown_by(self, other: _Picture) -> bool:
+        return (self.address == other.address
+                or (len(self.name) >= 8 and self.name == other.name)
+                or not self.ids.isdisjoint(other.ids))
+
+
+def _absolute(base: str, address: str) -> str:
+    """`address` resolved against the page URL; an absolute http(s) URL is kept as it is."""
+    return address if address.startswith(("https://", "http://")) else urljoin(base, address)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,183 @@
+"""Page metadata read once from the parsed tree: JSON-LD, Open Graph, meta tags, links, times."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+
+_REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
+# Blocks a page shows over or beside the article: login and consent modals, popups.
+_OVERLAY = re.compile(r"modal|login|log-in|signin|sign-in|popup|overlay|dialog", re.IGNORECASE)
+# JSON-LD types by how surely they are the article: news articles, other articles and posts,
+# then the page itself. Any "...NewsArticle" or "...Article" type counts.
+_POSTS = {"BlogPosting", "LiveBlogPosting", "SocialMediaPosting", "Report"}
+_PAGES = {"WebPage", "ItemPage", "AboutPage"}
+# The JSON-LD objects that may hold the article inside another: WebPage.mainEntity, @graph.
+_NESTED = ("@graph", "mainEntity", "mainEntityOfPage")
+# A script body wrapped for old parsers: <!-- ... -->, //<![CDATA[ ... //]]>.
+_WRAPPER = re.compile(r"^\s*(?:<!--|(?://\s*|/\*\s*)?<!\[CDATA\[(?:\s*\*/)?)|"
+                      r"(?:-->|(?://\s*|/\*\s*)?\]\]>(?:\s*\*/)?)\s*$")
+
+
+@dataclass
+class PageMetadata:
+    """The metadata sources of one page, each kept apart so the caller can say which it used."""
+
+    jsonld: dict[str, Any] = field(default_factory=dict)
+    jsonld_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects by @id
+    og: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str = ""
+    title_tag: str = ""
+    h1: str = ""
+    time: str = ""
+    language: str = ""
+
+
+def read_metadata(tree: HtmlElement) -> PageMetadata:
+    """Collect every metadata source from a parsed page in one pass over the elements that
+    carry them."""
+    found = PageMetadata()
+    scripts: list[str] = []
+    times: list[HtmlElement] = []
+    for element in tree.iter("meta", "link", "script", "title", "h1", "time"):
+        tag = element.tag
+        if tag == "meta":
+            _read_meta(element, found)
+        elif tag == "link":
+            if not found.canonical and element.get("href") and "canonical" in (
+                    element.get("rel") or "").lower().split():
+                found.canonical = element.get("href", "").strip()
+        elif tag == "script":
+            if (element.get("type") or "").strip().lower() == "application/ld+json":
+                scripts.append(element.text or "")
+        elif tag == "title":
+            found.title_tag = found.title_tag or _text(element)
+        elif tag == "h1":
+            found.h1 = found.h1 or ("" if _in_overlay(element) else _text(element))
+        elif element.get("datetime"):
+            times.append(element)
+    found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
+    in_article = [t for t in times if next(t.iterancestors("article"), None) is not None]
+    found.time = (in_article or times)[0].get("datetime", "") if times else ""
+    found.language = (tree.get("lang") or "").split("-")[0].lower()
+    return found
+
+
+def _in_overlay(element: HtmlElement) -> bool:
+    """Whether an element sits in a dialog, a form or a block named as a modal or login."""
+    return any(node.tag in ("dialog", "form") or _OVERLAY.search(
+        f"{node.get('class', '')} {node.get('id', '')}") for node in element.iterancestors())
+
+
+def _read_meta(element: HtmlElement, found: PageMetadata) -> None:
+    """File one <meta> under Open Graph (og:, article:) or the plain meta tags."""
+    key = element.get("property") or element.get("name") or element.get("itemprop")
+    content = element.get("content")
+    if not key or content is None:
+        return
+    key = key.strip().lower().replace(":time", "_time")  # article:published:time, too
+    target = found.og if key.startswith(("og:", "article:")) else found.meta
+    if key in _REPEATED and key in target:
+        target[key] += f", {content.strip()}"
+    elif target.get(key, "").startswith(("http://", "https://")):
+        target[key] = content.strip()  # a link (a profile URL) yields to a text value
+    else:
+        target.setdefault(key, content.strip())
+
+
+def _article_jsonld(scripts: list[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The JSON-LD object most surely the article (a news article over another article or
+    post, over the page itself; the first of the best kind wins), and every object by its
+    @id. Searches lists, @graph and mainEntity; strings have HTML entities decoded."""
+    best: tuple[int, dict[str, Any]] | None = None
+    nodes: dict[str, dict[str, Any]] = {}
+    for script in scripts:
+        for item in _walk(_load_json(script)):
+            if isinstance(item.get("@id"), str):
+                nodes.setdefault(item["@id"], item)
+            rank = _article_rank(item.get("@type"))
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, item)
+    return (_unescaped(best[1]) if best else {}), nodes
+
+
+def _load_json(script: str) -> Any:
+    """A script's JSON, without a comment or CDATA wrapper; None if it is not JSON."""
+    text = script.strip()
+    if not text.startswith(("{", "[")):
+        text = _WRAPPER.sub("", text)
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _article_rank(value: Any) -> int | None:
+    """0 for a news article type, 1 for another article or post, 2 for a web page, else None."""
+    types = _types(value)
+    if any(t.endswith("NewsArticle") for t in types):
+        return 0
+    if any(t.endswith("Article") for t in types) or types & _POSTS:
+        return 1
+    return 2 if types & _PAGES else None
+
+
+def _types(value: Any) -> set[str]:
+    """The JSON-LD type names of an @type value (one or a list, maybe as schema.org URLs)."""
+    return {str(t).rsplit("/", 1)[-1] for t in (value if isinstance(value, list) else [value])}
+
+
+def _walk(data: Any) -> list[dict[str, Any]]:
+    """Every object of a JSON-LD document that may be the article, in document order."""
+    if isinstance(data, list):
+        return [item for element in data for item in _walk(element)]
+    if isinstance(data, dict):
+        return [data, *(item for key in _NESTED for item in _walk(data.get(key)))]
+    return []
+
+
+def _unescaped(value: Any) -> Any:
+    """`value` with HTML entities (&amp;, &#8216;) in its strings decoded."""
+    if isinstance(value, str):
+        return html.unescape(value) if "&" in value else value
+    if isinstance(value, dict):
+        return {key: _unescaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unescaped(item) for item in value]
+    return value
+
+
+def _text(element: HtmlElement | None) -> str:
+    return " ".join(element.text_content().split()) if element is not None else ""
+
+
+def names(value: Any, nodes: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names from a JSON-LD person/organisation value: a string, an object (its name, else its
+    givenName and familyName; an {"@id"} reference looked up in `nodes`) or a list of them."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        if nodes and set(value) <= {"@id", "@type"} and value.get("@id") in nodes:
+            value = nodes[value["@id"]]
+        if found := names(value.get("name")):
+            return found
+        parts = [value.get(key) for key in ("givenName", "familyName")]
+        full = " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+        return [full] if full else []
+    if isinstance(value, list):
+        return [name for item in value for name in names(item, nodes)]
+    return []
+
+
+def organisations(value: Any) -> set[str]:
+    """The names a JSON-LD author value gives for organisations rather than people."""
+    items = value if isinstance(value, list) else [value]
+    return {name for item in items if isinstance(item, dict)
+            and any(t.endswith("Organization") for t in _types(item.get("@type")))
+            for name in names(item)}

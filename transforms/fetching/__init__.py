@@ -1,0 +1,1 @@
+"""Fetching pages politely and safely: HTTP, the address guard, per-host limits, WARC."""

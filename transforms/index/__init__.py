@@ -1,0 +1,1 @@
+"""Elasticsearch: the client, index layout, retries, the sink, revisions, dead letters."""

@@ -1,0 +1,336 @@
+"""WriteToElasticsearch: bulk indexing with deterministic ids, versions and per-item outcomes.
+
+    documents ──► _BulkWriter ──► (main) nothing
+      (id and version       │ batches by count and bytes, written on a writer thread
+       in each one)         │ while the next batch fills (one in flight by default),
+                            │ keeps superseded versions in the history index (optional),
+                            │ retries 429/5xx items and requests, waits out an outage
+                            │ (es_retry.RetryPolicy), splits a request refused as a whole
+                            └──► dead_letter: items Elasticsearch rejected, with reason
+
+Ids and versions derive from each document's content (the canonical URL, the article's own
+timestamps), so a retried bundle writes the same ids without the Reshuffle that sinks with
+random ids need to checkpoint them; skipping it saves encoding every document once more.
+Versions are external: an older version never replaces a newer one, and re-sending the current
+version is a conflict we count as `unchanged`, not an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import apache_beam as beam
+from apache_beam import coders
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.windowed_value import WindowedValue
+from elasticsearch import ApiError
+
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.retry import RETRYABLE_STATUS, Repeater, RetryPolicy
+from newswire.transforms.index.revisions import revision_document, revision_id
+from newswire.transforms.records import DEAD_LETTER, DeadLetter
+
+LOG = logging.getLogger(__name__)
+# A whole request refused for its content: one document spoiled it, so the batch is split.
+_SPLIT_STATUS = frozenset({400, 413})
+Merge = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+"""What to index given the stored source (None if absent) and the new one."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One index request: the id, the source and an optional external version.
+
+    A rejected document stands for a lost feed entry when `is_entry`: it becomes that entry's
+    dead letter. Otherwise (a dead letter itself) the rejection is logged and counted.
+    """
+
+    id: str
+    source: dict[str, Any]
+    version: int | None = None
+    is_entry: bool = True
+
+
+class DocumentCoder(coders.Coder):
+    """Documents as compact JSON: far cheaper than pickling their nested sources."""
+
+    def encode(self, value: Document) -> bytes:
+        return json.dumps([value.id, value.source, value.version, value.is_entry],
+                          separators=(",", ":"), default=str).encode()
+
+    def decode(self, encoded: bytes) -> Document:
+        id_, source, version, is_entry = json.loads(encoded)
+        return Document(id=id_, source=source, version=version, is_entry=is_entry)
+
+    def is_deterministic(self) -> bool:
+        return True
+
+    def to_type_hint(self) -> type:
+        return Document
+
+
+coders.registry.register_coder(Document, DocumentCoder)
+
+
+@dataclass(frozen=True)
+class BulkSettings:
+    max_docs: int = 500
+    max_bytes: int = 5 * 1024 * 1024
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Batches being written while the next one fills, as the Java client's BulkProcessor does.
+    max_in_flight: int = 1
+
+
+class WriteToElasticsearch(beam.PTransform):
+    """Indexes `Document`s into `index`; returns the dead letters of rejected documents.
+
+    With `merge`, each batch first reads its ids' stored sources and indexes what
+    `merge(stored, new)` returns (a read-then-write for clusters without scripting).
+    """
+
+    def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
+                 settings: BulkSettings = BulkSettings(), history_index: str | None = None,
+                 merge: Merge | None = None) -> None:
+        super().__init__()
+        if settings.max_in_flight < 1:
+            raise ValueError("BulkSettings.max_in_flight must be at least 1")
+        self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index,
+                                  merge)
+
+    def expand(self, documents: beam.PCollection) -> beam.PCollection:
+        written = documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
+            DEAD_LETTER, main="written")
+        return written[DEAD_LETTER]
+
+
+Buffered = tuple[Document, WindowedValue, bytes]
+"""A buffered document, where its output goes (window, timestamp), and its bulk lines."""
+
+
+@dataclass
+class _Outcome:
+    """What writing one batch came to. Counted on the bundle's thread: Beam metrics belong to
+    the thread that runs the DoFn, not to the writer thread."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retried: int = 0
+    revisions: int = 0
+    rejected: list[tuple[Buffered, str]] = field(default_factory=list)
+
+    def retrying(self, documents: int) -> Callable[[], None]:
+        """A Repeater's `on_retry`: a request for `documents` is tried again."""
+        def count() -> None:
+            self.retried += documents
+        return count
+
+
+class _BulkWriter(beam.DoFn):
+    """Buffers documents per bundle and writes each full batch with the bulk API.
+
+    Batches are written on a writer thread while the bundle fills the next one, so encoding
+    overlaps indexing; the bundle finishes only when every batch is written.
+    """
+
+    def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
+                 settings: BulkSettings, history_index: str | None, merge: Merge | None
+                 ) -> None:
+        self.connection = connection
+        self.index = index
+        self.settings = settings
+        self.history_index = history_index
+        self.merge = merge
+        counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
+        self.created, self.updated, self.unchanged = (
+            counter("created"), counter("updated"), counter("unchanged"))
+        self.retried, self.rejected = counter("retried"), counter("rejected")
+        self.revisions = counter("revisions")
+
+    def setup(self) -> None:
+        self.client = self.connection.client()
+        self.repeater = Repeater(self.settings.retry, self.connection.address)
+        # The client's own serializer, so bulk bodies are encoded exactly as its other calls.
+        self.serializer = self.client.transport.serializers.get_serializer("application/json")
+        self.writers = ThreadPoolExecutor(self.settings.max_in_flight, thread_name_prefix="bulk")
+
+    def teardown(self) -> None:
+        self.writers.shutdown(wait=True)
+        self.client.close()
+
+    def start_bundle(self) -> None:
+        self.buffer: list[Buffered] = []
+        self.buffered_bytes = 0
+        self.in_flight: deque[Future[_Outcome]] = deque()
+
+    def process(self, document: Document, window: BoundedWindow = beam.DoFn.WindowParam,
+                timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
+        encoded = self._encode(document)
+        self.buffer.append((document, WindowedValue(None, timestamp, [window]), encoded))
+        self.buffered_bytes += len(encoded)
+        if (len(self.buffer) >= self.settings.max_docs
+                or self.buffered_bytes >= self.settings.max_bytes):
+            yield from self._submit()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._submit()
+        yield from self._collect(until=0)
+
+    def _submit(self) -> Iterator[Any]:
+        """Hand the buffer to the writer thread, first waiting for a free slot."""
+        if not self.buffer:
+            return
+        yield from self._collect(until=self.settings.max_in_flight - 1)
+        batch = self.buffer
+        self.buffer, self.buffered_bytes = [], 0
+        self.in_flight.append(self.writers.submit(self._write, batch))
+
+    def _collect(self, until: int) -> Iterator[Any]:
+        """Wait for written batches until at most `until` remain; count them, dead-letter the
+        rejected. A batch that failed outright raises here, failing the bundle for a retry."""
+        while len(self.in_flight) > until:
+            outcome = self.in_flight.popleft().result()
+            self.created.inc(outcome.created)
+            self.updated.inc(outcome.updated)
+            self.unchanged.inc(outcome.unchanged)
+            self.retried.inc(outcome.retried)
+            self.revisions.inc(outcome.revisions)
+            for (document, where, _), reason in outcome.rejected:
+                self.rejected.inc()
+                yield from self._dead_letter(document, where, reason)
+
+    def _write(self, batch: list[Buffered]) -> _Outcome:
+        """On the writer thread: the batch's history, then bulk requests until every item is
+        written, rejected, or out of retries."""
+        outcome = _Outcome()
+        if self.history_index:
+            outcome.revisions = self._record_revisions(
+                [document for document, _, _ in batch], outcome)
+        if self.merge:
+            batch = self._merged(batch, outcome)
+        pending = batch
+        policy = self.settings.retry
+        for attempt in range(policy.retries + 1):
+            if not pending:
+                break
+            if attempt:
+                outcome.retried += len(pending)
+                time.sleep(policy.delay(attempt))
+            pending = self._send(pending, attempt == policy.retries, outcome)
+        return outcome
+
+    def _current(self, ids: list[str], outcome: _Outcome, **fields: Any
+                 ) -> list[dict[str, Any]]:
+        """The stored documents of `ids` (mget), under the retry policy."""
+        return self.repeater.call(
+            lambda: self.client.mget(index=self.index, ids=ids, **fields)["docs"],
+            on_retry=outcome.retrying(len(ids)))
+
+    def _merged(self, batch: list[Buffered], outcome: _Outcome) -> list[Buffered]:
+        """The batch with each source merged with what is stored under its id."""
+        assert self.merge is not None
+        found = self._current([document.id for document, _, _ in batch], outcome)
+        merged = []
+        for (document, where, _), current in zip(batch, found, strict=True):
+            stored = current.get("_source") if current.get("found") else None
+            document = dataclasses.replace(document, source=self.merge(stored, document.source))
+            merged.append((document, where, self._encode(document)))
+        return merged
+
+    def _record_revisions(self, documents: list[Document], outcome: _Outcome) -> int:
+        """Keep what each changed article said before this batch replaces it; returns how many."""
+        found = self._current([d.id for d in documents], outcome,
+                              source_includes=["title", "body", "fingerprint", "url",
+                                               "canonical_url"])
+        operations: list[dict[str, Any]] = []
+        for document, current in zip(documents, found, strict=True):
+            if not current.get("found") or document.version is None:
+                continue
+            old = current["_source"]
+            if (old.get("fingerprint") == document.source.get("fingerprint")
+                    or current["_version"] >= document.version):
+                continue
+            record_id = revision_id(document.id, current["_version"])
+            operations += [{"index": {"_index": self.history_index, "_id": record_id}},
+                           revision_document(old, current["_version"], document.source)]
+        if operations:
+            self.repeater.call(lambda: self.client.bulk(operations=operations),
+                               on_retry=outcome.retrying(len(operations) // 2))
+        return len(operations) // 2
+
+    def _encode(self, document: Document) -> bytes:
+        """The document's two bulk lines, serialised once: they are sized and sent as is."""
+        action: dict[str, Any] = {"_index": self.index, "_id": document.id}
+        if document.version is not None:
+            action.update(version=document.version, version_type="external")
+        dumps = self.serializer.dumps
+        return b"".join((dumps({"index": action}), b"\n", dumps(document.source), b"\n"))
+
+    def _send(self, batch: list[Buffered], last_try: bool, outcome: _Outcome
+              ) -> list[Buffered]:
+        """One bulk request; counts each item's outcome and returns the items to retry.
+
+        The request itself is repeated under the retry policy; one that still fails raises,
+        failing the bundle for the runner to retry (ids are fixed, so that is safe). A request
+        refused as a whole for its content is split in halves until the document that spoiled
+        it stands alone and is rejected."""
+        operations = b"".join(encoded for _, _, encoded in batch)
+        try:
+            response = self.repeater.call(lambda: self.client.bulk(operations=operations),
+                                          on_retry=outcome.retrying(len(batch)))
+        except ApiError as error:
+            if error.status_code not in _SPLIT_STATUS:
+                raise
+            if len(batch) == 1:
+                outcome.rejected.append((batch[0], _reason(error.status_code, _error(error))))
+                return []
+            middle = len(batch) // 2
+            return (self._send(batch[:middle], last_try, outcome)
+                    + self._send(batch[middle:], last_try, outcome))
+        retry = []
+        for item, pair in zip(response["items"], batch, strict=True):
+            result = item["index"]
+            status = result.get("status", 0)
+            if status == 201:
+                outcome.created += 1
+            elif status == 200:
+                outcome.updated += 1
+            elif status == 409:
+                outcome.unchanged += 1
+            elif status in RETRYABLE_STATUS and not last_try:
+                retry.append(pair)
+            else:
+                outcome.rejected.append((pair, _reason(status, result.get("error", {}))))
+        return retry
+
+    def _dead_letter(self, document: Document, where: WindowedValue,
+                     reason: str) -> Iterator[Any]:
+        if not document.is_entry:
+            LOG.error("document %s rejected by %s: %s", document.id, self.index, reason)
+            return
+        letter = DeadLetter(stage="index", reason=reason, unit="entry",
+                            url=document.source.get("url", ""),
+                            input=json.dumps(document.source, default=str), key=document.id)
+        yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
+
+
+def _error(error: ApiError) -> dict[str, Any]:
+    """The node's error object of a refused request (its root cause when it names one)."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error")
+    if not isinstance(detail, dict):
+        return {"type": "", "reason": str(detail or error.message)}
+    return (detail.get("root_cause") or [detail])[0]
+
+
+def _reason(status: int, error: dict[str, Any]) -> str:
+    return f"elasticsearch {status} {error.get('type', '')}: {error.get('reason', '')}".strip()

@@ -1,0 +1,1 @@
+"""Where entries come from: feeds, JSON Feed, sitemaps, site discovery, the poll schedule."""

@@ -1,0 +1,233 @@
+"""Feeds: the feed list (plain text or OPML), and polling each feed into its entries."""
+
+from __future__ import annotations
+
+import calendar
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import apache_beam as beam
+import feedparser
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.utils.shared import Shared
+from apache_beam.utils.timestamp import Timestamp
+from lxml import etree
+
+from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
+from newswire.transforms.sources.jsonfeed import entries_from_json_feed, is_json_feed
+from newswire.transforms.sources.polling import FeedPolls, Poll
+from newswire.transforms.sources.schedule import (
+    FeedState,
+    FeedStateCoder,
+    PollSettings,
+    after_poll,
+    conditional_headers,
+    header_interval,
+    new_entries,
+    observed_interval,
+)
+from newswire.transforms.sources.sitemaps import (
+    DEFAULT_MAX_AGE,
+    SitemapTruncated,
+    read_sitemap,
+    sitemap_kind,
+)
+
+
+def parse_feed_list(text: str) -> list[str]:
+    """Feed URLs from an OPML document or a plain list (one per line, `#` comments)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as Windows editors write
+    if text.lstrip().startswith("<"):
+        try:
+            root = etree.fromstring(text.encode(), parser=etree.XMLParser(resolve_entities=False))
+        except etree.XMLSyntaxError as error:
+            raise ValueError(f"feed list is neither OPML nor plain text: {error}") from None
+        return [str(url).strip() for url in root.xpath("//outline/@xmlUrl") if url.strip()]
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None,
+              max_age: float = DEFAULT_MAX_AGE, now: float | None = None
+              ) -> tuple[list[FeedEntry], float | None]:
+    """Entries and the refresh interval the feed declares, from one parse of the document.
+
+    An RSS, Atom, RDF or JSON Feed document, or a sitemap (`sources.sitemaps`, to which
+    `max_age` applies); ValueError if it is empty or no feed (SitemapTruncated, with the
+    entries before the limit, if it is a sitemap over the protocol's limits).
+    """
+    if not document.strip():
+        raise ValueError("not a feed: empty document")
+    if sitemap_kind(document):
+        return read_sitemap(document, feed_url, max_age, now), None
+    if is_json_feed((headers or {}).get("content-type", ""), document):
+        return entries_from_json_feed(document, feed_url), None
+    parsed = feedparser.parse(document, response_headers={"content-location": feed_url,
+                                                          **(headers or {})})
+    if parsed.bozo and not parsed.entries:
+        raise ValueError(f"not a feed: {parsed.get('bozo_exception', 'unparseable')}")
+    feed_title = parsed.feed.get("title", "")
+    entries = [_entry(item, feed_url, feed_title) for item in parsed.entries]
+    return entries, header_interval(parsed.feed)
+
+
+def _entry(item: Any, feed_url: str, feed_title: str) -> FeedEntry:
+    media = (item.get("media_content") or [{}])[0]
+    thumbnail = (item.get("media_thumbnail") or [{}])[0]
+    credit = (item.get("media_credit") or [{}])[0]
+    # dict.get skips feedparser's deprecated updated->published aliasing; RSS 1.0's dc:date
+    # arrives as `updated` and is the publication date there.
+    published, updated = dict.get(item, "published_parsed"), dict.get(item, "updated_parsed")
+    return FeedEntry(
+        link=(item.get("link") or "").strip(),
+        feed_url=feed_url,
+        feed_title=feed_title,
+        title=item.get("title", ""),
+        entry_id=item.get("id", ""),
+        published=_utc(published or updated),
+        updated=_utc(updated) if published else None,
+        summary=item.get("summary", ""),
+        authors=tuple(a["name"] for a in item.get("authors", []) if a.get("name")),
+        tags=tuple(t["term"] for t in item.get("tags", []) if t.get("term")),
+        image_url=media.get("url") or thumbnail.get("url", ""),
+        image_credit=credit.get("content", ""),
+        image_caption=item.get("media_description", ""),
+    )
+
+
+def _utc(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser normalises dates to UTC struct_time; make them aware datetimes."""
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+
+
+class PollFeeds(beam.DoFn):
+    """Polls each feed when it is due and emits its new or changed entries.
+
+    Input is keyed by feed URL; the key's state is the feed's `FeedState` (validators, seen
+    entries, next poll time). In batch every feed is due once and its poll is waited for. In
+    streaming, ticks arrive regularly and a feed is fetched only when its adaptive schedule
+    says so, with a conditional GET; the request runs off the bundle (`FeedPolls`), so a feed
+    that hangs holds up no other feed and is never asked twice at once. A bundle's ticks wait
+    `PATIENCE` seconds in all for their answers; one not there by then is looked for every
+    `COLLECT_EVERY` seconds by a processing-time timer on the feed's key (as Beam's
+    `AsyncWrapper` commits its finished items). Whoever takes the answer reads the state,
+    applies the poll and writes it, once.
+
+    When the worker stops, Beam closes its state and data channels and then tears the DoFn
+    down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
+    a stopped DoFn touches no state again (a state call then would fail, and the harness
+    print the failure as a traceback).
+
+    `answered` holds responses (or failures) already had for some feeds while telling feeds
+    from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
+    broken feeds are feed dead letters; an entry without a link cannot be fetched and leaves
+    as an entry dead letter.
+    """
+
+    FEED = ReadModifyWriteStateSpec("feed", FeedStateCoder())
+    COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
+    COLLECT_EVERY = 0.25
+    PATIENCE = 0.5
+
+    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
+                 clock: Callable[[], float] = time.time, streaming: bool = False,
+                 answered: Mapping[str, Response | FetchError] | None = None) -> None:
+        self.http = http
+        self.schedule = schedule or PollSettings()
+        self.clock = clock
+        self.streaming = streaming
+        self.answered = dict(answered or {})
+        self._shared = Shared()
+        self.polled = Metrics.counter("newswire", "feeds_polled")
+        self.not_modified = Metrics.counter("newswire", "feeds_not_modified")
+        self.failed = Metrics.counter("newswire", "feeds_failed")
+        self.seen = Metrics.counter("newswire", "entries_seen")
+
+    def setup(self) -> None:
+        self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
+        self.stopped = threading.Event()
+
+    def teardown(self) -> None:
+        self.stopped.set()
+
+    def start_bundle(self) -> None:
+        self.wait_until = time.monotonic() + self.PATIENCE
+
+    def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
+                collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if self.stopped.is_set():
+            return
+        feed_url, _ = keyed
+        stored = feed.read()
+        state = stored or FeedState(feed_url)
+        poll = self.polls.current(feed_url)
+        if poll is None:
+            now = self.clock()
+            # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
+            early = 0.1 * self.schedule.min_interval
+            if state.next_poll is not None and now < state.next_poll - early:
+                return
+            answered = self.answered.get(feed_url) if stored is None else None
+            poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
+        patience = max(self.wait_until - time.monotonic(), 0.0) if self.streaming else None
+        yield from self._take(poll, state, feed, collect, patience)
+
+    @on_timer(COLLECT)
+    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
+                   feed: Any = beam.DoFn.StateParam(FEED),
+                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
+            yield from self._take(poll, feed.read() or FeedState(feed_url), feed, collect, 0.0)
+
+    def _take(self, poll: Poll, state: FeedState, feed: Any, collect: Any,
+              patience: float | None) -> Iterator[Any]:
+        """Apply the poll if it is over within `patience` s (None: once it is); else look again
+        shortly."""
+        if not poll.wait(patience, self.stopped):
+            if not self.stopped.is_set():
+                collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
+            return
+        if self.polls.finish(poll):  # else another tick or timer took it
+            feed.write((yield from self._apply(state, poll)))
+
+    def _apply(self, state: FeedState, poll: Poll) -> Generator[Any, None, FeedState]:
+        """Emit what the finished poll found; returns the feed's state after it."""
+        feed_url, now = poll.feed_url, poll.started
+        try:
+            response = poll.outcome.result()
+            entries, declared = (([], None) if response.status == 304 else
+                                 read_feed(response.body, feed_url, dict(response.headers),
+                                           self.schedule.max_age, now))
+        except SitemapTruncated as cut:  # the entries before the limit go on, the rest is lost
+            entries, declared = cut.entries, None
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_feed("poll", str(cut), feed_url))
+        except (FetchError, ValueError) as error:
+            self.failed.inc()
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_feed("poll", str(error), feed_url))
+            return after_poll(state, now, self.schedule, failed=True,
+                              response_headers=getattr(error, "headers", {}))
+        self.polled.inc()
+        if response.status == 304:
+            self.not_modified.inc()
+            return after_poll(state, now, self.schedule, response_headers=response.headers)
+        fresh, state = new_entries(state, entries, now, self.schedule)
+        for entry in fresh:
+            self.seen.inc()
+            if entry.link:
+                yield entry
+            else:
+                yield beam.pvalue.TaggedOutput(
+                    DEAD_LETTER, DeadLetter.for_entry("poll", "entry has no link", entry))
+        return after_poll(state, now, self.schedule, response_headers=response.headers,
+                          declared=declared,
+                          observed=observed_interval(entry.published for entry in entries))
