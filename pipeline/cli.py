@@ -20,9 +20,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline.commands import deadletter, discover, evaluate, kibana, schema, search
 from newswire.pipeline.commands.search import Search
 from newswire.pipeline.job import lifecycle, remote
-from newswire.pipeline.job.graph import IngestConfig
 from newswire.pipeline.job.summary import summarize
-from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.options import NewswireOptions, add_flags
 from newswire.pipeline.services.elasticsearch import DEFAULT_PORT, LocalNode, NodeError
 from newswire.pipeline.services.jobserver import JobServerFailed
 from newswire.pipeline.services.prism import PrismUnavailable
@@ -83,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--format", choices=("seed", "json", "table"), default="seed")
-    _connection_args(search)
+    add_flags(search, "es_url", "index")
     search.set_defaults(handler=_search)
 
     extract = commands.add_parser("extract", help="print one page's article record")
@@ -98,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="migrate: reindex the alias into a new versioned index, swap the alias")
     es.add_argument("--port", type=int, default=DEFAULT_PORT)
     es.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
-    _connection_args(es)
+    add_flags(es, "es_url", "index")
     es.set_defaults(handler=_es)
 
     serve = commands.add_parser("serve-seeds", help="serve the bundled corpus over loopback")
@@ -114,11 +113,6 @@ def _parser() -> argparse.ArgumentParser:
     for command in commands.choices.values():
         logs.add_arguments(command, subcommand=True)
     return parser
-
-
-def _connection_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--es-url", default=DEFAULT_ES_URL)
-    parser.add_argument("--index", default=IngestConfig().index)
 
 
 def _date(value: str) -> datetime:

@@ -1,8 +1,29 @@
-"""newswire's pipeline options: typed, so every runner parses and shows them the same way."""
+"""newswire's options, each declared once, in `OPTIONS`.
+
+An `Option` names its flag (`--name` and `--dashed-name`, also the Dataflow template's
+parameter), says what it means, and where its value goes: keywords of a settings class
+(`into=(HttpSettings, "total_timeout")`). Its default is that keyword's default, read from the
+class: the transform that uses a setting defines its default, in the transform's own unit, and
+nothing else writes it down. A flag in another unit than its setting's (hours of seconds, MiB of
+bytes, `2d` of seconds) has no default of its own, None for "not given", so that no default is
+converted into the flag's unit and back; a value given is converted once, into the setting's
+unit, when the settings are built (`NewswireOptions.settings`). A switch not given leaves its
+setting alone too.
+
+From `OPTIONS` come the flags of `newswire run` (`NewswireOptions`, typed PipelineOptions, so
+every runner parses them alike), the same flags on the other commands (`add_flags`), the
+settings objects (`NewswireOptions.ingest_config`), and the Dataflow template's parameters,
+`deploy/dataflow/metadata.json`: `python -m newswire.pipeline.options --metadata`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -10,127 +31,251 @@ from newswire.pipeline.job.graph import IngestConfig
 from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.retry import RetryPolicy
+from newswire.transforms.sources.discover import RediscoverSources
 from newswire.transforms.sources.schedule import PollSettings
+
+T = TypeVar("T")
+
+NUMBER = r"^[0-9]+(\.[0-9]+)?$"
+ALIAS = r"^[a-z0-9][a-z0-9._-]*$"
+PATH = r"^\S+$"
+# The template's check of a value, by the flag's type.
+PATTERNS = {float: NUMBER, int: r"^[1-9][0-9]*$", bool: r"^(true|false)$"}
+
+
+class Unit:
+    """A flag in its setting's unit: the value goes as given."""
+
+    kind: type | None = None  # the flag's type; None: the type of the setting's default
+    pattern: str | None = None  # the template's check, when not the kind's
+
+    def into(self, value: Any) -> Any:
+        """The flag's value in the setting's unit."""
+        return value
+
+    def shown(self, default: Any) -> str:
+        """The setting's default as the flag would be given it, for help texts."""
+        return str(default)
+
+
+SAME = Unit()
+
+
+@dataclass(frozen=True)
+class Scaled(Unit):
+    """A number in a larger unit than its setting's, `size` of the setting's units each (3600
+    seconds to an hour); a `whole` setting counts whole units (bytes)."""
+
+    size: int
+    whole: bool = False
+    kind = float
+
+    def into(self, value: float) -> float:
+        scaled = value * self.size
+        return int(scaled) if self.whole else scaled
+
+    def shown(self, default: float) -> str:
+        return str(default / self.size)
+
+
+class Duration(Unit):
+    """`2d`, `36h`, `90m` or `45s` of a setting in seconds; a bare number is days."""
+
+    kind = str
+    pattern = r"^[0-9]+(\.[0-9]+)?[dhms]?$"
+
+    def into(self, value: str) -> float:
+        return duration_seconds(value)
+
+    def shown(self, default: float) -> str:
+        return f"{default / 3600:g}h"
+
+
+class Negated(Unit):
+    """A switch that turns its setting off (`--ignore-robots`: `obey_robots=False`)."""
+
+    kind = bool
+
+    def into(self, value: bool) -> bool:
+        return not value
+
+
+HOURS, MINUTES, MIB = Scaled(3600, whole=True), Scaled(60), Scaled(2**20, whole=True)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its name, help, where its value goes and in which unit, and how the Dataflow
+    template shows it (`label`, a check `pattern` where the type's does not fit, `required`,
+    and `template_help` where the template takes it otherwise than the flag)."""
+
+    name: str
+    help: str
+    label: str
+    into: tuple[Any, ...] = ()  # a settings class and the keywords the value goes to
+    unit: Unit = SAME
+    default: Any = None  # only for an option that goes into no setting
+    pattern: str | None = None
+    required: bool = False
+    template_help: str = ""
+
+    @property
+    def setting_default(self) -> Any:
+        """What the option means when not given: its setting's default, or its own."""
+        if not self.into:
+            return self.default
+        target, keyword = self.into[:2]
+        return inspect.signature(target).parameters[keyword].default
+
+    @property
+    def kind(self) -> type:
+        """The flag's type: its unit's, else that of its setting's default (str for None)."""
+        default = self.setting_default
+        return self.unit.kind or (str if default is None else type(default))
+
+    @property
+    def flag_default(self) -> Any:
+        """The setting's default when the flag is in its unit; None when not."""
+        if self.kind is bool:
+            return False
+        return self.setting_default if self.unit is SAME else None
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        flags = dict.fromkeys([f"--{self.name}", f"--{self.name.replace('_', '-')}"])
+        if self.kind is bool:
+            parser.add_argument(*flags, action="store_true", help=self.help)
+        elif self.kind is list:
+            parser.add_argument(*flags, nargs="+", default=self.flag_default, help=self.help)
+        else:
+            parser.add_argument(*flags, type=self.kind, default=self.flag_default,
+                                help=self.help)
+
+    def parameter(self) -> dict[str, Any]:
+        """The Dataflow template's parameter."""
+        text = self.template_help or self.help[0].upper() + self.help[1:]
+        default = self.setting_default
+        if self.kind is bool:
+            text += " (true or false; default false)"
+        elif not self.required and default not in ("", None):
+            text += f" (default {self.unit.shown(default)})"
+        parameter: dict[str, Any] = {"name": self.name, "label": self.label,
+                                     "helpText": text + ".", "isOptional": not self.required}
+        pattern = self.pattern or self.unit.pattern or PATTERNS.get(self.kind)
+        if pattern:
+            parameter["regexes"] = [pattern]
+        return parameter
+
+
+OPTIONS = (
+    Option("feeds", "feed list files or URLs (plain text or OPML), or feed URLs",
+           "Feed lists or feeds", default=[], required=True,
+           pattern=r"^[^,\s]+(,[^,\s]+)*$",
+           template_help="Comma-separated feed list URLs (plain text or OPML) or feed URLs, "
+           "e.g. https://example.com/feeds.opml"),
+    Option("es_url", "Elasticsearch URL; credentials come from NEWSWIRE_ES_* env",
+           "Elasticsearch URL", into=(EsConnection, "url"), required=True,
+           pattern=r"^https?://[^\s/]+(/\S*)?$"),
+    Option("es_api_key_secret", "Secret Manager version holding the Elasticsearch API key, "
+           "projects/P/secrets/S/versions/V; read by each worker at start",
+           "Elasticsearch API key secret", into=(EsConnection, "api_key_secret"),
+           pattern=r"^projects/[^/\s]+/secrets/[^/\s]+/versions/[^/\s]+$"),
+    Option("es_outage_wait", "seconds an unreachable Elasticsearch is waited for, with "
+           "backoff, before the run stops", "Elasticsearch outage wait (s)",
+           into=(RetryPolicy, "outage_wait")),
+    Option("index", "the articles alias to write to", "Articles alias",
+           into=(IngestConfig, "index"), pattern=ALIAS),
+    Option("dead_letter_index", "the alias dead letters are indexed into", "Dead-letter alias",
+           into=(IngestConfig, "dead_letter_index"), pattern=ALIAS),
+    Option("history_index", "the alias superseded article versions are kept in",
+           "History alias", into=(IngestConfig, "history_index"), pattern=ALIAS),
+    Option("fetch_user_agent", "the User-Agent of every feed and page request", "User-Agent",
+           into=(HttpSettings, "user_agent")),
+    Option("fetch_timeout", "seconds one request may take in all, redirects and retries "
+           "included", "Download timeout (s)", into=(HttpSettings, "total_timeout")),
+    Option("max_page_bytes", "the most bytes read of one page or feed",
+           "Largest download (bytes)", into=(HttpSettings, "max_bytes")),
+    Option("allow_private_addresses", "allow fetching from private, loopback and link-local "
+           "addresses", "Allow private addresses", into=(HttpSettings, "allow_private")),
+    Option("fetch_concurrency", "requests in flight at once per worker",
+           "Requests in flight per worker", into=(HttpSettings, "concurrency")),
+    Option("per_host_concurrency", "requests in flight at once to one host",
+           "Requests in flight per host", into=(HttpSettings, "per_host_concurrency")),
+    Option("per_host_delay", "seconds between the starts of two requests to one host",
+           "Delay between requests to one host (s)", into=(HttpSettings, "per_host_delay")),
+    Option("ignore_robots", "do not honour robots.txt (only for sources you own)",
+           "Ignore robots.txt", into=(HttpSettings, "obey_robots"), unit=Negated()),
+    # The shortest interval is also the one a feed starts at (and keeps, when its entries
+    # carry no dates to observe a cadence from).
+    Option("poll_interval", "streaming: seconds between polling ticks, the shortest interval "
+           "any feed is polled at", "Shortest poll interval (s)",
+           into=(PollSettings, "min_interval", "default_interval")),
+    Option("max_poll_interval", "streaming: the longest a feed waits",
+           "Longest poll interval (s)", into=(PollSettings, "max_interval")),
+    Option("rediscover_minutes", "streaming: minutes between readings of the sitemap indexes, "
+           "robots.txt files, homepages and feed lists given to --feeds",
+           "Source rereading (minutes)", into=(RediscoverSources, "every"), unit=MINUTES),
+    Option("dedup_ttl_hours", "how long a seen article key is remembered",
+           "Duplicate memory (hours)", into=(IngestConfig, "dedup_ttl"), unit=HOURS),
+    Option("near_dup_threshold", "estimated Jaccard similarity (5-word shingles) above which "
+           "two articles are copies of one story", "Near-duplicate threshold",
+           into=(IngestConfig, "near_dup_threshold"), pattern=r"^(0(\.[0-9]+)?|1(\.0+)?)$"),
+    Option("drop_near_duplicates", "drop later copies of a story instead of indexing them "
+           "linked", "Drop near-duplicates", into=(IngestConfig, "drop_near_duplicates")),
+    Option("insecure_skip_tls_verify", "do not verify TLS certificates (unsafe)",
+           "Skip TLS verification (unsafe)", into=(HttpSettings, "verify_tls"), unit=Negated()),
+    Option("max_age", "skip sitemap entries modified longer ago (e.g. 2d, 36h, 90m)",
+           "Oldest sitemap entry", into=(PollSettings, "max_age"), unit=Duration()),
+    Option("archive", "write every fetched page as WARC into this directory (a local path or "
+           "any Beam filesystem, e.g. gs://bucket/warc)", "WARC archive directory",
+           into=(IngestConfig, "archive"), pattern=PATH),
+    Option("archive_file_mb", "close an archive file and begin another at this size (MiB, "
+           "compressed)", "WARC file size (MiB)", into=(IngestConfig, "archive_file_bytes"),
+           unit=MIB),
+    Option("archive_file_minutes", "close an archive file once it is this many minutes old, "
+           "so streaming runs complete their files", "WARC file age (minutes)",
+           into=(IngestConfig, "archive_file_age"), unit=MINUTES),
+    Option("warc", "read pages from WARC files matching this pattern instead of polling feeds",
+           "WARC files to read", default="", pattern=PATH),
+)
+BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def add_flags(parser: argparse.ArgumentParser, *names: str) -> None:
+    """Give a parser the flags of these options (a command that reads the index takes
+    `--es-url` and `--index` as `newswire run` does)."""
+    for name in names:
+        BY_NAME[name].add_to(parser)
 
 
 class NewswireOptions(PipelineOptions):
-    """Where to read feeds, where to index, and the limits on every fetch; the defaults are the
-    transforms' own (`HttpSettings()`, `IngestConfig()`)."""
+    """Where to read feeds, where to index, and the limits on every fetch (`OPTIONS`)."""
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        defaults = HttpSettings()
-        ingest = IngestConfig()
-        parser.add_argument("--feeds", nargs="+", default=[],
-                            help="feed list files or URLs (plain text or OPML), or feed URLs")
-        parser.add_argument("--es_url", "--es-url", default=ingest.es.url,
-                            help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
-        parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
-                            default=ingest.es_retry.outage_wait,
-                            help="seconds an unreachable Elasticsearch is waited for, with "
-                            "backoff, before the run stops")
-        parser.add_argument("--es_api_key_secret", "--es-api-key-secret", default=None,
-                            help="Secret Manager version holding the Elasticsearch API key, "
-                            "projects/P/secrets/S/versions/V; read by each worker at start")
-        parser.add_argument("--index", default=ingest.index,
-                            help="the articles alias to write to")
-        parser.add_argument("--dead_letter_index", "--dead-letter-index",
-                            default=ingest.dead_letter_index,
-                            help="the alias dead letters are indexed into")
-        parser.add_argument("--history_index", "--history-index",
-                            default=ingest.history_index,
-                            help="the alias superseded article versions are kept in")
-        parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
-                            help="the User-Agent of every feed and page request")
-        parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
-                            default=defaults.total_timeout,
-                            help="seconds one request may take in all, redirects and "
-                            "retries included")
-        parser.add_argument("--max_page_bytes", "--max-page-bytes", type=int,
-                            default=defaults.max_bytes,
-                            help="the most bytes read of one page or feed")
-        parser.add_argument("--allow_private_addresses", "--allow-private-addresses",
-                            action="store_true",
-                            help="allow fetching from private, loopback and link-local addresses")
-        parser.add_argument("--fetch_concurrency", "--fetch-concurrency", type=int,
-                            default=defaults.concurrency,
-                            help="requests in flight at once per worker")
-        parser.add_argument("--per_host_concurrency", "--per-host-concurrency", type=int,
-                            default=defaults.per_host_concurrency,
-                            help="requests in flight at once to one host")
-        parser.add_argument("--per_host_delay", "--per-host-delay", type=float,
-                            default=defaults.per_host_delay,
-                            help="seconds between the starts of two requests to one host")
-        parser.add_argument("--ignore_robots", "--ignore-robots", action="store_true",
-                            help="do not honour robots.txt (only for sources you own)")
-        parser.add_argument("--poll_interval", "--poll-interval", type=float,
-                            default=ingest.poll.min_interval,
-                            help="streaming: seconds between polling ticks, the shortest "
-                            "interval any feed is polled at")
-        parser.add_argument("--max_poll_interval", "--max-poll-interval", type=float,
-                            default=ingest.poll.max_interval,
-                            help="streaming: the longest a feed waits")
-        parser.add_argument("--rediscover_minutes", "--rediscover-minutes", type=float,
-                            default=60.0,
-                            help="streaming: minutes between readings of the sitemap indexes, "
-                            "robots.txt files, homepages and feed lists given to --feeds")
-        parser.add_argument("--dedup_ttl_hours", "--dedup-ttl-hours", type=float,
-                            default=ingest.dedup_ttl / 3600,
-                            help="how long a seen article key is remembered")
-        parser.add_argument("--near_dup_threshold", "--near-dup-threshold", type=float,
-                            default=ingest.near_dup_threshold,
-                            help="estimated Jaccard similarity (5-word shingles) above which "
-                            "two articles are copies of one story")
-        parser.add_argument("--drop_near_duplicates", "--drop-near-duplicates",
-                            action="store_true",
-                            help="drop later copies of a story instead of indexing them linked")
-        parser.add_argument("--insecure_skip_tls_verify", "--insecure-skip-tls-verify",
-                            action="store_true", help="do not verify TLS certificates (unsafe)")
-        parser.add_argument("--max_age", "--max-age", default=f"{ingest.poll.max_age / 3600:g}h",
-                            help="skip sitemap entries modified longer ago (e.g. 2d, 36h, 90m)")
-        parser.add_argument("--archive", default=ingest.archive,
-                            help="write every fetched page as WARC into this directory "
-                            "(a local path or any Beam filesystem, e.g. gs://bucket/warc)")
-        parser.add_argument("--archive_file_mb", "--archive-file-mb", type=float,
-                            default=ingest.archive_file_bytes / 2**20,
-                            help="close an archive file and begin another at this size "
-                            "(MiB, compressed)")
-        parser.add_argument("--archive_file_minutes", "--archive-file-minutes", type=float,
-                            default=ingest.archive_file_age / 60,
-                            help="close an archive file once it is this many minutes old, "
-                            "so streaming runs complete their files")
-        parser.add_argument("--warc", default="",
-                            help="read pages from WARC files matching this pattern instead "
-                            "of polling feeds")
+        for option in OPTIONS:
+            option.add_to(parser)
 
-    def es_retry(self) -> RetryPolicy:
-        return RetryPolicy(outage_wait=self.es_outage_wait)
+    def given(self, target: type) -> dict[str, Any]:
+        """The keywords of `target` the options set, in its units; the rest keep its
+        defaults."""
+        keywords: dict[str, Any] = {}
+        for option in OPTIONS:
+            value = getattr(self, option.name)
+            if option.into[:1] != (target,) or value is None or value is False:
+                continue
+            keywords.update(dict.fromkeys(option.into[1:], option.unit.into(value)))
+        return keywords
 
-    def es_connection(self) -> EsConnection:
-        return EsConnection(self.es_url, api_key_secret=self.es_api_key_secret)
+    def settings(self, target: type[T]) -> T:
+        """`target` (HttpSettings, PollSettings, ...) as the options set it."""
+        return target(**self.given(target))
 
-    def http_settings(self) -> HttpSettings:
-        return HttpSettings(
-            user_agent=self.fetch_user_agent,
-            total_timeout=self.fetch_timeout,
-            max_bytes=self.max_page_bytes,
-            allow_private=self.allow_private_addresses,
-            verify_tls=not self.insecure_skip_tls_verify,
-            concurrency=self.fetch_concurrency,
-            per_host_concurrency=self.per_host_concurrency,
-            per_host_delay=self.per_host_delay,
-            obey_robots=not self.ignore_robots,
-        )
-
-    def poll_settings(self) -> PollSettings:
-        """`--poll-interval` is the shortest interval and the one a feed starts at (and keeps,
-        when its entries carry no dates to observe a cadence from)."""
-        return PollSettings(min_interval=self.poll_interval, max_interval=self.max_poll_interval,
-                            default_interval=self.poll_interval,
-                            max_age=self.max_age_seconds())
-
-    def max_age_seconds(self) -> float:
-        return duration_seconds(self.max_age)
+    def ingest_config(self, **context: Any) -> IngestConfig:
+        """The job's configuration from the options, and what the job knows (`context`)."""
+        return IngestConfig(
+            http=self.settings(HttpSettings), es=self.settings(EsConnection),
+            es_retry=self.settings(RetryPolicy), poll=self.settings(PollSettings),
+            warc=bool(self.warc), **self.given(IngestConfig), **context)
 
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
@@ -151,6 +296,28 @@ def duration_seconds(value: str) -> float:
 
 def newswire_option_names() -> frozenset[str]:
     """The names of newswire's own options, as opposed to Beam's."""
-    parser = argparse.ArgumentParser()
-    NewswireOptions._add_argparse_args(parser)
-    return frozenset(vars(parser.parse_args([])))
+    return frozenset(BY_NAME)
+
+
+DESCRIPTION = ("Polls news feeds, fetches and extracts the articles politely, and indexes them "
+               "into Elasticsearch; batch or streaming (parameter streaming=true).")
+
+
+def template_metadata() -> str:
+    """`deploy/dataflow/metadata.json`: the Flex Template's parameters, one per option."""
+    metadata = {"name": "newswire", "description": DESCRIPTION,
+                "parameters": [option.parameter() for option in OPTIONS]}
+    return json.dumps(metadata, indent=2) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="newswire's options, as files derive them")
+    parser.add_argument("--metadata", action="store_true", required=True,
+                        help="print the Dataflow template's metadata.json")
+    parser.parse_args(argv)
+    print(template_metadata(), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

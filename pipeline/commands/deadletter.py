@@ -34,7 +34,7 @@ from newswire.pipeline.job.graph import (
     with_dead_letters,
 )
 from newswire.pipeline.job.summary import summarize
-from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.options import NewswireOptions, add_flags
 from newswire.schemas.article import Article
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.fetching.fetch import FetchPages
@@ -49,9 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("deadletter", help="list dead letters, or replay them")
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="show dead letters, latest first")
-    listing.add_argument("--es-url", dest="es_url", default=IngestConfig().es.url)
-    listing.add_argument("--dead-letter-index", dest="dead_letter_index",
-                         default=IngestConfig().dead_letter_index)
+    add_flags(listing, "es_url", "dead_letter_index")
     listing.add_argument("--limit", type=int, default=50)
     replay = actions.add_parser(
         "replay", help=f"send {', '.join(REPLAYABLE)} dead letters through the pipeline again")
@@ -101,23 +99,22 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     values = {k: v for k, v in vars(args).items()
               if k not in ("command", "handler", "action", "stage", "since", "verbose",
                            "log_level")}
-    nw = PipelineOptions(**values).view_as(NewswireOptions)
-    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+    config = PipelineOptions(**values).view_as(NewswireOptions).ingest_config()
+    for name in (config.index, config.dead_letter_index, config.history_index):
         check_index_name(name)
-    connection = nw.es_connection()
+    connection = config.es
     stages = (args.stage,) if args.stage else REPLAYABLE
     with connection.session() as client:
-        client.indices.refresh(index=nw.dead_letter_index)
-        letters = list(helpers.scan(client, index=nw.dead_letter_index,
+        client.indices.refresh(index=config.dead_letter_index)
+        letters = list(helpers.scan(client, index=config.dead_letter_index,
                                     query={"query": query(stages, args.since)}))
     if not letters:
-        print(f"no replayable dead letters in {nw.dead_letter_index}")
+        print(f"no replayable dead letters in {config.dead_letter_index}")
         return 0
     by_stage = {s: sum(hit["_source"]["stage"] == s for hit in letters) for s in stages}
     print(f"replaying {len(letters)} dead letters ("
-          + ", ".join(f"{s} {n}" for s, n in by_stage.items() if n) + f") into {nw.index}")
+          + ", ".join(f"{s} {n}" for s, n in by_stage.items() if n) + f") into {config.index}")
     started = datetime.now(timezone.utc)
-    config = lifecycle.ingest_config(nw)
     with ExitStack() as resources:
         options = PipelineOptions(**values)
         pipeline = beam.Pipeline(runner=runners.choose_runner(options, resources), options=options)
@@ -128,7 +125,7 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     summary = summarize(result)
     print(summary.render())
     with connection.session() as client:
-        resolved = _remove_resolved(client, nw.dead_letter_index,
+        resolved = _remove_resolved(client, config.dead_letter_index,
                                     [hit["_id"] for hit in letters], started)
     print(f"{resolved} dead letters resolved and removed, {len(letters) - resolved} failed "
           "again (attempts counted)")

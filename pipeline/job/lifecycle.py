@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import (
@@ -26,7 +25,7 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from newswire.pipeline.job import remote
 from newswire.pipeline.job.errors import outage_in_one_line
 from newswire.pipeline.job.feed_lists import FeedSources, resolve_feeds
-from newswire.pipeline.job.graph import IngestConfig, IngestFeeds
+from newswire.pipeline.job.graph import IngestFeeds
 from newswire.pipeline.job.progress import ProgressReporter
 from newswire.pipeline.job.runners import choose_runner, pool_processes
 from newswire.pipeline.job.summary import Summary, summarize
@@ -56,30 +55,29 @@ def start(options: PipelineOptions, resources: ExitStack,
     until the job is cancelled; each feed adapts its own schedule within that floor.
     """
     nw = options.view_as(NewswireOptions)
-    connection = nw.es_connection()
-    for name in (nw.index, nw.dead_letter_index, nw.history_index):
-        check_index_name(name)
-    settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
-    if pool_processes(options):
+    config = nw.ingest_config(streaming=streaming, pool_processes=pool_processes(options))
+    for name in (config.index, config.dead_letter_index, config.history_index):
+        check_index_name(name)
+    if config.pool_processes:
         process_pool.start_forkserver()  # the pools' processes: their imports overlap the start
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
     sources = (FeedSources([]) if nw.warc
-               else resolve_feeds(nw.feeds, settings, nw.max_age_seconds(), say))
+               else resolve_feeds(nw.feeds, config.http, config.poll.max_age, say))
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
-        with connection.session() as client:
-            ensure_index(client, nw.index, article_mapping_for(client, say))
-            ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
-            ensure_index(client, nw.history_index, HISTORY_MAPPING)
+        with config.es.session() as client:
+            ensure_index(client, config.index, article_mapping_for(client, say))
+            ensure_index(client, config.dead_letter_index, DEAD_LETTER_MAPPING)
+            ensure_index(client, config.history_index, HISTORY_MAPPING)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
-              + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
-    say(f"{source} into {nw.es_url}/{nw.index}"
-        + (f", every {nw.poll_interval:g}s or as each feed asks" if streaming else ""))
+              + (f" (pages archived as WARC in {config.archive})" if config.archive else ""))
+    say(f"{source} into {config.es.url}/{config.index}"
+        + (f", every {config.poll.min_interval:g}s or as each feed asks" if streaming else ""))
     runner = choose_runner(options, resources, say)
     local = isinstance(runner, FnApiRunner) or runner == "PortableRunner"
     progress = (resources.enter_context(ProgressReporter()).directory
@@ -89,31 +87,17 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
     elif streaming:
         feeds = (pipeline
-                 | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,
+                 | "Tick" >> PeriodicImpulse(fire_interval=config.poll.min_interval,
                                              apply_windowing=False)
                  | "FeedURLs" >> beam.ParDo(RediscoverSources(
-                     sources.listed, settings, nw.max_age_seconds(),
-                     nw.rediscover_minutes * 60)))
+                     sources.listed, config.http, config.poll.max_age,
+                     **nw.given(RediscoverSources))))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
-    _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
-        nw, streaming=streaming, answered=sources.answered,
-        progress_dir=str(progress) if progress else None,
-        pool_processes=pool_processes(options)))
+    _ = feeds | "Ingest" >> IngestFeeds(replace(
+        config, answered=sources.answered, progress_dir=str(progress) if progress else None))
     with outage_in_one_line():
         return pipeline.run()
-
-
-def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
-    """The transforms' configuration from the options, and what the job knows (`context`)."""
-    return IngestConfig(
-        http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
-        dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
-        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
-        near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
-        poll=nw.poll_settings(), archive=nw.archive,
-        archive_file_bytes=int(nw.archive_file_mb * 2**20),
-        archive_file_age=nw.archive_file_minutes * 60, warc=bool(nw.warc), **context)
 
 
 def wait(result: PipelineResult) -> None:

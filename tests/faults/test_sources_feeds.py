@@ -19,7 +19,7 @@ from newswire.pipeline.options import NewswireOptions
 from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.feeds import parse_feed_list
-from newswire.transforms.sources.schedule import FeedState, after_poll
+from newswire.transforms.sources.schedule import FeedState, PollSettings, after_poll
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
 
@@ -112,7 +112,7 @@ def test_an_unreachable_source_does_not_stop_resolving_the_others(site: str, ref
 
 
 def test_an_undated_feed_is_polled_at_the_poll_interval() -> None:
-    settings = PipelineOptions(poll_interval=30).view_as(NewswireOptions).poll_settings()
+    settings = PipelineOptions(poll_interval=30).view_as(NewswireOptions).settings(PollSettings)
     state = after_poll(FeedState("https://a.example/rss"), 1000.0, settings)
     assert state.next_poll == 1030.0
 

@@ -1,56 +1,91 @@
-"""Each default is defined once, by the transform that uses it; the options and the CLI read it."""
+"""Each option is declared once (`OPTIONS`): its flags, its settings and the Dataflow template's
+parameters come from there, and each default from the transform that uses it."""
 
 from __future__ import annotations
 
 import ast
+import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
 from newswire.pipeline.job.graph import IngestConfig
+from newswire.pipeline.options import OPTIONS, NewswireOptions, template_metadata
 from newswire.pipeline.services.elasticsearch import LocalNode
-from newswire.transforms.duplicates.exact import DEFAULT_TTL
-from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD
-from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.discover import RediscoverSources
 from newswire.transforms.sources.schedule import PollSettings
 from tests import REPO
 
-CONFIG = IngestConfig()
+METADATA = REPO / "deploy" / "dataflow" / "metadata.json"
 
 
-def test_the_ingest_config_holds_the_transforms_defaults() -> None:
-    assert CONFIG.http == HttpSettings()
-    assert CONFIG.es == EsConnection()
-    assert CONFIG.poll == PollSettings()
-    assert (CONFIG.dedup_ttl, CONFIG.near_dup_threshold) == (DEFAULT_TTL, DEFAULT_THRESHOLD)
-    assert (CONFIG.index, CONFIG.dead_letter_index, CONFIG.history_index) == (
-        "newswire-articles", "newswire-dead-letters", "newswire-history")
+def options(*argv: str) -> NewswireOptions:
+    return PipelineOptions(list(argv)).view_as(NewswireOptions)
 
 
-def test_run_s_options_default_to_the_config() -> None:
-    args = vars(cli._parser().parse_args(["run"]))
-    http = HttpSettings()
-    expected = {
-        "es_url": CONFIG.es.url, "index": CONFIG.index,
-        "dead_letter_index": CONFIG.dead_letter_index, "history_index": CONFIG.history_index,
-        "poll_interval": CONFIG.poll.min_interval, "max_poll_interval": CONFIG.poll.max_interval,
-        "dedup_ttl_hours": CONFIG.dedup_ttl / 3600,
-        "near_dup_threshold": CONFIG.near_dup_threshold,
-        "fetch_user_agent": http.user_agent, "fetch_timeout": http.total_timeout,
-        "max_page_bytes": http.max_bytes, "fetch_concurrency": http.concurrency,
-        "per_host_concurrency": http.per_host_concurrency,
-        "per_host_delay": http.per_host_delay,
-    }
-    assert {name: args[name] for name in expected} == expected
+def test_the_template_metadata_is_current() -> None:
+    assert METADATA.read_text() == template_metadata(), (
+        "regenerate: python -m newswire.pipeline.options --metadata > "
+        "deploy/dataflow/metadata.json")
 
 
-@pytest.mark.parametrize("command", [["search"], ["es", "status"]])
-def test_the_other_commands_default_to_the_same_cluster_and_alias(command: list[str]) -> None:
-    args = cli._parser().parse_args(command)
-    assert (args.es_url, args.index) == (CONFIG.es.url, CONFIG.index)
+def test_options_not_given_leave_the_transforms_defaults() -> None:
+    """Only the default poll interval follows `--poll-interval`'s (the shortest)."""
+    nw = options()
+    poll = PollSettings()
+    expected = IngestConfig(poll=replace(poll, default_interval=poll.min_interval))
+    assert nw.ingest_config() == expected
+    assert nw.given(RediscoverSources) == {}
+
+
+def test_a_value_given_is_converted_once_into_its_setting_s_unit() -> None:
+    nw = options("--dedup-ttl-hours", "2.5", "--archive-file-mb", "1.5",
+                 "--archive-file-minutes", "2", "--max-age", "90m", "--rediscover-minutes", "5",
+                 "--poll-interval", "30", "--fetch-timeout", "7", "--es-outage-wait", "3",
+                 "--ignore-robots", "--insecure-skip-tls-verify", "--allow-private-addresses",
+                 "--index", "news", "--drop-near-duplicates")
+    config = nw.ingest_config()
+    assert (config.dedup_ttl, config.archive_file_bytes, config.archive_file_age) == (
+        9000, 1572864, 120.0)
+    assert isinstance(config.dedup_ttl, int) and isinstance(config.archive_file_bytes, int)
+    assert (config.poll.max_age, config.poll.min_interval, config.poll.default_interval) == (
+        5400.0, 30.0, 30.0)
+    assert nw.given(RediscoverSources) == {"every": 300.0}
+    assert (config.http.obey_robots, config.http.verify_tls, config.http.allow_private) == (
+        False, False, True)
+    assert (config.http.total_timeout, config.es_retry.outage_wait) == (7.0, 3.0)
+    assert (config.index, config.drop_near_duplicates) == ("news", True)
+
+
+def test_a_bad_duration_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match="not a duration: '2 weeks'"):
+        options("--max-age", "2 weeks").ingest_config()
+
+
+def test_run_s_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["run", "--help"])
+    shown = capsys.readouterr().out
+    for option in OPTIONS:
+        assert f"--{option.name.replace('_', '-')}" in shown, option.name
+
+
+@pytest.mark.parametrize(("command", "names"), [
+    (["search"], ("es_url", "index")), (["es", "status"], ("es_url", "index")),
+    (["deadletter", "list"], ("es_url", "dead_letter_index")),
+])
+def test_the_other_commands_default_to_the_same_cluster_and_aliases(
+        command: list[str], names: tuple[str, ...]) -> None:
+    args = vars(cli._parser().parse_args(command))
+    config = IngestConfig()
+    expected = {"es_url": config.es.url, "index": config.index,
+                "dead_letter_index": config.dead_letter_index}
+    assert {name: args[name] for name in names} == {name: expected[name] for name in names}
 
 
 def test_the_default_cluster_is_the_managed_node() -> None:
@@ -58,6 +93,22 @@ def test_the_default_cluster_is_the_managed_node() -> None:
     node = LocalNode()
     assert (args.port, args.heap_mb) == (node.port, node.heap_mb)
     assert urlsplit(EsConnection().url).port == node.port
+
+
+EXAMPLES = {"feeds": "https://a.example/feeds.opml,https://b.example/rss",
+            "es_api_key_secret": "projects/p/secrets/es-api-key/versions/latest",
+            "archive": "gs://bucket/warc", "warc": "gs://bucket/warc/*.warc.gz"}
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)
+def test_each_template_check_takes_a_good_value_and_refuses_a_bad_one(option) -> None:
+    parameter = option.parameter()
+    default = option.setting_default
+    example = EXAMPLES.get(option.name) or (
+        "false" if option.kind is bool else option.unit.shown(default))
+    for regex in parameter.get("regexes", []):
+        assert re.fullmatch(regex, example), (regex, example)
+        assert not re.fullmatch(regex, "has space,")
 
 
 def _imports(path: Path) -> set[str]:

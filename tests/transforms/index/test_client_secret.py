@@ -57,7 +57,7 @@ def test_the_key_is_read_when_the_client_opens(secret_manager: type[FakeSecretMa
 def test_the_option_carries_the_name_into_the_connection() -> None:
     options = NewswireOptions(["--es_url", "https://es.example:9243",
                                "--es_api_key_secret", NAME])
-    assert options.es_connection() == EsConnection("https://es.example:9243",
+    assert options.settings(EsConnection) == EsConnection("https://es.example:9243",
                                                    api_key_secret=NAME)
 
 
