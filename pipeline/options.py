@@ -101,6 +101,7 @@ class Negated(Unit):
 
 
 HOURS, MINUTES, MIB = Scaled(3600, whole=True), Scaled(60), Scaled(2**20, whole=True)
+DURATION, NEGATED = Duration(), Negated()
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ class Option:
         if self.kind is bool:
             parser.add_argument(*flags, action="store_true", help=self.help)
         elif self.kind is list:
-            parser.add_argument(*flags, nargs="+", default=self.flag_default, help=self.help)
+            parser.add_argument(*flags, nargs="+", default=list(self.flag_default),
+                                help=self.help)
         else:
             parser.add_argument(*flags, type=self.kind, default=self.flag_default,
                                 help=self.help)
@@ -203,7 +205,7 @@ OPTIONS = (
     Option("per_host_delay", "seconds between the starts of two requests to one host",
            "Delay between requests to one host (s)", into=(HttpSettings, "per_host_delay")),
     Option("ignore_robots", "do not honour robots.txt (only for sources you own)",
-           "Ignore robots.txt", into=(HttpSettings, "obey_robots"), unit=Negated()),
+           "Ignore robots.txt", into=(HttpSettings, "obey_robots"), unit=NEGATED),
     # The shortest interval is also the one a feed starts at (and keeps, when its entries
     # carry no dates to observe a cadence from).
     Option("poll_interval", "streaming: seconds between polling ticks, the shortest interval "
@@ -222,9 +224,9 @@ OPTIONS = (
     Option("drop_near_duplicates", "drop later copies of a story instead of indexing them "
            "linked", "Drop near-duplicates", into=(IngestConfig, "drop_near_duplicates")),
     Option("insecure_skip_tls_verify", "do not verify TLS certificates (unsafe)",
-           "Skip TLS verification (unsafe)", into=(HttpSettings, "verify_tls"), unit=Negated()),
+           "Skip TLS verification (unsafe)", into=(HttpSettings, "verify_tls"), unit=NEGATED),
     Option("max_age", "skip sitemap entries modified longer ago (e.g. 2d, 36h, 90m)",
-           "Oldest sitemap entry", into=(PollSettings, "max_age"), unit=Duration()),
+           "Oldest sitemap entry", into=(PollSettings, "max_age"), unit=DURATION),
     Option("archive", "write every fetched page as WARC into this directory (a local path or "
            "any Beam filesystem, e.g. gs://bucket/warc)", "WARC archive directory",
            into=(IngestConfig, "archive"), pattern=PATH),
