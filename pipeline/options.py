@@ -8,7 +8,9 @@ nothing else writes it down. A flag in another unit than its setting's (hours of
 bytes, `2d` of seconds) has no default of its own, None for "not given", so that no default is
 converted into the flag's unit and back; a value given is converted once, into the setting's
 unit, when the settings are built (`NewswireOptions.settings`). A switch not given leaves its
-setting alone too.
+setting alone too. Values stay in the flag's unit until then, not converted by argparse,
+because Beam hands the options to workers as `--name=value` flags that are parsed again
+(`PipelineOptions.from_dictionary`, Beam 2.77): a conversion at parse time would apply twice.
 
 From `OPTIONS` come the flags of `newswire run` (`NewswireOptions`, typed PipelineOptions, so
 every runner parses them alike), the same flags on the other commands (`add_flags`), the
