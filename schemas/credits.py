@@ -45,8 +45,10 @@ def split_caption(text: str) -> tuple[str, str]:
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
 # ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
 _CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
+                           r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
+_CREDIT_TRAIL = re.compile(r"[\s;,]+$")
 _CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
 # The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
 _SEED_LABEL = "Photo: "
@@ -56,7 +58,8 @@ _CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency".
+# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", and after a sentence a
+# one-word label in any language ("... lake. Isithombe: Name").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of)")
@@ -66,6 +69,10 @@ _TRAILING_CREDIT = re.compile(
       | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
       | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
+      | (?:(?<=[.!?])|\s[\u2013\u2014-])\s+(?P<by>(?:photo(?:graph)?s?|pictures?|images?)
+            \ by\ [^()]{{1,80}})
+      | (?<=[.!?])\s+(?P<named>[^\W\d_]{{2,20}}\s*:\s*[^():.!?]{{1,60}})
+      | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
     )$""",
@@ -99,7 +106,7 @@ def clean_credit(text: str) -> str:
         credit = bare
     if credit.endswith(")") and "(" not in credit:
         credit = credit[:-1].rstrip()
-    return _CREDIT_PARTS.sub(", ", credit)
+    return _CREDIT_PARTS.sub(", ", _CREDIT_TRAIL.sub("", credit))
 
 
 def clean_caption(text: str) -> str:

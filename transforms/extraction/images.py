@@ -47,6 +47,8 @@ _MAX_CREDIT = 200
 _SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
 _MAX_CREDIT_WORDS = 6
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
+# An ImageObject's properties that name its credit, in the order they are trusted.
+_JSONLD_CREDITS = ("creditText", "copyrightHolder", "author", "creator")
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
 
@@ -173,11 +175,13 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
                url: str) -> LeadImage:
-    """An image with its caption; a credit element in the caption, or a credit-only part of
-    the figure outside it, wins over parsing the caption's text."""
+    """An image with its caption (else its title attribute); a credit element in the caption,
+    or a credit-only part of the figure outside it, wins over parsing the caption's text."""
     credit_element = _credit_element(caption, container, img)
     credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
     text = _text(caption, skip=credit_element) if caption is not None else ""
+    if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
+        text = _clean(img.get("title") or "")
     if not credit:
         text, credit = split_caption(text)
         credit = credit.lstrip(_SEPARATORS)
@@ -290,10 +294,11 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
     if isinstance(value, str):
         return LeadImage(url=_absolute(url, value))
     if isinstance(value, dict) and (src := value.get("url") or value.get("contentUrl")):
-        caption, credit = split_caption(str(value.get("caption") or ""))
-        holder = names(value.get("creditText")) or names(value.get("copyrightHolder"))
-        return LeadImage(url=_absolute(url, str(src)), caption=caption,
-                         credit=holder[0] if holder else credit)
+        caption, credit = split_caption(str(value.get("caption") or value.get("description")
+                                            or ""))
+        holder = next((found for key in _JSONLD_CREDITS if (found := names(value.get(key)))), [])
+        return LeadImage(url=_absolute(url, str(src)), caption=clean_caption(caption),
+                         credit=clean_credit(", ".join(holder)) if holder else credit)
     return None
 
 

@@ -332,3 +332,39 @@ def test_the_byline_is_looked_for_in_the_article_first_and_slugs_are_not_names()
             "<p class='author'>By <a href='/ana'>Ana Ruiz</a></p>" + STORY + "</article></body>"
             "</html>")
     assert extract_article(html, URL).authors == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize(("line", "caption", "credit"), [
+    ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
+     "Ana Ruiz"),
+    ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
+    ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats return to the quay at dawn. Courier", "Boats return to the quay at dawn.", "Courier"),
+    ("Boats at dawn. Ferries at noon.", "Boats at dawn. Ferries at noon.", ""),
+    ("Boats at dawn. Then the ferries came back with the tide",
+     "Boats at dawn. Then the ferries came back with the tide", ""),
+])
+def test_a_credit_after_the_captions_last_sentence_is_split_off_without_its_label(
+        line: str, caption: str, credit: str) -> None:
+    assert lead(f"<figure><img src='/lead.jpg'><figcaption>{line}</figcaption></figure>") == (
+        caption, credit)
+
+
+def test_a_credit_element_loses_a_photo_by_label_and_a_trailing_semicolon() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
+              "Photograph by Ana Ruiz;</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz")
+
+
+def test_an_image_without_a_caption_is_described_by_its_title_attribute() -> None:
+    figure = ("<figure><img src='/lead.jpg' alt='Boats' "
+              "title='Boats at dawn | Bildquelle: Ana Ruiz/dpa'></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+@pytest.mark.parametrize("credit_key", ["creditText", "copyrightHolder", "author"])
+def test_a_json_ld_image_gives_its_credit_and_description(credit_key: str) -> None:
+    image = {"@type": "ImageObject", "url": "https://cdn.example/p/lead-4711.jpg",
+             "description": "Boats at dawn", credit_key: {"@type": "Person", "name": "Ana Ruiz"}}
+    head = jsonld({**NEWS, "image": image})
+    assert lead("", head) == ("Boats at dawn", "Ana Ruiz")
