@@ -134,7 +134,9 @@ def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
     element named as a caption or credit (named: True); else the nearest with a caption's
     worth of text (named: False)."""
     texted = None
-    for level, node in enumerate(img.iterancestors()):
+    # lxml nests an <img> in the <source> elements before it: those and <picture> count no level
+    blocks = (node for node in img.iterancestors() if node.tag not in ("source", "picture"))
+    for level, node in enumerate(blocks):
         if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
             break
         if node.tag == "figure":

@@ -368,3 +368,13 @@ def test_a_json_ld_image_gives_its_credit_and_description(credit_key: str) -> No
              "description": "Boats at dawn", credit_key: {"@type": "Person", "name": "Ana Ruiz"}}
     head = jsonld({**NEWS, "image": image})
     assert lead("", head) == ("Boats at dawn", "Ana Ruiz")
+
+
+def test_a_cover_picture_with_many_sources_still_finds_the_caption_block_around_it() -> None:
+    sources = "".join(f"<source media='(min-width: {w}px)' srcset='/p/lead-471108-{w}.jpg'>"
+                      for w in (0, 400, 800, 1200))
+    block = (f"<div class='media'><div><picture>{sources}<img src='/p/lead-471108-948.jpg'>"
+             "</picture></div><p class='lead'>Boats at dawn</p>"
+             "<p class='photo-credit'>Foto: Ana Ruiz/dpa</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-471108-2000.jpg'>"
+    assert lead(block, head) == ("Boats at dawn", "Ana Ruiz/dpa")
