@@ -80,6 +80,15 @@ _TRAILING_CREDIT = re.compile(
 )
 
 
+_LABELLED = re.compile(rf"^(?:{_LABELS}\s*:|\u00a9)", re.IGNORECASE)
+
+
+def is_labelled_credit(text: str) -> bool:
+    """Whether `text` begins as a credit does: a credit label and a colon, or a copyright
+    sign ("Foto: Name", "\u00a9 Agency")."""
+    return bool(_LABELLED.match(text.strip()))
+
+
 def split_trailing_credit(text: str) -> tuple[str, str]:
     """Split a caption line into (caption, bare credit) where a label, a copyright sign, a bar
     or parentheses set the credit off at its end; the credit is '' when there is none."""

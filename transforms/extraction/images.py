@@ -13,6 +13,7 @@ from newswire.schemas.article import LeadImage
 from newswire.schemas.credits import (
     clean_caption,
     clean_credit,
+    is_labelled_credit,
     split_caption,
     split_trailing_credit,
 )
@@ -144,7 +145,7 @@ def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
         if len(text := node.text_content()) > _MAX_CAPTION:
             break
         if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
-               for element in node.iter(etree.Element)):
+               for element in node.iter(etree.Element) if element.tag not in _NOT_TEXT):
             return node, True
         if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
             texted = node
@@ -223,11 +224,14 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
 
 def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
     """The caption's last part when it reads as a credit set apart: the caption has two or
-    more parts, the ones before end a sentence, and the last is a few words ending none."""
+    more parts and the last begins with a credit label, or the ones before end a sentence and
+    the last is a few words ending none."""
     parts = [child for child in caption if isinstance(child.tag, str) and _text(child)]
     if len(parts) < 2:
         return None
     before, last = _text(parts[-2]), _text(parts[-1])
+    if is_labelled_credit(last) and len(last) <= _MAX_CREDIT:
+        return parts[-1]
     if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
             len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
         return parts[-1]

@@ -378,3 +378,10 @@ def test_a_cover_picture_with_many_sources_still_finds_the_caption_block_around_
              "<p class='photo-credit'>Foto: Ana Ruiz/dpa</p></div>")
     head = "<meta property='og:image' content='https://cdn.example/p/lead-471108-2000.jpg'>"
     assert lead(block, head) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+def test_a_captions_last_block_that_begins_with_a_credit_label_is_its_credit() -> None:
+    figure = ("<figure><div class='photo'><picture><source class='lazy-source' "
+              "srcset='/lead.webp'><img src='/lead.jpg'></picture></div><figcaption>"
+              "<p>Boats at dawn</p><p>Foto: Ana Ruiz, Courier</p></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz, Courier")
