@@ -33,6 +33,7 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
                           r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
+_PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
 _NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
@@ -93,9 +94,15 @@ def _page_picture(tree: HtmlElement, url: str,
     if cover and (shown := _showing(tree, url, cover)) is not None:
         return _captioned(*shown, url)
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
-        if scope is not None and (found := _PICTURES(scope)):
+        found = [] if scope is None else [p for p in _PICTURES(scope) if not _portrait(p)]
+        if found:
             return _picture(found[0], url)
     return None
+
+
+def _portrait(picture: HtmlElement) -> bool:
+    """Whether a picture sits in a byline or author block: the writer's photo, not the lead."""
+    return any(_named(node, _PORTRAIT_NAME) for node in (picture, *picture.iterancestors()))
 
 
 def _showing(tree: HtmlElement, url: str,
@@ -248,14 +255,14 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
 
 def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
-    `skip`, scripts, buttons and screen-reader-only text left out."""
+    `skip`, scripts, buttons, hidden and screen-reader-only text left out."""
     if element is None:
         return ""
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
         if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
-                not _named(node, _HIDDEN_NAME)):
+                node.get("hidden") is None and not _named(node, _HIDDEN_NAME)):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")
             glued = last in _SENTENCE_END and last != ")"

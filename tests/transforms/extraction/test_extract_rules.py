@@ -385,3 +385,12 @@ def test_a_captions_last_block_that_begins_with_a_credit_label_is_its_credit() -
               "srcset='/lead.webp'><img src='/lead.jpg'></picture></div><figcaption>"
               "<p>Boats at dawn</p><p>Foto: Ana Ruiz, Courier</p></figcaption></figure>")
     assert lead(figure) == ("Boats at dawn", "Ana Ruiz, Courier")
+
+
+def test_the_writers_portrait_in_the_byline_is_not_the_lead_picture_and_hidden_text_is_not_read(
+        ) -> None:
+    figures = ("<div class='author-box'><figure><img src='/ana.jpg'><figcaption>Ana Ruiz"
+               "</figcaption></figure></div><figure><img src='/lead.jpg'><figcaption>"
+               "Boats at dawn. <span>Foto: Tom Berg/AP</span><span hidden>Show more</span>"
+               "</figcaption></figure>")
+    assert lead(figures) == ("Boats at dawn.", "Tom Berg/AP")
