@@ -77,8 +77,10 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
     paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    provenance["body"] = "trafilatura"
     if not paragraphs and (embedded := embedded_article(tree)) is not None:
         paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+        provenance["body"] = "hydration-state"
     if not paragraphs:
         raise ExtractionError("no article text found")
     outlet = _pick(provenance, "outlet", [
@@ -112,7 +114,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(tree, meta, entry, outlet),
+        authors=_authors(provenance, tree, meta, entry, outlet),
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
@@ -159,24 +161,32 @@ def _pick_time(provenance: dict[str, str], field: str,
     return naive[1].replace(tzinfo=timezone.utc)
 
 
-def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
-             outlet: str) -> tuple[str, ...]:
+def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
+             entry: FeedEntry | None, outlet: str) -> tuple[str, ...]:
     """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
-    entry; an organisation (or the outlet) named as author only when no person is found."""
+    entry; an organisation (or the outlet) named as author only when no person is found. The
+    source that gave them goes into `provenance`."""
     language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
     author = meta.jsonld.get("author")
-    named = clean_names(names(author, meta.jsonld_nodes), language)
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
-    people = [name for name in named if name.casefold() not in companies]
-    for source in (lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))],
-                   lambda: page_byline(tree),
-                   lambda: list(entry.authors) if entry else []):
-        if people:
-            break
-        found = clean_names(source(), language)
-        people = [name for name in found if name.casefold() not in companies]
-        named = named or found
-    return tuple(people or named)
+    sources: list[Candidate] = [
+        ("json-ld", lambda: names(author, meta.jsonld_nodes)),
+        ("meta", lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))]),
+        ("byline", lambda: page_byline(tree)),
+        ("feed", lambda: list(entry.authors) if entry else []),
+    ]
+    named: tuple[str, list[str]] | None = None  # the first names found, people or not
+    for source, read in sources:
+        found = clean_names(read(), language)
+        if people := [name for name in found if name.casefold() not in companies]:
+            provenance["authors"] = source
+            return tuple(people)
+        if found and named is None:
+            named = (source, found)
+    if named is None:
+        return ()
+    provenance["authors"] = named[0]
+    return tuple(named[1])
 
 
 def _site_names(meta: PageMetadata) -> list[str]:

@@ -232,6 +232,8 @@ def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state(
             f"<script>window.__STATE__ = {state};</script></body></html>")
     article = extract_article(html, URL)
     assert article.body.startswith("The harbour reopened on Wednesday")
+    assert article.provenance["body"] == "hydration-state"
+    assert extract_article(page(), URL).provenance["body"] == "trafilatura"
 
 
 def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -> None:
@@ -394,3 +396,19 @@ def test_the_writers_portrait_in_the_byline_is_not_the_lead_picture_and_hidden_t
                "Boats at dawn. <span>Foto: Tom Berg/AP</span><span hidden>Show more</span>"
                "</figcaption></figure>")
     assert lead(figures) == ("Boats at dawn.", "Tom Berg/AP")
+
+
+@pytest.mark.parametrize(("head", "byline", "expected", "source"), [
+    (jsonld({**NEWS, "author": {"@type": "Person", "name": "Ana Ruiz"}}), "", ("Ana Ruiz",),
+     "json-ld"),
+    ("<meta name='author' content='Ana Ruiz'>", "", ("Ana Ruiz",), "meta"),
+    (jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"}}),
+     "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>", ("Ana Ruiz",), "byline"),
+    (jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"}}), "",
+     ("Courier",), "json-ld"),
+])
+def test_provenance_says_which_source_gave_the_authors(
+        head: str, byline: str, expected: tuple[str, ...], source: str) -> None:
+    article = extract_article(page(head, byline + STORY), URL)
+    assert (article.authors, article.provenance["authors"]) == (expected, source)
+    assert "authors" not in extract_article(page(), URL).provenance
