@@ -169,6 +169,7 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
     language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
     author = meta.jsonld.get("author")
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
+    companies |= {_initials(n) for n in companies if len(n.split()) > 1}
     sources: list[Candidate] = [
         ("json-ld", lambda: names(author, meta.jsonld_nodes)),
         ("meta", lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))]),
@@ -187,6 +188,11 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
         return ()
     provenance["authors"] = named[0]
     return tuple(named[1])
+
+
+def _initials(name: str) -> str:
+    """A name's initials, as an outlet abbreviates itself ("legal tribune online" -> "lto")."""
+    return "".join(word[0] for word in name.split())
 
 
 def _site_names(meta: PageMetadata) -> list[str]:

@@ -412,3 +412,18 @@ def test_provenance_says_which_source_gave_the_authors(
     article = extract_article(page(head, byline + STORY), URL)
     assert (article.authors, article.provenance["authors"]) == (expected, source)
     assert "authors" not in extract_article(page(), URL).provenance
+
+
+def test_the_outlets_initials_as_author_yield_to_a_link_to_the_writers_author_page() -> None:
+    head = ("<meta property='og:site_name' content='Bay Evening Courier'>"
+            "<meta name='author' content='BEC'>")
+    byline = "<p class='meta'>von <a href='/autoren/name/ana-ruiz'>Dr. Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Dr. Ana Ruiz",)
+    assert authors(head) == ("BEC",)  # no person on the page: the organisation stays
+
+
+def test_an_author_link_in_the_article_beats_an_author_block_outside_it() -> None:
+    html = ("<html><head><title>Harbour reopens</title></head><body>"
+            "<aside><div class='author'>Tom Berg</div></aside><article>"
+            f"<p>By <a href='/author/ana-ruiz'>Ana Ruiz</a></p>{STORY}</article></body></html>")
+    assert extract_article(html, URL).authors == ("Ana Ruiz",)
