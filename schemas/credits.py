@@ -58,8 +58,8 @@ _CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", and after a sentence a
-# one-word label in any language ("... lake. Isithombe: Name").
+# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", and a bare name or
+# agency of a few words after the last sentence ("... at dawn. Agency").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of)")
@@ -71,7 +71,6 @@ _TRAILING_CREDIT = re.compile(
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
       | (?:(?<=[.!?])|\s[\u2013\u2014-])\s+(?P<by>(?:photo(?:graph)?s?|pictures?|images?)
             \ by\ [^()]{{1,80}})
-      | (?<=[.!?])\s+(?P<named>[^\W\d_]{{2,20}}\s*:\s*[^():.!?]{{1,60}})
       | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})

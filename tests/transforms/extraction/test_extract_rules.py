@@ -297,7 +297,8 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
      "Ana Ruiz"),
     ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
-    ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats at dawn. Left: Ana Ruiz, the harbour master", "Boats at dawn. Left: Ana Ruiz, "
+     "the harbour master", ""),
     ("Boats return to the quay at dawn. Courier", "Boats return to the quay at dawn.", "Courier"),
     ("Boats at dawn. Ferries at noon.", "Boats at dawn. Ferries at noon.", ""),
     ("Boats at dawn. Then the ferries came back with the tide",
