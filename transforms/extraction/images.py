@@ -33,6 +33,7 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
                           r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
+_CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
@@ -199,6 +200,8 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
             credit = clean_credit(credit)
     if not credit:
         text, credit = split_trailing_credit(text)
+    if not credit:
+        credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
                      caption=clean_caption(text), credit=credit)
@@ -207,7 +210,8 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                     img: HtmlElement) -> HtmlElement | None:
     """The element holding the picture's credit: one named as a credit inside the caption or
-    the figure, else in a figure the one text block outside its caption."""
+    the figure, the caption's last part set apart, a <small> or credit just after the caption,
+    else in a figure the one text block outside its caption."""
     for scope in (caption, container):
         if scope is None:
             continue
@@ -217,6 +221,10 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
+    following = caption.getnext() if caption is not None else None
+    if following is not None and (following.tag == "small" or _named(following, _CREDIT_NAME)) and (
+            0 < len(_text(following)) <= _MAX_CREDIT):
+        return following
     if container is None or container.tag != "figure":
         return None
     for element in container.iterdescendants(etree.Element):
@@ -227,6 +235,19 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
         if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
             return element
     return None
+
+
+def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
+    """A credit given in an attribute (data-credit, data-copyright, data-photographer) of the
+    image or of a block around it, up to its container."""
+    for node in (img, *img.iterancestors()):
+        for name, value in node.attrib.items():
+            if _CREDIT_ATTRIBUTE.match(name) and 0 < len(value.strip()) <= _MAX_CREDIT and (
+                    "://" not in value):
+                return value
+        if container is None or node is container:
+            break
+    return ""
 
 
 def _trailing_part(caption: HtmlElement) -> HtmlElement | None:

@@ -419,3 +419,15 @@ def test_an_author_link_in_the_article_beats_an_author_block_outside_it() -> Non
             "<aside><div class='author'>Tom Berg</div></aside><article>"
             f"<p>By <a href='/author/ana-ruiz'>Ana Ruiz</a></p>{STORY}</article></body></html>")
     assert extract_article(html, URL).authors == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize("figure", [
+    "<div class='photo'><img src='/lead.jpg'><span class='caption'>Boats at dawn</span>"
+    "<small>Ana Ruiz/dpa</small></div>",
+    "<figure data-credit='Ana Ruiz/dpa'><img src='/lead.jpg'><figcaption>Boats at dawn"
+    "</figcaption></figure>",
+    "<figure><img src='/lead.jpg' data-photographer='Ana Ruiz/dpa'><figcaption>Boats at dawn"
+    "</figcaption></figure>",
+])
+def test_a_credit_beside_the_caption_or_in_an_attribute_is_the_credit(figure: str) -> None:
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
