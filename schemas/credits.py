@@ -7,7 +7,8 @@ import re
 from newswire.schemas.article import Credits
 
 # A photo credit, as the whole of a caption's last sentence: REUTERS/Name/File Photo,
-# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, EPA-EFE/NAME, Getty Images.
+# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, Name, AFP via Getty Images,
+# Name/Pool via REUTERS, EPA-EFE/NAME, Getty Images.
 _AGENCIES = r"Reuters|REUTERS|AFP|AP|EPA|Bloomberg|Shutterstock|Pool|POOL|Xinhua|Anadolu|PA"
 _PHOTO_CREDIT = re.compile(
     rf"""^\(?(?:
@@ -17,6 +18,7 @@ _PHOTO_CREDIT = re.compile(
       | (?:Photo(?:graph)?|Picture|Image)s?\ by\ [^()]+
       | [^()./]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
       | (?:[A-Z][\w'-]*\ ){{0,3}}(?:via\ )?Getty\ Images
+      | (?:[A-Z][\w'-]*[,/]?\ ?){{1,6}}(?<=\ )via\ (?:Getty\ Images|{_AGENCIES})
       | AFP|AP|REUTERS|Reuters|EPA|EPA-EFE|Xinhua|Shutterstock
     )\)?$""",
     re.VERBOSE,
@@ -73,6 +75,7 @@ _TRAILING_CREDIT = re.compile(
             \ by\ [^()]{{1,80}})
       | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
+      | \s+(?P<via>\([^()]{{2,60}}\ via\ [^()]{{2,40}}\))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
     )$""",
     re.IGNORECASE | re.VERBOSE,

@@ -131,6 +131,8 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
     ("Boats at dawn. \u00a9 Ana Ruiz | Courier", "Boats at dawn.", "Ana Ruiz, Courier"),
     ("Boats at dawn. Bild: Ana Ruiz/Archiv", "Boats at dawn.", "Ana Ruiz/Archiv"),
     ("Boats at dawn on Monday (Ana Ruiz/Courier)", "Boats at dawn on Monday", "Ana Ruiz/Courier"),
+    ("Boats at dawn (Ana Ruiz, AFP via Getty Images)", "Boats at dawn",
+     "Ana Ruiz, AFP via Getty Images"),
     ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
     ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
 ])
