@@ -200,6 +200,18 @@ def test_a_site_name_suffix_is_taken_off_the_headline() -> None:
         "Harbour reopens - and the ferry returns")
 
 
+@pytest.mark.parametrize(("social", "expected"), [
+    ("Harbour reopens | Local | Courier", "Harbour reopens"),
+    ("Harbour reopens--Local news--Courier", "Harbour reopens"),
+    ("Harbour reopens | Courier | 04.03.2026", "Harbour reopens"),
+    ("Harbour | Boats return after the storm | Courier", "Harbour | Boats return after the storm"),
+])
+def test_a_section_set_off_before_the_site_name_goes_with_it(social: str, expected: str) -> None:
+    head = (f"<meta property='og:title' content='{social}'>"
+            "<meta property='og:site_name' content='Courier'>")
+    assert title(head) == expected
+
+
 def test_the_social_headline_comes_before_the_first_h1() -> None:
     head = "<meta property='og:title' content='Harbour reopens after repairs'>"
     assert title(head, "<h1>Harbour</h1>" + STORY) == "Harbour reopens after repairs"
