@@ -49,6 +49,8 @@ _DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.publish
 _SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
 # Meta tags that name the author, in the order they are trusted.
 _AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
+# A web address in an author's name ("outlet.de", "Outlet (www.outlet.com)"): a site, not a person.
+_HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -179,7 +181,8 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
     named: tuple[str, list[str]] | None = None  # the first names found, people or not
     for source, read in sources:
         found = clean_names(read(), language)
-        if people := [name for name in found if name.casefold() not in companies]:
+        if people := [name for name in found
+                      if name.casefold() not in companies and not _HOST_NAME.search(name)]:
             provenance["authors"] = source
             return tuple(people)
         if found and named is None:

@@ -445,3 +445,10 @@ def test_an_author_link_in_the_article_beats_an_author_block_outside_it() -> Non
 ])
 def test_a_credit_beside_the_caption_or_in_an_attribute_is_the_credit(figure: str) -> None:
     assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+@pytest.mark.parametrize("site", ["courier.example.de", "Courier (www.courier.com)"])
+def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -> None:
+    head = f"<meta name='author' content='{site}'>"
+    assert authors(head, "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>") == ("Ana Ruiz",)
+    assert authors(head) == (site,)
