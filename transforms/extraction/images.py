@@ -204,7 +204,12 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
         credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
-                     caption=clean_caption(text), credit=credit)
+                     caption=_worded(clean_caption(text)), credit=_worded(credit))
+
+
+def _worded(text: str) -> str:
+    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit)."""
+    return text if any(c.isalpha() for c in text) else ""
 
 
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,

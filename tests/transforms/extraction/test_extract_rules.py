@@ -452,3 +452,9 @@ def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -
     head = f"<meta name='author' content='{site}'>"
     assert authors(head, "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>") == ("Ana Ruiz",)
     assert authors(head) == (site,)
+
+
+def test_a_bare_number_is_no_credit() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
+              "<span>1/12</span></figure>")
+    assert lead(figure) == ("Boats at dawn.", "")
