@@ -51,6 +51,9 @@ _SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
 _AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # A web address in an author's name ("outlet.de", "Outlet (www.outlet.com)"): a site, not a person.
 _HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
+# A time of day (15:25, 9:05), and how far before it the date it belongs to may be written.
+_CLOCK = re.compile(r"(?<![\d:.])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")
+_DATE_REACH = 24
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -101,7 +104,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
         ("time", meta.time),
         ("feed", entry and entry.published),
-        ("htmldate", lambda: find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")),
+        ("htmldate", lambda: _at_time_shown(html, find_date(
+            tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S"))),
         ("first-seen", fetched_at),
     ])
     updated = _pick_time(provenance, "updated_at", [
@@ -128,6 +132,22 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         fetched_at=fetched_at,
         provenance=provenance,
     )
+
+
+def _at_time_shown(html: str, day: str | None) -> str | None:
+    """A date found without its time ("2025-04-01T00:00:00"), at the time of day the page writes
+    right after that date ("01. April 2025, 15:25", "2025.04.01 15:25"): the first time whose
+    preceding characters hold the date's year and day."""
+    moment = parse_moment(day) if day else None
+    if moment is None or moment.time() != datetime.min.time():
+        return day
+    year, date_day = re.compile(rf"(?<!\d){moment.year}(?!\d)"), re.compile(
+        rf"(?<!\d)0?{moment.day}(?!\d)")
+    for clock in _CLOCK.finditer(html):
+        before = html[max(0, clock.start() - _DATE_REACH):clock.start()]
+        if year.search(before) and date_day.search(year.sub(" ", before)):
+            return moment.replace(hour=int(clock["hour"]), minute=int(clock["minute"])).isoformat()
+    return day
 
 
 def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -> str:

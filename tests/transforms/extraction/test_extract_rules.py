@@ -458,3 +458,11 @@ def test_a_bare_number_is_no_credit() -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
               "<span>1/12</span></figure>")
     assert lead(figure) == ("Boats at dawn.", "")
+
+
+@pytest.mark.parametrize("shown", ["<p class='meta'>Published March 4, 2026 at 14:05</p>",
+                                   "<div data-published='2026.03.04 14:05'></div>"])
+def test_a_date_found_without_its_time_takes_the_time_written_after_it(shown: str) -> None:
+    article = extract_article(page("", shown + STORY), "https://news.example/harbour")
+    assert (article.published_at, article.provenance["published_at"]) == (
+        datetime(2026, 3, 4, 14, 5, tzinfo=timezone.utc), "htmldate")
