@@ -7,7 +7,8 @@ import re
 from newswire.schemas.article import Credits
 
 # A photo credit, as the whole of a caption's last sentence: REUTERS/Name/File Photo,
-# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, EPA-EFE/NAME, Getty Images.
+# (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, Name, AFP via Getty Images,
+# Name/Pool via REUTERS, EPA-EFE/NAME, Getty Images.
 _AGENCIES = r"Reuters|REUTERS|AFP|AP|EPA|Bloomberg|Shutterstock|Pool|POOL|Xinhua|Anadolu|PA"
 _PHOTO_CREDIT = re.compile(
     rf"""^\(?(?:
@@ -17,6 +18,7 @@ _PHOTO_CREDIT = re.compile(
       | (?:Photo(?:graph)?|Picture|Image)s?\ by\ [^()]+
       | [^()./]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
       | (?:[A-Z][\w'-]*\ ){{0,3}}(?:via\ )?Getty\ Images
+      | (?:[A-Z][\w'-]*[,/]?\ ?){{1,6}}(?<=\ )via\ (?:Getty\ Images|{_AGENCIES})
       | AFP|AP|REUTERS|Reuters|EPA|EPA-EFE|Xinhua|Shutterstock
     )\)?$""",
     re.VERBOSE,
@@ -45,8 +47,10 @@ def split_caption(text: str) -> tuple[str, str]:
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
 # ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
 _CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
+                           r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
+_CREDIT_TRAIL = re.compile(r"[\s;,]+$")
 _CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
 # The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
 _SEED_LABEL = "Photo: "
@@ -56,7 +60,8 @@ _CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency".
+# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", and a bare name or
+# agency of a few words after the last sentence ("... at dawn. Agency").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of)")
@@ -66,11 +71,24 @@ _TRAILING_CREDIT = re.compile(
       | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
       | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
+      | (?:(?<=[.!?])|\s[\u2013\u2014-])\s+(?P<by>(?:photo(?:graph)?s?|pictures?|images?)
+            \ by\ [^()]{{1,80}})
+      | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
+      | \s+(?P<via>\([^()]{{2,60}}\ via\ [^()]{{2,40}}\))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+
+_LABELLED = re.compile(rf"^(?:{_LABELS}\s*:|\u00a9)", re.IGNORECASE)
+
+
+def is_labelled_credit(text: str) -> bool:
+    """Whether `text` begins as a credit does: a credit label and a colon, or a copyright
+    sign ("Foto: Name", "\u00a9 Agency")."""
+    return bool(_LABELLED.match(text.strip()))
 
 
 def split_trailing_credit(text: str) -> tuple[str, str]:
@@ -99,7 +117,7 @@ def clean_credit(text: str) -> str:
         credit = bare
     if credit.endswith(")") and "(" not in credit:
         credit = credit[:-1].rstrip()
-    return _CREDIT_PARTS.sub(", ", credit)
+    return _CREDIT_PARTS.sub(", ", _CREDIT_TRAIL.sub("", credit))
 
 
 def clean_caption(text: str) -> str:

@@ -2,10 +2,16 @@
 field, beside bare trafilatura on the same pages.
 
 A labelled folder holds `pages/<name>.html` (or `.html.gz`, bytes as served) and `truth.jsonl`,
-one JSON object a line: `{"page": "<name>.html.gz", "url": ..., "truth": {"title",
-"published", "authors", "body", "image_caption", "image_credit"}}`, a field null where the page
-has none. `scoring` says how each field is judged. No page stops the run: an extractor that
-raises on a page scores zero there and is counted as a failure.
+one JSON object a line: `{"page": "<name>.html.gz", "url": ..., "publisher": ..., "truth":
+{"title", "published", "authors", "body", "image_caption", "image_credit"}}`, a field null where
+the page has none (a missing publisher is the URL's host). `scoring` says how each field is
+judged. No page stops the run: an extractor that raises on a page scores zero there and is
+counted as a failure.
+
+`--folds K --held-out N` splits the pages by publisher into K folds and reports each field on all
+pages, on each fold and on the held-out fold(s); `--publishers` lists each publisher's scores;
+`--compare FILE` (a saved `--json` result) lists the pages that got better and worse. With
+`--held-out`, the lists (`--worst`, `--publishers`, `--compare`) leave the held-out pages out.
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ import logging
 import os
 import statistics
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.utils import decode_file
 
+from newswire.pipeline.commands.folds import (
+    assign_folds,
+    fold_table,
+    page_changes,
+    publisher_table,
+)
 from newswire.pipeline.commands.scoring import METRICS, RANKED_BY, Extracted, parse_time, score_page
 from newswire.transforms.extraction.extract import extract_article
 
@@ -49,6 +62,7 @@ class LabelledPage:
     url: str
     html: str | None
     truth: dict[str, Any]
+    publisher: str = ""
 
 
 @dataclass
@@ -60,6 +74,16 @@ class PageResult:
     scores: dict[str, dict[str, float]]
     error: str = ""
 
+    def got(self) -> dict[str, Any]:
+        """What the extractor gave, JSON-ready (empty if it raised)."""
+        if self.extracted is None:
+            return {}
+        got = asdict(self.extracted)
+        published = got["published"]
+        got["published"] = published.isoformat() if published else None
+        got["authors"] = list(got["authors"])
+        return got
+
 
 @dataclass
 class Evaluation:
@@ -68,11 +92,14 @@ class Evaluation:
     pages: int
     results: dict[str, list[PageResult]] = field(default_factory=dict)
 
-    def means(self, extractor: str) -> dict[str, dict[str, float]]:
-        """Each field's metrics averaged over the pages where the truth has the field."""
+    def means(self, extractor: str,
+              pages: Collection[str] | None = None) -> dict[str, dict[str, float]]:
+        """Each field's metrics averaged over the pages (all, or those named) where the truth
+        has the field."""
         means: dict[str, dict[str, float]] = {}
         for name, metrics in METRICS.items():
-            scored = [r.scores[name] for r in self.results[extractor] if name in r.scores]
+            scored = [r.scores[name] for r in self.results[extractor]
+                      if name in r.scores and (pages is None or r.page in pages)]
             if scored:
                 means[name] = {m: statistics.fmean(s[m] for s in scored) for m in metrics}
         return means
@@ -80,6 +107,12 @@ class Evaluation:
     def counted(self, extractor: str) -> dict[str, int]:
         """How many pages count for each field."""
         return {name: sum(name in r.scores for r in self.results[extractor]) for name in METRICS}
+
+    def without(self, pages: Collection[str]) -> Evaluation:
+        """The same evaluation with the named pages left out."""
+        kept = {extractor: [r for r in results if r.page not in pages]
+                for extractor, results in self.results.items()}
+        return Evaluation(pages=self.pages - len(set(pages)), results=kept)
 
     def failures(self, extractor: str) -> list[PageResult]:
         return [r for r in self.results[extractor] if r.extracted is None]
@@ -105,8 +138,10 @@ def load_pages(folder: Path) -> list[LabelledPage]:
             name, truth = row["page"], row["truth"]
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"{truth_path}:{number}: not a truth line ({error})") from None
-        pages.append(LabelledPage(name, row.get("url") or "", _read_html(folder / "pages" / name),
-                                  truth))
+        url = row.get("url") or ""
+        publisher = row.get("publisher") or urlsplit(url).hostname or name
+        pages.append(LabelledPage(name, url, _read_html(folder / "pages" / name), truth,
+                                  publisher))
     return pages
 
 
@@ -203,7 +238,7 @@ def worst_pages(evaluation: Evaluation, count: int, pages: list[LabelledPage]) -
             lines.append(f"  {score:.2f}  {result.page}" + (f"  [{result.error}]"
                                                              if result.error else ""))
             lines.append(f"        expected: {_shown(_truth_value(truth[result.page], name))}")
-            lines.append(f"        got:      {_shown(_got_value(result.extracted, name))}")
+            lines.append(f"        got:      {_shown(result.got().get(name))}")
     return "\n".join(lines)
 
 
@@ -212,31 +247,40 @@ def _truth_value(truth: dict[str, Any], name: str) -> Any:
     return truth.get(key)
 
 
-def _got_value(extracted: Extracted | None, name: str) -> Any:
-    if extracted is None:
-        return None
-    value = getattr(extracted, name)
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def _shown(value: Any) -> str:
     text = " ".join(str(value).split()) if not isinstance(value, (list, tuple)) else (
         " | ".join(value))
     return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "\u2026"
 
 
-def as_json(evaluation: Evaluation) -> dict[str, Any]:
-    """The evaluation as a JSON-ready dict: means, counts, failures and every page's scores."""
-    return {
+def as_json(evaluation: Evaluation, pages: list[LabelledPage], folds: dict[str, int] | None = None,
+            held_out: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The evaluation as a JSON-ready dict: means, counts, failures and every page's publisher,
+    scores and extracted fields; with folds, each page's fold and each fold's means."""
+    publisher = {page.name: page.publisher for page in pages}
+    report: dict[str, Any] = {
         "pages": evaluation.pages,
         "counted": evaluation.counted("newswire"),
         "scores": {name: evaluation.means(name) for name in evaluation.results},
         "failures": {name: {r.page: r.error for r in evaluation.failures(name)}
                      for name in evaluation.results},
-        "results": {name: [{"page": r.page, "scores": r.scores, "error": r.error or None}
+        "results": {name: [{"page": r.page, "publisher": publisher.get(r.page),
+                            "fold": folds.get(r.page) if folds else None, "scores": r.scores,
+                            "got": r.got(), "error": r.error or None}
                            for r in results] for name, results in evaluation.results.items()},
         "evaluated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if folds:
+        count = max(folds.values()) + 1
+        report["folds"] = {
+            "count": count,
+            "held_out": sorted(held_out),
+            "scores": [evaluation.means("newswire", {p for p, f in folds.items() if f == n})
+                       for n in range(count)],
+            "held_out_scores": evaluation.means(
+                "newswire", {p for p, f in folds.items() if f in held_out}) if held_out else None,
+        }
+    return report
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -252,7 +296,23 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="also list the N lowest-scoring pages of each field")
     command.add_argument("--no-baseline", action="store_true",
                          help="skip bare trafilatura (faster)")
+    command.add_argument("--folds", type=int, default=0, metavar="K",
+                         help="split the pages by publisher into K folds and score each")
+    command.add_argument("--held-out", type=_fold_numbers, default=frozenset(), metavar="N[,M]",
+                         help="with --folds: the fold(s) held out, scored together and left "
+                              "out of every list")
+    command.add_argument("--publishers", action="store_true",
+                         help="also list each publisher's scores, lowest first")
+    command.add_argument("--compare", type=Path, metavar="FILE",
+                         help="a previous --json result: list the pages that got better or worse")
     command.set_defaults(handler=_evaluate)
+
+
+def _fold_numbers(text: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not fold numbers: {text!r}") from None
 
 
 def _evaluate(args: argparse.Namespace, _rest: list[str]) -> int:
@@ -265,15 +325,30 @@ def _evaluate(args: argparse.Namespace, _rest: list[str]) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     pages = load_pages(args.folder)
+    if args.held_out and not args.folds:
+        raise ValueError("--held-out names folds: give --folds K too")
+    if any(not 0 <= fold < args.folds for fold in args.held_out):
+        raise ValueError(f"--held-out: folds are numbered 0 to {args.folds - 1}")
+    previous = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
+    publishers = {page.name: page.publisher for page in pages}
+    folds = assign_folds(publishers, args.folds) if args.folds else None
+    hidden = {page for page, fold in (folds or {}).items() if fold in args.held_out}
     extractors = ["newswire"] if args.no_baseline else list(EXTRACTORS)
     if not args.json:
         print(f"evaluating {len(pages)} pages from {args.folder} with {', '.join(extractors)}",
               file=sys.stderr)
     evaluation = evaluate(pages, extractors)
     if args.json:
-        print(json.dumps(as_json(evaluation), indent=2))
+        print(json.dumps(as_json(evaluation, pages, folds, args.held_out), indent=2))
         return 0
     print(table(evaluation))
+    if folds:
+        print("\nby publisher fold:\n" + fold_table(evaluation, folds, args.held_out))
+    seen = evaluation.without(hidden)
+    if args.publishers:
+        print("\nby publisher:\n" + publisher_table(seen, publishers))
+    if previous is not None:
+        print(f"\nagainst {args.compare}:\n" + page_changes(previous, evaluation, hidden))
     if args.worst:
-        print(worst_pages(evaluation, args.worst, pages))
+        print(worst_pages(seen, args.worst, pages))
     return 0

@@ -35,6 +35,11 @@ from newswire.schemas.credits import (
     ("The U.S. flag flies over the Capitol. REUTERS/Kevin Lamarque",
      "The U.S. flag flies over the Capitol.", "REUTERS/Kevin Lamarque"),
     ("REUTERS/Jane Doe", "", "REUTERS/Jane Doe"),
+    ("Fans cheer in the stands. Jane Doe, AFP via Getty Images", "Fans cheer in the stands.",
+     "Jane Doe, AFP via Getty Images"),
+    ("The president speaks. Jane Doe/Pool via REUTERS", "The president speaks.",
+     "Jane Doe/Pool via REUTERS"),
+    ("Fans cheer. They came via AP", "Fans cheer. They came via AP", ""),
     ("Fans cheer in Paris. They left at 5 p.m.", "Fans cheer in Paris. They left at 5 p.m.", ""),
 ])
 def test_split_caption(line: str, caption: str, credit: str) -> None:

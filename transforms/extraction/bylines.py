@@ -37,7 +37,8 @@ _NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.|^[a-z0-9]+(?:-[a-z0-9]+)+
 # named after its author(s); looked for in the (first) article, then in the whole page.
 _BYLINES = tuple(etree.XPath(path) for path in (
     ".//*[contains(@class,'byline')]", ".//a[@rel='author'] | .//*[@itemprop='author']",
-    ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]"))
+    ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]",
+    ".//a[contains(@href,'/author') or contains(@href,'/autor') or contains(@href,'/auteur')]"))
 _MAX_LENGTH = 160
 
 

@@ -49,6 +49,11 @@ _DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.publish
 _SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
 # Meta tags that name the author, in the order they are trusted.
 _AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
+# A web address in an author's name ("outlet.de", "Outlet (www.outlet.com)"): a site, not a person.
+_HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
+# A time of day (15:25, 9:05), and how far before it the date it belongs to may be written.
+_CLOCK = re.compile(r"(?<![\d:.])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")
+_DATE_REACH = 24
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -77,8 +82,10 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
     paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    provenance["body"] = "trafilatura"
     if not paragraphs and (embedded := embedded_article(tree)) is not None:
         paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+        provenance["body"] = "hydration-state"
     if not paragraphs:
         raise ExtractionError("no article text found")
     outlet = _pick(provenance, "outlet", [
@@ -97,7 +104,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
         ("time", meta.time),
         ("feed", entry and entry.published),
-        ("htmldate", lambda: find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")),
+        ("htmldate", lambda: _at_time_shown(html, find_date(
+            tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S"))),
         ("first-seen", fetched_at),
     ])
     updated = _pick_time(provenance, "updated_at", [
@@ -112,7 +120,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(tree, meta, entry, outlet),
+        authors=_authors(provenance, tree, meta, entry, outlet),
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
@@ -124,6 +132,22 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         fetched_at=fetched_at,
         provenance=provenance,
     )
+
+
+def _at_time_shown(html: str, day: str | None) -> str | None:
+    """A date found without its time ("2025-04-01T00:00:00"), at the time of day the page writes
+    right after that date ("01. April 2025, 15:25", "2025.04.01 15:25"): the first time whose
+    preceding characters hold the date's year and day."""
+    moment = parse_moment(day) if day else None
+    if moment is None or moment.time() != datetime.min.time():
+        return day
+    year, date_day = re.compile(rf"(?<!\d){moment.year}(?!\d)"), re.compile(
+        rf"(?<!\d)0?{moment.day}(?!\d)")
+    for clock in _CLOCK.finditer(html):
+        before = html[max(0, clock.start() - _DATE_REACH):clock.start()]
+        if year.search(before) and date_day.search(year.sub(" ", before)):
+            return moment.replace(hour=int(clock["hour"]), minute=int(clock["minute"])).isoformat()
+    return day
 
 
 def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -> str:
@@ -159,24 +183,39 @@ def _pick_time(provenance: dict[str, str], field: str,
     return naive[1].replace(tzinfo=timezone.utc)
 
 
-def _authors(tree: HtmlElement, meta: PageMetadata, entry: FeedEntry | None,
-             outlet: str) -> tuple[str, ...]:
+def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
+             entry: FeedEntry | None, outlet: str) -> tuple[str, ...]:
     """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
-    entry; an organisation (or the outlet) named as author only when no person is found."""
+    entry; an organisation (or the outlet) named as author only when no person is found. The
+    source that gave them goes into `provenance`."""
     language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
     author = meta.jsonld.get("author")
-    named = clean_names(names(author, meta.jsonld_nodes), language)
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
-    people = [name for name in named if name.casefold() not in companies]
-    for source in (lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))],
-                   lambda: page_byline(tree),
-                   lambda: list(entry.authors) if entry else []):
-        if people:
-            break
-        found = clean_names(source(), language)
-        people = [name for name in found if name.casefold() not in companies]
-        named = named or found
-    return tuple(people or named)
+    companies |= {_initials(n) for n in companies if len(n.split()) > 1}
+    sources: list[Candidate] = [
+        ("json-ld", lambda: names(author, meta.jsonld_nodes)),
+        ("meta", lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))]),
+        ("byline", lambda: page_byline(tree)),
+        ("feed", lambda: list(entry.authors) if entry else []),
+    ]
+    named: tuple[str, list[str]] | None = None  # the first names found, people or not
+    for source, read in sources:
+        found = clean_names(read(), language)
+        if people := [name for name in found
+                      if name.casefold() not in companies and not _HOST_NAME.search(name)]:
+            provenance["authors"] = source
+            return tuple(people)
+        if found and named is None:
+            named = (source, found)
+    if named is None:
+        return ()
+    provenance["authors"] = named[0]
+    return tuple(named[1])
+
+
+def _initials(name: str) -> str:
+    """A name's initials, as an outlet abbreviates itself ("legal tribune online" -> "lto")."""
+    return "".join(word[0] for word in name.split())
 
 
 def _site_names(meta: PageMetadata) -> list[str]:

@@ -13,6 +13,7 @@ from newswire.schemas.article import LeadImage
 from newswire.schemas.credits import (
     clean_caption,
     clean_credit,
+    is_labelled_credit,
     split_caption,
     split_trailing_credit,
 )
@@ -32,6 +33,8 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
                           r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
+_CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
+_PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
 _NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
@@ -47,6 +50,8 @@ _MAX_CREDIT = 200
 _SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
 _MAX_CREDIT_WORDS = 6
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
+# An ImageObject's properties that name its credit, in the order they are trusted.
+_JSONLD_CREDITS = ("creditText", "copyrightHolder", "author", "creator")
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
 
 
@@ -90,9 +95,15 @@ def _page_picture(tree: HtmlElement, url: str,
     if cover and (shown := _showing(tree, url, cover)) is not None:
         return _captioned(*shown, url)
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
-        if scope is not None and (found := _PICTURES(scope)):
+        found = [] if scope is None else [p for p in _PICTURES(scope) if not _portrait(p)]
+        if found:
             return _picture(found[0], url)
     return None
+
+
+def _portrait(picture: HtmlElement) -> bool:
+    """Whether a picture sits in a byline or author block: the writer's photo, not the lead."""
+    return any(_named(node, _PORTRAIT_NAME) for node in (picture, *picture.iterancestors()))
 
 
 def _showing(tree: HtmlElement, url: str,
@@ -132,7 +143,9 @@ def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
     element named as a caption or credit (named: True); else the nearest with a caption's
     worth of text (named: False)."""
     texted = None
-    for level, node in enumerate(img.iterancestors()):
+    # lxml nests an <img> in the <source> elements before it: those and <picture> count no level
+    blocks = (node for node in img.iterancestors() if node.tag not in ("source", "picture"))
+    for level, node in enumerate(blocks):
         if level >= _CONTAINER_DEPTH or node.tag in ("article", "main", "body"):
             break
         if node.tag == "figure":
@@ -140,7 +153,7 @@ def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
         if len(text := node.text_content()) > _MAX_CAPTION:
             break
         if any(_named(element, _CAPTION_NAME) or _named(element, _CREDIT_NAME)
-               for element in node.iter(etree.Element)):
+               for element in node.iter(etree.Element) if element.tag not in _NOT_TEXT):
             return node, True
         if texted is None and 0 < len(text.strip()) <= _MAX_UNNAMED_CAPTION:
             texted = node
@@ -173,11 +186,13 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
                url: str) -> LeadImage:
-    """An image with its caption; a credit element in the caption, or a credit-only part of
-    the figure outside it, wins over parsing the caption's text."""
+    """An image with its caption (else its title attribute); a credit element in the caption,
+    or a credit-only part of the figure outside it, wins over parsing the caption's text."""
     credit_element = _credit_element(caption, container, img)
     credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
     text = _text(caption, skip=credit_element) if caption is not None else ""
+    if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
+        text = _clean(img.get("title") or "")
     if not credit:
         text, credit = split_caption(text)
         credit = credit.lstrip(_SEPARATORS)
@@ -185,15 +200,23 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
             credit = clean_credit(credit)
     if not credit:
         text, credit = split_trailing_credit(text)
+    if not credit:
+        credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
-                     caption=clean_caption(text), credit=credit)
+                     caption=_worded(clean_caption(text)), credit=_worded(credit))
+
+
+def _worded(text: str) -> str:
+    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit)."""
+    return text if any(c.isalpha() for c in text) else ""
 
 
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                     img: HtmlElement) -> HtmlElement | None:
     """The element holding the picture's credit: one named as a credit inside the caption or
-    the figure, else in a figure the one text block outside its caption."""
+    the figure, the caption's last part set apart, a <small> or credit just after the caption,
+    else in a figure the one text block outside its caption."""
     for scope in (caption, container):
         if scope is None:
             continue
@@ -203,6 +226,10 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
+    following = caption.getnext() if caption is not None else None
+    if following is not None and (following.tag == "small" or _named(following, _CREDIT_NAME)) and (
+            0 < len(_text(following)) <= _MAX_CREDIT):
+        return following
     if container is None or container.tag != "figure":
         return None
     for element in container.iterdescendants(etree.Element):
@@ -215,13 +242,29 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
     return None
 
 
+def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
+    """A credit given in an attribute (data-credit, data-copyright, data-photographer) of the
+    image or of a block around it, up to its container."""
+    for node in (img, *img.iterancestors()):
+        for name, value in node.attrib.items():
+            if _CREDIT_ATTRIBUTE.match(name) and 0 < len(value.strip()) <= _MAX_CREDIT and (
+                    "://" not in value):
+                return value
+        if container is None or node is container:
+            break
+    return ""
+
+
 def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
     """The caption's last part when it reads as a credit set apart: the caption has two or
-    more parts, the ones before end a sentence, and the last is a few words ending none."""
+    more parts and the last begins with a credit label, or the ones before end a sentence and
+    the last is a few words ending none."""
     parts = [child for child in caption if isinstance(child.tag, str) and _text(child)]
     if len(parts) < 2:
         return None
     before, last = _text(parts[-2]), _text(parts[-1])
+    if is_labelled_credit(last) and len(last) <= _MAX_CREDIT:
+        return parts[-1]
     if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
             len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
         return parts[-1]
@@ -238,14 +281,14 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
 
 def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
-    `skip`, scripts, buttons and screen-reader-only text left out."""
+    `skip`, scripts, buttons, hidden and screen-reader-only text left out."""
     if element is None:
         return ""
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
         if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
-                not _named(node, _HIDDEN_NAME)):
+                node.get("hidden") is None and not _named(node, _HIDDEN_NAME)):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")
             glued = last in _SENTENCE_END and last != ")"
@@ -290,10 +333,11 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
     if isinstance(value, str):
         return LeadImage(url=_absolute(url, value))
     if isinstance(value, dict) and (src := value.get("url") or value.get("contentUrl")):
-        caption, credit = split_caption(str(value.get("caption") or ""))
-        holder = names(value.get("creditText")) or names(value.get("copyrightHolder"))
-        return LeadImage(url=_absolute(url, str(src)), caption=caption,
-                         credit=holder[0] if holder else credit)
+        caption, credit = split_caption(str(value.get("caption") or value.get("description")
+                                            or ""))
+        holder = next((found for key in _JSONLD_CREDITS if (found := names(value.get(key)))), [])
+        return LeadImage(url=_absolute(url, str(src)), caption=clean_caption(caption),
+                         credit=clean_credit(", ".join(holder)) if holder else credit)
     return None
 
 

@@ -13,8 +13,9 @@ _SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb>]\s*|\s+[-\u2013\u2014/:]\s+|:
 # The separators a bare <title> may end in before a site name; a colon there is the headline's.
 _SUFFIX_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb]\s*|\s+[-\u2013\u2014]\s+")
 _MAX_WORDS = 8
-# Between a headline and the outlet it is suffixed with: bars, dots, spaced dashes.
-_OUTLET_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb\u3163]\s*|\s+[-\u2013\u2014]\s+")
+# Between a headline and the outlet it is suffixed with: bars, dots, spaced dashes, "--".
+_OUTLET_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*|\s+[-\u2013\u2014]\s+")
+_MAX_SECTION_WORDS = 2  # a section name between the headline and the outlet: "| Sport |"
 _MIN_OUTLET = 3
 _LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
 _LOGO_MARK = re.compile(r"logo|masthead|brand", re.IGNORECASE)
@@ -57,12 +58,19 @@ def strip_site_name(title: str) -> str:
 
 def strip_outlet(title: str, outlets: list[str]) -> str:
     """A headline without the site name a separator appends to it ("Headline - Site.de"), where
-    that name is one of `outlets` (site names, publisher names, the host)."""
+    that name is one of `outlets` (site names, publisher names, the host), and without a section
+    of a word or two set off the same way before it ("Headline--Sport--Site")."""
     title = " ".join(title.split())
     known = {squashed for outlet in outlets if len(squashed := _squash(outlet)) >= _MIN_OUTLET}
-    for separator in reversed(list(_OUTLET_SEPARATOR.finditer(title))):
+    separators = list(_OUTLET_SEPARATOR.finditer(title))
+    for number in reversed(range(len(separators))):
+        separator = separators[number]
         tail = _squash(title[separator.end():])
         if tail and separator.start() and any(tail in name or name in tail for name in known):
+            before = separators[number - 1] if number else None
+            if before is not None and before.group().strip() == separator.group().strip() and (
+                    len(title[before.end():separator.start()].split()) <= _MAX_SECTION_WORDS):
+                separator = before  # "Headline | Section | Outlet": the section goes too
             return title[: separator.start()]
     return title
 

@@ -112,7 +112,8 @@ def test_provenance_names_the_page_signals_used() -> None:
     article = extract_article(page(html_path), f"{BASE_URL}/{html_path.relative_to(CORPUS)}")
     assert article.provenance == {"title": "h1", "outlet": "title-tag", "published_at": "time",
                                   "image": "caption-block", "caption": "caption-block",
-                                  "credit": "caption-block"}
+                                  "credit": "caption-block", "authors": "meta",
+                                  "body": "trafilatura"}
     assert article.authors == ("Marcus Oyelaran",)
 
 

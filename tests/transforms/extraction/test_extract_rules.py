@@ -131,6 +131,8 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
     ("Boats at dawn. \u00a9 Ana Ruiz | Courier", "Boats at dawn.", "Ana Ruiz, Courier"),
     ("Boats at dawn. Bild: Ana Ruiz/Archiv", "Boats at dawn.", "Ana Ruiz/Archiv"),
     ("Boats at dawn on Monday (Ana Ruiz/Courier)", "Boats at dawn on Monday", "Ana Ruiz/Courier"),
+    ("Boats at dawn (Ana Ruiz, AFP via Getty Images)", "Boats at dawn",
+     "Ana Ruiz, AFP via Getty Images"),
     ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
     ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
 ])
@@ -198,6 +200,18 @@ def test_a_site_name_suffix_is_taken_off_the_headline() -> None:
         "Harbour reopens - and the ferry returns")
 
 
+@pytest.mark.parametrize(("social", "expected"), [
+    ("Harbour reopens | Local | Courier", "Harbour reopens"),
+    ("Harbour reopens--Local news--Courier", "Harbour reopens"),
+    ("Harbour reopens | Courier | 04.03.2026", "Harbour reopens"),
+    ("Harbour | Boats return after the storm | Courier", "Harbour | Boats return after the storm"),
+])
+def test_a_section_set_off_before_the_site_name_goes_with_it(social: str, expected: str) -> None:
+    head = (f"<meta property='og:title' content='{social}'>"
+            "<meta property='og:site_name' content='Courier'>")
+    assert title(head) == expected
+
+
 def test_the_social_headline_comes_before_the_first_h1() -> None:
     head = "<meta property='og:title' content='Harbour reopens after repairs'>"
     assert title(head, "<h1>Harbour</h1>" + STORY) == "Harbour reopens after repairs"
@@ -232,6 +246,8 @@ def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state(
             f"<script>window.__STATE__ = {state};</script></body></html>")
     article = extract_article(html, URL)
     assert article.body.startswith("The harbour reopened on Wednesday")
+    assert article.provenance["body"] == "hydration-state"
+    assert extract_article(page(), URL).provenance["body"] == "trafilatura"
 
 
 def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -> None:
@@ -292,6 +308,15 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     ("Boats at dawn (Photo: Ana Ruiz/Courier)", "Boats at dawn", "Ana Ruiz/Courier"),
     ("Boats at dawn. Image: Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
     ("Boats at dawn. (AP Photo/Ana Ruiz)", "Boats at dawn.", "(AP Photo/Ana Ruiz)"),
+    ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
+     "Ana Ruiz"),
+    ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
+    ("Boats at dawn. Left: Ana Ruiz, the harbour master", "Boats at dawn. Left: Ana Ruiz, "
+     "the harbour master", ""),
+    ("Boats return to the quay at dawn. Courier", "Boats return to the quay at dawn.", "Courier"),
+    ("Boats at dawn. Ferries at noon.", "Boats at dawn. Ferries at noon.", ""),
+    ("Boats at dawn. Then the ferries came back with the tide",
+     "Boats at dawn. Then the ferries came back with the tide", ""),
 ])
 def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
         line: str, caption: str, credit: str) -> None:
@@ -299,10 +324,15 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
         caption, credit)
 
 
-def test_credit_parts_joined_by_a_semicolon_read_as_a_list() -> None:
+@pytest.mark.parametrize(("element", "credit"), [
+    ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
+    ("Photograph by Ana Ruiz;", "Ana Ruiz"),
+])
+def test_a_credit_element_loses_its_label_and_semicolons_part_a_list(element: str,
+                                                                     credit: str) -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span class='credit'>"
-              "Photograph: Ana Ruiz; Courier</span></figcaption></figure>")
-    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz, Courier")
+              f"{element}</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", credit)
 
 
 def test_a_cover_copy_in_a_plain_block_yields_to_the_cover_in_its_figure() -> None:
@@ -332,3 +362,107 @@ def test_the_byline_is_looked_for_in_the_article_first_and_slugs_are_not_names()
             "<p class='author'>By <a href='/ana'>Ana Ruiz</a></p>" + STORY + "</article></body>"
             "</html>")
     assert extract_article(html, URL).authors == ("Ana Ruiz",)
+
+
+def test_an_image_without_a_caption_is_described_by_its_title_attribute() -> None:
+    figure = ("<figure><img src='/lead.jpg' alt='Boats' "
+              "title='Boats at dawn | Bildquelle: Ana Ruiz/dpa'></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+@pytest.mark.parametrize("credit_key", ["creditText", "copyrightHolder", "author"])
+def test_a_json_ld_image_gives_its_credit_and_description(credit_key: str) -> None:
+    image = {"@type": "ImageObject", "url": "https://cdn.example/p/lead-4711.jpg",
+             "description": "Boats at dawn", credit_key: {"@type": "Person", "name": "Ana Ruiz"}}
+    head = jsonld({**NEWS, "image": image})
+    assert lead("", head) == ("Boats at dawn", "Ana Ruiz")
+
+
+def test_a_cover_picture_with_many_sources_still_finds_the_caption_block_around_it() -> None:
+    sources = "".join(f"<source media='(min-width: {w}px)' srcset='/p/lead-471108-{w}.jpg'>"
+                      for w in (0, 400, 800, 1200))
+    block = (f"<div class='media'><div><picture>{sources}<img src='/p/lead-471108-948.jpg'>"
+             "</picture></div><p class='lead'>Boats at dawn</p>"
+             "<p class='photo-credit'>Foto: Ana Ruiz/dpa</p></div>")
+    head = "<meta property='og:image' content='https://cdn.example/p/lead-471108-2000.jpg'>"
+    assert lead(block, head) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+def test_a_captions_last_block_that_begins_with_a_credit_label_is_its_credit() -> None:
+    figure = ("<figure><div class='photo'><picture><source class='lazy-source' "
+              "srcset='/lead.webp'><img src='/lead.jpg'></picture></div><figcaption>"
+              "<p>Boats at dawn</p><p>Foto: Ana Ruiz, Courier</p></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz, Courier")
+
+
+def test_the_writers_portrait_in_the_byline_is_not_the_lead_picture_and_hidden_text_is_not_read(
+        ) -> None:
+    figures = ("<div class='author-box'><figure><img src='/ana.jpg'><figcaption>Ana Ruiz"
+               "</figcaption></figure></div><figure><img src='/lead.jpg'><figcaption>"
+               "Boats at dawn. <span>Foto: Tom Berg/AP</span><span hidden>Show more</span>"
+               "</figcaption></figure>")
+    assert lead(figures) == ("Boats at dawn.", "Tom Berg/AP")
+
+
+@pytest.mark.parametrize(("head", "byline", "expected", "source"), [
+    (jsonld({**NEWS, "author": {"@type": "Person", "name": "Ana Ruiz"}}), "", ("Ana Ruiz",),
+     "json-ld"),
+    ("<meta name='author' content='Ana Ruiz'>", "", ("Ana Ruiz",), "meta"),
+    (jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"}}),
+     "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>", ("Ana Ruiz",), "byline"),
+    (jsonld({**NEWS, "author": {"@type": "Organization", "name": "Courier"}}), "",
+     ("Courier",), "json-ld"),
+])
+def test_provenance_says_which_source_gave_the_authors(
+        head: str, byline: str, expected: tuple[str, ...], source: str) -> None:
+    article = extract_article(page(head, byline + STORY), URL)
+    assert (article.authors, article.provenance["authors"]) == (expected, source)
+    assert "authors" not in extract_article(page(), URL).provenance
+
+
+def test_the_outlets_initials_as_author_yield_to_a_link_to_the_writers_author_page() -> None:
+    head = ("<meta property='og:site_name' content='Bay Evening Courier'>"
+            "<meta name='author' content='BEC'>")
+    byline = "<p class='meta'>von <a href='/autoren/name/ana-ruiz'>Dr. Ana Ruiz</a></p>"
+    assert authors(head, byline) == ("Dr. Ana Ruiz",)
+    assert authors(head) == ("BEC",)  # no person on the page: the organisation stays
+
+
+def test_an_author_link_in_the_article_beats_an_author_block_outside_it() -> None:
+    html = ("<html><head><title>Harbour reopens</title></head><body>"
+            "<aside><div class='author'>Tom Berg</div></aside><article>"
+            f"<p>By <a href='/author/ana-ruiz'>Ana Ruiz</a></p>{STORY}</article></body></html>")
+    assert extract_article(html, URL).authors == ("Ana Ruiz",)
+
+
+@pytest.mark.parametrize("figure", [
+    "<div class='photo'><img src='/lead.jpg'><span class='caption'>Boats at dawn</span>"
+    "<small>Ana Ruiz/dpa</small></div>",
+    "<figure data-credit='Ana Ruiz/dpa'><img src='/lead.jpg'><figcaption>Boats at dawn"
+    "</figcaption></figure>",
+    "<figure><img src='/lead.jpg' data-photographer='Ana Ruiz/dpa'><figcaption>Boats at dawn"
+    "</figcaption></figure>",
+])
+def test_a_credit_beside_the_caption_or_in_an_attribute_is_the_credit(figure: str) -> None:
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+@pytest.mark.parametrize("site", ["courier.example.de", "Courier (www.courier.com)"])
+def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -> None:
+    head = f"<meta name='author' content='{site}'>"
+    assert authors(head, "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>") == ("Ana Ruiz",)
+    assert authors(head) == (site,)
+
+
+def test_a_bare_number_is_no_credit() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
+              "<span>1/12</span></figure>")
+    assert lead(figure) == ("Boats at dawn.", "")
+
+
+@pytest.mark.parametrize("shown", ["<p class='meta'>Published March 4, 2026 at 14:05</p>",
+                                   "<div data-published='2026.03.04 14:05'></div>"])
+def test_a_date_found_without_its_time_takes_the_time_written_after_it(shown: str) -> None:
+    article = extract_article(page("", shown + STORY), "https://news.example/harbour")
+    assert (article.published_at, article.provenance["published_at"]) == (
+        datetime(2026, 3, 4, 14, 5, tzinfo=timezone.utc), "htmldate")
