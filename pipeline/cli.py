@@ -32,7 +32,7 @@ from newswire.transforms.extraction.extract import extract_article
 from newswire.transforms.fetching.fetch import page_from_response
 from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.index.client import ClusterRefused, EsConnection, check_index_name
-from newswire.transforms.index.layout import article_mapping_for, migrate
+from newswire.transforms.index.layout import article_mapping_for, indexed_article, migrate
 from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.records import FeedEntry
 
@@ -223,7 +223,7 @@ def _es(args: argparse.Namespace, _: list[str]) -> int:
     node = LocalNode(port=args.port, heap_mb=args.heap_mb)
     if args.action == "migrate":
         with EsConnection(args.es_url).session() as client:
-            migrate(client, args.index, article_mapping_for(client))
+            migrate(client, args.index, article_mapping_for(client), prepare=indexed_article)
     elif args.action == "start":
         node.start()
     elif args.action == "stop":

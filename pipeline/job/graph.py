@@ -41,6 +41,7 @@ from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
+from newswire.transforms.index.layout import indexed_article
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
@@ -193,4 +194,5 @@ def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
 
 
 def article_document(article: Article) -> Document:
-    return Document(id=article.id, source=article.to_dict(), version=article.version)
+    return Document(id=article.id, source=indexed_article(article.to_dict()),
+                    version=article.version)

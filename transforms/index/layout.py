@@ -23,8 +23,25 @@ from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind, leaves
 
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")
-# The prose fields: stemmed with the English analyzer where the cluster has it.
+# The prose fields: stemmed in the article's language where the cluster has the analyzers.
 PROSE_FIELDS = tuple(path for path, item in leaves(ARTICLE_FIELDS) if item.stemmed)
+# Elasticsearch's analyzer (module analysis-common, or newswire's plugin on the managed node)
+# for each language an article may declare that Lucene stems.
+LANGUAGE_ANALYZERS: dict[str, str] = {
+    "ar": "arabic", "bg": "bulgarian", "bn": "bengali", "ca": "catalan", "ckb": "sorani",
+    "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
+    "fr": "french", "ga": "irish", "gl": "galician", "hi": "hindi", "hu": "hungarian",
+    "hy": "armenian", "id": "indonesian", "it": "italian", "ja": "cjk", "ko": "cjk",
+    "lt": "lithuanian", "lv": "latvian", "nb": "norwegian", "nl": "dutch", "nn": "norwegian",
+    "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "sv": "swedish", "th": "thai", "tr": "turkish", "zh": "cjk",
+}
+# The prose of an article in another language than English is indexed once more under
+# by_language.<analyzer>, stemmed in its language (the prose fields themselves stem English).
+# It is left out of _source, which stays the article as the schema has it.
+BY_LANGUAGE = "by_language"
+_OTHER_ANALYZERS = sorted(set(LANGUAGE_ANALYZERS.values()) - {"english"})
 
 
 def _text_and_keyword() -> dict[str, Any]:
@@ -53,11 +70,48 @@ def _mapped(item: Field, english: bool) -> dict[str, Any]:
     return mapped
 
 
+def _prose_in(analyzer: str) -> dict[str, Any]:
+    """The prose fields, as objects nest them, each analyzed by `analyzer`."""
+    mapping: dict[str, Any] = {"properties": {}}
+    for path in PROSE_FIELDS:
+        *parents, name = path.split(".")
+        node = mapping
+        for parent in parents:
+            node = node["properties"].setdefault(parent, {"properties": {}})
+        node["properties"][name] = {"type": "text", "analyzer": analyzer}
+    return mapping
+
+
 def article_mapping(english: bool) -> dict[str, Any]:
-    """The article mapping from `ARTICLE_FIELDS`, with the English analyzer on prose fields
-    when `english`. Strict: a field the table does not name is refused, as the schema does."""
-    return {"dynamic": "strict",
-            "properties": {item.name: _mapped(item, english) for item in ARTICLE_FIELDS}}
+    """The article mapping from `ARTICLE_FIELDS`. With `english` (the cluster has the language
+    analyzers), prose fields stem English and `by_language` holds each other language's stemmed
+    prose; without, prose uses the standard analyzer and `by_language` is kept but not indexed.
+    Strict: a field the table does not name is refused, as the schema does."""
+    languages = ({"properties": {name: _prose_in(name) for name in _OTHER_ANALYZERS}}
+                 if english else {"type": "object", "enabled": False})
+    return {"dynamic": "strict", "_source": {"excludes": [BY_LANGUAGE]},
+            "properties": {**{item.name: _mapped(item, english) for item in ARTICLE_FIELDS},
+                           BY_LANGUAGE: languages}}
+
+
+def indexed_article(article: dict[str, Any]) -> dict[str, Any]:
+    """The article as indexed: with its prose under by_language.<analyzer> when it declares a
+    language other than English that Lucene stems."""
+    analyzer = LANGUAGE_ANALYZERS.get(article.get("language") or "", "english")
+    if analyzer == "english":
+        return article
+    prose: dict[str, Any] = {}
+    for path in PROSE_FIELDS:
+        *parents, name = path.split(".")
+        source: Any = article
+        for parent in parents:
+            source = source.get(parent) or {}
+        if source.get(name):
+            target = prose
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[name] = source[name]
+    return {**article, BY_LANGUAGE: {analyzer: prose}}
 
 
 ARTICLE_MAPPING: dict[str, Any] = article_mapping(english=False)
@@ -101,7 +155,8 @@ _SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 
 
 def has_english_analyzer(client: Elasticsearch) -> bool:
-    """Whether the cluster offers the built-in `english` analyzer (module analysis-common).
+    """Whether the cluster offers the `english` analyzer, and with it the other languages'
+    (module analysis-common, or newswire's plugin on the managed node).
 
     A least-privilege API key may analyze only its own indices, not ask the cluster; then the
     node list answers instead (cluster privilege `monitor`).
@@ -119,7 +174,7 @@ def has_english_analyzer(client: Elasticsearch) -> bool:
 
 def article_mapping_for(client: Elasticsearch, say: Callable[[str], None] = print
                         ) -> dict[str, Any]:
-    """The best article mapping this cluster supports, warning when English stemming is off."""
+    """The best article mapping this cluster supports, warning when stemming is off."""
     english = has_english_analyzer(client)
     if not english:
         say("warning: this cluster has no 'english' analyzer (module analysis-common); "
@@ -160,8 +215,12 @@ def current_index(client: Elasticsearch, alias: str) -> str | None:
 
 
 def migrate(client: Elasticsearch, alias: str, mapping: dict[str, Any],
-            say: Callable[[str], None] = print, keep_old: bool = False) -> str:
+            say: Callable[[str], None] = print, keep_old: bool = False,
+            prepare: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> str:
     """Copy `alias` into the next versioned index under `mapping`, then swap the alias.
+
+    Each stored source is indexed as `prepare` makes it (`indexed_article` for articles, whose
+    by_language fields _source leaves out).
 
     Documents stream through the client (scroll + bulk), so it works on clusters without the
     reindex module. Versions are kept (external): a write that lands in the new index during
@@ -174,7 +233,7 @@ def migrate(client: Elasticsearch, alias: str, mapping: dict[str, Any],
     target = f"{alias}-v{int(match[1]) + 1 if match else 1}"
     _put_template(client, alias, mapping)
     client.indices.create(index=target)
-    copies = ({"_index": target, "_id": hit["_id"], "_source": hit["_source"],
+    copies = ({"_index": target, "_id": hit["_id"], "_source": prepare(hit["_source"]),
                "version": hit["_version"], "version_type": "external"}
               for hit in helpers.scan(client, index=source, version=True))
     copied, errors = helpers.bulk(client, copies, raise_on_error=False)
