@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job.graph import IngestConfig
 from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.sources.schedule import PollSettings
 
@@ -40,6 +42,7 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--history_index", "--history-index",
                             default=ingest.history_index,
                             help="the alias superseded article versions are kept in")
+        add_sizing_arguments(parser)
         parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
@@ -106,6 +109,9 @@ class NewswireOptions(PipelineOptions):
     def es_retry(self) -> RetryPolicy:
         return RetryPolicy(outage_wait=self.es_outage_wait)
 
+    def sizing(self) -> Sizing:
+        return sizing_of(self)
+
     def es_connection(self) -> EsConnection:
         return EsConnection(self.es_url, api_key_secret=self.es_api_key_secret)
 
@@ -131,6 +137,29 @@ class NewswireOptions(PipelineOptions):
 
     def max_age_seconds(self) -> float:
         return duration_seconds(self.max_age)
+
+
+def add_sizing_arguments(parser: argparse.ArgumentParser) -> None:
+    """How the pieces of each index are made and rolled over (`run`, and `es migrate`)."""
+    sizing = IngestConfig().sizing
+    parser.add_argument("--es_shards", "--es-shards", type=int, default=sizing.shards,
+                        help="primary shards of each new piece of an index")
+    parser.add_argument("--es_replicas", "--es-replicas", type=int, default=sizing.replicas,
+                        help="replicas of each new piece (default: 1 where the cluster has a "
+                        "second node, else 0)")
+    parser.add_argument("--es_rollover_size", "--es-rollover-size",
+                        default=sizing.max_primary_shard_size,
+                        help="start a new piece once a primary shard is this big")
+    parser.add_argument("--es_rollover_docs", "--es-rollover-docs", type=int,
+                        default=sizing.max_docs,
+                        help="start a new piece once the write piece has this many documents")
+
+
+def sizing_of(arguments: Any) -> Sizing:
+    """The `Sizing` that `add_sizing_arguments`' arguments ask for."""
+    return Sizing(shards=arguments.es_shards, replicas=arguments.es_replicas,
+                  max_primary_shard_size=arguments.es_rollover_size,
+                  max_docs=arguments.es_rollover_docs)
 
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}

@@ -37,8 +37,9 @@ from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
-    ensure_index,
+    ensure_alias,
 )
+from newswire.transforms.index.pieces import has_lifecycle
 from newswire.transforms.sources.discover import RediscoverSources
 
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
@@ -70,11 +71,14 @@ def start(options: PipelineOptions, resources: ExitStack,
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
+    lifecycle_managed = False  # whether the cluster rolls the aliases over (ILM), not the sinks
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
         with connection.session() as client:
-            ensure_index(client, nw.index, article_mapping_for(client, say))
-            ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
-            ensure_index(client, nw.history_index, HISTORY_MAPPING)
+            lifecycle_managed = has_lifecycle(client)
+            for alias, mapping in ((nw.index, article_mapping_for(client, say)),
+                                   (nw.dead_letter_index, DEAD_LETTER_MAPPING),
+                                   (nw.history_index, HISTORY_MAPPING)):
+                ensure_alias(client, alias, mapping, nw.sizing(), lifecycle_managed, say)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
@@ -97,7 +101,7 @@ def start(options: PipelineOptions, resources: ExitStack,
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(ingest_config(
-        nw, streaming=streaming, answered=sources.answered,
+        nw, streaming=streaming, answered=sources.answered, roll_over=not lifecycle_managed,
         progress_dir=str(progress) if progress else None,
         pool_processes=pool_processes(options)))
     with outage_in_one_line():
@@ -109,7 +113,7 @@ def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
     return IngestConfig(
         http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
         dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
-        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        es_retry=nw.es_retry(), sizing=nw.sizing(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(), archive=nw.archive,
         archive_file_bytes=int(nw.archive_file_mb * 2**20),

@@ -1,7 +1,8 @@
-"""Index layout: a composable template, a versioned index, and the alias that names it.
+"""Index layout: a composable template, the alias, and the pieces of index behind it.
 
-Writers and readers use the alias (`newswire-articles`); the concrete index behind it is
-`<alias>-v<N>`, so a mapping change is a reindex into v<N+1> and an alias swap.
+Writers and readers use the alias (`newswire-articles`); behind it are pieces
+`<alias>-v<N>-<000001...>` (see `pieces`): a rollover adds the next piece, a mapping change is a
+copy into generation v<N+1> and an alias swap (`migrate`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ from elasticsearch import (
     AuthorizationException,
     BadRequestError,
     Elasticsearch,
-    NotFoundError,
     helpers,
 )
 
 from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind, leaves
+from newswire.transforms.index.pieces import (
+    PIECE,
+    Sizing,
+    first_piece,
+    pieces,
+    put_policy,
+    roll_over,
+)
 
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")
@@ -150,10 +158,6 @@ HISTORY_MAPPING: dict[str, Any] = {
     },
 }
 
-# One primary shard suits a news corpus of millions of articles; replicas follow the cluster.
-_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
-
-
 def has_english_analyzer(client: Elasticsearch) -> bool:
     """Whether the cluster offers the `english` analyzer, and with it the other languages'
     (module analysis-common, or newswire's plugin on the managed node).
@@ -182,80 +186,111 @@ def article_mapping_for(client: Elasticsearch, say: Callable[[str], None] = prin
     return article_mapping(english)
 
 
-def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> str:
-    """Create the template and the first versioned index behind `alias` if missing, or bring an
-    existing index's mapping up to date where the change is additive (new fields).
+def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any],
+                 settings: dict[str, Any] | None = None) -> str:
+    """Create the template (index `settings`, default `Sizing().settings()`) and the first piece
+    behind `alias` if missing, or bring the existing pieces' mapping up to date where the
+    change is additive (new fields).
 
     Returns the concrete index the alias writes to; a change that needs a reindex raises
     ValueError naming `newswire es migrate`.
     """
-    _put_template(client, alias, mapping)
+    _put_template(client, alias, mapping, Sizing().settings() if settings is None else settings)
     concrete = current_index(client, alias)
     if concrete is None:
-        concrete = f"{alias}-v{MAPPING_VERSION}"
+        concrete = first_piece(alias, MAPPING_VERSION)
         client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
         return concrete
-    try:
-        client.indices.put_mapping(index=concrete, **mapping)
+    try:  # every piece: an update is written to the piece its article lives in
+        client.indices.put_mapping(index=alias, **mapping)
     except BadRequestError as error:
         raise ValueError(f"the mapping of {concrete} cannot take this version's fields "
                          f"({error.message}); run `newswire es migrate --index {alias}`") from None
     return concrete
 
 
+def ensure_alias(client: Elasticsearch, alias: str, mapping: dict[str, Any], sizing: Sizing,
+                 lifecycle: bool, say: Callable[[str], None] = print) -> None:
+    """At job start: `ensure_index` with `sizing`, under an ILM policy where the cluster has
+    `lifecycle`, else rolled over now if the write piece is full (the sinks check again)."""
+    settings = {**sizing.settings(),
+                **(put_policy(client, alias, sizing) if lifecycle else {})}
+    ensure_index(client, alias, mapping, settings)
+    behind = pieces(client, alias)
+    if behind is not None and not behind.rolls_over:
+        say(f"warning: {alias} is one index ({behind.write}) that does not roll over; "
+            f"`newswire es migrate` moves it into pieces")
+    elif not lifecycle:
+        roll_over(client, alias, sizing)
+
+
 def current_index(client: Elasticsearch, alias: str) -> str | None:
     """The concrete index `alias` writes to, or None if the alias does not exist."""
-    try:
-        indices = client.indices.get_alias(name=alias).body
-    except NotFoundError:
-        return None
-    writers = [name for name, spec in indices.items()
-               if spec["aliases"][alias].get("is_write_index", len(indices) == 1)]
-    return writers[0] if writers else next(iter(indices))
+    behind = pieces(client, alias)
+    return behind.write if behind else None
 
 
 def migrate(client: Elasticsearch, alias: str, mapping: dict[str, Any],
             say: Callable[[str], None] = print, keep_old: bool = False,
-            prepare: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> str:
-    """Copy `alias` into the next versioned index under `mapping`, then swap the alias.
+            prepare: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+            sizing: Sizing | None = None, chunk: int = 500) -> str:
+    """Copy every piece behind `alias` (or an older layout's single index) into the next
+    generation of pieces under `mapping` and `sizing`, then swap the alias; returns the new
+    write piece.
 
     Each stored source is indexed as `prepare` makes it (`indexed_article` for articles, whose
-    by_language fields _source leaves out).
-
-    Documents stream through the client (scroll + bulk), so it works on clusters without the
-    reindex module. Versions are kept (external): a write that lands in the new index during
-    the copy is never replaced by an older copy. The swap is one atomic alias update.
+    by_language fields _source leaves out). Documents stream through the client (scroll and
+    bulk), so it works on clusters without the reindex module, into a staging alias that is
+    rolled over as the pieces fill; versions are kept (external). The swap is one atomic alias
+    update. Stop the job first: writes during the copy would stay behind in the old pieces.
     """
-    source = current_index(client, alias)
+    sizing = sizing or Sizing()
+    source = pieces(client, alias)
     if source is None:
-        return ensure_index(client, alias, mapping)
-    match = _VERSIONED.search(source)
-    target = f"{alias}-v{int(match[1]) + 1 if match else 1}"
-    _put_template(client, alias, mapping)
-    client.indices.create(index=target)
-    copies = ({"_index": target, "_id": hit["_id"], "_source": prepare(hit["_source"]),
+        return ensure_index(client, alias, mapping, sizing.settings())
+    match = PIECE.search(source.write) or _VERSIONED.search(source.write)
+    generation = int(match[1]) + 1 if match else 1
+    staging = f"{alias}-migrating"
+    _put_template(client, alias, mapping, sizing.settings())
+    client.indices.create(index=first_piece(alias, generation),
+                          aliases={staging: {"is_write_index": True}})
+    copies = ({"_index": staging, "_id": hit["_id"], "_source": prepare(hit["_source"]),
                "version": hit["_version"], "version_type": "external"}
-              for hit in helpers.scan(client, index=source, version=True))
-    copied, errors = helpers.bulk(client, copies, raise_on_error=False)
-    failures = [e for e in errors if e.get("index", {}).get("status") != 409]
+              for hit in helpers.scan(client, index=alias, version=True))
+    copied, failures = 0, []
+    for done, item in helpers.streaming_bulk(client, copies, chunk_size=chunk,
+                                             raise_on_error=False):
+        copied += done
+        if not done and item["index"].get("status") != 409:  # 409: a newer copy is there
+            failures.append(item)
+        if copied % chunk == 0:
+            client.indices.refresh(index=staging)  # rollover counts refreshed documents
+            roll_over(client, staging, sizing)
     if failures:
-        raise RuntimeError(f"copying {source} -> {target} failed: {failures[:3]}")
-    client.indices.refresh(index=target)
+        raise RuntimeError(f"copying {alias} into generation v{generation} failed: "
+                           f"{failures[:3]}")
+    client.indices.refresh(index=staging)
+    target = pieces(client, staging)
+    assert target is not None
     client.indices.update_aliases(actions=[
-        {"remove": {"index": source, "alias": alias}},
-        {"add": {"index": target, "alias": alias, "is_write_index": True}},
+        *({"remove": {"index": name, "alias": alias}} for name in source.names),
+        *({"add": {"index": name, "alias": alias, "is_write_index": name == target.write}}
+          for name in target.names),
+        {"remove": {"indices": list(target.names), "alias": staging}},
     ])
-    say(f"{alias}: {source} -> {target}, {copied} documents copied")
+    say(f"{alias}: {', '.join(source.names)} -> {', '.join(target.names)}, "
+        f"{copied} documents copied")
     if not keep_old:
-        client.indices.delete(index=source)
-    return target
+        client.indices.delete(index=list(source.names))
+    return target.write
 
 
-def _put_template(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> None:
+def _put_template(client: Elasticsearch, alias: str, mapping: dict[str, Any],
+                  settings: dict[str, Any]) -> None:
     client.indices.put_index_template(
         name=alias,
         index_patterns=[f"{alias}-v*"],
-        template={"settings": _SETTINGS, "mappings": mapping},
+        template={"settings": settings, "mappings": mapping},
         priority=200,
         meta={"managed_by": "newswire", "mapping_version": MAPPING_VERSION},
     )

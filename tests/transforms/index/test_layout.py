@@ -136,7 +136,7 @@ def test_migrate_reindexes_behind_the_alias_keeping_versions(
                     version=42, version_type="external", refresh=True)
     said: list[str] = []
     v2 = migrate(es_client, index_name, ARTICLE_MAPPING, say=said.append)
-    assert (v1, v2) == (f"{index_name}-v1", f"{index_name}-v2")
+    assert (v1, v2) == (f"{index_name}-v1-000001", f"{index_name}-v2-000001")
     assert current_index(es_client, index_name) == v2
     assert not es_client.indices.exists(index=v1)
     doc = es_client.get(index=index_name, id="a")
