@@ -145,3 +145,24 @@ def test_migrate_moves_an_old_single_index_into_pieces(
     assert f"{index_name}: {len(behind.names)} pieces, 7 documents" in out
     assert all(name in out for name in behind.names)
     assert f"{behind.write}" in next(line for line in out.splitlines() if "<- writes" in line)
+
+
+def test_es_migrate_moves_every_alias_there_is(
+        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str],
+        capsys: pytest.CaptureFixture) -> None:
+    index, history = aliases["index"], aliases["history_index"]
+    es_client.indices.create(index=f"{index}-v1", mappings=article_mapping(english=True),
+                             aliases={index: {"is_write_index": True}})
+    ensure_alias(es_client, history, HISTORY_MAPPING, SMALL, lifecycle=False)
+    for alias, count in ((index, 2), (history, 1)):
+        for i in range(count):
+            es_client.index(index=alias, id=f"{i}", document={"title": "kept"}, refresh=True)
+
+    assert cli.main(["es", "migrate", "--es-url", es_connection.url, "--index", index,
+                     "--dead-letter-index", aliases["dead_letter_index"],
+                     "--history-index", history]) == 0
+    assert f"{aliases['dead_letter_index']}: none yet" in capsys.readouterr().out
+    for alias, count in ((index, 2), (history, 1)):
+        behind = pieces(es_client, alias)
+        assert behind is not None and behind.names == (f"{alias}-v2-000001",)
+        assert es_client.count(index=alias)["count"] == count
