@@ -7,9 +7,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
 from newswire.pipeline.job.graph import IngestConfig
+from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.duplicates.exact import DEFAULT_TTL
 from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD
@@ -80,3 +82,13 @@ def test_dependencies_point_down(folder: str, above: tuple[str, ...]) -> None:
     for path in sorted((REPO / folder).rglob("*.py")):
         upward = {name for name in _imports(path) if name.startswith(above)}
         assert not upward, f"{path.relative_to(REPO)} imports {sorted(upward)}"
+
+
+def test_the_sizing_options_make_each_piece_s_settings_and_rollover() -> None:
+    sizing = PipelineOptions(["--es-shards", "3", "--es-replicas", "1", "--es-rollover-size",
+                              "10gb", "--es-rollover-docs", "5"]
+                             ).view_as(NewswireOptions).sizing()
+    assert sizing.settings() == {"number_of_shards": 3, "number_of_replicas": 1}
+    assert sizing.conditions() == {"max_primary_shard_size": "10gb", "max_docs": 5}
+    laptop = PipelineOptions([]).view_as(NewswireOptions).sizing()
+    assert laptop.settings() == {"number_of_shards": 1, "auto_expand_replicas": "0-1"}

@@ -166,3 +166,16 @@ def test_es_migrate_moves_every_alias_there_is(
         behind = pieces(es_client, alias)
         assert behind is not None and behind.names == (f"{alias}-v2-000001",)
         assert es_client.count(index=alias)["count"] == count
+
+
+def test_new_pieces_have_the_shards_and_replicas_asked_for(
+        es_client: Elasticsearch, index_name: str) -> None:
+    sizing = Sizing(shards=2, replicas=0, max_docs=1)
+    ensure_alias(es_client, index_name, ARTICLE_MAPPING, sizing, lifecycle=False)
+    es_client.index(index=index_name, id="a", document={"title": "t"})
+    assert roll_over(es_client, index_name, sizing)
+    behind = pieces(es_client, index_name)
+    assert behind is not None and len(behind.names) == 2
+    for name in behind.names:
+        settings = es_client.indices.get_settings(index=name)[name]["settings"]["index"]
+        assert (settings["number_of_shards"], settings["number_of_replicas"]) == ("2", "0")
