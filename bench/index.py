@@ -1,9 +1,11 @@
 """Indexing throughput: our WriteToElasticsearch inside a Beam pipeline against
 `elasticsearch.helpers.bulk`, on the same 20,000 articles, in one run on the local node.
 
-Prints our throughput as a fraction of the baseline's. Target: at least 0.9.
+Prints our throughput as a fraction of the baseline's. Target: at least 0.9. `--shards` sets
+the primary shards of the index written to (newswire's default is 1); given several, each is
+run side by side and its rates are also printed as a ratio of the first's (README's sizing).
 
-    .venv/bin/python bench/index.py [--articles 20000] [--port 9260]
+    .venv/bin/python bench/index.py [--articles 20000] [--port 9260] [--shards 1 3]
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.layout import article_mapping, ensure_index
+from newswire.transforms.index.layout import article_mapping_for, ensure_index
+from newswire.transforms.index.pieces import Sizing, pieces
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 
 TARGET = 0.9
@@ -69,37 +72,48 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--port", type=int, default=9260)
     parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--shards", type=int, nargs="+", default=[Sizing().shards],
+                        help="primary shards of the index; several: each, side by side")
     args = parser.parse_args()
 
     node = LocalNode(port=args.port, heap_mb=1024)
     node.start()
     connection = EsConnection(node.url)
     client = connection.client()
-    timings: dict[str, list[float]] = {"helpers.bulk": [], "WriteToElasticsearch": []}
+    runs = [(name, shards) for shards in args.shards
+            for name in ("helpers.bulk", "WriteToElasticsearch")]
+    timings: dict[tuple[str, int], list[float]] = {run: [] for run in runs}
     try:
         for round_ in range(2):  # alternate, so neither side always meets a warmer node
-            for name in (timings if round_ == 0 else reversed(list(timings))):
-                index = f"bench-{name.lower().replace('.', '-')}-{round_}"
-                ensure_index(client, index, article_mapping(english=False))
+            for name, shards in (runs if round_ == 0 else reversed(runs)):
+                index = f"bench-{name.lower().replace('.', '-')}-{shards}-{round_}"
+                ensure_index(client, index, article_mapping_for(client),
+                             Sizing(shards=shards).settings())
                 if name == "helpers.bulk":
                     elapsed = with_baseline(client, index, args.articles, args.chunk)
                 else:
                     elapsed = with_sink(connection, index, args.articles, args.chunk)
                 client.indices.refresh(index=index)
                 assert client.count(index=index)["count"] == args.articles, name
-                timings[name].append(elapsed)
-                client.indices.delete(index=f"{index}-v1")
+                timings[name, shards].append(elapsed)
+                behind = pieces(client, index)
+                assert behind is not None
+                client.indices.delete(index=list(behind.names))
                 client.indices.delete_index_template(name=index)
     finally:
         client.close()
         node.stop()
-    rates = {name: args.articles / min(times) for name, times in timings.items()}
-    for name, rate in rates.items():
-        print(f"{name:22} {rate:8.0f} articles/s  (best of {len(timings[name])}: "
-              f"{min(timings[name]):.2f} s)")
-    ratio = rates["WriteToElasticsearch"] / rates["helpers.bulk"]
-    print(f"ours / baseline        {ratio:.2f} (target >= {TARGET}): "
-          f"{'ok' if ratio >= TARGET else 'UNDER'}")
+    rates = {run: args.articles / min(times) for run, times in timings.items()}
+    first = args.shards[0]
+    for (name, shards), rate in rates.items():
+        print(f"{name:22} {shards} shard(s) {rate:8.0f} articles/s  (best of "
+              f"{len(timings[name, shards])}: {min(timings[name, shards]):.2f} s)"
+              + (f"  {rate / rates[name, first]:.2f} x {first} shard(s)"
+                 if shards != first else ""))
+    for shards in args.shards:
+        ratio = rates["WriteToElasticsearch", shards] / rates["helpers.bulk", shards]
+        print(f"ours / baseline, {shards} shard(s)  {ratio:.2f} (target >= {TARGET}): "
+              f"{'ok' if ratio >= TARGET else 'UNDER'}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,15 @@ from typing import NoReturn
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline.commands import deadletter, discover, evaluate, kibana, schema, search
+from newswire.pipeline.commands import (
+    deadletter,
+    discover,
+    evaluate,
+    indices,
+    kibana,
+    schema,
+    search,
+)
 from newswire.pipeline.commands.search import Search
 from newswire.pipeline.job import lifecycle, remote
 from newswire.pipeline.job.summary import summarize
@@ -31,7 +39,6 @@ from newswire.transforms.extraction.extract import extract_article
 from newswire.transforms.fetching.fetch import page_from_response
 from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
 from newswire.transforms.index.client import ClusterRefused, EsConnection, check_index_name
-from newswire.transforms.index.layout import article_mapping_for, migrate
 from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.records import FeedEntry
 
@@ -94,10 +101,12 @@ def _parser() -> argparse.ArgumentParser:
 
     es = commands.add_parser("es", help="the managed local Elasticsearch node and the indices")
     es.add_argument("action", choices=("start", "stop", "status", "migrate"),
-                    help="migrate: reindex the alias into a new versioned index, swap the alias")
+                    help="status: the node, and the pieces behind each alias; migrate: copy "
+                    "each alias into a new generation of pieces, then swap it")
     es.add_argument("--port", type=int, default=DEFAULT_PORT)
     es.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
-    add_flags(es, "es_url", "index")
+    add_flags(es, "es_url", "index", "dead_letter_index", "history_index", "es_shards",
+              "es_replicas", "es_rollover_size", "es_rollover_docs")
     es.set_defaults(handler=_es)
 
     serve = commands.add_parser("serve-seeds", help="serve the bundled corpus over loopback")
@@ -217,14 +226,27 @@ def _es(args: argparse.Namespace, _: list[str]) -> int:
     node = LocalNode(port=args.port, heap_mb=args.heap_mb)
     if args.action == "migrate":
         with EsConnection(args.es_url).session() as client:
-            migrate(client, args.index, article_mapping_for(client))
+            indices.migrate_all(client, args)
     elif args.action == "start":
         node.start()
     elif args.action == "stop":
         node.stop()
     else:
+        return _es_status(args, node)
+    return 0
+
+
+def _es_status(args: argparse.Namespace, node: LocalNode) -> int:
+    """The local node's health (unless --es-url names another cluster), then the pieces."""
+    elsewhere = args.es_url != DEFAULT_ES_URL
+    if not elsewhere:
         print(node.status())
-        return 0 if node.health() else 3
+        if node.health() is None:
+            return 3
+    with EsConnection(args.es_url if elsewhere else node.url).session() as client:
+        for line in indices.status(client, [args.index, args.dead_letter_index,
+                                            args.history_index]):
+            print(line)
     return 0
 
 

@@ -32,6 +32,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline.job.graph import IngestConfig
 from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.sources.discover import RediscoverSources
 from newswire.transforms.sources.schedule import PollSettings
@@ -93,6 +94,12 @@ class Duration(Unit):
         return f"{default / 3600:g}h"
 
 
+class Count(Unit):
+    """A whole number whose setting's default is decided later (None)."""
+
+    kind = int
+
+
 class Negated(Unit):
     """A switch that turns its setting off (`--ignore-robots`: `obey_robots=False`)."""
 
@@ -103,7 +110,7 @@ class Negated(Unit):
 
 
 HOURS, MINUTES, MIB = Scaled(3600, whole=True), Scaled(60), Scaled(2**20, whole=True)
-DURATION, NEGATED = Duration(), Negated()
+COUNT, DURATION, NEGATED = Count(), Duration(), Negated()
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,16 @@ OPTIONS = (
            into=(IngestConfig, "dead_letter_index"), pattern=ALIAS),
     Option("history_index", "the alias superseded article versions are kept in",
            "History alias", into=(IngestConfig, "history_index"), pattern=ALIAS),
+    Option("es_shards", "primary shards of each new piece of an index", "Shards per piece",
+           into=(Sizing, "shards")),
+    Option("es_replicas", "replicas of each new piece (default: 1 where the cluster has a "
+           "second node, else 0)", "Replicas per piece", into=(Sizing, "replicas"), unit=COUNT,
+           pattern=r"^[0-9]+$"),
+    Option("es_rollover_size", "start a new piece once a primary shard is this big",
+           "Rollover size", into=(Sizing, "max_primary_shard_size"),
+           pattern=r"^[0-9]+(\.[0-9]+)?(b|kb|mb|gb|tb)$"),
+    Option("es_rollover_docs", "start a new piece once the write piece has this many documents",
+           "Rollover documents", into=(Sizing, "max_docs")),
     Option("fetch_user_agent", "the User-Agent of every feed and page request", "User-Agent",
            into=(HttpSettings, "user_agent")),
     Option("fetch_timeout", "seconds one request may take in all, redirects and retries "
@@ -251,6 +268,23 @@ def add_flags(parser: argparse.ArgumentParser, *names: str) -> None:
         BY_NAME[name].add_to(parser)
 
 
+def given(values: Any, target: type) -> dict[str, Any]:
+    """The keywords of `target` that `values` (options, or a command's arguments) set, in the
+    target's units; the rest keep its defaults."""
+    keywords: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(values, option.name, None)
+        if option.into[:1] != (target,) or value is None or value is False:
+            continue
+        keywords.update(dict.fromkeys(option.into[1:], option.unit.into(value)))
+    return keywords
+
+
+def sizing_of(arguments: argparse.Namespace) -> Sizing:
+    """The `Sizing` a command's arguments ask for (`es migrate` takes the sizing flags)."""
+    return Sizing(**given(arguments, Sizing))
+
+
 class NewswireOptions(PipelineOptions):
     """Where to read feeds, where to index, and the limits on every fetch (`OPTIONS`)."""
 
@@ -262,13 +296,7 @@ class NewswireOptions(PipelineOptions):
     def given(self, target: type) -> dict[str, Any]:
         """The keywords of `target` the options set, in its units; the rest keep its
         defaults."""
-        keywords: dict[str, Any] = {}
-        for option in OPTIONS:
-            value = getattr(self, option.name)
-            if option.into[:1] != (target,) or value is None or value is False:
-                continue
-            keywords.update(dict.fromkeys(option.into[1:], option.unit.into(value)))
-        return keywords
+        return given(self, target)
 
     def settings(self, target: type[T]) -> T:
         """`target` (HttpSettings, PollSettings, ...) as the options set it."""
@@ -279,6 +307,7 @@ class NewswireOptions(PipelineOptions):
         return IngestConfig(
             http=self.settings(HttpSettings), es=self.settings(EsConnection),
             es_retry=self.settings(RetryPolicy), poll=self.settings(PollSettings),
+            sizing=self.settings(Sizing),
             warc=bool(self.warc), **self.given(IngestConfig), **context)
 
 

@@ -36,7 +36,7 @@ class Field:
     many: bool = False  # a list of values
     non_empty: bool = False  # each string has at least one character
     pattern: str = ""  # each string matches this regular expression
-    stemmed: bool = False  # searched with the English analyzer where the cluster has it
+    stemmed: bool = False  # prose: stemmed in the article's language where the cluster can
     fields: tuple[Field, ...] = ()
 
 

@@ -22,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--mapping", action="store_true",
                          help="the Elasticsearch mapping instead of the JSON Schema")
     command.add_argument("--english", action="store_true",
-                         help="with --mapping: prose fields stemmed by the English analyzer")
+                         help="with --mapping: prose stemmed (English; other languages under "
+                         "by_language)")
     command.set_defaults(handler=_print)
 
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from newswire.schemas import seed
 from newswire.schemas.article import Article
+from newswire.transforms.index.layout import BY_LANGUAGE, PROSE_FIELDS
 
-_TEXT_FIELDS = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
+_BOOSTED = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
+# Each prose field also in every other language's stemmed copy (by_language.<analyzer>.<path>).
+_TEXT_FIELDS = [*_BOOSTED, *(f"{BY_LANGUAGE}.*.{field}" for field in _BOOSTED
+                             if field.split("^")[0] in PROSE_FIELDS)]
 MAX_LIMIT = 10_000  # Elasticsearch's index.max_result_window
 _CREDIT_FIELDS = ["credits.reporting", "credits.additional_reporting", "credits.writing",
                   "credits.editing"]

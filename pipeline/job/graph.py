@@ -24,7 +24,7 @@ versions.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import apache_beam as beam
@@ -41,6 +41,8 @@ from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
+from newswire.transforms.index.layout import indexed_article
+from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
@@ -60,6 +62,10 @@ class IngestConfig:
     dead_letter_index: str = "newswire-dead-letters"
     history_index: str | None = "newswire-history"
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
+    sizing: Sizing = field(default_factory=Sizing)
+    # Whether the sinks roll the aliases over (where the cluster has no lifecycle management).
+    roll_over: bool = True
     dedup_ttl: int = DEFAULT_TTL
     near_dup_threshold: float = DEFAULT_THRESHOLD
     drop_near_duplicates: bool = False
@@ -76,6 +82,11 @@ class IngestConfig:
     # Processes extraction and MinHash sketching fan out to, beside a runner that runs the job
     # in one process; 0: in the worker itself.
     pool_processes: int = 0
+
+    @property
+    def rollover(self) -> Sizing:
+        """The sinks' sizing: they find each update's piece, and roll over if it falls to them."""
+        return self.sizing if self.roll_over else replace(self.sizing, check_every=None)
 
 
 class IngestFeeds(beam.PTransform):
@@ -151,7 +162,7 @@ class IndexArticles(beam.PTransform):
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
         return documents | "Write" >> WriteToElasticsearch(
             config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
-            history_index=config.history_index)
+            history_index=config.history_index, rollover=config.rollover)
 
 
 class IndexDeadLetters(beam.PTransform):
@@ -169,7 +180,8 @@ class IndexDeadLetters(beam.PTransform):
              | "ToDocuments" >> beam.Map(dead_letter_document)
              | "Write" >> WriteToElasticsearch(
                  config.es, config.dead_letter_index, "dead_letters",
-                 BulkSettings(retry=config.es_retry), merge=repeated_letter))
+                 BulkSettings(retry=config.es_retry), merge=repeated_letter,
+                 rollover=config.rollover))
         return counted
 
 
@@ -193,4 +205,5 @@ def _count_dead_letter(letter: DeadLetter) -> DeadLetter:
 
 
 def article_document(article: Article) -> Document:
-    return Document(id=article.id, source=article.to_dict(), version=article.version)
+    return Document(id=article.id, source=indexed_article(article.to_dict()),
+                    version=article.version)

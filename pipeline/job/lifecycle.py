@@ -36,8 +36,9 @@ from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
     article_mapping_for,
-    ensure_index,
+    ensure_alias,
 )
+from newswire.transforms.index.pieces import has_lifecycle
 from newswire.transforms.sources.discover import RediscoverSources
 
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
@@ -68,11 +69,14 @@ def start(options: PipelineOptions, resources: ExitStack,
     feed_urls = sources.urls
     if not feed_urls and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
+    lifecycle_managed = False  # whether the cluster rolls the aliases over (ILM), not the sinks
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
         with config.es.session() as client:
-            ensure_index(client, config.index, article_mapping_for(client, say))
-            ensure_index(client, config.dead_letter_index, DEAD_LETTER_MAPPING)
-            ensure_index(client, config.history_index, HISTORY_MAPPING)
+            lifecycle_managed = has_lifecycle(client)
+            for alias, mapping in ((config.index, article_mapping_for(client, say)),
+                                   (config.dead_letter_index, DEAD_LETTER_MAPPING),
+                                   (config.history_index, HISTORY_MAPPING)):
+                ensure_alias(client, alias, mapping, config.sizing, lifecycle_managed, say)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {config.archive})" if config.archive else ""))
@@ -95,7 +99,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
     _ = feeds | "Ingest" >> IngestFeeds(replace(
-        config, answered=sources.answered, progress_dir=str(progress) if progress else None))
+        config, answered=sources.answered, roll_over=not lifecycle_managed,
+        progress_dir=str(progress) if progress else None))
     with outage_in_one_line():
         return pipeline.run()
 

@@ -49,10 +49,12 @@ class NodeError(RuntimeError):
 class LocalNode:
     """One local single-node cluster, identified by its HTTP port.
 
-    With `admin_password`, security is on and a file-realm superuser `admin` is created, and
-    newswire's plugin is installed so the node can issue API keys (see `es_plugin`); without
-    it the node is open, as suits a laptop. With `tls` as well, HTTP is served over TLS
-    with a certificate for localhost and 127.0.0.1 from the node's own CA (`ca_cert`).
+    Every node gets newswire's language analyzers (`es_plugin.LANGUAGES`). With
+    `admin_password`, security is on, a file-realm superuser `admin` is created, and the
+    security index's analysis plugin is installed so the node can issue API keys
+    (`es_plugin.SECURITY`); without it the node is open, as suits a laptop. With `tls` as
+    well, HTTP is served over TLS with a certificate for localhost and 127.0.0.1 from the
+    node's own CA (`ca_cert`).
     """
 
     port: int = DEFAULT_PORT
@@ -116,8 +118,7 @@ class LocalNode:
             return
         ensure_distribution(self.dist_dir, self.version, say)
         java_home = find_java()
-        if self.admin_password:
-            self._install_plugin(say)
+        self._install_plugins(say)
         self._write_config(java_home)
         user = _service_user()
         say(f"starting Elasticsearch {self.version} at {self.url}"
@@ -165,9 +166,13 @@ class LocalNode:
         )
         return env
 
-    def _install_plugin(self, say: Say) -> None:
+    def _install_plugins(self, say: Say) -> None:
+        plugins = [es_plugin.LANGUAGES, *([es_plugin.SECURITY] if self.admin_password else [])]
         try:
-            es_plugin.ensure_installed(self.dist_dir, self.version, find_java("javac"), say)
+            for plugin in plugins:
+                if not plugin.installed_in(self.dist_dir):
+                    es_plugin.ensure_installed(plugin, self.dist_dir, self.version,
+                                               find_java("javac"), say)
         except es_plugin.PluginError as error:
             raise NodeError(str(error)) from error
 

@@ -17,6 +17,7 @@ from newswire.pipeline.job.graph import IngestConfig
 from newswire.pipeline.options import OPTIONS, NewswireOptions, template_metadata
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.sources.discover import RediscoverSources
 from newswire.transforms.sources.schedule import PollSettings
 from tests import REPO
@@ -97,7 +98,8 @@ def test_the_default_cluster_is_the_managed_node() -> None:
 
 EXAMPLES = {"feeds": "https://a.example/feeds.opml,https://b.example/rss",
             "es_api_key_secret": "projects/p/secrets/es-api-key/versions/latest",
-            "archive": "gs://bucket/warc", "warc": "gs://bucket/warc/*.warc.gz"}
+            "archive": "gs://bucket/warc", "warc": "gs://bucket/warc/*.warc.gz",
+            "es_replicas": "1"}
 
 
 @pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)
@@ -131,3 +133,13 @@ def test_dependencies_point_down(folder: str, above: tuple[str, ...]) -> None:
     for path in sorted((REPO / folder).rglob("*.py")):
         upward = {name for name in _imports(path) if name.startswith(above)}
         assert not upward, f"{path.relative_to(REPO)} imports {sorted(upward)}"
+
+
+def test_the_sizing_options_make_each_piece_s_settings_and_rollover() -> None:
+    sizing = PipelineOptions(["--es-shards", "3", "--es-replicas", "1", "--es-rollover-size",
+                              "10gb", "--es-rollover-docs", "5"]
+                             ).view_as(NewswireOptions).settings(Sizing)
+    assert sizing.settings() == {"number_of_shards": 3, "number_of_replicas": 1}
+    assert sizing.conditions() == {"max_primary_shard_size": "10gb", "max_docs": 5}
+    laptop = PipelineOptions([]).view_as(NewswireOptions).settings(Sizing)
+    assert laptop.settings() == {"number_of_shards": 1, "auto_expand_replicas": "0-1"}

@@ -19,6 +19,7 @@ from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.pieces import lookup
 from newswire.transforms.index.retry import Repeater, RetryPolicy
 from newswire.transforms.index.sink import Document
 
@@ -57,9 +58,9 @@ class AdvanceChangedVersions(beam.DoFn):
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        stored = self.repeater.call(lambda: self.client.mget(
-            index=self.index, ids=[doc.id for doc, _ in batch],
-            source_includes=["fingerprint"])["docs"])
+        stored = self.repeater.call(lambda: lookup(
+            self.client, self.index, [doc.id for doc, _ in batch],
+            source_includes=["fingerprint"]))
         for (document, where), current in zip(batch, stored, strict=True):
             yield where.with_value(self._advance(document, current))
 

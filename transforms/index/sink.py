@@ -4,6 +4,8 @@
       (id and version       │ batches by count and bytes, written on a writer thread
        in each one)         │ while the next batch fills (one in flight by default),
                             │ keeps superseded versions in the history index (optional),
+                            │ writes an update to the piece its document lives in,
+                            │ rolls the alias over when its write piece is full (optional),
                             │ retries 429/5xx items and requests, waits out an outage
                             │ (es_retry.RetryPolicy), splits a request refused as a whole
                             └──► dead_letter: items Elasticsearch rejected, with reason
@@ -35,6 +37,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from elasticsearch import ApiError
 
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.pieces import Sizing, lookup, roll_over
 from newswire.transforms.index.retry import RETRYABLE_STATUS, Repeater, RetryPolicy
 from newswire.transforms.index.revisions import revision_document, revision_id
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
@@ -44,6 +47,8 @@ LOG = logging.getLogger(__name__)
 _SPLIT_STATUS = frozenset({400, 413})
 Merge = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
 """What to index given the stored source (None if absent) and the new one."""
+# What the history keeps of an article it replaces.
+_REVISION_FIELDS = ["title", "body", "fingerprint", "url", "canonical_url"]
 
 
 @dataclass(frozen=True)
@@ -95,16 +100,20 @@ class WriteToElasticsearch(beam.PTransform):
 
     With `merge`, each batch first reads its ids' stored sources and indexes what
     `merge(stored, new)` returns (a read-then-write for clusters without scripting).
+    With `rollover`, `index` is an alias over pieces (see `pieces`): each batch first finds the
+    piece each id lives in, and an update is written there. The writer also rolls the alias
+    over when its write piece is full, checking every `rollover.check_every` seconds (unless
+    that is None: the cluster's lifecycle policy rolls it over).
     """
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
                  settings: BulkSettings = BulkSettings(), history_index: str | None = None,
-                 merge: Merge | None = None) -> None:
+                 merge: Merge | None = None, rollover: Sizing | None = None) -> None:
         super().__init__()
         if settings.max_in_flight < 1:
             raise ValueError("BulkSettings.max_in_flight must be at least 1")
         self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index,
-                                  merge)
+                                  merge, rollover)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
         written = documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
@@ -143,13 +152,14 @@ class _BulkWriter(beam.DoFn):
     """
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
-                 settings: BulkSettings, history_index: str | None, merge: Merge | None
-                 ) -> None:
+                 settings: BulkSettings, history_index: str | None, merge: Merge | None,
+                 rollover: Sizing | None) -> None:
         self.connection = connection
         self.index = index
         self.settings = settings
         self.history_index = history_index
         self.merge = merge
+        self.rollover = rollover
         counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
         self.created, self.updated, self.unchanged = (
             counter("created"), counter("updated"), counter("unchanged"))
@@ -162,6 +172,9 @@ class _BulkWriter(beam.DoFn):
         # The client's own serializer, so bulk bodies are encoded exactly as its other calls.
         self.serializer = self.client.transport.serializers.get_serializer("application/json")
         self.writers = ThreadPoolExecutor(self.settings.max_in_flight, thread_name_prefix="bulk")
+        # the job rolled the alias over at its start if it was due
+        self.next_rollover_check = time.monotonic() + (
+            self.rollover.check_every or 0.0 if self.rollover else 0.0)
 
     def teardown(self) -> None:
         self.writers.shutdown(wait=True)
@@ -189,6 +202,10 @@ class _BulkWriter(beam.DoFn):
         """Hand the buffer to the writer thread, first waiting for a free slot."""
         if not self.buffer:
             return
+        if (self.rollover and self.rollover.check_every is not None
+                and time.monotonic() >= self.next_rollover_check):
+            yield from self._collect(until=0)  # this writer's documents are in place first
+            self._roll_over(self.rollover.check_every)
         yield from self._collect(until=self.settings.max_in_flight - 1)
         batch = self.buffer
         self.buffer, self.buffered_bytes = [], 0
@@ -208,15 +225,26 @@ class _BulkWriter(beam.DoFn):
                 self.rejected.inc()
                 yield from self._dead_letter(document, where, reason)
 
+    def _roll_over(self, check_every: float) -> None:
+        """Roll the alias, and the history's, over where their write pieces are full."""
+        assert self.rollover is not None
+        for alias in filter(None, (self.index, self.history_index)):
+            rolled = self.repeater.call(lambda alias=alias: roll_over(self.client, alias,
+                                                                      self.rollover))
+            if rolled:
+                LOG.info("rolled %s over to %s", alias, rolled)
+        self.next_rollover_check = time.monotonic() + check_every
+
     def _write(self, batch: list[Buffered]) -> _Outcome:
-        """On the writer thread: the batch's history, then bulk requests until every item is
-        written, rejected, or out of retries."""
+        """On the writer thread: where the batch's ids are stored, their history, then bulk
+        requests until every item is written, rejected, or out of retries."""
         outcome = _Outcome()
-        if self.history_index:
-            outcome.revisions = self._record_revisions(
-                [document for document, _, _ in batch], outcome)
-        if self.merge:
-            batch = self._merged(batch, outcome)
+        if self.history_index or self.merge or self.rollover:
+            stored = self._current([document.id for document, _, _ in batch], outcome)
+            if self.history_index:
+                outcome.revisions = self._record_revisions(
+                    [document for document, _, _ in batch], stored, outcome)
+            batch = self._placed(batch, stored)
         pending = batch
         policy = self.settings.retry
         for attempt in range(policy.retries + 1):
@@ -228,29 +256,34 @@ class _BulkWriter(beam.DoFn):
             pending = self._send(pending, attempt == policy.retries, outcome)
         return outcome
 
-    def _current(self, ids: list[str], outcome: _Outcome, **fields: Any
-                 ) -> list[dict[str, Any]]:
-        """The stored documents of `ids` (mget), under the retry policy."""
-        return self.repeater.call(
-            lambda: self.client.mget(index=self.index, ids=ids, **fields)["docs"],
-            on_retry=outcome.retrying(len(ids)))
+    def _current(self, ids: list[str], outcome: _Outcome) -> list[dict[str, Any]]:
+        """The stored documents of `ids`, in whichever piece behind the alias each lives
+        (`pieces.lookup`), with as much source as the merge or the history needs; under the
+        retry policy."""
+        fields: dict[str, Any] = ({} if self.merge
+                                  else {"source_includes": _REVISION_FIELDS} if self.history_index
+                                  else {"source": False})
+        return self.repeater.call(lambda: lookup(self.client, self.index, ids, **fields),
+                                  on_retry=outcome.retrying(len(ids)))
 
-    def _merged(self, batch: list[Buffered], outcome: _Outcome) -> list[Buffered]:
-        """The batch with each source merged with what is stored under its id."""
-        assert self.merge is not None
-        found = self._current([document.id for document, _, _ in batch], outcome)
-        merged = []
-        for (document, where, _), current in zip(batch, found, strict=True):
-            stored = current.get("_source") if current.get("found") else None
-            document = dataclasses.replace(document, source=self.merge(stored, document.source))
-            merged.append((document, where, self._encode(document)))
-        return merged
+    def _placed(self, batch: list[Buffered], stored: list[dict[str, Any]]) -> list[Buffered]:
+        """The batch with each source merged with what is stored under its id (with `merge`),
+        and each stored id written to the piece it lives in, so an update made after a rollover
+        replaces it there instead of adding a copy to the new piece."""
+        placed = []
+        for (document, where, encoded), current in zip(batch, stored, strict=True):
+            found = current.get("found")
+            if self.merge:
+                document = dataclasses.replace(document, source=self.merge(
+                    current["_source"] if found else None, document.source))
+            if self.merge or found:
+                encoded = self._encode(document, current["_index"] if found else self.index)
+            placed.append((document, where, encoded))
+        return placed
 
-    def _record_revisions(self, documents: list[Document], outcome: _Outcome) -> int:
+    def _record_revisions(self, documents: list[Document], found: list[dict[str, Any]],
+                          outcome: _Outcome) -> int:
         """Keep what each changed article said before this batch replaces it; returns how many."""
-        found = self._current([d.id for d in documents], outcome,
-                              source_includes=["title", "body", "fingerprint", "url",
-                                               "canonical_url"])
         operations: list[dict[str, Any]] = []
         for document, current in zip(documents, found, strict=True):
             if not current.get("found") or document.version is None:
@@ -267,9 +300,10 @@ class _BulkWriter(beam.DoFn):
                                on_retry=outcome.retrying(len(operations) // 2))
         return len(operations) // 2
 
-    def _encode(self, document: Document) -> bytes:
-        """The document's two bulk lines, serialised once: they are sized and sent as is."""
-        action: dict[str, Any] = {"_index": self.index, "_id": document.id}
+    def _encode(self, document: Document, index: str | None = None) -> bytes:
+        """The document's two bulk lines for `index` (default: the alias), serialised once:
+        they are sized and sent as is."""
+        action: dict[str, Any] = {"_index": index or self.index, "_id": document.id}
         if document.version is not None:
             action.update(version=document.version, version_type="external")
         dumps = self.serializer.dumps

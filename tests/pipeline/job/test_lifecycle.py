@@ -172,6 +172,17 @@ def test_search_by_author_and_snippets(
     assert docs[0]["title"] in table
 
 
+@pytest.mark.parametrize(("query", "title"), [
+    ("strikes", "Port strike ends after nine days"),  # English: the story says "strike"
+    ("pesquera", "Pescadores gallegos protestan"),  # Spanish: the story says "pesquero"
+])
+def test_search_finds_other_forms_of_a_word_in_the_articles_language(
+        ingested: Run, es_connection: EsConnection, capsys: pytest.CaptureFixture,
+        query: str, title: str) -> None:
+    titles = [doc["title"] for doc in search_json(ingested, es_connection, capsys, query)]
+    assert any(found.startswith(title) for found in titles), titles
+
+
 def test_the_republished_wire_story_is_one_cluster(
         ingested: Run, corpus: Path, es_connection: EsConnection) -> None:
     wire, copy = (seed.parse((corpus / name).read_text()) for name in (

@@ -1,10 +1,16 @@
-"""The managed node: a second start is a no-op that says so; status tells the truth."""
+"""The managed node: a second start is a no-op that says so; status tells the truth; newswire's
+plugin is there, and rebuilt when its source changes."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
+from elasticsearch import Elasticsearch
 
 from newswire.pipeline import cli
+from newswire.pipeline.services import es_plugin
 from newswire.pipeline.services.elasticsearch import LocalNode, find_java
 from newswire.pipeline.services.host import java_major
 
@@ -40,3 +46,22 @@ def test_status_of_a_stopped_node(capsys: pytest.CaptureFixture) -> None:
 
 def test_the_chosen_java_is_new_enough() -> None:
     assert java_major(find_java()) >= 21
+
+
+def test_every_managed_node_has_the_language_analyzers(es_node: LocalNode,
+                                                       es_client: Elasticsearch) -> None:
+    assert es_plugin.LANGUAGES.installed_in(es_node.dist_dir)
+    assert [p["component"] for p in es_client.cat.plugins(format="json")] == [
+        es_plugin.LANGUAGES.name]
+
+
+def test_a_changed_plugin_source_is_built_again(tmp_path: Path) -> None:
+    source = tmp_path / es_plugin.LANGUAGES.source.name
+    source.write_bytes(es_plugin.LANGUAGES.source.read_bytes())
+    plugin = dataclasses.replace(es_plugin.LANGUAGES, source=source)
+    installed = tmp_path / "dist" / "plugins" / plugin.name
+    installed.mkdir(parents=True)
+    (installed / plugin.jar_name).touch()
+    assert plugin.installed_in(tmp_path / "dist")
+    source.write_text(source.read_text() + "// changed\n")
+    assert not plugin.installed_in(tmp_path / "dist")

@@ -7,19 +7,21 @@ from types import SimpleNamespace
 
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
-from elasticsearch import AuthorizationException, BadRequestError, Elasticsearch
+from elasticsearch import AuthorizationException, Elasticsearch
 
 from newswire.transforms.index.dead_letters import repeated_letter
 from newswire.transforms.index.layout import (
     ARTICLE_MAPPING,
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
+    LANGUAGE_ANALYZERS,
     PROSE_FIELDS,
     article_mapping,
     article_mapping_for,
     current_index,
     ensure_index,
     has_english_analyzer,
+    indexed_article,
     migrate,
 )
 from newswire.transforms.index.revisions import revision_document
@@ -71,20 +73,59 @@ def test_a_key_that_may_not_analyze_learns_it_from_the_node_list(
     assert has_english_analyzer(key_without_cluster_analyze(modules)) is english
 
 
+def test_other_languages_prose_is_indexed_again_in_its_language() -> None:
+    article = {"id": "a", "language": "de", "title": "Streiks", "text": "Die Häfen",
+               "image": {"url": "u", "alt": "Kräne", "caption": ""}, "credits": None}
+    indexed = indexed_article(article)
+    assert indexed["by_language"] == {"german": {"title": "Streiks", "text": "Die Häfen",
+                                                 "image": {"alt": "Kräne"}}}
+    assert {k: v for k, v in indexed.items() if k != "by_language"} == article
+    for language in ("en", "", "xx"):  # English is the prose fields' own; xx has no stemmer
+        assert indexed_article({**article, "language": language}) == {
+            **article, "language": language}
+
+
+def test_each_languages_fields_are_mapped_with_its_analyzer_and_kept_out_of_source() -> None:
+    mapping = article_mapping(english=True)
+    assert mapping["_source"] == {"excludes": ["by_language"]}
+    for analyzer in set(LANGUAGE_ANALYZERS.values()) - {"english"}:
+        assert all(field(mapping, f"by_language.{analyzer}.{path}") == {
+            "type": "text", "analyzer": analyzer} for path in PROSE_FIELDS)
+    assert "english" not in mapping["properties"]["by_language"]["properties"]
+    # without the analyzers the copies are accepted but not indexed
+    assert ARTICLE_MAPPING["properties"]["by_language"] == {"type": "object", "enabled": False}
+
+
 @pytest.mark.es
-def test_the_test_node_lacks_english_and_says_so(es_client: Elasticsearch) -> None:
-    assert not has_english_analyzer(es_client)
+def test_the_managed_node_has_every_analyzer_the_mapping_names(es_client: Elasticsearch) -> None:
+    assert has_english_analyzer(es_client)
     said: list[str] = []
-    mapping = article_mapping_for(es_client, said.append)
-    assert mapping == article_mapping(english=False)
-    assert "no 'english' analyzer" in said[0]
+    assert article_mapping_for(es_client, said.append) == article_mapping(english=True)
+    assert said == []
+    stems = {name: [t["token"] for t in es_client.indices.analyze(
+        analyzer=name, text=text)["tokens"]] for name, text in (
+        ("english", "strikes striking"), ("german", "Streiks"), ("spanish", "pescadores"))}
+    assert stems == {"english": ["strike", "strike"], "german": ["streik"],
+                     "spanish": ["pescador"]}
+    for analyzer in set(LANGUAGE_ANALYZERS.values()):  # an unknown analyzer is a 400
+        tokens = es_client.indices.analyze(analyzer=analyzer, text="2026")["tokens"]
+        assert [t["token"] for t in tokens] == ["2026"], analyzer
 
 
 @pytest.mark.es
-def test_an_english_mapping_is_refused_where_the_analyzer_is_missing(
+def test_an_article_is_found_by_another_form_of_a_word_in_its_language(
         es_client: Elasticsearch, index_name: str) -> None:
-    with pytest.raises(BadRequestError, match="invalid"):
-        ensure_index(es_client, index_name, article_mapping(english=True))
+    ensure_index(es_client, index_name, article_mapping(english=True))
+    german = {"id": "de", "language": "de", "title": "Die Streiks im Hafen", "text": "Häfen"}
+    es_client.index(index=index_name, id="de", document=indexed_article(german), refresh=True)
+    stored = es_client.get(index=index_name, id="de")["_source"]
+    assert stored == german  # the copies are searched, not stored
+
+    def found(field: str, text: str) -> int:
+        return es_client.count(index=index_name, query={"match": {field: text}})["count"]
+
+    assert found("by_language.german.title", "Häfen") == 1  # the title says "Hafen"
+    assert found("title", "Häfen") == 0  # English stemming leaves the umlaut plural be
 
 
 @pytest.mark.es
@@ -95,7 +136,7 @@ def test_migrate_reindexes_behind_the_alias_keeping_versions(
                     version=42, version_type="external", refresh=True)
     said: list[str] = []
     v2 = migrate(es_client, index_name, ARTICLE_MAPPING, say=said.append)
-    assert (v1, v2) == (f"{index_name}-v1", f"{index_name}-v2")
+    assert (v1, v2) == (f"{index_name}-v1-000001", f"{index_name}-v2-000001")
     assert current_index(es_client, index_name) == v2
     assert not es_client.indices.exists(index=v1)
     doc = es_client.get(index=index_name, id="a")

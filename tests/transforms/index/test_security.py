@@ -78,10 +78,11 @@ def authenticate(url: str) -> dict:
 def test_the_plugin_is_built_once_and_its_analysis_works(secure_node: LocalNode,
                                                           admin: Elasticsearch) -> None:
     said: list[str] = []
-    es_plugin.ensure_installed(secure_node.dist_dir, secure_node.version, find_java("javac"),
-                               said.append)
+    es_plugin.ensure_installed(es_plugin.SECURITY, secure_node.dist_dir, secure_node.version,
+                               find_java("javac"), said.append)
     assert said == []
-    assert [p["component"] for p in admin.cat.plugins(format="json")] == [es_plugin.NAME]
+    assert sorted(p["component"] for p in admin.cat.plugins(format="json")) == [
+        es_plugin.LANGUAGES.name, es_plugin.SECURITY.name]
     # the security index's e-mail analyzer, piece by piece
     tokens = admin.indices.analyze(
         tokenizer="uax_url_email",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import pytest
@@ -26,13 +27,15 @@ pytestmark = pytest.mark.es
 
 
 def write(connection: EsConnection, index: str, documents: list[Document],
-          settings: BulkSettings | None = None) -> tuple[list[DeadLetter], dict[str, int]]:
-    """Runs the sink over `documents`; returns its dead letters and its counters."""
+          settings: BulkSettings | None = None, **sink: Any
+          ) -> tuple[list[DeadLetter], dict[str, int]]:
+    """Runs the sink (with `sink`'s further arguments) over `documents`; returns its dead
+    letters and its counters."""
     with tempfile.TemporaryDirectory() as out:
         pipeline = beam.Pipeline(runner=FnApiRunner())
         _ = (pipeline
              | beam.Create(documents)
-             | WriteToElasticsearch(connection, index, "t", settings or BulkSettings())
+             | WriteToElasticsearch(connection, index, "t", settings or BulkSettings(), **sink)
              | beam.Map(lambda letter: json.dumps(letter.to_dict()))
              | beam.io.WriteToText(f"{out}/dead"))
         result = pipeline.run()
@@ -48,10 +51,10 @@ def doc(id: str, title: str, version: int, **extra: object) -> Document:
                                    **extra}, version=version)
 
 
-def test_ensure_index_creates_template_alias_and_versioned_index(
+def test_ensure_index_creates_template_alias_and_first_piece(
         es_client: Elasticsearch, index_name: str) -> None:
     concrete = ensure_index(es_client, index_name, ARTICLE_MAPPING)
-    assert concrete == f"{index_name}-v1"
+    assert concrete == f"{index_name}-v1-000001"
     assert ensure_index(es_client, index_name, ARTICLE_MAPPING) == concrete  # idempotent
     alias = es_client.indices.get_alias(name=index_name).body
     assert alias[concrete]["aliases"][index_name]["is_write_index"] is True
