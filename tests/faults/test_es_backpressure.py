@@ -76,7 +76,7 @@ def test_429s_past_the_outage_wait_stop_the_run_with_one_line(
     assert "entries seen" not in out  # no summary of a run that did not finish
     assert proxy.first_bulk is not None and proxy.last_throttled is not None
     assert proxy.last_throttled - proxy.first_bulk >= 3  # waited the whole --es-outage-wait
-    last = err.strip().splitlines()[-1]
-    assert last.startswith(f"newswire: Elasticsearch at {proxy.url} has answered 429 (too many "
+    [line] = err.strip().splitlines()  # no traceback before it
+    assert line.startswith(f"newswire: Elasticsearch at {proxy.url} has answered 429 (too many "
                            "requests) for ")
-    assert last.endswith("(--es-outage-wait 3); stopping")
+    assert line.endswith("(--es-outage-wait 3); stopping")
