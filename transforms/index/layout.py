@@ -132,14 +132,24 @@ def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any]) -> 
     existing index's mapping up to date where the change is additive (new fields).
 
     Returns the concrete index the alias writes to; a change that needs a reindex raises
-    ValueError naming `newswire es migrate`.
+    ValueError naming `newswire es migrate`. Safe when another run does the same at the same
+    moment: the template is put whole, and an index the other run created first is taken.
     """
     _put_template(client, alias, mapping)
     concrete = current_index(client, alias)
     if concrete is None:
         concrete = f"{alias}-v{MAPPING_VERSION}"
-        client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
-        return concrete
+        try:
+            client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
+            return concrete
+        except BadRequestError as error:
+            if error.message != "resource_already_exists_exception":
+                raise
+        # Created (with the alias, in the same step) by another run since we looked.
+        concrete = current_index(client, alias)
+        if concrete is None:
+            raise ValueError(f"{alias}-v{MAPPING_VERSION} exists but is not behind the alias "
+                             f"{alias}; remove it or give another --index")
     try:
         client.indices.put_mapping(index=concrete, **mapping)
     except BadRequestError as error:
