@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     StandardOptions,
@@ -59,6 +61,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     connection = nw.es_connection()
     for name in (nw.index, nw.dead_letter_index, nw.history_index):
         check_index_name(name)
+    if nw.archive:
+        check_writable(nw.archive)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
     if pool_processes(options):
@@ -102,6 +106,20 @@ def start(options: PipelineOptions, resources: ExitStack,
         pool_processes=pool_processes(options)))
     with outage_in_one_line():
         return pipeline.run()
+
+
+def check_writable(directory: str) -> None:
+    """Raise ValueError, in one line, unless a file can be made in `directory` (made first if
+    missing; a local path or any Beam filesystem): an archive that cannot be written is found
+    before the job starts, not by its workers."""
+    probe = FileSystems.join(directory, f".newswire-probe-{uuid.uuid4().hex}")
+    try:
+        if not FileSystems.exists(directory):
+            FileSystems.mkdirs(directory)
+        FileSystems.create(probe).close()
+        FileSystems.delete([probe])
+    except Exception as error:  # whatever the filesystem says, the archive cannot be written
+        raise ValueError(f"--archive {directory} cannot be written: {error}") from None
 
 
 def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
