@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import pytest
 
-from newswire.pipeline import cli
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import current_index
+from tests.faults.test_es_outage import newswire
 from tests.loopback import serve
 
 pytestmark = pytest.mark.es
@@ -34,19 +34,18 @@ class Feed(BaseHTTPRequestHandler):
 
 
 def test_an_archive_directory_that_cannot_be_written_is_refused_before_the_run(
-        tmp_path: Path, es_connection: EsConnection, capfd: pytest.CaptureFixture) -> None:
+        tmp_path: Path, es_connection: EsConnection) -> None:
     (tmp_path / "file").write_text("a regular file, not a directory")
     archive = tmp_path / "file" / "warc"
     index = f"test-archive-{uuid.uuid4().hex[:8]}"
     Feed.asked = []
     with serve(Feed) as base:
-        code = cli.main(["run", "--feeds", f"{base}/feed.xml", "--archive", str(archive),
-                         "--es-url", es_connection.url, "--index", index,
-                         "--dead-letter-index", f"{index}-dead",
-                         "--history-index", f"{index}-history", "--allow-private-addresses"])
-    err = capfd.readouterr().err
-    assert code == 1
-    [line] = err.strip().splitlines()  # no traceback
+        run = newswire("run", "--feeds", f"{base}/feed.xml", "--archive", str(archive),
+                       "--es-url", es_connection.url, "--index", index,
+                       "--dead-letter-index", f"{index}-dead",
+                       "--history-index", f"{index}-history", "--allow-private-addresses")
+    assert run.returncode == 1
+    [line] = run.stderr.strip().splitlines()  # no traceback
     assert line.startswith(f"newswire: --archive {archive} cannot be written: ")
     assert "Not a directory" in line
     assert Feed.asked == []  # nothing fetched
