@@ -18,7 +18,11 @@ flight then runs again one item at a time, and the item that kills its worker ag
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -114,7 +118,8 @@ class OrderedPool:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = ProcessPoolExecutor(self.processes,
-                                            mp_context=start_forkserver(self.preload))
+                                            mp_context=start_forkserver(self.preload),
+                                            initializer=die_with, initargs=(os.getpid(),))
 
 
 class PooledDoFn(beam.DoFn):
@@ -184,6 +189,34 @@ def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
     context.set_forkserver_preload([*ours, *preload])
     forkserver.ensure_running()
     return context
+
+
+def die_with(pid: int) -> None:
+    """In a worker: end this process as soon as process `pid` (the one whose pool it serves)
+    has ended, however it ended. A worker is the forkserver's child, not the pool's, and waits
+    on a queue whose writing end it holds itself, so a pool killed outright (`kill -9`, the OOM
+    killer) would leave it waiting, and the forkserver, which lives while its children do,
+    with it."""
+    threading.Thread(target=_exit_after, args=(pid,), name="die-with", daemon=True).start()
+
+
+def _exit_after(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3+: readable once `pid` has ended
+    except (AttributeError, OSError):  # elsewhere, or `pid` already gone: look once a second
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:  # gone, or another user's process now holds its number
+        return False
+    return True
 
 
 def _finished(future: Future) -> bool:

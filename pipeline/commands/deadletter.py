@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -106,19 +108,20 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     stages = (args.stage,) if args.stage else REPLAYABLE
     with connection.session() as client:
         client.indices.refresh(index=config.dead_letter_index)
-        letters = list(helpers.scan(client, index=config.dead_letter_index,
-                                    query={"query": query(stages, args.since)}))
+        hits = list(helpers.scan(client, index=config.dead_letter_index,
+                                 query={"query": query(stages, args.since)}))
+    letters = readable(hits)
     if not letters:
         print(f"no replayable dead letters in {config.dead_letter_index}")
         return 0
-    by_stage = {s: sum(hit["_source"]["stage"] == s for hit in letters) for s in stages}
+    by_stage = {s: sum(letter.stage == s for letter in letters) for s in stages}
     print(f"replaying {len(letters)} dead letters ("
           + ", ".join(f"{s} {n}" for s, n in by_stage.items() if n) + f") into {config.index}")
     started = datetime.now(timezone.utc)
     with ExitStack() as resources:
         options = PipelineOptions(**values)
         pipeline = beam.Pipeline(runner=runners.choose_runner(options, resources), options=options)
-        _ = pipeline | ReplayDeadLetters([hit["_source"] for hit in letters], config)
+        _ = pipeline | ReplayDeadLetters(letters, config)
         with errors.outage_in_one_line():
             result = pipeline.run()
         lifecycle.wait(result)
@@ -126,25 +129,62 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     print(summary.render())
     with connection.session() as client:
         resolved = _remove_resolved(client, config.dead_letter_index,
-                                    [hit["_id"] for hit in letters], started)
+                                    [letter.id for letter in letters], started)
     print(f"{resolved} dead letters resolved and removed, {len(letters) - resolved} failed "
           "again (attempts counted)")
     return summary.exit_status
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A replayable dead letter: its id, its stage, and the input it kept, read back."""
+
+    id: str
+    stage: str
+    source: FeedEntry | Article
+
+
+def read_letter(hit: dict[str, Any]) -> Letter:
+    """A dead letter as found in the index; raises if it is not one newswire could replay (an
+    index letter keeps an article, the others a feed entry)."""
+    letter = hit["_source"]
+    stage = letter["stage"]
+    source = (Article.from_dict(json.loads(letter["input"])) if stage == "index"
+              else FeedEntry.from_json(letter["input"]))
+    return Letter(hit["_id"], stage, source)
+
+
+def readable(hits: list[dict[str, Any]], say: Callable[[str], None] = print) -> list[Letter]:
+    """The letters among `hits` that can be read back; each other one is skipped with a line
+    saying why, so that one malformed letter (written by hand, or by another version) does not
+    stop the replay of the rest."""
+    letters = []
+    for hit in hits:
+        try:
+            letters.append(read_letter(hit))
+        except Exception as error:  # the boundary of one letter: whatever is wrong with it
+            say(f"skipping dead letter {hit['_id']}: {_why(error)}")
+    return letters
+
+
+def _why(error: Exception) -> str:
+    """A reading error in a few words: a missing field is named as such."""
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]!r} field"
+    return f"its input cannot be read ({type(error).__name__}: {str(error)[:200]})"
+
+
 class ReplayDeadLetters(beam.PTransform):
     """Replayable dead-letter sources to indexed articles; returns the letters of new failures."""
 
-    def __init__(self, letters: list[dict[str, Any]], config: IngestConfig) -> None:
+    def __init__(self, letters: list[Letter], config: IngestConfig) -> None:
         super().__init__()
         self.letters = letters
         self.config = config
 
     def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
-        entries = [FeedEntry.from_json(letter["input"])
-                   for letter in self.letters if letter["stage"] != "index"]
-        stored = [Article.from_dict(json.loads(letter["input"]))
-                  for letter in self.letters if letter["stage"] == "index"]
+        entries = [letter.source for letter in self.letters if letter.stage != "index"]
+        stored = [letter.source for letter in self.letters if letter.stage == "index"]
         pages = (begin
                  | "Entries" >> beam.Create(entries)
                  | "CountEntries" >> beam.Map(_seen)

@@ -14,13 +14,16 @@ _STEP = re.compile(r" \[while running '[^\n]*'\]$")  # what Beam adds in process
 
 
 # Failures the caller reports in one line, whose tracebacks Beam would log first: the worker's,
-# relayed by the local job service, and the in-process runner's own.
-_REPORTED = ("ClusterUnavailable", "KeyboardInterrupt")
+# relayed by the local job service as text, and the in-process runner's own, which carries the
+# exception itself (its message is the error's text and the step, without the class's name).
+_REPORTED = (ClusterUnavailable, KeyboardInterrupt)
 _RELAYS = ("apache_beam.runners.portability.local_job_service", "apache_beam.runners.common")
 
 
 def _not_reported(record: logging.LogRecord) -> bool:
-    return not any(name in record.getMessage() for name in _REPORTED)
+    if record.exc_info and isinstance(record.exc_info[1], _REPORTED):
+        return False
+    return not any(kind.__name__ in record.getMessage() for kind in _REPORTED)
 
 
 @contextmanager

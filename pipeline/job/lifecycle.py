@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     StandardOptions,
@@ -60,6 +62,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     config = nw.ingest_config(streaming=streaming, pool_processes=pool_processes(options))
     for name in (config.index, config.dead_letter_index, config.history_index):
         check_index_name(name)
+    if config.archive:
+        check_writable(config.archive)
     if config.pool_processes:
         process_pool.start_forkserver()  # the pools' processes: their imports overlap the start
     if nw.warc and (streaming or nw.feeds):
@@ -103,6 +107,21 @@ def start(options: PipelineOptions, resources: ExitStack,
         progress_dir=str(progress) if progress else None))
     with outage_in_one_line():
         return pipeline.run()
+
+
+def check_writable(directory: str) -> None:
+    """Raise ValueError, in one line, unless a file can be made in `directory` (made first if
+    missing; a local path or any Beam filesystem): an archive that cannot be written is found
+    before the job starts, not by its workers."""
+    probe = FileSystems.join(directory, f".newswire-probe-{uuid.uuid4().hex}")
+    try:
+        if not FileSystems.exists(directory):
+            FileSystems.mkdirs(directory)
+        FileSystems.create(probe).close()
+        FileSystems.delete([probe])
+    except Exception as error:  # whatever the filesystem says, the archive cannot be written
+        raise ValueError(f"--archive {directory} cannot be written: {error}") from None
+
 
 
 def wait(result: PipelineResult) -> None:

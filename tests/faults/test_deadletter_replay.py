@@ -83,3 +83,43 @@ def test_validation_letters_are_not_replayable(options: list[str],
     code = cli.main(["deadletter", "replay", "--stage", "validate", *options])
     assert code == 1
     assert "validate letters are not replayable" in capsys.readouterr().err
+
+
+def test_a_malformed_letter_is_skipped_and_the_others_replayed(
+        tmp_path: Path, es_connection: EsConnection, options: list[str],
+        capsys: pytest.CaptureFixture) -> None:
+    # Defect (issue 20, 8): one letter that could not be read aborted the replay of all others.
+    site = write_site(tmp_path, {"late": "2026-11-30T11:00:00Z"})
+    late = (site / "late.html").read_text()
+    (site / "late.html").unlink()
+    index, dead = options[3], options[5]
+    malformed = {  # hand-indexed into the dead-letter alias: each fails to read another way
+        "not-json": {"stage": "fetch", "input": "{not json"},
+        "not-an-entry": {"stage": "extract", "input": '{"title": "no url"}'},
+        "not-an-article": {"stage": "index", "input": "[1, 2]"},
+        "no-input": {"stage": "fetch"},
+    }
+    with SeedServer(site) as server:
+        code, out = newswire(capsys, "run", "--feeds", server.url("feed.xml"),
+                             "--allow-private-addresses", *options)
+        assert code == 0 and "dead-lettered       1  (fetch 1)" in out
+        with es_connection.session() as client:
+            for id_, letter in malformed.items():
+                client.index(index=dead, id=id_, refresh=True, document={
+                    "reason": "written by hand", "unit": "entry", "url": "",
+                    "at": "2026-12-01T00:00:00+00:00", **letter})
+        (site / "late.html").write_text(late)  # the cause of the real letter is fixed
+        code, out = newswire(capsys, "deadletter", "replay", "--allow-private-addresses",
+                             *options)
+    assert code == 0
+    skipped = [line for line in out.splitlines() if line.startswith("skipping dead letter")]
+    assert sorted(line.split()[3].rstrip(":") for line in skipped) == sorted(malformed)
+    assert any("not json" in line or "Expecting" in line for line in skipped)
+    assert "replaying 1 dead letters (fetch 1)" in out
+    assert "indexed             1  (new 1, updated 0, unchanged 0)" in out
+    assert "1 dead letters resolved and removed, 0 failed again" in out
+    with es_connection.session() as client:
+        client.indices.refresh(index=[index, dead])
+        assert client.get(index=index, id=article_id("late"))["_source"]["title"] == "Story late"
+        left = {hit["_id"] for hit in client.search(index=dead, size=10)["hits"]["hits"]}
+    assert left == set(malformed)  # kept, to be looked at

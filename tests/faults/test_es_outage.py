@@ -9,6 +9,8 @@ The outage test runs its own node (port NEWSWIRE_TEST_ES_PORT + 1), stopped and 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -21,7 +23,6 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from elasticsearch import Elasticsearch
 
-from newswire.pipeline import cli
 from newswire.pipeline.job import errors
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.seed_server import SeedServer
@@ -123,27 +124,32 @@ def test_past_the_wait_the_job_stops_with_one_line() -> None:
     assert message.startswith(f"Elasticsearch at {nowhere.address} has not answered for 2 s")
 
 
-def test_a_run_whose_node_stays_away_ends_with_one_line(
-        tmp_path: Path, es_node: LocalNode, capfd: pytest.CaptureFixture) -> None:
+def newswire(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The `newswire` command run in a process of its own, so that its stderr is all and only
+    what a user would see."""
+    command = Path(sys.executable).with_name("newswire")  # the installed entry point
+    return subprocess.run([str(command), *argv], capture_output=True, text=True, timeout=300)
+
+
+def test_a_run_whose_node_stays_away_ends_with_one_line(tmp_path: Path, es_node: LocalNode
+                                                        ) -> None:
     # The node vanishes (behind a proxy) at the run's first bulk request and never returns.
     proxy = VanishingProxy(es_node.port, vanish_on=b"/_bulk")
     index = f"test-gone-{uuid.uuid4().hex[:8]}"
     site = write_site(tmp_path, {f"s{i}": "2026-11-30T10:00:00Z" for i in range(3)})
     try:
         with SeedServer(site) as server:
-            code = cli.main(["run", "--feeds", server.url("feed.xml"), "--es-url", proxy.url,
-                             "--index", index, "--dead-letter-index", f"{index}-dead",
-                             "--history-index", f"{index}-history", "--es-outage-wait", "2",
-                             "--allow-private-addresses"])
+            run = newswire("run", "--feeds", server.url("feed.xml"), "--es-url", proxy.url,
+                           "--index", index, "--dead-letter-index", f"{index}-dead",
+                           "--history-index", f"{index}-history", "--es-outage-wait", "2",
+                           "--allow-private-addresses")
     finally:
         for name in (index, f"{index}-dead", f"{index}-history"):
             drop_index(EsConnection(es_node.url), name)
-    out, err = capfd.readouterr()
     assert proxy.vanished.is_set()
-    assert code == 1
-    assert "entries seen" not in out  # no summary of a run that did not finish
-    # The last word is ours, one line. (Beam's worker harness prints the failed bundle's
-    # traceback to its own stderr before that, unconditionally: sdk_worker.py.)
-    last = err.strip().splitlines()[-1]
-    assert last.startswith(f"newswire: Elasticsearch at {proxy.url} has not answered for")
-    assert last.endswith("(--es-outage-wait 2); stopping")
+    assert run.returncode == 1
+    assert "entries seen" not in run.stdout  # no summary of a run that did not finish
+    # One line, ours: Beam's traceback of the failed bundle used to come first (issue 20, 10).
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith(f"newswire: Elasticsearch at {proxy.url} has not answered for")
+    assert line.endswith("(--es-outage-wait 2); stopping")

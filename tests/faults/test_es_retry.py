@@ -81,7 +81,7 @@ def api_error(status: int) -> ApiError:
 
 def test_the_repeater_waits_out_an_outage_with_capped_backoff() -> None:
     clock = Clock()
-    repeater = Repeater(RetryPolicy(backoff=0.5, max_backoff=4, outage_wait=60), "es",
+    repeater = Repeater(RetryPolicy(backoff=0.5, max_backoff=4, outage_wait=60, jitter=0), "es",
                         clock.sleep, lambda: clock.now)
     calls: list[int] = []
     assert repeater.call(failing(ConnectionError("refused"), 8, calls)) == "ok"
@@ -90,10 +90,30 @@ def test_the_repeater_waits_out_an_outage_with_capped_backoff() -> None:
 
 def test_the_repeater_gives_up_on_an_outage_past_the_wait() -> None:
     clock = Clock()
-    repeater = Repeater(RetryPolicy(backoff=1, max_backoff=1, outage_wait=5), "es",
+    repeater = Repeater(RetryPolicy(backoff=1, max_backoff=1, outage_wait=5, jitter=0), "es",
                         clock.sleep, lambda: clock.now)
     with pytest.raises(ClusterUnavailable, match="has not answered for 5 s"):
         repeater.call(failing(ConnectionError("refused"), 100, []))
+
+
+def test_the_repeater_waits_out_429s_as_long_as_an_outage() -> None:
+    clock = Clock()
+    repeater = Repeater(RetryPolicy(retries=2, backoff=1, max_backoff=4, outage_wait=60), "es",
+                        clock.sleep, lambda: clock.now)
+    calls: list[int] = []
+    assert repeater.call(failing(api_error(429), 10, calls)) == "ok"  # well past `retries`
+    assert len(calls) == 11
+    with pytest.raises(ClusterUnavailable,
+                       match=r"has answered 429 \(too many requests\) for 6\d s"):
+        repeater.call(failing(api_error(429), 100, []))
+
+
+def test_waits_are_spread_by_jitter_below_the_doubling() -> None:
+    policy = RetryPolicy(backoff=1, max_backoff=8, jitter=0.5)
+    for attempt, ceiling in ((1, 1), (2, 2), (3, 4), (4, 8), (9, 8)):
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1  # workers refused together come back apart
 
 
 def test_the_repeater_retries_5xx_a_bounded_number_of_times_and_400_not_at_all() -> None:

@@ -193,14 +193,24 @@ def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any],
     change is additive (new fields).
 
     Returns the concrete index the alias writes to; a change that needs a reindex raises
-    ValueError naming `newswire es migrate`.
+    ValueError naming `newswire es migrate`. Safe when another run does the same at the same
+    moment: the template is put whole, and an index the other run created first is taken.
     """
     _put_template(client, alias, mapping, Sizing().settings() if settings is None else settings)
     concrete = current_index(client, alias)
     if concrete is None:
-        concrete = first_piece(alias, MAPPING_VERSION)
-        client.indices.create(index=concrete, aliases={alias: {"is_write_index": True}})
-        return concrete
+        first = first_piece(alias, MAPPING_VERSION)
+        try:
+            client.indices.create(index=first, aliases={alias: {"is_write_index": True}})
+            return first
+        except BadRequestError as error:
+            if error.message != "resource_already_exists_exception":
+                raise
+        # Created (with the alias, in the same step) by another run since we looked.
+        concrete = current_index(client, alias)
+        if concrete is None:
+            raise ValueError(f"{first} exists but is not behind the alias {alias}; remove it "
+                             "or give another --index")
     try:  # every piece: an update is written to the piece its article lives in
         client.indices.put_mapping(index=alias, **mapping)
     except BadRequestError as error:

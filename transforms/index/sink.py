@@ -6,8 +6,8 @@
                             │ keeps superseded versions in the history index (optional),
                             │ writes an update to the piece its document lives in,
                             │ rolls the alias over when its write piece is full (optional),
-                            │ retries 429/5xx items and requests, waits out an outage
-                            │ (es_retry.RetryPolicy), splits a request refused as a whole
+                            │ retries 5xx items and requests, waits out an outage and
+                            │ 429s (retry.RetryPolicy), splits a request refused as a whole
                             └──► dead_letter: items Elasticsearch rejected, with reason
 
 Ids and versions derive from each document's content (the canonical URL, the article's own
@@ -38,7 +38,12 @@ from elasticsearch import ApiError
 
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.pieces import Sizing, lookup, roll_over
-from newswire.transforms.index.retry import RETRYABLE_STATUS, Repeater, RetryPolicy
+from newswire.transforms.index.retry import (
+    RETRYABLE_STATUS,
+    Failure,
+    Repeater,
+    RetryPolicy,
+)
 from newswire.transforms.index.revisions import revision_document, revision_id
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 
@@ -123,6 +128,8 @@ class WriteToElasticsearch(beam.PTransform):
 
 Buffered = tuple[Document, WindowedValue, bytes]
 """A buffered document, where its output goes (window, timestamp), and its bulk lines."""
+Failed = tuple[Buffered, int, dict[str, Any]]
+"""A buffered document whose bulk item failed, with the item's status and error."""
 
 
 @dataclass
@@ -237,7 +244,9 @@ class _BulkWriter(beam.DoFn):
 
     def _write(self, batch: list[Buffered]) -> _Outcome:
         """On the writer thread: where the batch's ids are stored, their history, then bulk
-        requests until every item is written, rejected, or out of retries."""
+        requests until every item is written, rejected, or out of retries. Items answered 429
+        are retried for as long as the policy waits for an overloaded node; past that, the run
+        stops."""
         outcome = _Outcome()
         if self.history_index or self.merge or self.rollover:
             stored = self._current([document.id for document, _, _ in batch], outcome)
@@ -245,15 +254,22 @@ class _BulkWriter(beam.DoFn):
                 outcome.revisions = self._record_revisions(
                     [document for document, _, _ in batch], stored, outcome)
             batch = self._placed(batch, stored)
+        backoff = self.repeater.backoff()
         pending = batch
-        policy = self.settings.retry
-        for attempt in range(policy.retries + 1):
-            if not pending:
-                break
-            if attempt:
+        while pending:
+            failed = self._send(pending, outcome)
+            if failed:
+                backoff.failed(f"{len(failed)} of {len(pending)} items answered "
+                               + ", ".join(sorted({str(status) for _, status, _ in failed})))
+            pending = []
+            for pair, status, error in failed:
+                if backoff.allows(Failure.of_status(status)):
+                    pending.append(pair)
+                else:
+                    outcome.rejected.append((pair, _reason(status, error)))
+            if pending:
                 outcome.retried += len(pending)
-                time.sleep(policy.delay(attempt))
-            pending = self._send(pending, attempt == policy.retries, outcome)
+                backoff.pause()
         return outcome
 
     def _current(self, ids: list[str], outcome: _Outcome) -> list[dict[str, Any]]:
@@ -309,9 +325,9 @@ class _BulkWriter(beam.DoFn):
         dumps = self.serializer.dumps
         return b"".join((dumps({"index": action}), b"\n", dumps(document.source), b"\n"))
 
-    def _send(self, batch: list[Buffered], last_try: bool, outcome: _Outcome
-              ) -> list[Buffered]:
-        """One bulk request; counts each item's outcome and returns the items to retry.
+    def _send(self, batch: list[Buffered], outcome: _Outcome) -> list[Failed]:
+        """One bulk request; counts each item's outcome and returns the items that failed in a
+        way worth another attempt (429, 5xx).
 
         The request itself is repeated under the retry policy; one that still fails raises,
         failing the bundle for the runner to retry (ids are fixed, so that is safe). A request
@@ -328,9 +344,8 @@ class _BulkWriter(beam.DoFn):
                 outcome.rejected.append((batch[0], _reason(error.status_code, _error(error))))
                 return []
             middle = len(batch) // 2
-            return (self._send(batch[:middle], last_try, outcome)
-                    + self._send(batch[middle:], last_try, outcome))
-        retry = []
+            return self._send(batch[:middle], outcome) + self._send(batch[middle:], outcome)
+        failed = []
         for item, pair in zip(response["items"], batch, strict=True):
             result = item["index"]
             status = result.get("status", 0)
@@ -340,11 +355,11 @@ class _BulkWriter(beam.DoFn):
                 outcome.updated += 1
             elif status == 409:
                 outcome.unchanged += 1
-            elif status in RETRYABLE_STATUS and not last_try:
-                retry.append(pair)
+            elif status in RETRYABLE_STATUS:
+                failed.append((pair, status, result.get("error", {})))
             else:
                 outcome.rejected.append((pair, _reason(status, result.get("error", {}))))
-        return retry
+        return failed
 
     def _dead_letter(self, document: Document, where: WindowedValue,
                      reason: str) -> Iterator[Any]:
