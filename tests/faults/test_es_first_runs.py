@@ -11,7 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.layout import ARTICLE_MAPPING, current_index, ensure_index
+from newswire.transforms.index.layout import (
+    ARTICLE_MAPPING,
+    MAPPING_VERSION,
+    current_index,
+    ensure_index,
+)
+from newswire.transforms.index.pieces import first_piece
 from tests.conftest import drop_index
 
 pytestmark = pytest.mark.es
@@ -37,8 +43,9 @@ def test_runs_creating_the_same_fresh_alias_at_once_all_succeed(
                 written = [run.result() for run in [
                     runs.submit(first_run, es_connection, alias, start) for _ in range(RUNS)]]
             with es_connection.session() as client:
-                assert written == [f"{alias}-v1"] * RUNS
-                assert current_index(client, alias) == f"{alias}-v1"
-                assert list(client.indices.get(index=f"{alias}-v*")) == [f"{alias}-v1"]
+                first = first_piece(alias, MAPPING_VERSION)
+                assert written == [first] * RUNS
+                assert current_index(client, alias) == first
+                assert list(client.indices.get(index=f"{alias}-v*")) == [first]
         finally:
             drop_index(es_connection, alias)
