@@ -7,7 +7,7 @@ parallelism, and the DoFn calls its function inline.
 
 Workers fork from Python's forkserver, which imports once the `preload` modules and the
 newswire modules this process has loaded (or, started by the `newswire` command before its own
-imports, all of newswire: see newswire.pipeline.command): each worker runs the program's
+imports, the job's modules: see newswire.pipeline.command): each worker runs the program's
 `__main__` again (as multiprocessing does), and then finds what it imports already there.
 
 A worker that dies (a crash in a C extension, the OOM killer) breaks the pool; what was in

@@ -1,72 +1,52 @@
 """`newswire deadletter list|replay`: what failed, and sending it through the pipeline again.
 
-    dead-letter index ─► fetch, extract letters ─► FeedEntry ─► FetchPages ─► Extract ─┐
-       (--stage,        index letters ─────────► Article ──────────────────────────────┤
-        --since)                                                  Validate ─► IndexArticles
-    failures ─► IndexDeadLetters (same ids: attempts + 1, first_seen kept)
-
-Replay is for after the cause is fixed (a page back online, a mapping corrected). Letters that
-no longer fail are deleted afterwards; those that fail again stay, with their attempts counted.
-Ids and versions are those of a run, so replaying twice indexes nothing twice. Poll letters
-(a whole feed) are not replayed: the next run polls the feed again. Validation letters are
-not either: the same record would fail the same way.
+Replay is for after the cause is fixed (a page back online, a mapping corrected): the letters
+go through the job in `newswire.pipeline.job.replay`. Letters that no longer fail are deleted
+afterwards; those that fail again stay, with their attempts counted. Ids and versions are those
+of a run, so replaying twice indexes nothing twice. Poll letters (a whole feed) are not
+replayed: the next run polls the feed again. Validation letters are not either: the same
+record would fail the same way.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from contextlib import ExitStack
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
-from apache_beam.options.pipeline_options import PipelineOptions
-from elasticsearch import Elasticsearch, helpers
+from newswire.pipeline.commands import moment
+from newswire.transforms.index.client import DEAD_LETTERS_ALIAS, EsConnection, check_index_name
 
-from newswire.pipeline.job import errors, lifecycle, runners
-from newswire.pipeline.job.graph import (
-    IndexArticles,
-    IndexDeadLetters,
-    IngestConfig,
-    ValidateArticles,
-    with_dead_letters,
-)
-from newswire.pipeline.job.summary import summarize
-from newswire.pipeline.options import NewswireOptions
-from newswire.schemas.article import Article
-from newswire.transforms.extraction.provenance import extract_listed_articles
-from newswire.transforms.fetching.fetch import FetchPages
-from newswire.transforms.index.client import EsConnection, check_index_name
-from newswire.transforms.records import DEAD_LETTER, FeedEntry
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
 
 REPLAYABLE = ("fetch", "extract", "index")
 STAGES = ("poll", "fetch", "extract", "validate", "index")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("deadletter", help="list dead letters, or replay them")
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """`newswire deadletter list` and `newswire deadletter replay` (with the run's options)."""
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="show dead letters, latest first")
-    listing.add_argument("--es-url", dest="es_url", default=IngestConfig().es.url)
+    listing.add_argument("--es-url", dest="es_url", default=EsConnection().url)
     listing.add_argument("--dead-letter-index", dest="dead_letter_index",
-                         default=IngestConfig().dead_letter_index)
+                         default=DEAD_LETTERS_ALIAS)
     listing.add_argument("--limit", type=int, default=50)
-    replay = actions.add_parser(
-        "replay", help=f"send {', '.join(REPLAYABLE)} dead letters through the pipeline again")
-    NewswireOptions._add_argparse_args(replay)
-    for action in (listing, replay):
-        action.add_argument("--stage", choices=STAGES, help="only letters of this stage")
-        action.add_argument("--since", type=_moment, help="only letters of failures since "
-                            "then (YYYY-MM-DD or an ISO timestamp)")
     listing.set_defaults(handler=_list)
-    replay.set_defaults(handler=_replay)
+    actions.add_parser(
+        "replay", help=f"send {', '.join(REPLAYABLE)} dead letters through the pipeline again",
+        arguments=_replay_arguments)  # the run's options: built only for a replay
+    for action in actions.choices.values():
+        action.add_argument("--stage", choices=STAGES, help="only letters of this stage")
+        action.add_argument("--since", type=moment, help="only letters of failures since "
+                            "then (YYYY-MM-DD or an ISO timestamp)")
 
 
-def _moment(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def _replay_arguments(parser: argparse.ArgumentParser) -> None:
+    from newswire.pipeline.options import NewswireOptions
+
+    NewswireOptions._add_argparse_args(parser)
+    parser.set_defaults(handler=_replay)
 
 
 def query(stages: tuple[str, ...], since: datetime | None) -> dict[str, Any]:
@@ -95,6 +75,14 @@ def _list(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _replay(args: argparse.Namespace, _: list[str]) -> int:
+    # What a replay runs: Beam and the job, imported only for it.
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from elasticsearch import helpers
+
+    from newswire.pipeline.job import lifecycle
+    from newswire.pipeline.job.replay import replay
+    from newswire.pipeline.options import NewswireOptions
+
     if args.stage and args.stage not in REPLAYABLE:
         raise ValueError(f"{args.stage} letters are not replayable; replay "
                          f"{', '.join(REPLAYABLE)} letters")
@@ -117,15 +105,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     print(f"replaying {len(letters)} dead letters ("
           + ", ".join(f"{s} {n}" for s, n in by_stage.items() if n) + f") into {nw.index}")
     started = datetime.now(timezone.utc)
-    config = lifecycle.ingest_config(nw)
-    with ExitStack() as resources:
-        options = PipelineOptions(**values)
-        pipeline = beam.Pipeline(runner=runners.choose_runner(options, resources), options=options)
-        _ = pipeline | ReplayDeadLetters([hit["_source"] for hit in letters], config)
-        with errors.outage_in_one_line():
-            result = pipeline.run()
-        lifecycle.wait(result)
-    summary = summarize(result)
+    summary = replay([hit["_source"] for hit in letters], PipelineOptions(**values),
+                     lifecycle.ingest_config(nw))
     print(summary.render())
     with connection.session() as client:
         resolved = _remove_resolved(client, nw.dead_letter_index,
@@ -133,42 +114,6 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     print(f"{resolved} dead letters resolved and removed, {len(letters) - resolved} failed "
           "again (attempts counted)")
     return summary.exit_status
-
-
-class ReplayDeadLetters(beam.PTransform):
-    """Replayable dead-letter sources to indexed articles; returns the letters of new failures."""
-
-    def __init__(self, letters: list[dict[str, Any]], config: IngestConfig) -> None:
-        super().__init__()
-        self.letters = letters
-        self.config = config
-
-    def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
-        entries = [FeedEntry.from_json(letter["input"])
-                   for letter in self.letters if letter["stage"] != "index"]
-        stored = [Article.from_dict(json.loads(letter["input"]))
-                  for letter in self.letters if letter["stage"] == "index"]
-        pages = (begin
-                 | "Entries" >> beam.Create(entries)
-                 | "CountEntries" >> beam.Map(_seen)
-                 | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
-        extracted = pages.pages | "Extract" >> with_dead_letters(
-            extract_listed_articles(), "articles")  # valid articles, or dead letters
-        valid = (begin
-                 | "Articles" >> beam.Create(stored)
-                 | "CountArticles" >> beam.Map(_seen)
-                 | "Validate" >> with_dead_letters(ValidateArticles(), "valid"))
-        rejected = ((extracted.articles, valid.valid)
-                    | "AllArticles" >> beam.Flatten()
-                    | "IndexArticles" >> IndexArticles(self.config))
-        return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
-                | "AllDeadLetters" >> beam.Flatten()
-                | "IndexDeadLetters" >> IndexDeadLetters(self.config))
-
-
-def _seen(item: Any) -> Any:
-    Metrics.counter("newswire", "entries_seen").inc()
-    return item
 
 
 def _remove_resolved(client: Elasticsearch, index: str, ids: list[str],

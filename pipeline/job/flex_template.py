@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
+from newswire.pipeline.options import NewswireOptions
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
@@ -23,7 +24,7 @@ _FALSE = {"false", "0", "no", ""}
 def _switches() -> frozenset[str]:
     """The flags of every switch Beam's and newswire's options define (`--streaming`, ...)."""
     parser = argparse.ArgumentParser(conflict_handler="resolve", add_help=False)
-    for options in PipelineOptions.__subclasses__():
+    for options in {*PipelineOptions.__subclasses__(), NewswireOptions}:
         options._add_argparse_args(parser)
     return frozenset(flag for action in parser._actions
                      if isinstance(action, argparse._StoreTrueAction)

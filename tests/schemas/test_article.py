@@ -1,14 +1,13 @@
-"""The article model: its Beam coder, its JSON Schema, and validation that names the field."""
+"""The article model: its JSON Schema, and validation that names the field."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import apache_beam as beam
 import pytest
 
 from newswire.schemas import seed
-from newswire.schemas.article import Article, ArticleCoder, LeadImage
+from newswire.schemas.article import Article, LeadImage
 from newswire.schemas.validation import InvalidArticle, validate, validate_document
 from tests import REPO
 
@@ -20,18 +19,6 @@ def article() -> Article:
     return seed.parse(SEED.read_text()).replace(
         updated_at=datetime(2023, 10, 27, 8, 0, tzinfo=timezone.utc), authors=("Steve Holland",),
         tags=("ukraine",), language="en", provenance={"title": "json-ld"}, cluster_id="abc")
-
-
-def test_beam_uses_the_article_coder() -> None:
-    assert isinstance(beam.coders.registry.get_coder(Article), ArticleCoder)
-
-
-def test_the_coder_round_trips_and_is_deterministic(article: Article) -> None:
-    coder = ArticleCoder()
-    encoded = coder.encode(article)
-    assert coder.decode(encoded) == article
-    assert coder.encode(coder.decode(encoded)) == encoded
-    assert coder.is_deterministic()
 
 
 def test_to_dict_and_from_dict_are_inverse(article: Article) -> None:
