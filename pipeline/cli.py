@@ -65,6 +65,7 @@ class Command(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logs.hold()  # first: parsing `run`'s options imports Beam, which logs while it is imported
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "run":

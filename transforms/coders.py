@@ -1,9 +1,12 @@
 """The coders of newswire's own element types, in Beam's coder registry.
 
-Beam picks a PCollection's coder from its type hint through `coders.registry`, the documented
-way to give a type its coder; registering is what importing this module does, and every module
-that declares these types as a step's input or output imports it (for the names it uses), so
-the registration is there before any pipeline is built, whatever is imported first.
+Beam picks a PCollection's coder from its type hint through `coders.registry`, its documented
+way to give a type a coder; the registry is process-wide, so registering happens at import.
+That needs no import order as long as the registration is imported with the type: the types
+defined in transforms register beside their definition (`Document` in index/sink.py, `Sketch`
+and `Link` in duplicates/near.py). `Article` lives in schemas, which do not depend on Beam, so
+its coder is registered here, and the modules that declare Article steps (duplicates/near.py)
+import it from here.
 
 `ArticleCoder`: an Article as compact, key-sorted JSON, deterministic and portable (no pickle).
 

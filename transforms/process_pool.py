@@ -17,6 +17,7 @@ flight then runs again one item at a time, and the item that kills its worker ag
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sys
 from collections import deque
@@ -113,7 +114,7 @@ class OrderedPool:
     def _new_executor(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = ProcessPoolExecutor(self.processes,
+        self.executor = ProcessPoolExecutor(self.processes, initializer=_quiet,
                                             mp_context=start_forkserver(self.preload))
 
 
@@ -184,6 +185,13 @@ def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
     context.set_forkserver_preload([*ours, *preload])
     forkserver.ensure_running()
     return context
+
+
+def _quiet() -> None:
+    """A worker logs nowhere: what it does goes back to its DoFn, as results or as what
+    `broken` makes of an item, and the job reports it. Without a handler of its own, each
+    library warning in a worker would reach the terminal through logging's last resort."""
+    logging.getLogger().handlers = [logging.NullHandler()]
 
 
 def _finished(future: Future) -> bool:
