@@ -26,9 +26,9 @@ from __future__ import annotations
 import json
 
 from apache_beam import coders
-from apache_beam.coders import coder_impl
 
 from newswire.schemas.article import Article
+from newswire.transforms.beam_internals import StrictPrimitivesCoder
 
 
 class ArticleCoder(coders.Coder):
@@ -51,15 +51,10 @@ class StateKey(str):
     """Type hint for the key of a stateful step; the keys themselves are plain str."""
 
 
-class StateKeyCoder(coders.FastPrimitivesCoder):
+class StateKeyCoder(StrictPrimitivesCoder):
     """A str as FastPrimitivesCoder encodes it, in the mode that refuses to pickle."""
 
-    def _create_impl(self) -> coder_impl.FastPrimitivesCoderImpl:
-        return coder_impl.FastPrimitivesCoderImpl(
-            self._fallback_coder.get_impl(), requires_deterministic_step_label="a state key")
-
-    def is_deterministic(self) -> bool:
-        return True
+    label = "a state key"
 
     def to_type_hint(self) -> type:
         return StateKey
