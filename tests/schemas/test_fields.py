@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
-from newswire.pipeline import cli
 from newswire.schemas import seed
 from newswire.schemas.article import Article, Credits, LeadImage
 from newswire.schemas.fields import (
@@ -26,7 +24,6 @@ from newswire.schemas.validation import InvalidArticle, article_schema, validate
 from newswire.transforms.index.layout import (
     ARTICLE_MAPPING,
     PROSE_FIELDS,
-    article_mapping,
     ensure_index,
 )
 from tests import REPO
@@ -171,22 +168,6 @@ def test_an_unknown_provenance_key_is_a_schema_error() -> None:
     with pytest.raises(InvalidArticle) as caught:
         validate_document(document)
     assert caught.value.field == "provenance"
-
-
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["schema"], article_schema()),
-    (["schema", "--mapping"], ARTICLE_MAPPING),
-    (["schema", "--mapping", "--english"], article_mapping(english=True)),
-])
-def test_the_schema_command_prints_what_validation_and_the_index_use(
-        argv: list[str], expected: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(argv) == 0
-    assert json.loads(capsys.readouterr().out) == expected
-
-
-def test_english_without_mapping_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["schema", "--english"]) == 1
-    assert capsys.readouterr().err == "newswire: --english applies to --mapping only\n"
 
 
 @pytest.mark.es
