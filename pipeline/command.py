@@ -2,7 +2,8 @@
 
 A local batch `newswire run` extracts in worker processes forked from Python's forkserver
 (`newswire.transforms.process_pool`). Started here, before the CLI is imported, the forkserver
-imports newswire on the other core while this process imports it for itself, instead of after.
+imports the job's modules on the other core while this process imports them for itself, instead
+of after.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sys
 from multiprocessing import forkserver
 from typing import NoReturn
 
-# What the worker processes need: all of newswire, and datasketch, which only they use.
-_PRELOAD = ["newswire.pipeline.cli", "datasketch"]
+# What the worker processes need: the job's modules (all the transforms), and datasketch, which
+# only they use.
+_PRELOAD = ["newswire.pipeline.job.graph", "datasketch"]
 # Flags after which the run does not extract in this machine's processes.
 _ELSEWHERE = {"streaming", "runner", "direct_num_workers", "direct_running_mode"}
 

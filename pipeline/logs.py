@@ -5,10 +5,10 @@ of the libraries under it (Beam, trafilatura, the Elasticsearch client) are prin
 up. `-v` adds warnings, `-vv` information, `--log-level LEVEL` names the level. Local worker
 processes get the same level (`harness_level`), so they do not send what would not be shown.
 
-Import this module before Beam: Beam logs a warning while it is imported (BigQuery's apitools
-are missing), through `logging.warning`, which installs a stderr handler when the root logger
-has none. Importing this module gives the root logger a handler that holds such records until
-`configured` knows the level, and keeps `logging.basicConfig` from running at all.
+The command calls `hold()` before anything imports Beam: Beam logs a warning while it is
+imported (BigQuery's apitools are missing), through `logging.warning`, which installs a stderr
+handler when the root logger has none. `hold()` gives the root logger a handler that keeps such
+records until `configured` knows the level, and so keeps `logging.basicConfig` from running.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from google.protobuf import text_format
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LEVEL = logging.ERROR
@@ -62,6 +60,7 @@ class WorkerRecords(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == _RELAY_LOGGER and record.msg == _RELAY_FORMAT and record.args:
             from apache_beam.portability.api import beam_fn_api_pb2
+            from google.protobuf import text_format
 
             entry = beam_fn_api_pb2.LogEntry()
             try:
@@ -132,10 +131,9 @@ def harness_level() -> str:
     return logging.getLevelName(logging.getLogger().getEffectiveLevel())
 
 
-def _hold() -> None:
+def hold() -> None:
+    """Keep what is logged from now until `configured`, unless the root logger has handlers
+    already (those of a test run, or of an earlier call)."""
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(_Held())
-
-
-_hold()

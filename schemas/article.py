@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
-
-from apache_beam import coders
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
 """The earliest date an article may carry; versions count milliseconds from it."""
@@ -199,22 +196,3 @@ def _parse_iso(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-class ArticleCoder(coders.Coder):
-    """Encodes an Article as compact, key-sorted JSON: deterministic, portable, no pickling."""
-
-    def encode(self, value: Article) -> bytes:
-        return json.dumps(value.to_dict(), separators=(",", ":"), sort_keys=True).encode()
-
-    def decode(self, encoded: bytes) -> Article:
-        return Article.from_dict(json.loads(encoded))
-
-    def is_deterministic(self) -> bool:
-        return True
-
-    def to_type_hint(self) -> type:
-        return Article
-
-
-coders.registry.register_coder(Article, ArticleCoder)

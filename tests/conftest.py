@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-# Before Beam: Beam's import-time warning would otherwise install a stderr handler bound to the
-# stream pytest captures, and Beam's job servers, stopped at exit, would log to it once closed.
-from newswire.pipeline import logs  # noqa: F401
-
-# isort: split
-
 import json
 import os
 import uuid

@@ -7,7 +7,7 @@ parallelism, and the DoFn calls its function inline.
 
 Workers fork from Python's forkserver, which imports once the `preload` modules and the
 newswire modules this process has loaded (or, started by the `newswire` command before its own
-imports, all of newswire: see newswire.pipeline.command): each worker runs the program's
+imports, the job's modules: see newswire.pipeline.command): each worker runs the program's
 `__main__` again (as multiprocessing does), and then finds what it imports already there.
 
 A worker that dies (a crash in a C extension, the OOM killer) breaks the pool; what was in
@@ -17,6 +17,7 @@ flight then runs again one item at a time, and the item that kills its worker ag
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import select
@@ -119,7 +120,7 @@ class OrderedPool:
             self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = ProcessPoolExecutor(self.processes,
                                             mp_context=start_forkserver(self.preload),
-                                            initializer=die_with, initargs=(os.getpid(),))
+                                            initializer=_start_worker, initargs=(os.getpid(),))
 
 
 class PooledDoFn(beam.DoFn):
@@ -191,6 +192,12 @@ def start_forkserver(preload: Sequence[str] = ()) -> BaseContext:
     return context
 
 
+def _start_worker(pool_pid: int) -> None:
+    """First thing in each worker: it logs nowhere, and it ends with the pool's process."""
+    _quiet()
+    die_with(pool_pid)
+
+
 def die_with(pid: int) -> None:
     """In a worker: end this process as soon as process `pid` (the one whose pool it serves)
     has ended, however it ended. A worker is the forkserver's child, not the pool's, and waits
@@ -217,6 +224,13 @@ def _alive(pid: int) -> bool:
     except OSError:  # gone, or another user's process now holds its number
         return False
     return True
+
+
+def _quiet() -> None:
+    """A worker logs nowhere: what it does goes back to its DoFn, as results or as what
+    `broken` makes of an item, and the job reports it. Without a handler of its own, each
+    library warning in a worker would reach the terminal through logging's last resort."""
+    logging.getLogger().handlers = [logging.NullHandler()]
 
 
 def _finished(future: Future) -> bool:

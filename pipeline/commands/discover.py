@@ -10,12 +10,10 @@ from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.sources.discover import Discoverer, Site, opml
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add `newswire discover URL... [--opml FILE]` to the CLI."""
-    command = commands.add_parser(
-        "discover", help="list the feeds and sitemaps of sites (homepage URLs)",
-        description="Fetch each homepage and its robots.txt; print the feeds it links to "
-                    "(<link rel=\"alternate\">) and the sitemaps robots.txt names.")
+def arguments(command: argparse.ArgumentParser) -> None:
+    """`newswire discover URL... [--opml FILE]`."""
+    command.description = ("Fetch each homepage and its robots.txt; print the feeds it links "
+                           "to (<link rel=\"alternate\">) and the sitemaps robots.txt names.")
     command.add_argument("urls", nargs="+", metavar="URL")
     command.add_argument("--opml", type=Path,
                          help="also write what was found as a feed list for `run --feeds`")

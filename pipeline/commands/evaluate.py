@@ -285,11 +285,10 @@ def as_json(evaluation: Evaluation, pages: list[LabelledPage], folds: dict[str, 
 
 # --- the command ---------------------------------------------------------------------------
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add `newswire evaluate` to the command line."""
-    command = commands.add_parser(
-        "evaluate", help="score extraction on a folder of labelled pages, beside trafilatura",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(command: argparse.ArgumentParser) -> None:
+    """`newswire evaluate DIR [--json] [--worst N] [--no-baseline]`."""
+    command.description = __doc__
+    command.formatter_class = argparse.RawDescriptionHelpFormatter
     command.add_argument("folder", type=Path, help="a folder with pages/ and truth.jsonl")
     command.add_argument("--json", action="store_true", help="print the scores as JSON")
     command.add_argument("--worst", type=int, default=0, metavar="N",

@@ -180,10 +180,9 @@ def reference_id(obj: dict[str, Any], name: str) -> str:
     raise KeyError(f"{obj['type']}/{obj['id']} has no reference named {name!r}")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add `newswire kibana import [--kibana-url URL] [--file PATH]` to the CLI."""
-    kibana = commands.add_parser("kibana", help="Kibana: import newswire's dashboard")
-    actions = kibana.add_subparsers(dest="action", required=True)
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """`newswire kibana import [--kibana-url URL] [--file PATH]`."""
+    actions = parser.add_subparsers(dest="action", required=True)
     command = actions.add_parser(
         "import", help="import the data views, saved search and dashboard",
         description="Import newswire's saved objects through Kibana's import API, overwriting "

@@ -13,12 +13,10 @@ from newswire.schemas.validation import article_schema
 from newswire.transforms.index.layout import article_mapping
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add `newswire schema [--mapping [--english]]` to the CLI."""
-    command = commands.add_parser(
-        "schema", help="print the article record's JSON Schema (or its index mapping)",
-        description="Print the JSON Schema article records are validated against, or with "
-                    "--mapping the Elasticsearch mapping of the articles index.")
+def arguments(command: argparse.ArgumentParser) -> None:
+    """`newswire schema [--mapping [--english]]`."""
+    command.description = ("Print the JSON Schema article records are validated against, or "
+                           "with --mapping the Elasticsearch mapping of the articles index.")
     command.add_argument("--mapping", action="store_true",
                          help="the Elasticsearch mapping instead of the JSON Schema")
     command.add_argument("--english", action="store_true",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from newswire.pipeline.commands import connection_arguments, moment
 from newswire.schemas import seed
 from newswire.schemas.article import Article
+from newswire.transforms.index.client import EsConnection, check_index_name
 from newswire.transforms.index.layout import BY_LANGUAGE, PROSE_FIELDS
 
 _BOOSTED = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
@@ -18,6 +22,38 @@ _TEXT_FIELDS = [*_BOOSTED, *(f"{BY_LANGUAGE}.*.{field}" for field in _BOOSTED
 MAX_LIMIT = 10_000  # Elasticsearch's index.max_result_window
 _CREDIT_FIELDS = ["credits.reporting", "credits.additional_reporting", "credits.writing",
                   "credits.editing"]
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    """`newswire search [QUERY] [filters]`."""
+    parser.add_argument("query", nargs="?", default="")
+    parser.add_argument("--outlet", help="exact outlet name")
+    parser.add_argument("--author", help="exact byline name")
+    parser.add_argument("--credit", help="a name in the credits line (reporter, editor, ...)")
+    parser.add_argument("--since", type=moment, help="YYYY-MM-DD or an ISO timestamp")
+    parser.add_argument("--until", type=moment, help="YYYY-MM-DD or an ISO timestamp")
+    parser.add_argument("--language", help="ISO 639-1 code, e.g. en")
+    parser.add_argument("--has-image", action="store_true", help="only articles with a picture")
+    parser.add_argument("--cluster", help="every copy of one story: its cluster id")
+    parser.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--format", choices=("seed", "json", "table"), default="seed")
+    connection_arguments(parser)
+    parser.set_defaults(handler=_search)
+
+
+def _search(args: argparse.Namespace, _: list[str]) -> int:
+    check_index_name(args.index)
+    request = Search(
+        text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
+        since=args.since, until=args.until, language=args.language, has_image=args.has_image,
+        cluster=args.cluster, sort=args.sort, limit=args.limit)
+    with EsConnection(args.es_url).session() as client:
+        response = client.search(index=args.index, **request.body())
+    hits = response["hits"]["hits"]
+    print(render(hits, args.format))
+    print(f"\n({len(hits)} of {response['hits']['total']['value']} hits)", file=sys.stderr)
+    return 0
 
 
 @dataclass(frozen=True)

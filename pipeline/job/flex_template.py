@@ -11,23 +11,38 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
+from newswire.pipeline.options import NewswireOptions
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 
 
+class _Switches(argparse.ArgumentParser):
+    """A parser that keeps the flags of each switch (an option that takes no value) added."""
+
+    def __init__(self) -> None:
+        super().__init__(conflict_handler="resolve", add_help=False)
+        self.flags: set[str] = set()
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        if action.nargs == 0:
+            self.flags.update(action.option_strings)
+        return action
+
+
 def _switches() -> frozenset[str]:
-    """The flags of every switch Beam's and newswire's options define (`--streaming`, ...)."""
-    parser = argparse.ArgumentParser(conflict_handler="resolve", add_help=False)
-    for options in PipelineOptions.__subclasses__():
+    """The flags of every switch Beam's and newswire's options define (`--streaming`,
+    `--no_use_public_ips`, ...)."""
+    parser = _Switches()
+    for options in {*PipelineOptions.__subclasses__(), NewswireOptions}:
         options._add_argparse_args(parser)
-    return frozenset(flag for action in parser._actions
-                     if isinstance(action, argparse._StoreTrueAction)
-                     for flag in action.option_strings)
+    return frozenset(parser.flags)
 
 
 def template_argv(argv: Sequence[str]) -> list[str]:

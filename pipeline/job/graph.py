@@ -39,7 +39,12 @@ from newswire.transforms.extraction.reextract import AdvanceChangedVersions
 from newswire.transforms.fetching.fetch import FetchPages
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
-from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.client import (
+    ARTICLES_ALIAS,
+    DEAD_LETTERS_ALIAS,
+    HISTORY_ALIAS,
+    EsConnection,
+)
 from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
 from newswire.transforms.index.layout import indexed_article
 from newswire.transforms.index.pieces import Sizing
@@ -58,9 +63,9 @@ class IngestConfig:
 
     http: HttpSettings = field(default_factory=HttpSettings)
     es: EsConnection = field(default_factory=EsConnection)
-    index: str = "newswire-articles"
-    dead_letter_index: str = "newswire-dead-letters"
-    history_index: str | None = "newswire-history"
+    index: str = ARTICLES_ALIAS
+    dead_letter_index: str = DEAD_LETTERS_ALIAS
+    history_index: str | None = HISTORY_ALIAS
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
     sizing: Sizing = field(default_factory=Sizing)

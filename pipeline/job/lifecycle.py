@@ -16,9 +16,6 @@ from apache_beam.options.pipeline_options import (
     PipelineOptions,
     StandardOptions,
 )
-from apache_beam.portability.api import (
-    beam_job_api_pb2,
-)
 from apache_beam.runners.portability import portable_runner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult, PipelineState
@@ -33,6 +30,7 @@ from newswire.pipeline.job.runners import choose_runner, pool_processes
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.pipeline.options import NewswireOptions
 from newswire.transforms import process_pool
+from newswire.transforms.beam_internals import cancel_job, forget_metrics
 from newswire.transforms.index.client import check_index_name
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -143,8 +141,7 @@ def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
     """
     if isinstance(result, portable_runner.PipelineResult):
         deadline = time.monotonic() + timeout
-        # Beam offers no public way to cancel without its clean-up; the job service is its own.
-        result._job_service.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=result._job_id))
+        cancel_job(result)  # Beam offers no public way to cancel without its clean-up
         while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
             time.sleep(0.1)
         for thread in threading.enumerate():
@@ -155,8 +152,7 @@ def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
 
 def current_summary(result: PipelineResult) -> Summary:
     """The summary of a running job as it stands now."""
-    if isinstance(result, portable_runner.PipelineResult):
-        result._metrics = None  # else it keeps the first answer it had; no public way to ask
+    forget_metrics(result)  # else a portable result keeps the first answer it had
     return summarize(result)
 
 

@@ -4,7 +4,6 @@ at start-up (see `choose_runner`)."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -15,15 +14,11 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
     WorkerOptions,
 )
-from apache_beam.portability import python_urns
-from apache_beam.portability.api import (
-    beam_provision_api_pb2,
-    beam_runner_api_pb2,
-)
+from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo
 from apache_beam.runners.portability.portable_runner import JobServiceHandle
-from apache_beam.runners.runner import PipelineResult, PipelineRunner
+from apache_beam.runners.runner import PipelineRunner
 
 from newswire.pipeline import logs
 from newswire.pipeline.options import newswire_option_names
@@ -31,6 +26,7 @@ from newswire.pipeline.services.flink import FlinkJobServer, ensure_flink_job_se
 from newswire.pipeline.services.jobserver import LocalJobServer
 from newswire.pipeline.services.prism import PrismJobServer, ensure_prism
 from newswire.transforms import process_pool
+from newswire.transforms.beam_internals import HarnessCommandRunner, flags_given
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _PRISM_RUNNERS = {"prism", "prismrunner"}
@@ -102,38 +98,25 @@ def pool_processes(options: PipelineOptions) -> int:
 def _given(options: PipelineOptions, name: str) -> bool:
     """Whether `--name` was set, even to its default: Beam's default of 1 for
     direct_num_workers is not None, so neither `or` nor drop_default can tell 1 from unset."""
-    flags = getattr(options, "_flags", None) or []  # Beam keeps the command line only here
     return (name in options.get_all_options(drop_default=True)
-            or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name for flag in flags))
-
-
-class _LocalRunner(FnApiRunner):
-    """Beam's FnApiRunner, whose worker processes start through newswire.pipeline.job.harness, so
-    that each of their log records is printed once (see there)."""
-
-    BEAM_WORKER = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main".encode()
-    WORKER = f"{sys.executable} -m newswire.pipeline.job.harness".encode()
-
-    def run_via_runner_api(self, pipeline_proto: beam_runner_api_pb2.Pipeline,
-                           options: PipelineOptions) -> PipelineResult:
-        for environment in pipeline_proto.components.environments.values():
-            if (environment.urn == python_urns.SUBPROCESS_SDK
-                    and environment.payload == self.BEAM_WORKER):
-                environment.payload = self.WORKER
-        return super().run_via_runner_api(pipeline_proto, options)
+            or any(flag.lstrip("-").split("=")[0].replace("-", "_") == name
+                   for flag in flags_given(options)))
 
 
 def _local_runner(options: PipelineOptions) -> FnApiRunner:
     """Beam's FnApiRunner, handing its worker processes Beam's options (those set away from
     their defaults), which it does not do itself: without them workers ignore the harness log
-    level and log at INFO. newswire's own options stay out; the DoFns carry what they need."""
+    level and log at INFO. newswire's own options stay out; the DoFns carry what they need.
+    The workers start through newswire.pipeline.job.harness, so that each of their log records
+    is printed once (see there)."""
     ours = newswire_option_names()
     beams = {name: value for name, value in options.get_all_options(drop_default=True).items()
              if name not in ours}
     provision = beam_provision_api_pb2.ProvisionInfo(
         retrieval_token="unused-retrieval-token",
         pipeline_options=JobServiceHandle.encode_pipeline_options(beams))
-    return _LocalRunner(provision_info=ExtendedProvisionInfo(provision))
+    return HarnessCommandRunner("newswire.pipeline.job.harness",
+                                provision_info=ExtendedProvisionInfo(provision))
 
 
 def _submit_to(server: LocalJobServer, options: PipelineOptions) -> str:

@@ -26,12 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newswire.pipeline.services import es_plugin
-from newswire.pipeline.services.host import Say, find_java_home, home_dir
+from newswire.pipeline.services.host import Say, find_java_home, home_dir, maven_repo
 from newswire.transforms.index.client import DEFAULT_PORT
 
 PINNED_VERSION = "9.5.4"  # also the image tag in deploy/compose
-ES_VERSION = os.environ.get("NEWSWIRE_ES_VERSION", PINNED_VERSION)
-MAVEN_REPO = os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
 _ARTIFACT = "org/elasticsearch/distribution/integ-test-zip/elasticsearch"
 # Maven Central carries no checksum files for the 9.x zips, so the ones we ship are pinned here.
 KNOWN_SHA256 = {
@@ -39,6 +37,11 @@ KNOWN_SHA256 = {
 }
 SERVICE_USER = "newswire"
 MIN_JAVA = 21
+
+
+def es_version() -> str:
+    """The Elasticsearch version a local node runs: $NEWSWIRE_ES_VERSION, else the pinned one."""
+    return os.environ.get("NEWSWIRE_ES_VERSION", PINNED_VERSION)
 
 
 class NodeError(RuntimeError):
@@ -59,7 +62,7 @@ class LocalNode:
 
     port: int = DEFAULT_PORT
     heap_mb: int = 512
-    version: str = ES_VERSION
+    version: str = field(default_factory=es_version)
     home: Path | None = None
     admin_password: str = field(default="", repr=False)
     tls: bool = False
@@ -263,7 +266,7 @@ def ensure_distribution(target: Path, version: str, say: Say = print) -> None:
     """Download, verify and unpack the node's zip into `target` unless it is there already."""
     if (target / "bin" / "elasticsearch").exists():
         return
-    base = f"{MAVEN_REPO}/{_ARTIFACT}/{version}/elasticsearch-{version}.zip"
+    base = f"{maven_repo()}/{_ARTIFACT}/{version}/elasticsearch-{version}.zip"
     target.parent.mkdir(parents=True, exist_ok=True)
     say(f"downloading Elasticsearch {version} (about 130 MB, once) ...")
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -306,7 +309,7 @@ def find_java(tool: str = "java") -> Path:
         return home
     kind = "JDK" if tool == "javac" else "Java runtime"
     raise NodeError(
-        f"Elasticsearch {ES_VERSION} needs a {kind} {MIN_JAVA}+ and none was found: install one "
+        f"Elasticsearch {es_version()} needs a {kind} {MIN_JAVA}+ and none was found: install one "
         "(e.g. a Temurin or OpenJDK 21+ package) or point ES_JAVA_HOME at it"
     )
 

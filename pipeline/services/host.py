@@ -1,5 +1,6 @@
-"""What the local builds and services share about the host: where newswire keeps its files, and
-which Java runtimes are installed."""
+"""What the local builds and services share about the host: where newswire keeps its files, the
+Maven repository it downloads from, and which Java runtimes are installed. The environment is
+read when asked, never at import."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def home_dir() -> Path:
         return Path("/var/cache/newswire")
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "newswire"
+
+
+def maven_repo() -> str:
+    """The Maven repository the node and the Flink job server are downloaded from:
+    $NEWSWIRE_MAVEN_REPO (a mirror), else Maven Central."""
+    return os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
 
 
 _JAVA_VERSION = re.compile(r'version "(\d+)')

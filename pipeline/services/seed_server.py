@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 PLACEHOLDER = b"{{BASE_URL}}"
+CORPUS_PORT = 8765  # where `newswire run` and `serve-seeds` serve the bundled corpus if free
 _TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",

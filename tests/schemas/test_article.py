@@ -1,37 +1,10 @@
-"""The article model: its Beam coder, its JSON Schema, and validation that names the field."""
+"""The article model: its dict form, derived fields and fingerprint."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import apache_beam as beam
-import pytest
-
-from newswire.schemas import seed
-from newswire.schemas.article import Article, ArticleCoder, LeadImage
-from newswire.schemas.validation import InvalidArticle, validate, validate_document
-from tests import REPO
-
-SEED = REPO / "seeds" / "000_096ae25def07195c.txt"
-
-
-@pytest.fixture
-def article() -> Article:
-    return seed.parse(SEED.read_text()).replace(
-        updated_at=datetime(2023, 10, 27, 8, 0, tzinfo=timezone.utc), authors=("Steve Holland",),
-        tags=("ukraine",), language="en", provenance={"title": "json-ld"}, cluster_id="abc")
-
-
-def test_beam_uses_the_article_coder() -> None:
-    assert isinstance(beam.coders.registry.get_coder(Article), ArticleCoder)
-
-
-def test_the_coder_round_trips_and_is_deterministic(article: Article) -> None:
-    coder = ArticleCoder()
-    encoded = coder.encode(article)
-    assert coder.decode(encoded) == article
-    assert coder.encode(coder.decode(encoded)) == encoded
-    assert coder.is_deterministic()
+from newswire.schemas.article import Article
 
 
 def test_to_dict_and_from_dict_are_inverse(article: Article) -> None:
@@ -51,34 +24,3 @@ def test_derived_fields(article: Article) -> None:
 def test_the_fingerprint_follows_the_content(article: Article) -> None:
     assert article.replace(fetched_at=datetime.now(timezone.utc)).fingerprint == article.fingerprint
     assert article.replace(body=article.body + "\n\nMore.").fingerprint != article.fingerprint
-
-
-def test_a_valid_article_passes(article: Article) -> None:
-    assert validate(article) is article
-
-
-@pytest.mark.parametrize(("change", "field"), [
-    ({"title": ""}, "title"),
-    ({"url": "ftp://x"}, "url"),
-    ({"published_at": "yesterday"}, "published_at"),
-    ({"image": {"url": "no scheme", "alt": ""}}, "image.url"),
-    ({"credits": {"reporting": ["A"]}}, "credits"),
-    ({"authors": ["ok", ""]}, "authors.1"),
-    ({"surprise": 1}, ""),
-    ({"provenance": {"title": "h1", "byline": "meta"}}, "provenance"),
-])
-def test_malformed_records_are_rejected_naming_the_field(
-        article: Article, change: dict, field: str) -> None:
-    doc = {**article.to_dict(), **change}
-    with pytest.raises(InvalidArticle) as caught:
-        validate_document(doc)
-    assert caught.value.field == field
-    assert str(caught.value).startswith(field or "(record)")
-
-
-def test_an_image_needs_a_url() -> None:
-    article = Article(url="https://x.example/a", title="T", outlet="O", body="B.",
-                      published_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
-                      image=LeadImage(url=""))
-    with pytest.raises(InvalidArticle, match=r"image\.url"):
-        validate(article)

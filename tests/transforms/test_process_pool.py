@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from datetime import datetime, timezone
@@ -113,3 +114,13 @@ def test_extracting_in_processes_gives_what_extracting_inline_gives() -> None:
                     label="titles")
         assert_that(out[DEAD_LETTER] | beam.Map(lambda letter: (letter.url, letter.reason)),
                     equal_to(reasons), label="reasons")
+
+
+def warns(item: int) -> int:
+    logging.getLogger("some.library").warning("a warning in a worker, about %s", item)
+    return item
+
+
+def test_workers_print_no_log_records(capfd: pytest.CaptureFixture[str]) -> None:
+    assert run(OrderedPool(warns, 2, gave_up), [1, 2, 3]) == [1, 2, 3]
+    assert "a warning in a worker" not in capfd.readouterr().err

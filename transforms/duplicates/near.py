@@ -30,9 +30,9 @@ from apache_beam.transforms.userstate import (
 )
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from newswire.schemas.article import Article, ArticleCoder
+from newswire.schemas.article import Article
+from newswire.transforms.coders import ArticleCoder, StateKey
 from newswire.transforms.duplicates.exact import is_batch
-from newswire.transforms.keys import StateKey
 from newswire.transforms.process_pool import PooledDoFn
 
 SHINGLE_WORDS = 5
@@ -231,7 +231,7 @@ _SEALS = {b"A": ARTICLES.coder, b"L": LINKS.coder}
 def seal(value: Article | Link) -> bytes:
     """An article or a link as tagged bytes, so the join's two inputs share one value coder.
 
-    The keys are `StateKey`s (see transforms/keys.py): with keys declared `str`, Beam 2.77's
+    The keys are `StateKey`s (see transforms/coders.py): with keys declared `str`, Beam 2.77's
     multi-process FnApiRunner failed to decode the join's and the bands' keyed timers.
     """
     tag = b"A" if isinstance(value, Article) else b"L"

@@ -28,20 +28,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import TransportError
-from elasticsearch import (
-    ApiError,
-    AuthenticationException,
-    AuthorizationException,
-    Elasticsearch,
-    NotFoundError,
-)
+if TYPE_CHECKING:
+    from elasticsearch import ApiError, Elasticsearch
 
 DEFAULT_PORT = 9200  # where newswire expects a local node (`newswire es start` runs one there)
+# The aliases newswire writes to and reads from unless told otherwise.
+ARTICLES_ALIAS = "newswire-articles"
+DEAD_LETTERS_ALIAS = "newswire-dead-letters"
+HISTORY_ALIAS = "newswire-history"
 ENV_PREFIX = "NEWSWIRE_ES_"
 SECRET_VERSION = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+/versions/[^/\s]+")
 
@@ -141,7 +138,10 @@ class EsConnection:
 
     def client(self) -> Elasticsearch:
         """A new client authenticated from Secret Manager or the environment; the caller
-        closes it."""
+        closes it. The client library is imported here, with the first client: the commands
+        that only name a cluster (`--help`, `es status`) start without it."""
+        from elasticsearch import Elasticsearch
+
         kwargs: dict[str, Any] = {"request_timeout": self.request_timeout, "max_retries": 0}
         if cloud_id := _secret("CLOUD_ID"):
             kwargs["cloud_id"] = cloud_id
@@ -165,6 +165,15 @@ class EsConnection:
     def session(self) -> Iterator[Elasticsearch]:
         """A client for a few calls, closed afterwards; a node that cannot be reached or that
         refuses us raises ClusterRefused with a one-line reason instead of a traceback."""
+        from elastic_transport import ConnectionError as TransportConnectionError
+        from elastic_transport import TransportError
+        from elasticsearch import (
+            ApiError,
+            AuthenticationException,
+            AuthorizationException,
+            NotFoundError,
+        )
+
         where = self.address
         client = self.client()
         try:

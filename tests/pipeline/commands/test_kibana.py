@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import urllib3
 
+from newswire.pipeline import cli as command_line
 from newswire.pipeline.commands import kibana
 from newswire.pipeline.job.graph import IngestConfig
 from newswire.schemas import seed
@@ -423,9 +424,7 @@ def test_bad_urls_are_refused_before_any_request(url: str) -> None:
 
 
 def cli() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newswire")
-    kibana.register(parser.add_subparsers(dest="command", required=True))
-    return parser
+    return command_line._parser()
 
 
 def test_the_kibana_import_command(fake_kibana: FakeKibana,

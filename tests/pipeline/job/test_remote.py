@@ -15,14 +15,12 @@ import apache_beam
 import pytest
 from apache_beam.metrics.execution import MetricKey, MetricResult
 from apache_beam.metrics.metricbase import MetricName
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 from dockerfile_parse import DockerfileParser
 
 from newswire.pipeline import cli
 from newswire.pipeline.job import flex_template, lifecycle, remote
-from newswire.pipeline.job.flex_template import template_argv
-from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.services.worker_pool import REPO_ROOT, build_wheel
 
 HERE = REPO_ROOT / "deploy" / "dataflow"
@@ -34,19 +32,6 @@ DATAFLOW = ["--runner", "DataflowRunner", "--project", "newswire-test", "--regio
 UNREACHABLE_ES = "http://127.0.0.1:9"  # a dry run must not need the cluster
 
 
-def test_launcher_parameters_become_newswire_run_flags() -> None:
-    argv = template_argv(["--feeds=https://a.example/x.opml, https://b.example/rss",
-                          "--ignore_robots=true", "--drop_near_duplicates=false",
-                          "--streaming=true", "--index=news", "--poll_interval=300"])
-    assert argv == ["--feeds", "https://a.example/x.opml", "https://b.example/rss",
-                    "--ignore_robots", "--streaming", "--index=news", "--poll_interval=300"]
-    options = PipelineOptions(argv)
-    newswire = options.view_as(NewswireOptions)
-    assert newswire.feeds == ["https://a.example/x.opml", "https://b.example/rss"]
-    assert newswire.ignore_robots and not newswire.drop_near_duplicates
-    assert options.view_as(StandardOptions).streaming
-    with pytest.raises(ValueError, match="switch"):
-        template_argv(["--ignore_robots=maybe"])
 
 
 def dockerfile(name: str) -> DockerfileParser:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire.pipeline.services.host import find_java_home
+from newswire.pipeline.services import elasticsearch, flink
+from newswire.pipeline.services.host import find_java_home, maven_repo
 
 
 def test_the_builds_do_not_load_the_elasticsearch_node_module() -> None:
@@ -19,6 +20,18 @@ def test_the_builds_do_not_load_the_elasticsearch_node_module() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+def test_settings_from_the_environment_are_read_when_used_not_at_import(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert maven_repo() == "https://repo1.maven.org/maven2"
+    monkeypatch.setenv("NEWSWIRE_MAVEN_REPO", "https://mirror.example/maven2")
+    monkeypatch.setenv("NEWSWIRE_ES_VERSION", "9.0.0")
+    monkeypatch.setenv("NEWSWIRE_FLINK_LINE", "1.18")
+    monkeypatch.setenv("NEWSWIRE_FLINK_BEAM_VERSION", "2.60.0")
+    assert maven_repo() == "https://mirror.example/maven2"
+    assert elasticsearch.LocalNode().version == "9.0.0"
+    assert (flink.flink_line(), flink.beam_java_version()) == ("1.18", "2.60.0")
 
 
 def _fake_jdk(home: Path, major: int) -> Path:

@@ -1,5 +1,5 @@
-"""State keys: coded as the runners' keyed timers read them, and deterministic, so Beam does not
-warn about any stateful step's key coder."""
+"""newswire's coders: articles as deterministic JSON; state keys coded as the runners' keyed
+timers read them, and deterministic, so Beam does not warn about any stateful step's key coder."""
 
 from __future__ import annotations
 
@@ -12,7 +12,25 @@ from apache_beam import coders
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job.graph import IngestConfig, IngestFeeds
-from newswire.transforms.keys import StateKey, StateKeyCoder
+from newswire.schemas import seed
+from newswire.schemas.article import Article
+from newswire.transforms.coders import ArticleCoder, StateKey, StateKeyCoder
+from tests import REPO
+
+SEED = REPO / "seeds" / "000_096ae25def07195c.txt"
+
+
+def test_beam_uses_the_article_coder() -> None:
+    assert isinstance(coders.registry.get_coder(Article), ArticleCoder)
+
+
+def test_the_article_coder_round_trips_and_is_deterministic() -> None:
+    article = seed.parse(SEED.read_text()).replace(authors=("Steve Holland",), tags=("ukraine",))
+    coder = ArticleCoder()
+    encoded = coder.encode(article)
+    assert coder.decode(encoded) == article
+    assert coder.encode(coder.decode(encoded)) == encoded
+    assert coder.is_deterministic()
 
 
 def test_a_state_key_is_coded_as_fast_primitives_codes_a_str() -> None:
