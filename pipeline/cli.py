@@ -35,6 +35,7 @@ from newswire.transforms.index.client import ClusterRefused, EsConnection, check
 from newswire.transforms.index.layout import article_mapping_for, migrate
 from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.records import FeedEntry
+from newswire.transforms.sources.state import STATE_MAPPING, state_alias
 
 DEFAULT_ES_URL = EsConnection().url
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as shells report SIGINT
@@ -224,6 +225,7 @@ def _es(args: argparse.Namespace, _: list[str]) -> int:
     if args.action == "migrate":
         with EsConnection(args.es_url).session() as client:
             migrate(client, args.index, article_mapping_for(client))
+            migrate(client, state_alias(args.index), STATE_MAPPING)
     elif args.action == "start":
         node.start()
     elif args.action == "stop":

@@ -11,6 +11,7 @@ from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.sources.state import state_alias
 
 
 class NewswireOptions(PipelineOptions):
@@ -40,6 +41,12 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--history_index", "--history-index",
                             default=ingest.history_index,
                             help="the alias superseded article versions are kept in")
+        parser.add_argument("--state_index", "--state-index", default="",
+                            help="the alias of the crawl state kept between runs "
+                            "(default: the articles alias with -state appended)")
+        parser.add_argument("--recheck_age", "--recheck-age", default="",
+                            help="fetch an entry fetched before again after this long "
+                            "(e.g. 7d, 12h; default: only when its feed says it changed)")
         parser.add_argument("--fetch_user_agent", "--fetch-user-agent", default=defaults.user_agent,
                             help="the User-Agent of every feed and page request")
         parser.add_argument("--fetch_timeout", "--fetch-timeout", type=float,
@@ -132,19 +139,25 @@ class NewswireOptions(PipelineOptions):
     def max_age_seconds(self) -> float:
         return duration_seconds(self.max_age)
 
+    def state_alias(self) -> str:
+        return self.state_index or state_alias(self.index)
+
+    def recheck_seconds(self) -> float | None:
+        return duration_seconds(self.recheck_age, zero=True) if self.recheck_age else None
+
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
-def duration_seconds(value: str) -> float:
-    """`2d`, `36h`, `90m`, `45s` in seconds; a bare number is days."""
+def duration_seconds(value: str, zero: bool = False) -> float:
+    """`2d`, `36h`, `90m`, `45s` in seconds; a bare number is days; 0 only if `zero`."""
     text = str(value).strip().lower()
     unit = _UNITS.get(text[-1:])
     try:
         seconds = float(text[:-1] if unit else text) * (unit or _UNITS["d"])
     except ValueError:
         raise ValueError(f"not a duration: {value!r} (use e.g. 2d, 36h, 90m)") from None
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"not a positive duration: {value!r}")
     return seconds
 

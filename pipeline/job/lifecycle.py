@@ -40,6 +40,7 @@ from newswire.transforms.index.layout import (
     ensure_index,
 )
 from newswire.transforms.sources.discover import RediscoverSources
+from newswire.transforms.sources.state import STATE_MAPPING
 
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
 STOP_WAIT = 30.0
@@ -57,7 +58,7 @@ def start(options: PipelineOptions, resources: ExitStack,
     """
     nw = options.view_as(NewswireOptions)
     connection = nw.es_connection()
-    for name in (nw.index, nw.dead_letter_index, nw.history_index):
+    for name in (nw.index, nw.dead_letter_index, nw.history_index, nw.state_alias()):
         check_index_name(name)
     settings = nw.http_settings()
     streaming = options.view_as(StandardOptions).streaming
@@ -75,6 +76,7 @@ def start(options: PipelineOptions, resources: ExitStack,
             ensure_index(client, nw.index, article_mapping_for(client, say))
             ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
             ensure_index(client, nw.history_index, HISTORY_MAPPING)
+            ensure_index(client, nw.state_alias(), STATE_MAPPING)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
@@ -109,6 +111,7 @@ def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
     return IngestConfig(
         http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
         dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
+        state_index=nw.state_alias(), recheck_age=nw.recheck_seconds(),
         es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(), archive=nw.archive,
