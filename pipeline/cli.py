@@ -17,7 +17,15 @@ from typing import NoReturn
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline.commands import deadletter, discover, evaluate, kibana, schema, search
+from newswire.pipeline.commands import (
+    deadletter,
+    discover,
+    evaluate,
+    kibana,
+    schema,
+    search,
+    sources,
+)
 from newswire.pipeline.commands.search import Search
 from newswire.pipeline.job import lifecycle, remote
 from newswire.pipeline.job.graph import IngestConfig
@@ -35,7 +43,6 @@ from newswire.transforms.index.client import ClusterRefused, EsConnection, check
 from newswire.transforms.index.layout import article_mapping_for, migrate
 from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.records import FeedEntry
-from newswire.transforms.sources.state import STATE_MAPPING, state_alias
 
 DEFAULT_ES_URL = EsConnection().url
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as shells report SIGINT
@@ -112,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     discover.register(commands)
     evaluate.register(commands)
     deadletter.register(commands)
+    sources.register(commands)
     for command in commands.choices.values():
         logs.add_arguments(command, subcommand=True)
     return parser
@@ -225,6 +233,7 @@ def _es(args: argparse.Namespace, _: list[str]) -> int:
     if args.action == "migrate":
         with EsConnection(args.es_url).session() as client:
             migrate(client, args.index, article_mapping_for(client))
+            from newswire.transforms.sources.state import STATE_MAPPING, state_alias
             migrate(client, state_alias(args.index), STATE_MAPPING)
     elif args.action == "start":
         node.start()

@@ -130,8 +130,9 @@ class CrawlState:
         self.alias = settings.alias
         self.client: Elasticsearch | None = None
 
-    def open(self) -> CrawlState:
-        self.client = self.settings.es.client()
+    def open(self, client: Elasticsearch | None = None) -> CrawlState:
+        """Opens a client of its own, or borrows `client` (which its owner closes)."""
+        self.client = client or self.settings.es.client()
         self.repeater = Repeater(self.settings.retry, self.settings.es.address)
         return self
 
@@ -145,9 +146,13 @@ class CrawlState:
         assert self.client is not None, "CrawlState used before open()"
         return self.client
 
+    def source_record(self, url: str) -> dict[str, Any] | None:
+        """The source's record as the last poll of any run left it; None if never polled."""
+        return self._records([source_id(url)])[0]
+
     def source(self, url: str) -> FeedState | None:
         """The source's schedule and validators as the last poll of any run left them."""
-        found = self._records([source_id(url)])[0]
+        found = self.source_record(url)
         if found is None:
             return None
         return FeedState(url, found.get("etag") or "", found.get("last_modified") or "",
