@@ -42,6 +42,7 @@ from newswire.transforms.duplicates.exact import (
     Deduplicate,
     is_batch,
 )
+from newswire.transforms.duplicates.memory import IndexedCopies, RecallEarlier
 from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
@@ -148,7 +149,7 @@ class IngestFeeds(beam.PTransform):
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
-                processes=config.pool_processes)
+                processes=config.pool_processes, recall=self._recall())
         )
         rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
         if config.state:
@@ -159,6 +160,14 @@ class IngestFeeds(beam.PTransform):
             | "AllDeadLetters" >> beam.Flatten()
         )
         return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _recall(self) -> RecallEarlier | None:
+        """With a crawl state, near-duplicates are also sought among the indexed articles."""
+        config = self.config
+        if config.state is None:
+            return None
+        return RecallEarlier(IndexedCopies(config.es, config.index, config.dedup_ttl,
+                                           config.es_retry), config.near_dup_threshold)
 
     def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
         """`pcoll`, counted for the progress line when the run has somewhere to count."""
