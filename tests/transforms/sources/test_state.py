@@ -3,6 +3,9 @@ conditionally, fetches no page and changes no index; what changed or was left is
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -17,8 +20,14 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import (
+    ARTICLE_MAPPING,
+    DEAD_LETTER_MAPPING,
+    HISTORY_MAPPING,
+    ensure_index,
+)
 from newswire.transforms.records import FeedEntry
-from newswire.transforms.sources.state import entry_id, is_due, source_id
+from newswire.transforms.sources.state import STATE_MAPPING, entry_id, is_due, source_id
 from tests.faults.site import article_id, write_site
 
 pytestmark = pytest.mark.es
@@ -153,3 +162,36 @@ def test_an_entry_is_due_when_new_unfetched_updated_or_old_enough() -> None:
                         updated=datetime.fromtimestamp(1500, timezone.utc))
     assert is_due(updated, fetched, 2000, None)
     assert not is_due(updated, {"fetched_at": 1600, "fetched_updated": 1500}, 2000, None)
+
+
+def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    server, feeds = site
+    # The aliases exist, as for a scheduled run that overlaps the one before it (two runs
+    # creating an index at the same instant is the index layout's own race).
+    mappings = {"index": ARTICLE_MAPPING, "dead_letter_index": DEAD_LETTER_MAPPING,
+                "history_index": HISTORY_MAPPING, "state_index": STATE_MAPPING}
+    for name, alias in aliases.items():
+        ensure_index(es_client, alias, mappings[name])
+    command = [str(Path(sys.executable).with_name("newswire")), "run", "--feeds", str(feeds),
+               "--es-url", es_connection.url, "--allow-private-addresses",
+               *[f"--{name.replace('_', '-')}={alias}" for name, alias in aliases.items()]]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], "\n=====\n".join(outputs)
+    created = [int(re.search(r"indexed +\d+ +\(new (\d+)", out)[1]) for out in outputs]
+    assert sum(created) == PAGES  # each article created by one run; the other found it there
+    assert all("dead letters: yes" in out for out in outputs), outputs
+
+    es_client.indices.refresh(index=list(aliases.values()))
+    assert es_client.count(index=aliases["index"])["count"] == PAGES
+    assert es_client.count(index=aliases["dead_letter_index"])["count"] == 0
+    unfetched = es_client.count(index=aliases["state_index"], query={"bool": {
+        "filter": {"term": {"kind": "entry"}},
+        "must_not": {"exists": {"field": "fetched_at"}}}})["count"]
+    assert unfetched == 0  # every entry is recorded with its article
+    server.asked.clear()
+    third = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter() and third.indexed == 0
