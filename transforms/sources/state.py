@@ -52,8 +52,9 @@ STATE_MAPPING: dict[str, Any] = {
         "source": _KEYWORD,  # the source's URL; for an entry, the source that first listed it
         # a source
         "source_type": {"type": "keyword"},  # feed | sitemap
-        "etag": {"type": "keyword", "index": False},
-        "last_modified": {"type": "keyword", "index": False},
+        # as the server sent them: kept whatever their length, never searched
+        "etag": {"type": "keyword", "index": False, "ignore_above": 2048},
+        "last_modified": {"type": "keyword", "index": False, "ignore_above": 2048},
         "last_poll": _EPOCH_SECOND,
         "next_poll": _EPOCH_SECOND,
         "outcome": {"type": "keyword"},  # 200 | 304 | failed

@@ -27,7 +27,15 @@ from newswire.transforms.index.layout import (
     ensure_index,
 )
 from newswire.transforms.records import FeedEntry
-from newswire.transforms.sources.state import STATE_MAPPING, entry_id, is_due, source_id
+from newswire.transforms.sources.schedule import FeedState
+from newswire.transforms.sources.state import (
+    STATE_MAPPING,
+    CrawlState,
+    StateSettings,
+    entry_id,
+    is_due,
+    source_id,
+)
 from tests.faults.site import article_id, write_site
 
 pytestmark = pytest.mark.es
@@ -195,3 +203,17 @@ def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
     server.asked.clear()
     third = run(feeds, es_connection, aliases)
     assert server.pages_asked() == Counter() and third.indexed == 0
+
+
+def test_a_source_keeps_validators_of_any_length(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    ensure_index(es_client, index_name, STATE_MAPPING)
+    state = CrawlState(StateSettings(es_connection, index_name)).open()
+    try:
+        polled = FeedState("https://a.example/rss", etag='"' + "e" * 40_000 + '"',
+                           last_modified="Tue, 01 Dec 2026 10:00:00 GMT", last_poll=1000.0,
+                           next_poll=1900.0, interval=900.0)
+        state.record_poll(polled, "200", "", [], 1000.0)
+        assert state.source("https://a.example/rss") == polled
+    finally:
+        state.close()
