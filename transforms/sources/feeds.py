@@ -190,16 +190,18 @@ class PollFeeds(beam.DoFn):
             answered = self.answered.get(feed_url) if stored is None else None
             poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
         patience = max(self.wait_until - time.monotonic(), 0.0) if self.streaming else None
-        yield from self._take(poll, state, feed, collect, patience)
+        yield from self._take(poll, state, stored is None, feed, collect, patience)
 
     @on_timer(COLLECT)
     def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
                    feed: Any = beam.DoFn.StateParam(FEED),
                    collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
         if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
-            yield from self._take(poll, feed.read() or FeedState(feed_url), feed, collect, 0.0)
+            stored = feed.read()
+            yield from self._take(poll, stored or self._remembered(feed_url), stored is None,
+                                  feed, collect, 0.0)
 
-    def _take(self, poll: Poll, state: FeedState, feed: Any, collect: Any,
+    def _take(self, poll: Poll, state: FeedState, first: bool, feed: Any, collect: Any,
               patience: float | None) -> Iterator[Any]:
         """Apply the poll if it is over within `patience` s (None: once it is); else look again
         shortly."""
@@ -208,14 +210,16 @@ class PollFeeds(beam.DoFn):
                 collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
             return
         if self.polls.finish(poll):  # else another tick or timer took it
-            feed.write((yield from self._apply(state, poll)))
+            feed.write((yield from self._apply(state, poll, first)))
 
     def _remembered(self, feed_url: str) -> FeedState:
         """The feed's state as the crawl state keeps it (validators, schedule), else new."""
         return (self.crawl.source(feed_url) if self.crawl else None) or FeedState(feed_url)
 
-    def _apply(self, state: FeedState, poll: Poll) -> Generator[Any, None, FeedState]:
-        """Emit what the finished poll found; returns the feed's state after it."""
+    def _apply(self, state: FeedState, poll: Poll, first: bool
+               ) -> Generator[Any, None, FeedState]:
+        """Emit what the finished poll found; returns the feed's state after it. The job's
+        `first` poll of a feed also hands on what earlier runs left unfetched."""
         feed_url, now = poll.feed_url, poll.started
         try:
             response = poll.outcome.result()
@@ -246,7 +250,7 @@ class PollFeeds(beam.DoFn):
                                declared=declared,
                                observed=observed_interval(entry.published for entry in entries))
         if self.crawl:  # what an earlier run fetched stays behind; what it left comes along
-            due = self.crawl.due(fresh, feed_url, now)
+            due = self.crawl.due(fresh, feed_url, now, pending=first)
             listed = {id(entry) for entry in fresh}
             self.known.inc(len(fresh) - sum(id(entry) in listed for entry in due))
             self.crawl.record_poll(after, str(response.status), "", entries, now)

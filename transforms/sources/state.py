@@ -161,11 +161,16 @@ class CrawlState:
                          last_poll=found.get("last_poll"), next_poll=found.get("next_poll"),
                          interval=found.get("interval"))
 
-    def due(self, listed: Sequence[FeedEntry], url: str, now: float) -> list[FeedEntry]:
-        """Of the entries a poll of `url` listed, and the ones the source listed before that
-        are still to be fetched (or re-checked), those to fetch now."""
+    def due(self, listed: Sequence[FeedEntry], url: str, now: float,
+            pending: bool = True) -> list[FeedEntry]:
+        """Of the entries a poll of `url` listed, and with `pending` the ones the source listed
+        before that are still to be fetched (or re-checked), those to fetch now.
+
+        A streaming job asks for the pending ones on its first poll of a source only: after
+        that, its own entries in flight would be handed on again at every poll."""
         links = {canonical_url(entry.link) for entry in listed if entry.link}
-        candidates = [*listed, *(entry for entry in self._pending(url, now)
+        left = self._pending(url, now) if pending else []
+        candidates = [*listed, *(entry for entry in left
                                  if canonical_url(entry.link) not in links)]
         linked = [entry for entry in candidates if entry.link]
         records = self._records([entry_id(entry.link) for entry in linked])
