@@ -100,6 +100,7 @@ class IngestConfig:
 
     @property
     def state(self) -> StateSettings | None:
+        """The crawl state's settings, if the job keeps one (a WARC replay polls nothing)."""
         if self.state_index is None or self.warc:
             return None
         return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry)
