@@ -16,6 +16,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import Elasticsearch
 
+from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
@@ -24,6 +25,7 @@ from newswire.transforms.index.layout import (
     ARTICLE_MAPPING,
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
+    current_index,
     ensure_index,
 )
 from newswire.transforms.records import FeedEntry
@@ -217,3 +219,17 @@ def test_a_source_keeps_validators_of_any_length(
         assert state.source("https://a.example/rss") == polled
     finally:
         state.close()
+
+
+def test_es_migrate_moves_the_crawl_state_with_the_articles(
+        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str]) -> None:
+    ensure_index(es_client, aliases["index"], ARTICLE_MAPPING)
+    ensure_index(es_client, aliases["state_index"], STATE_MAPPING)
+    es_client.index(index=aliases["state_index"], id=source_id("https://a.example/rss"),
+                    document={"kind": "source", "source": "https://a.example/rss"},
+                    refresh=True)
+    assert cli.main(["es", "migrate", "--es-url", es_connection.url,
+                     "--index", aliases["index"]]) == 0
+    assert current_index(es_client, aliases["index"]) == f"{aliases['index']}-v2"
+    assert current_index(es_client, aliases["state_index"]) == f"{aliases['state_index']}-v2"
+    assert es_client.count(index=aliases["state_index"])["count"] == 1
