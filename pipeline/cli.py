@@ -32,6 +32,8 @@ COMMANDS = {
     "evaluate": ("score extraction on a folder of labelled pages, beside trafilatura",
                  "evaluate"),
     "deadletter": ("list dead letters, or replay them", "deadletter"),
+    "sources": ("list the polled sources as the crawl state has them, or one source's recent "
+                "entries", "sources"),
 }
 
 

@@ -36,6 +36,7 @@ from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.sources.discover import RediscoverSources
 from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.sources.state import state_alias
 
 T = TypeVar("T")
 
@@ -81,14 +82,17 @@ class Scaled(Unit):
         return str(default / self.size)
 
 
+@dataclass(frozen=True)
 class Duration(Unit):
-    """`2d`, `36h`, `90m` or `45s` of a setting in seconds; a bare number is days."""
+    """`2d`, `36h`, `90m` or `45s` of a setting in seconds; a bare number is days; 0 only
+    where `zero` allows it."""
 
+    zero: bool = False
     kind = str
     pattern = r"^[0-9]+(\.[0-9]+)?[dhms]?$"
 
     def into(self, value: str) -> float:
-        return duration_seconds(value)
+        return duration_seconds(value, zero=self.zero)
 
     def shown(self, default: float) -> str:
         return f"{default / 3600:g}h"
@@ -209,6 +213,12 @@ OPTIONS = (
            pattern=r"^[0-9]+(\.[0-9]+)?(b|kb|mb|gb|tb)$"),
     Option("es_rollover_docs", "start a new piece once the write piece has this many documents",
            "Rollover documents", into=(Sizing, "max_docs")),
+    Option("state_index", "the alias of the crawl state kept between runs (default: the "
+           "articles alias with -state appended)", "Crawl-state alias", default="",
+           pattern=ALIAS),
+    Option("recheck_age", "fetch an entry fetched before again after this long (e.g. 7d, 12h; "
+           "0: every run; default: only when its feed says it changed)", "Re-check age",
+           into=(IngestConfig, "recheck_age"), unit=Duration(zero=True)),
     Option("fetch_user_agent", "the User-Agent of every feed and page request", "User-Agent",
            into=(HttpSettings, "user_agent")),
     Option("fetch_timeout", "seconds one request may take in all, redirects and retries "
@@ -303,26 +313,29 @@ class NewswireOptions(PipelineOptions):
         return target(**self.given(target))
 
     def ingest_config(self, **context: Any) -> IngestConfig:
-        """The job's configuration from the options, and what the job knows (`context`)."""
+        """The job's configuration from the options, and what the job knows (`context`); the
+        crawl state's alias follows the articles' unless `--state-index` names one."""
+        given = self.given(IngestConfig)
+        state_index = self.state_index or state_alias(given.get("index", IngestConfig.index))
         return IngestConfig(
             http=self.settings(HttpSettings), es=self.settings(EsConnection),
             es_retry=self.settings(RetryPolicy), poll=self.settings(PollSettings),
-            sizing=self.settings(Sizing),
-            warc=bool(self.warc), **self.given(IngestConfig), **context)
+            sizing=self.settings(Sizing), state_index=state_index, warc=bool(self.warc),
+            **given, **context)
 
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
-def duration_seconds(value: str) -> float:
-    """`2d`, `36h`, `90m`, `45s` in seconds; a bare number is days."""
+def duration_seconds(value: str, zero: bool = False) -> float:
+    """`2d`, `36h`, `90m`, `45s` in seconds; a bare number is days; 0 only if `zero`."""
     text = str(value).strip().lower()
     unit = _UNITS.get(text[-1:])
     try:
         seconds = float(text[:-1] if unit else text) * (unit or _UNITS["d"])
     except ValueError:
         raise ValueError(f"not a duration: {value!r} (use e.g. 2d, 36h, 90m)") from None
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"not a positive duration: {value!r}")
     return seconds
 

@@ -65,6 +65,8 @@ class Article:
     provenance: dict[str, str] = field(default_factory=dict)
     cluster_id: str = ""
     duplicate_of: str = ""
+    lsh_bands: tuple[str, ...] = ()
+    minhash: str = ""
 
     @property
     def key(self) -> str:
@@ -138,6 +140,8 @@ class Article:
             "provenance": dict(self.provenance),
             "cluster_id": self.cluster_id or None,
             "duplicate_of": self.duplicate_of or None,
+            "lsh_bands": list(self.lsh_bands),
+            "minhash": self.minhash or None,
         }
 
     @classmethod
@@ -165,6 +169,8 @@ class Article:
             provenance=dict(doc.get("provenance") or {}),
             cluster_id=doc.get("cluster_id") or "",
             duplicate_of=doc.get("duplicate_of") or "",
+            lsh_bands=tuple(doc.get("lsh_bands") or ()),
+            minhash=doc.get("minhash") or "",
         )
 
 

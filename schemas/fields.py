@@ -89,6 +89,11 @@ ARTICLE_FIELDS: tuple[Field, ...] = (
           fields=tuple(Field(key, Kind.KEYWORD) for key in PROVENANCE_KEYS)),
     Field("cluster_id", Kind.KEYWORD, nullable=True),
     Field("duplicate_of", Kind.KEYWORD, nullable=True),
+    # The near-duplicate memory across runs (transforms/duplicates/memory.py): the article's LSH
+    # band keys, looked up by later articles, and its compact MinHash signature (hex) that
+    # confirms a candidate.
+    Field("lsh_bands", Kind.KEYWORD, many=True),
+    Field("minhash", Kind.STORED, nullable=True, pattern=r"^[0-9a-f]*$"),
 )
 
 

@@ -53,11 +53,11 @@ def index_name(es_connection: EsConnection) -> Iterator[str]:
 
 @pytest.fixture
 def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
-    """Fresh names for a job's three aliases, as options (`index`, `dead_letter_index`,
-    `history_index`); removed afterwards."""
+    """Fresh names for a job's four aliases, as options (`index`, `dead_letter_index`,
+    `history_index`, `state_index`); removed afterwards."""
     index = f"test-{uuid.uuid4().hex[:10]}"
     names = {"index": index, "dead_letter_index": f"{index}-dead",
-             "history_index": f"{index}-history"}
+             "history_index": f"{index}-history", "state_index": f"{index}-state"}
     yield names
     for name in names.values():
         drop_index(es_connection, name)

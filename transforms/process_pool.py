@@ -60,9 +60,6 @@ class OrderedPool:
     def open(self) -> None:
         """Start the workers now, so their start-up overlaps what comes before the first item."""
         self._new_executor()
-        assert self.executor is not None
-        for _ in range(self.processes):
-            self.executor.submit(int)
 
     def close(self) -> None:
         if self.executor is not None:
@@ -121,6 +118,11 @@ class OrderedPool:
         self.executor = ProcessPoolExecutor(self.processes,
                                             mp_context=start_forkserver(self.preload),
                                             initializer=_start_worker, initargs=(os.getpid(),))
+        # Every worker starts now. A pool left to grow on demand (CPython 3.11) can start one
+        # while it is being torn down after another died; that one is never told to stop, and
+        # the interpreter waits for it at exit.
+        for _ in range(self.processes):
+            self.executor.submit(int)
 
 
 class PooledDoFn(beam.DoFn):

@@ -27,9 +27,12 @@ Prepare = Callable[[dict[str, Any]], dict[str, Any]]
 def aliases(client: Elasticsearch, args: argparse.Namespace
             ) -> list[tuple[str, dict[str, Any], Prepare]]:
     """(alias, mapping, prepare) for the articles, dead letters and history that `args` name."""
+    from newswire.transforms.sources.state import STATE_MAPPING, state_alias  # Beam: migrate only
+
     return [(args.index, article_mapping_for(client), indexed_article),
             (args.dead_letter_index, DEAD_LETTER_MAPPING, dict),
-            (args.history_index, HISTORY_MAPPING, dict)]
+            (args.history_index, HISTORY_MAPPING, dict),
+            (state_alias(args.index), STATE_MAPPING, dict)]
 
 
 def migrate_all(client: Elasticsearch, args: argparse.Namespace) -> None:

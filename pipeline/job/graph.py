@@ -15,6 +15,10 @@ decides, per feed, whether it is due.
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
 
+With a crawl state (`state_index`), PollFeeds starts from each source's remembered validators
+and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
+`RememberFetched` records which entry gave which article once the articles are written.
+
 With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
 `warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
 indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
@@ -31,7 +35,14 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newswire.schemas.article import Article
-from newswire.transforms.duplicates.exact import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
+from newswire.transforms.duplicates.exact import (
+    ARTICLES,
+    DEFAULT_TTL,
+    ENTRIES,
+    Deduplicate,
+    is_batch,
+)
+from newswire.transforms.duplicates.memory import IndexedCopies, RecallEarlier
 from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
@@ -53,6 +64,12 @@ from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasti
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.sources.feeds import PollFeeds
 from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.sources.state import (
+    FETCHED,
+    ExtractAndRecord,
+    RememberFetched,
+    StateSettings,
+)
 from newswire.transforms.tally import Tally
 
 
@@ -66,6 +83,10 @@ class IngestConfig:
     index: str = ARTICLES_ALIAS
     dead_letter_index: str = DEAD_LETTERS_ALIAS
     history_index: str | None = HISTORY_ALIAS
+    # The crawl state's alias (transforms/sources/state.py): None remembers nothing between
+    # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never).
+    state_index: str | None = None
+    recheck_age: float | None = None
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
     sizing: Sizing = field(default_factory=Sizing)
@@ -93,6 +114,13 @@ class IngestConfig:
         """The sinks' sizing: they find each update's piece, and roll over if it falls to them."""
         return self.sizing if self.roll_over else replace(self.sizing, check_every=None)
 
+    @property
+    def state(self) -> StateSettings | None:
+        """The crawl state's settings, if the job keeps one (a WARC replay polls nothing)."""
+        if self.state_index is None or self.warc:
+            return None
+        return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry)
+
 
 class IngestFeeds(beam.PTransform):
     """Feed URLs to indexed articles; returns the dead letters (already indexed too)."""
@@ -117,7 +145,7 @@ class IngestFeeds(beam.PTransform):
                     tuple[str, str])
                 | "PollFeeds" >> with_dead_letters(
                     PollFeeds(config.http, config.poll, streaming=config.streaming,
-                              answered=config.answered), "entries")
+                              answered=config.answered, state=config.state), "entries")
             )
             unique = (
                 count(polled.entries, "entries")
@@ -129,21 +157,34 @@ class IngestFeeds(beam.PTransform):
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-        articles = count(fetched, "fetched") | "Extract" >> with_dead_letters(
-            extract_listed_articles(config.pool_processes), "articles")
+        extract = (ExtractAndRecord(config.pool_processes) if config.state
+                   else extract_listed_articles(config.pool_processes))
+        articles = count(fetched, "fetched") | "Extract" >> beam.ParDo(extract).with_outputs(
+            DEAD_LETTER, FETCHED, main="articles")
         linked = (
             count(articles.articles, "extracted")
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
                 config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
-                processes=config.pool_processes)
+                processes=config.pool_processes, recall=self._recall())
         )
         rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        if config.state:
+            _ = articles[FETCHED] | "RememberFetched" >> RememberFetched(
+                config.state, rejected if is_batch(rejected) else None)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
         )
         return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _recall(self) -> RecallEarlier | None:
+        """With a crawl state, near-duplicates are also sought among the indexed articles."""
+        config = self.config
+        if config.state is None:
+            return None
+        return RecallEarlier(IndexedCopies(config.es, config.index, config.dedup_ttl,
+                                           config.es_retry), config.near_dup_threshold)
 
     def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
         """`pcoll`, counted for the progress line when the run has somewhere to count."""

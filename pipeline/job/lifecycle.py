@@ -40,6 +40,7 @@ from newswire.transforms.index.layout import (
 )
 from newswire.transforms.index.pieces import has_lifecycle
 from newswire.transforms.sources.discover import RediscoverSources
+from newswire.transforms.sources.state import STATE_MAPPING
 
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
 STOP_WAIT = 30.0
@@ -58,7 +59,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     nw = options.view_as(NewswireOptions)
     streaming = options.view_as(StandardOptions).streaming
     config = nw.ingest_config(streaming=streaming, pool_processes=pool_processes(options))
-    for name in (config.index, config.dead_letter_index, config.history_index):
+    for name in (config.index, config.dead_letter_index, config.history_index,
+                 config.state_index):
         check_index_name(name)
     if config.archive:
         check_writable(config.archive)
@@ -77,7 +79,8 @@ def start(options: PipelineOptions, resources: ExitStack,
             lifecycle_managed = has_lifecycle(client)
             for alias, mapping in ((config.index, article_mapping_for(client, say)),
                                    (config.dead_letter_index, DEAD_LETTER_MAPPING),
-                                   (config.history_index, HISTORY_MAPPING)):
+                                   (config.history_index, HISTORY_MAPPING),
+                                   (config.state_index, STATE_MAPPING)):
                 ensure_alias(client, alias, mapping, config.sizing, lifecycle_managed, say)
     source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"

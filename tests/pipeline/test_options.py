@@ -36,10 +36,12 @@ def test_the_template_metadata_is_current() -> None:
 
 
 def test_options_not_given_leave_the_transforms_defaults() -> None:
-    """Only the default poll interval follows `--poll-interval`'s (the shortest)."""
+    """Only the default poll interval follows `--poll-interval`'s (the shortest), and the run
+    keeps a crawl state beside its articles."""
     nw = options()
     poll = PollSettings()
-    expected = IngestConfig(poll=replace(poll, default_interval=poll.min_interval))
+    expected = IngestConfig(poll=replace(poll, default_interval=poll.min_interval),
+                            state_index=f"{IngestConfig.index}-state")
     assert nw.ingest_config() == expected
     assert nw.given(RediscoverSources) == {}
 
@@ -99,7 +101,7 @@ def test_the_default_cluster_is_the_managed_node() -> None:
 EXAMPLES = {"feeds": "https://a.example/feeds.opml,https://b.example/rss",
             "es_api_key_secret": "projects/p/secrets/es-api-key/versions/latest",
             "archive": "gs://bucket/warc", "warc": "gs://bucket/warc/*.warc.gz",
-            "es_replicas": "1"}
+            "es_replicas": "1", "state_index": "newswire-state", "recheck_age": "7d"}
 
 
 @pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)

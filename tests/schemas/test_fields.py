@@ -43,7 +43,7 @@ def full_article() -> Article:
         credits=Credits(raw=raw, reporting=("Ann",), additional_reporting=("Bo",),
                         writing=("Cy",), editing=("Di",)),
         provenance=dict.fromkeys(PROVENANCE_KEYS, "json-ld"), cluster_id="c1",
-        duplicate_of="d1")
+        duplicate_of="d1", lsh_bands=("0:00ff",), minhash="00ff")
 
 
 def disagreements(schema: dict[str, Any], mapping: dict[str, Any], path: str = "",

@@ -5,7 +5,9 @@ estimates Jaccard similarity; LSH banding turns it into keys, so only articles t
 are ever compared. In streaming the band memory lives in Beam keyed state, shared by every
 worker; in batch (a bounded input) each band's sketches come together in one GroupByKey and the
 links reach the articles as a side input, which gives the same links without a state read and
-write per band and article.
+write per band and article. Each article leaves carrying its band keys and signature, which are
+indexed with it; with `recall`, links to copies indexed by earlier runs join those found here
+(transforms/duplicates/memory.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from functools import cache, partial
 from typing import Any, NamedTuple
 
@@ -146,20 +149,51 @@ def unexpired(remembered: Iterable[Sketch], now_micros: int) -> list[Sketch]:
     return [sketch for sketch in remembered if sketch.expires > now_micros]
 
 
+def published_micros(moment: datetime | None) -> int:
+    """An article's rank in time: microseconds since the epoch, UNPUBLISHED when undated."""
+    return int(moment.timestamp() * 1_000_000) if moment else UNPUBLISHED
+
+
 def band_sketch(article: Article, bands: int, rows: int) -> tuple[Sketch, list[str]] | None:
     """An article's Sketch (its expiry still 0) and its LSH band keys; None when it has no
-    text."""
+    text. An article that carries them (`MarkBands`) is read, not sketched again."""
+    published = published_micros(article.published_at)
+    if article.lsh_bands and article.minhash:
+        return (Sketch(article.id, published, 0, bytes.fromhex(article.minhash)),
+                list(article.lsh_bands))
     words = shingles(article.text)
     if not words:
         return None
     sig = signature(words, bands * rows)
-    published = (int(article.published_at.timestamp() * 1_000_000)
-                 if article.published_at else UNPUBLISHED)
     return Sketch(article.id, published, 0, compact(sig)), band_keys(sig, bands, rows)
+
+
+def with_bands(article: Article, bands: int, rows: int) -> Article:
+    """The article carrying its band keys and signature (unchanged if it has no text), so they
+    are indexed with it for later runs to find (transforms/duplicates/memory.py)."""
+    sketched = band_sketch(article, bands, rows)
+    if sketched is None:
+        return article
+    sketch, keys = sketched
+    return article.replace(lsh_bands=tuple(keys), minhash=sketch.signature.hex())
 
 
 def _unsketched(article: Article) -> None:
     """An article whose sketching worker died is left out of matching, as a textless one is."""
+
+
+def _unmarked(article: Article) -> Article:
+    return article
+
+
+class MarkBands(PooledDoFn):
+    """Sketches each article once, in `processes` worker processes if any (see PooledDoFn)."""
+
+    def __init__(self, bands: int, rows: int, processes: int = 0) -> None:
+        super().__init__(partial(with_bands, bands=bands, rows=rows), processes, _unmarked)
+
+    def outputs(self, result: Article, timestamp: Timestamp) -> Iterator[Article]:
+        yield result
 
 
 class SketchArticle(PooledDoFn):
@@ -303,13 +337,17 @@ class AttachCluster(beam.DoFn):
 class LinkNearDuplicates(beam.PTransform):
     """Gives copies of one story a shared cluster_id and a duplicate_of naming the first-seen copy.
 
-        articles ─┬─► SketchArticle ─────► (band key, Sketch), one per LSH band
-                  │     shingles, MinHash                    │
+    articles ─► MarkBands: shingles, MinHash; each article carries lsh_bands and minhash
+                  │
+                  ├─► SketchArticle ─► (band key, Sketch), one per LSH band, read from the marks
+                  │                                          │
                   │                                          ▼
                   │                       MatchWithinBand (keyed by band key)
                   │                         sketches kept until a TTL timer;
                   │                         estimated-Jaccard check
                   │                                          │ (later id, Link to earlier)
+                  ├─► recall, if given ─► (id, Link to an indexed earlier copy)
+                  │                                          │
                   └─► (id, article) ─────────► Flatten ◄─────┘
                                                   ▼
                        AttachCluster (keyed by id; a watermark timer says all links are in)
@@ -329,22 +367,30 @@ class LinkNearDuplicates(beam.PTransform):
         settle_seconds: float = 0,
         grouped: bool | None = None,
         processes: int = 0,
+        recall: beam.DoFn | None = None,
     ) -> None:
         super().__init__()
         self.threshold, self.ttl_seconds = threshold, ttl_seconds
         self.drop, self.settle_seconds = drop, settle_seconds
         self.grouped, self.processes = grouped, processes
+        self.recall = recall
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         bands, rows = band_shape(self.threshold)
+        articles = articles | "MarkBands" >> beam.ParDo(
+            MarkBands(bands, rows, self.processes)).with_output_types(Article)
         sketches = articles | "Sketch" >> beam.ParDo(
-            SketchArticle(bands, rows, self.ttl_seconds, self.processes)
+            SketchArticle(bands, rows, self.ttl_seconds)
         ).with_output_types(tuple[StateKey, Any])
+        recalled = [] if self.recall is None else [
+            articles | "RecallEarlier" >> beam.ParDo(self.recall)
+            .with_output_types(tuple[StateKey, Any])]
         if self.grouped if self.grouped is not None else is_batch(articles):
-            return self._grouped(articles, sketches)
+            return self._grouped(articles, sketches, recalled)
         links = (
-            sketches
-            | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold))
+            (sketches | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold)),
+             *recalled)
+            | "AllLinks" >> beam.Flatten()
             | "SealLinks" >> beam.Map(lambda kv: (kv[0], seal(kv[1])))
             .with_output_types(tuple[StateKey, bytes])
         )
@@ -358,13 +404,15 @@ class LinkNearDuplicates(beam.PTransform):
             .with_output_types(Article)
         )
 
-    def _grouped(self, articles: beam.PCollection,
-                 sketches: beam.PCollection) -> beam.PCollection:
+    def _grouped(self, articles: beam.PCollection, sketches: beam.PCollection,
+                 recalled: list[beam.PCollection]) -> beam.PCollection:
         """Batch: every band's sketches at once, the earliest link per article as a side input."""
         first_links = (
-            sketches
-            | "GroupBands" >> beam.GroupByKey()
-            | "MatchBand" >> beam.FlatMap(match_band, self.threshold, self.ttl_seconds)
+            (sketches
+             | "GroupBands" >> beam.GroupByKey()
+             | "MatchBand" >> beam.FlatMap(match_band, self.threshold, self.ttl_seconds),
+             *recalled)
+            | "AllLinks" >> beam.Flatten()
             | "EarliestLink" >> beam.CombinePerKey(min)
         )
         return articles | "Attach" >> beam.ParDo(

@@ -38,6 +38,7 @@ from newswire.transforms.sources.sitemaps import (
     read_sitemap,
     sitemap_kind,
 )
+from newswire.transforms.sources.state import CrawlState, StateSettings
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -126,6 +127,10 @@ class PollFeeds(beam.DoFn):
     a stopped DoFn touches no state again (a state call then would fail, and the harness
     print the failure as a traceback).
 
+    With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
+    starts from the validators and schedule any earlier run left, and of its entries only those
+    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back.
+
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
     broken feeds are feed dead letters; an entry without a link cannot be fetched and leaves
@@ -139,8 +144,10 @@ class PollFeeds(beam.DoFn):
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
                  clock: Callable[[], float] = time.time, streaming: bool = False,
-                 answered: Mapping[str, Response | FetchError] | None = None) -> None:
+                 answered: Mapping[str, Response | FetchError] | None = None,
+                 state: StateSettings | None = None) -> None:
         self.http = http
+        self.state = state
         self.schedule = schedule or PollSettings()
         self.clock = clock
         self.streaming = streaming
@@ -150,13 +157,17 @@ class PollFeeds(beam.DoFn):
         self.not_modified = Metrics.counter("newswire", "feeds_not_modified")
         self.failed = Metrics.counter("newswire", "feeds_failed")
         self.seen = Metrics.counter("newswire", "entries_seen")
+        self.known = Metrics.counter("newswire", "entries_known")
 
     def setup(self) -> None:
         self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
         self.stopped = threading.Event()
+        self.crawl = CrawlState(self.state).open() if self.state else None
 
     def teardown(self) -> None:
         self.stopped.set()
+        if self.crawl:
+            self.crawl.close()
 
     def start_bundle(self) -> None:
         self.wait_until = time.monotonic() + self.PATIENCE
@@ -167,27 +178,30 @@ class PollFeeds(beam.DoFn):
             return
         feed_url, _ = keyed
         stored = feed.read()
-        state = stored or FeedState(feed_url)
+        state = stored or self._remembered(feed_url)
         poll = self.polls.current(feed_url)
         if poll is None:
             now = self.clock()
             # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
             early = 0.1 * self.schedule.min_interval
-            if state.next_poll is not None and now < state.next_poll - early:
+            # A batch run asks every source (conditionally): the batch's schedule is the user's.
+            if self.streaming and state.next_poll is not None and now < state.next_poll - early:
                 return
             answered = self.answered.get(feed_url) if stored is None else None
             poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
         patience = max(self.wait_until - time.monotonic(), 0.0) if self.streaming else None
-        yield from self._take(poll, state, feed, collect, patience)
+        yield from self._take(poll, state, stored is None, feed, collect, patience)
 
     @on_timer(COLLECT)
     def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
                    feed: Any = beam.DoFn.StateParam(FEED),
                    collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
         if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
-            yield from self._take(poll, feed.read() or FeedState(feed_url), feed, collect, 0.0)
+            stored = feed.read()
+            yield from self._take(poll, stored or self._remembered(feed_url), stored is None,
+                                  feed, collect, 0.0)
 
-    def _take(self, poll: Poll, state: FeedState, feed: Any, collect: Any,
+    def _take(self, poll: Poll, state: FeedState, first: bool, feed: Any, collect: Any,
               patience: float | None) -> Iterator[Any]:
         """Apply the poll if it is over within `patience` s (None: once it is); else look again
         shortly."""
@@ -196,10 +210,16 @@ class PollFeeds(beam.DoFn):
                 collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
             return
         if self.polls.finish(poll):  # else another tick or timer took it
-            feed.write((yield from self._apply(state, poll)))
+            feed.write((yield from self._apply(state, poll, first)))
 
-    def _apply(self, state: FeedState, poll: Poll) -> Generator[Any, None, FeedState]:
-        """Emit what the finished poll found; returns the feed's state after it."""
+    def _remembered(self, feed_url: str) -> FeedState:
+        """The feed's state as the crawl state keeps it (validators, schedule), else new."""
+        return (self.crawl.source(feed_url) if self.crawl else None) or FeedState(feed_url)
+
+    def _apply(self, state: FeedState, poll: Poll, first: bool
+               ) -> Generator[Any, None, FeedState]:
+        """Emit what the finished poll found; returns the feed's state after it. The job's
+        `first` poll of a feed also hands on what earlier runs left unfetched."""
         feed_url, now = poll.feed_url, poll.started
         try:
             response = poll.outcome.result()
@@ -214,13 +234,27 @@ class PollFeeds(beam.DoFn):
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
                 DEAD_LETTER, DeadLetter.for_feed("poll", str(error), feed_url))
-            return after_poll(state, now, self.schedule, failed=True,
-                              response_headers=getattr(error, "headers", {}))
+            after = after_poll(state, now, self.schedule, failed=True,
+                               response_headers=getattr(error, "headers", {}))
+            if self.crawl:
+                self.crawl.record_poll(after, "failed", str(error), [], now)
+            return after
         self.polled.inc()
         if response.status == 304:
             self.not_modified.inc()
-            return after_poll(state, now, self.schedule, response_headers=response.headers)
-        fresh, state = new_entries(state, entries, now, self.schedule)
+            fresh, entries = [], []
+            after = after_poll(state, now, self.schedule, response_headers=response.headers)
+        else:
+            fresh, state = new_entries(state, entries, now, self.schedule)
+            after = after_poll(state, now, self.schedule, response_headers=response.headers,
+                               declared=declared,
+                               observed=observed_interval(entry.published for entry in entries))
+        if self.crawl:  # what an earlier run fetched stays behind; what it left comes along
+            due = self.crawl.due(fresh, feed_url, now, pending=first)
+            listed = {id(entry) for entry in fresh}
+            self.known.inc(len(fresh) - sum(id(entry) in listed for entry in due))
+            self.crawl.record_poll(after, str(response.status), "", entries, now)
+            fresh = due
         for entry in fresh:
             self.seen.inc()
             if entry.link:
@@ -228,6 +262,4 @@ class PollFeeds(beam.DoFn):
             else:
                 yield beam.pvalue.TaggedOutput(
                     DEAD_LETTER, DeadLetter.for_entry("poll", "entry has no link", entry))
-        return after_poll(state, now, self.schedule, response_headers=response.headers,
-                          declared=declared,
-                          observed=observed_interval(entry.published for entry in entries))
+        return after

@@ -54,6 +54,7 @@ def ingested(es_connection: EsConnection, seed_server: SeedServer) -> Iterator[R
     drop_index(es_connection, index)
     drop_index(es_connection, f"{index}-dead")
     drop_index(es_connection, f"{index}-history")
+    drop_index(es_connection, f"{index}-state")
 
 
 def test_summary_matches_the_corpus_ground_truth(ingested: Run, manifest: dict) -> None:
@@ -79,11 +80,13 @@ def test_every_expected_article_is_indexed_exactly(
     assert mismatches == []
 
 
-def test_a_second_run_indexes_nothing_new(ingested: Run) -> None:
-    second = ingested.second
-    assert second.created == 0
-    assert second.updated == 0
-    assert second.unchanged == ingested.first.created
+def test_a_second_run_fetches_no_page_and_indexes_nothing_new(ingested: Run) -> None:
+    first, second = ingested.first, ingested.second
+    assert second.feeds_not_modified == second.feeds_polled == first.feeds_polled
+    assert (second.pages_fetched, second.created, second.updated, second.unchanged) == (
+        0, 0, 0, 0)
+    # Only the entries whose pages could not be had are asked for again, and fail again.
+    assert second.entries_seen == second.dead_letters == first.dead_letters_by_stage["fetch"]
     assert second.balanced
 
 

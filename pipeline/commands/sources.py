@@ -1,0 +1,98 @@
+"""`newswire sources [URL]`: what the crawl state says of each source, or of one source's
+entries; it answers "why is this feed not updating?" (its last outcome and error, when it is
+due next, its failures in a row, and which of its entries wait for their article)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from typing import Any
+
+from newswire.pipeline.commands import connection_arguments
+from newswire.transforms.index.client import EsConnection, check_index_name
+from newswire.transforms.sources.state import CrawlState, StateSettings, state_alias
+
+
+def arguments(command: argparse.ArgumentParser) -> None:
+    """`newswire sources [URL] [--limit N]`."""
+    command.description = ("Each source's last poll, its outcome, when it is due next, its "
+                           "failures in a row, and its entries (all recorded, and those not yet "
+                           "fetched); with a URL, that source's details and its most recently "
+                           "listed entries.")
+    command.add_argument("url", nargs="?", help="one source's URL")
+    connection_arguments(command)
+    command.add_argument("--state-index", dest="state_index", default="",
+                         help="the crawl state's alias (default: the articles alias + -state)")
+    command.add_argument("--limit", type=int, default=20, help="entries shown for one source")
+    command.set_defaults(handler=_show)
+
+
+def _show(args: argparse.Namespace, _: list[str]) -> int:
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    alias = check_index_name(args.state_index or state_alias(args.index))
+    connection = EsConnection(args.es_url)
+    with connection.session() as client:
+        if not client.indices.exists_alias(name=alias):
+            raise ValueError(f"no crawl state at {connection.address}/{alias}: no run has "
+                             "written one yet")
+        state = CrawlState(StateSettings(connection, alias)).open(client)
+        if args.url:
+            print(_one_source(state, args.url, args.limit))
+        else:
+            print(_all_sources(client, alias))
+    return 0
+
+
+def _all_sources(client: Any, alias: str) -> str:
+    sources = [hit["_source"] for hit in client.search(
+        index=alias, query={"term": {"kind": "source"}}, size=10_000,
+        sort=[{"source": "asc"}])["hits"]["hits"]]
+    counts = client.search(index=alias, size=0, query={"term": {"kind": "entry"}}, aggs={
+        "by_source": {"terms": {"field": "source", "size": 10_000}, "aggs": {
+            "waiting": {"missing": {"field": "fetched_at"}}}}})["aggregations"]["by_source"]
+    entries = {bucket["key"]: (bucket["doc_count"], bucket["waiting"]["doc_count"])
+               for bucket in counts["buckets"]}
+    rows = [("LAST POLL", "OUTCOME", "NEXT DUE", "FAILS", "ENTRIES", "WAITING", "SOURCE")]
+    for source in sources:
+        recorded, waiting = entries.get(source["source"], (0, 0))
+        rows.append((_when(source.get("last_poll")), source.get("outcome") or "-",
+                     _when(source.get("next_poll")), str(source.get("failures") or 0),
+                     str(recorded), str(waiting), source["source"]))
+    return _table(rows) + f"\n{len(sources)} sources"
+
+
+def _one_source(state: CrawlState, url: str, limit: int) -> str:
+    remembered = state.source_record(url)
+    if remembered is None:
+        raise ValueError(f"no source {url} in the crawl state")
+    lines = [f"source        {url} ({remembered.get('source_type') or 'feed'})",
+             f"last poll     {_when(remembered.get('last_poll'))}: "
+             f"{remembered.get('outcome') or '-'}"
+             + (f" ({remembered['error']})" if remembered.get("error") else ""),
+             f"next due      {_when(remembered.get('next_poll'))}, interval "
+             f"{remembered.get('interval') or 0:.0f} s, {remembered.get('failures') or 0} "
+             "failures in a row",
+             f"validators    ETag {remembered.get('etag') or '-'}, Last-Modified "
+             f"{remembered.get('last_modified') or '-'}",
+             f"entries       {remembered.get('entries', 0)} in its last full answer", ""]
+    rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LINK")]
+    for entry in state.entries(url, limit):
+        rows.append((_when(entry.get("first_seen")), _when(entry.get("last_seen")),
+                     _when(entry.get("fetched_at"), "not yet"), entry.get("article_id") or "-",
+                     entry.get("link") or "-"))
+    return "\n".join(lines) + _table(rows)
+
+
+def _when(seconds: Any, missing: str = "-") -> str:
+    if seconds is None:
+        return missing
+    return datetime.fromtimestamp(float(seconds), timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell; the last (a URL) left as it is."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    widths[-1] = 0
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                                ).rstrip() for row in rows)

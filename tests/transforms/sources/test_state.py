@@ -1,0 +1,235 @@
+"""The crawl state on the real node: a second batch run over unchanged feeds asks each feed
+conditionally, fetches no page and changes no index; what changed or was left is fetched."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from elasticsearch import Elasticsearch
+
+from newswire.pipeline import cli
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import (
+    ARTICLE_MAPPING,
+    DEAD_LETTER_MAPPING,
+    HISTORY_MAPPING,
+    current_index,
+    ensure_index,
+)
+from newswire.transforms.records import FeedEntry
+from newswire.transforms.sources.schedule import FeedState
+from newswire.transforms.sources.state import (
+    STATE_MAPPING,
+    CrawlState,
+    StateSettings,
+    entry_id,
+    is_due,
+    source_id,
+)
+from tests.faults.site import article_id, write_site
+
+pytestmark = pytest.mark.es
+PAGES = 8
+
+
+class CountingServer(SeedServer):
+    """A SeedServer (ETag, Last-Modified, 304) that counts the requests for each path."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.asked: Counter[str] = Counter()
+
+    def resolve(self, path: str) -> Path | None:
+        self.asked[path.split("?")[0]] += 1
+        return super().resolve(path)
+
+    def pages_asked(self) -> Counter[str]:
+        return Counter({path: n for path, n in self.asked.items() if path.endswith(".html")})
+
+
+def dates(count: int) -> dict[str, str]:
+    return {f"story{i}": f"2026-11-{10 + i:02d}T10:00:00Z" for i in range(count)}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[CountingServer, Path]]:
+    root = tmp_path / "site"
+    root.mkdir()
+    write_site(root, dates(PAGES))
+    with CountingServer(root) as server:
+        feeds = tmp_path / "feeds.txt"  # a list, so the feed itself is first asked by the job
+        feeds.write_text(server.url("feed.xml") + "\n")
+        yield server, feeds
+
+
+def run(feeds: Path, connection: EsConnection, aliases: dict[str, str],
+        **options: Any) -> Summary:
+    return lifecycle.run(PipelineOptions(feeds=[str(feeds)], es_url=connection.url,
+                                         allow_private_addresses=True, **aliases, **options),
+                         say=lambda _: None)
+
+
+def snapshot(client: Elasticsearch, aliases: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every document of the job's indices but the state, with its version and sequence
+    number (any write moves the latter)."""
+    client.indices.refresh(index=list(aliases.values()))
+    return {alias: {hit["_id"]: (hit["_version"], hit["_seq_no"]) for hit in client.search(
+        index=alias, size=1000, version=True, seq_no_primary_term=True)["hits"]["hits"]}
+        for name, alias in aliases.items() if name != "state_index"}
+
+
+def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    server, feeds = site
+    first = run(feeds, es_connection, aliases)
+    assert (first.entries_seen, first.created) == (PAGES, PAGES)
+    assert len(server.pages_asked()) == PAGES
+    before = snapshot(es_client, aliases)
+    server.asked.clear()
+
+    second = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter()
+    assert server.asked["/feed.xml"] == 1 and second.feeds_not_modified == 1  # a 304
+    assert (second.entries_seen, second.pages_fetched, second.indexed) == (0, 0, 0)
+    assert second.balanced
+    assert snapshot(es_client, aliases) == before
+
+    source = es_client.get(index=aliases["state_index"], id=source_id(server.url("feed.xml")))
+    assert source["_source"]["outcome"] == "304" and source["_source"]["entries"] == PAGES
+    record = es_client.get(index=aliases["state_index"],
+                           id=entry_id(server.url("story3.html")))["_source"]
+    assert record["article_id"] == article_id("story3")
+    assert record["first_seen"] <= record["last_seen"] <= record["fetched_at"] + 60
+
+
+def test_a_new_entry_is_the_only_page_fetched(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        aliases: dict[str, str]) -> None:
+    server, feeds = site
+    run(feeds, es_connection, aliases)
+    write_site(server.layers[0], dates(PAGES + 1))  # the feed lists one more story
+    server.asked.clear()
+    second = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter({f"/story{PAGES}.html": 1})
+    assert (second.feeds_not_modified, second.entries_seen, second.created) == (0, 1, 1)
+    assert second.balanced
+
+
+def test_an_entry_a_run_did_not_record_is_fetched_by_the_next(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    """As if the first run had died after polling, before story2's article was written."""
+    server, feeds = site
+    run(feeds, es_connection, aliases)
+    record_id = entry_id(server.url("story2.html"))
+    record = es_client.get(index=aliases["state_index"], id=record_id)["_source"]
+    unfetched = {key: value for key, value in record.items()
+                 if key not in ("fetched_at", "fetched_updated", "article_id",
+                                "article_version", "fingerprint")}
+    es_client.index(index=aliases["state_index"], id=record_id, document=unfetched,
+                    refresh=True)
+    server.asked.clear()
+    second = run(feeds, es_connection, aliases)
+    assert second.feeds_not_modified == 1  # the feed did not change: the state handed it on
+    assert server.pages_asked() == Counter({"/story2.html": 1})
+    assert (second.entries_seen, second.unchanged) == (1, 1)
+
+
+def test_a_recheck_age_of_zero_fetches_every_entry_again(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        aliases: dict[str, str]) -> None:
+    server, feeds = site
+    run(feeds, es_connection, aliases)
+    server.asked.clear()
+    second = run(feeds, es_connection, aliases, recheck_age="0")
+    assert second.feeds_not_modified == 1
+    assert len(server.pages_asked()) == PAGES
+    assert (second.entries_seen, second.unchanged) == (PAGES, PAGES)
+
+
+def test_an_entry_is_due_when_new_unfetched_updated_or_old_enough() -> None:
+    entry = FeedEntry(link="https://a.example/x", feed_url="https://a.example/rss")
+    fetched = {"fetched_at": 1000, "fetched_updated": None}
+    assert is_due(entry, None, 2000, None)
+    assert is_due(entry, {"first_seen": 900}, 2000, None)
+    assert not is_due(entry, fetched, 2000, None)
+    assert not is_due(entry, fetched, 2000, 1001)
+    assert is_due(entry, fetched, 2000, 1000)
+    updated = FeedEntry(link=entry.link, feed_url=entry.feed_url,
+                        updated=datetime.fromtimestamp(1500, timezone.utc))
+    assert is_due(updated, fetched, 2000, None)
+    assert not is_due(updated, {"fetched_at": 1600, "fetched_updated": 1500}, 2000, None)
+
+
+def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    server, feeds = site
+    # The aliases exist, as for a scheduled run that overlaps the one before it (two runs
+    # creating an index at the same instant is the index layout's own race).
+    mappings = {"index": ARTICLE_MAPPING, "dead_letter_index": DEAD_LETTER_MAPPING,
+                "history_index": HISTORY_MAPPING, "state_index": STATE_MAPPING}
+    for name, alias in aliases.items():
+        ensure_index(es_client, alias, mappings[name])
+    command = [str(Path(sys.executable).with_name("newswire")), "run", "--feeds", str(feeds),
+               "--es-url", es_connection.url, "--allow-private-addresses",
+               *[f"--{name.replace('_', '-')}={alias}" for name, alias in aliases.items()]]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], "\n=====\n".join(outputs)
+    created = [int(re.search(r"indexed +\d+ +\(new (\d+)", out)[1]) for out in outputs]
+    assert sum(created) == PAGES  # each article created by one run; the other found it there
+    assert all("dead letters: yes" in out for out in outputs), outputs
+
+    es_client.indices.refresh(index=list(aliases.values()))
+    assert es_client.count(index=aliases["index"])["count"] == PAGES
+    assert es_client.count(index=aliases["dead_letter_index"])["count"] == 0
+    unfetched = es_client.count(index=aliases["state_index"], query={"bool": {
+        "filter": {"term": {"kind": "entry"}},
+        "must_not": {"exists": {"field": "fetched_at"}}}})["count"]
+    assert unfetched == 0  # every entry is recorded with its article
+    server.asked.clear()
+    third = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter() and third.indexed == 0
+
+
+def test_a_source_keeps_validators_of_any_length(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    ensure_index(es_client, index_name, STATE_MAPPING)
+    state = CrawlState(StateSettings(es_connection, index_name)).open()
+    try:
+        polled = FeedState("https://a.example/rss", etag='"' + "e" * 40_000 + '"',
+                           last_modified="Tue, 01 Dec 2026 10:00:00 GMT", last_poll=1000.0,
+                           next_poll=1900.0, interval=900.0)
+        state.record_poll(polled, "200", "", [], 1000.0)
+        assert state.source("https://a.example/rss") == polled
+    finally:
+        state.close()
+
+
+def test_es_migrate_moves_the_crawl_state_with_the_articles(
+        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str]) -> None:
+    ensure_index(es_client, aliases["index"], ARTICLE_MAPPING)
+    ensure_index(es_client, aliases["state_index"], STATE_MAPPING)
+    es_client.index(index=aliases["state_index"], id=source_id("https://a.example/rss"),
+                    document={"kind": "source", "source": "https://a.example/rss"},
+                    refresh=True)
+    assert cli.main(["es", "migrate", "--es-url", es_connection.url,
+                     "--index", aliases["index"]]) == 0
+    assert current_index(es_client, aliases["index"]) == f"{aliases['index']}-v2"
+    assert current_index(es_client, aliases["state_index"]) == f"{aliases['state_index']}-v2"
+    assert es_client.count(index=aliases["state_index"])["count"] == 1

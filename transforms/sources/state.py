@@ -1,0 +1,345 @@
+"""The crawl state: what newswire remembers of its sources and their entries between runs.
+
+It lives in the cluster beside the articles, behind its own alias (`<index>-state`, created
+and migrated like the others), so a batch run every 15 minutes, a streaming job restarted
+without `--update`, and two runs at once all read and write one record:
+
+- one document per source (a feed or a sitemap, by URL): its validators (ETag,
+  Last-Modified), the last poll and its outcome, the adaptive interval, the failures in a row
+  and when it is due next. A new PollFeeds takes up a source's schedule and validators from
+  it, so the first poll of a run is conditional and a failing source keeps backing off;
+- one document per entry (by its canonical link): the source that listed it, when first and
+  last listed, the entry itself (for a poll answered 304 to hand on one not yet fetched), and
+  once its article is indexed: when, under which link and updated time, the article's id,
+  version and fingerprint. An entry with such a record is not fetched again unless the feed
+  says it changed (a later updated time) or a re-check is due (`recheck_age`).
+
+Every write is an update by a fixed id, so writing twice is writing once; an entry is marked
+fetched only after its article's batch is written (`RememberFetched`), so a run that dies
+half-way loses nothing: its entries are fetched by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from elasticsearch import Elasticsearch
+
+from newswire.schemas.article import Article, document_id
+from newswire.transforms.extraction.extract import ExtractArticles, _died
+from newswire.transforms.extraction.provenance import read_listed_page
+from newswire.transforms.fetching.urls import canonical_url
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.records import DeadLetter, FeedEntry, Page
+from newswire.transforms.sources.schedule import FeedState
+
+FETCHED = "fetched"
+"""The tag of the extraction output that says which entry gave which article."""
+_CHUNK = 500  # ids per mget, updates per bulk request
+PENDING_LIMIT = 1000  # entries a source hands on again per poll, newest first
+_EPOCH_SECOND = {"type": "date", "format": "epoch_second"}
+_KEYWORD = {"type": "keyword", "ignore_above": 2048}
+
+STATE_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "kind": {"type": "keyword"},  # source | entry
+        "source": _KEYWORD,  # the source's URL; for an entry, the source that first listed it
+        # a source
+        "source_type": {"type": "keyword"},  # feed | sitemap
+        # as the server sent them: kept whatever their length, never searched
+        "etag": {"type": "keyword", "index": False, "ignore_above": 2048},
+        "last_modified": {"type": "keyword", "index": False, "ignore_above": 2048},
+        "last_poll": _EPOCH_SECOND,
+        "next_poll": _EPOCH_SECOND,
+        "outcome": {"type": "keyword"},  # 200 | 304 | failed
+        "error": {"type": "text"},
+        "interval": {"type": "float"},
+        "failures": {"type": "integer"},
+        "entries": {"type": "integer"},  # entries in the last full answer
+        # an entry
+        "link": _KEYWORD,
+        "entry": {"type": "text", "index": False},  # FeedEntry.to_json
+        "first_seen": _EPOCH_SECOND,
+        "last_seen": _EPOCH_SECOND,
+        "fetched_at": _EPOCH_SECOND,
+        "fetched_updated": _EPOCH_SECOND,
+        "article_id": {"type": "keyword"},
+        "article_version": {"type": "long"},
+        "fingerprint": {"type": "keyword"},
+    },
+}
+
+
+def state_alias(index: str) -> str:
+    """The crawl state's alias beside the articles alias `index`."""
+    return f"{index}-state"
+
+
+def source_id(url: str) -> str:
+    return document_id(f"source {url}")
+
+
+def entry_id(link: str) -> str:
+    """An entry's record: one per canonical link, whichever sources list it (as
+    Deduplicate(ENTRIES) takes them for one)."""
+    return document_id(f"entry {canonical_url(link)}")
+
+
+def _seconds(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _updated(entry: FeedEntry) -> int | None:
+    return int(entry.updated.timestamp()) if entry.updated else None
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    """Where the crawl state is, and when an entry fetched once is fetched again:
+    `recheck_age` seconds after its last fetch (None: only when its feed says it changed)."""
+
+    es: EsConnection
+    alias: str
+    recheck_age: float | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
+           recheck_age: float | None) -> bool:
+    """Whether an entry must be fetched, given its record (None: never listed before)."""
+    if not record or record.get("fetched_at") is None:
+        return True  # new, or listed by a run that did not get as far as its article
+    fetched_updated = record.get("fetched_updated")
+    updated = _updated(entry)
+    if updated is not None and (fetched_updated is None or updated > fetched_updated):
+        return True
+    return recheck_age is not None and now - record["fetched_at"] >= recheck_age
+
+
+class CrawlState:
+    """The crawl state's reads and writes, for a DoFn to open in `setup` and close in
+    `teardown`."""
+
+    def __init__(self, settings: StateSettings) -> None:
+        self.settings = settings
+        self.alias = settings.alias
+        self.client: Elasticsearch | None = None
+
+    def open(self, client: Elasticsearch | None = None) -> CrawlState:
+        """Opens a client of its own, or borrows `client` (which its owner closes)."""
+        self.client = client or self.settings.es.client()
+        self.repeater = Repeater(self.settings.retry, self.settings.es.address)
+        return self
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    @property
+    def es(self) -> Elasticsearch:
+        assert self.client is not None, "CrawlState used before open()"
+        return self.client
+
+    def source_record(self, url: str) -> dict[str, Any] | None:
+        """The source's record as the last poll of any run left it; None if never polled."""
+        return self._records([source_id(url)])[0]
+
+    def source(self, url: str) -> FeedState | None:
+        """The source's schedule and validators as the last poll of any run left them."""
+        found = self.source_record(url)
+        if found is None:
+            return None
+        return FeedState(url, found.get("etag") or "", found.get("last_modified") or "",
+                         consecutive_failures=found.get("failures") or 0,
+                         last_poll=found.get("last_poll"), next_poll=found.get("next_poll"),
+                         interval=found.get("interval"))
+
+    def due(self, listed: Sequence[FeedEntry], url: str, now: float,
+            pending: bool = True) -> list[FeedEntry]:
+        """Of the entries a poll of `url` listed, and with `pending` the ones the source listed
+        before that are still to be fetched (or re-checked), those to fetch now.
+
+        A streaming job asks for the pending ones on its first poll of a source only: after
+        that, its own entries in flight would be handed on again at every poll."""
+        links = {canonical_url(entry.link) for entry in listed if entry.link}
+        left = self._pending(url, now) if pending else []
+        candidates = [*listed, *(entry for entry in left
+                                 if canonical_url(entry.link) not in links)]
+        linked = [entry for entry in candidates if entry.link]
+        records = self._records([entry_id(entry.link) for entry in linked])
+        keep = {id(entry) for entry, record in zip(linked, records, strict=True)
+                if is_due(entry, record, now, self.settings.recheck_age)}
+        return [entry for entry in candidates if not entry.link or id(entry) in keep]
+
+    def record_poll(self, state: FeedState, outcome: str, error: str,
+                    listed: Sequence[FeedEntry], now: float) -> None:
+        """The source's state after a poll, and each entry it listed as seen now."""
+        source: dict[str, Any] = {
+            "kind": "source", "source": state.feed_url, "etag": state.etag,
+            "last_modified": state.last_modified, "last_poll": _seconds(state.last_poll),
+            "next_poll": _seconds(state.next_poll), "outcome": outcome, "error": error,
+            "interval": state.interval, "failures": state.consecutive_failures}
+        if outcome == "200":
+            source["entries"] = len(listed)
+            if listed:
+                source["source_type"] = listed[0].source
+        moment = int(now)
+        updates = [(source_id(state.feed_url), source, None)] + [
+            (entry_id(entry.link),
+             {"last_seen": moment, "link": canonical_url(entry.link), "entry": entry.to_json()},
+             {"kind": "entry", "source": state.feed_url, "first_seen": moment})
+            for entry in listed if entry.link]
+        self.update(updates)
+
+    def update(self, updates: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]
+               ) -> None:
+        """Partial updates (id, fields, fields only a new record gets), created if missing."""
+        batch: list[dict[str, Any]] = []
+        for record_id, fields, first in updates:
+            batch += [{"update": {"_index": self.alias, "_id": record_id, "retry_on_conflict": 3}},
+                      {"doc": fields, "upsert": {**fields, **(first or {})}}]
+            if len(batch) >= 2 * _CHUNK:
+                self._bulk(batch)
+                batch = []
+        if batch:
+            self._bulk(batch)
+
+    def _bulk(self, operations: list[dict[str, Any]]) -> None:
+        response = self.repeater.call(lambda: self.es.bulk(operations=operations))
+        if response.get("errors"):
+            failed = [item["update"] for item in response["items"]
+                      if item["update"].get("status", 0) >= 300]
+            raise RuntimeError(f"crawl state update failed in {self.alias}: {failed[:2]}")
+
+    def _records(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        """The records of `ids`, in order (None where there is none), read in chunks."""
+        found: list[dict[str, Any] | None] = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            docs = self.repeater.call(lambda chunk=chunk: self.es.mget(
+                index=self.alias, ids=chunk)["docs"])
+            found += [doc["_source"] if doc.get("found") else None for doc in docs]
+        return found
+
+    def _pending(self, url: str, now: float) -> list[FeedEntry]:
+        """Entries the source listed whose article is not indexed yet, or due a re-check."""
+        unfetched = {"bool": {"must_not": {"exists": {"field": "fetched_at"}}}}
+        waiting: list[dict[str, Any]] = [unfetched]
+        if self.settings.recheck_age is not None:
+            waiting.append({"range": {"fetched_at": {
+                "lte": str(int(now - self.settings.recheck_age)), "format": "epoch_second"}}})
+        query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}],
+                          "should": waiting, "minimum_should_match": 1}}
+        hits = self.repeater.call(lambda: self.es.search(
+            index=self.alias, query=query, size=PENDING_LIMIT, source_includes=["entry"],
+            sort=[{"first_seen": "desc"}]))["hits"]["hits"]
+        return [FeedEntry.from_json(hit["_source"]["entry"]) for hit in hits
+                if hit["_source"].get("entry")]
+
+    def entries(self, url: str, limit: int) -> list[dict[str, Any]]:
+        """The source's most recently listed entries' records, newest first."""
+        query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}}
+        hits = self.es.search(index=self.alias, query=query, size=limit,
+                              sort=[{"last_seen": "desc"}, {"first_seen": "desc"}],
+                              source_excludes=["entry"])["hits"]["hits"]
+        return [hit["_source"] for hit in hits]
+
+
+Fetched = tuple[str, dict[str, Any]]
+"""An entry record's id and the fields that say its page was fetched and what it gave."""
+
+
+def fetched_record(page: Page, article: Article) -> Fetched:
+    """What the record of the page's entry says once the page gave `article`."""
+    return entry_id(page.entry.link), {
+        "fetched_at": int(page.fetched_at.timestamp()), "fetched_updated": _updated(page.entry),
+        "article_id": article.id, "article_version": article.version,
+        "fingerprint": article.fingerprint}
+
+
+def read_and_record(page: Page) -> tuple[Article | DeadLetter, Fetched | None]:
+    """`read_listed_page`, and the entry's record if the page gave an article."""
+    output = read_listed_page(page)
+    return output, fetched_record(page, output) if isinstance(output, Article) else None
+
+
+def _died_unrecorded(page: Page) -> tuple[DeadLetter, None]:
+    return _died(page), None
+
+
+class ExtractAndRecord(ExtractArticles):
+    """`extract_listed_articles`, also saying on the `FETCHED` output which entry gave which
+    article (as an entry record's update), for `RememberFetched` to write once it is indexed."""
+
+    def __init__(self, processes: int = 0) -> None:
+        super().__init__(processes)
+        self.function, self.broken = read_and_record, _died_unrecorded
+
+    def outputs(self, result: tuple[Article | DeadLetter, Fetched | None],
+                timestamp: Any) -> Iterator[Any]:
+        output, record = result
+        yield from super().outputs(output, timestamp)
+        if record is not None:
+            yield beam.pvalue.TaggedOutput(FETCHED, record)
+
+
+class _WriteFetched(beam.DoFn):
+    """Writes entry records in batches, leaving out those whose article the index rejected."""
+
+    def __init__(self, settings: StateSettings) -> None:
+        self.settings = settings
+        self.recorded = Metrics.counter("newswire", "entries_recorded")
+
+    def setup(self) -> None:
+        self.state = CrawlState(self.settings).open()
+
+    def teardown(self) -> None:
+        self.state.close()
+
+    def start_bundle(self) -> None:
+        self.buffer: list[Fetched] = []
+        self.rejected: set[str] | None = None
+
+    def process(self, record: Fetched, rejected: Iterable[str] = ()) -> None:
+        if self.rejected is None:
+            self.rejected = set(rejected)
+        if record[1]["article_id"] not in self.rejected:
+            self.buffer.append(record)
+        if len(self.buffer) >= _CHUNK:
+            self._flush()
+
+    def finish_bundle(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        self.state.update((record_id, fields, None) for record_id, fields in self.buffer)
+        self.recorded.inc(len(self.buffer))
+        self.buffer = []
+
+
+class RememberFetched(beam.PTransform):
+    """Entry records to the crawl state, after their articles are written.
+
+    In batch the records wait for the index's rejections (a side input is complete only once
+    the whole write is), so an entry whose article did not make it is fetched again next run.
+    In streaming they are written as they come: the index writes the same bundle's articles
+    at about the same time, and the record only spares a fetch.
+    """
+
+    def __init__(self, settings: StateSettings, rejected: beam.PCollection | None) -> None:
+        super().__init__()
+        self.settings, self.rejected = settings, rejected
+
+    def expand(self, records: beam.PCollection) -> beam.PCollection:
+        write = _WriteFetched(self.settings)
+        if self.rejected is None:
+            return records | "Write" >> beam.ParDo(write)
+        rejected_ids = self.rejected | "RejectedIds" >> beam.Map(lambda letter: letter.key)
+        return records | "Write" >> beam.ParDo(write, beam.pvalue.AsList(rejected_ids))
