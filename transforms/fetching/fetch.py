@@ -22,7 +22,7 @@ from newswire.transforms.fetching.http import (
     check_address,
 )
 from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -95,7 +95,8 @@ class PageArchive(Protocol):
 
 
 class FetchPages(beam.DoFn):
-    """Fetches a bundle's pages concurrently; failures leave as dead letters with the reason.
+    """Fetches a bundle's pages concurrently; failures, whatever raised them, leave as dead
+    letters with the reason.
 
     Fetching is I/O, so up to `concurrency` requests run at once on a thread pool, each host
     limited by `PageFetcher`. Results leave in completion order, each in its input's window.
@@ -158,9 +159,9 @@ class FetchPages(beam.DoFn):
             entry, where = self.in_flight.pop(future)
             try:
                 page = future.result()
-            except FetchError as error:
+            except Exception as error:  # the stage's boundary: whatever the fetch raised
                 self.failed.inc()
-                letter = DeadLetter.for_entry("fetch", error.reason, entry)
+                letter = DeadLetter.for_entry("fetch", failure_reason(error), entry)
                 yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
                 continue
             self.fetched.inc()

@@ -42,7 +42,6 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -50,7 +49,7 @@ from warcio.warcwriter import WARCWriter
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.fetching.fetch import page_from_response
 from newswire.transforms.fetching.http import Exchange, FetchError, Response
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 WARC = "warc"
 """The `FeedEntry.source` of entries a WARC file gave, and the dead letters' stage."""
@@ -280,8 +279,9 @@ class ReadWarcRecords(beam.DoFn):
     """One WARC file's HTML responses as pages; other records are skipped and counted.
 
     Every response record is an entry: it becomes a page or a dead letter (truncated, a bad
-    length, not HTML, not a 2xx). A file that cannot be read on past some point ends there,
-    with a dead letter saying where and why.
+    length, not HTML, not a 2xx). Each record is read within its own boundary, so whatever
+    reading one raises is that record's dead letter and the file is read on; a file that
+    cannot be read on past some point ends there, with a dead letter saying where and why.
     """
 
     def __init__(self) -> None:
@@ -297,29 +297,43 @@ class ReadWarcRecords(beam.DoFn):
             entries: dict[str, FeedEntry] = {}
             try:
                 for record in records:
-                    yield from self._record(records, record, path, entries)
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
+                    if (output := self._each(records, record, path, entries)) is not None:
+                        self.seen.inc()
+                        yield output
+            except Exception as error:  # the file's boundary: it cannot be read on
                 self.seen.inc()
                 yield self._dead_letter(f"unreadable WARC file from offset {records.offset}: "
-                                        f"{str(error).strip()[:200]}", path, records.offset)
+                                        f"{failure_reason(error)}", path, records.offset)
                 return
         if records.offset < file.metadata.size_in_bytes:  # warcio stops quietly at a cut header
             self.seen.inc()
             yield self._dead_letter(f"truncated WARC file: the record at offset {records.offset} "
                                     "is incomplete", path, records.offset)
 
+    def _each(self, records: ArchiveIterator, record: Any, path: str,
+              entries: dict[str, FeedEntry]) -> Any | None:
+        """The record's page or dead letter (None for a record that is no entry): the record's
+        boundary, where whatever reading it raises becomes its dead letter."""
+        offset = records.offset
+        try:
+            return self._record(records, record, path, entries)
+        except Exception as error:
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            return self._dead_letter(
+                f"unreadable {record.rec_type} record: {failure_reason(error)}", uri or path,
+                offset, FeedEntry(link=uri, feed_url=path, source=WARC) if uri else None)
+
     def _record(self, records: ArchiveIterator, record: Any, path: str,
-                entries: dict[str, FeedEntry]) -> Iterator[Any]:
+                entries: dict[str, FeedEntry]) -> Any | None:
         kind = record.rec_type
         if kind == "metadata" and record.rec_headers.get_header("Content-Type") == ENTRY_TYPE:
             # our own archive: the entry the page was fetched for, keyed by its response
             target = record.rec_headers.get_header("WARC-Concurrent-To")
             entries[target] = FeedEntry.from_json(record.content_stream().read())
-            return
+            return None
         if kind != "response":
             self.skipped.inc()
-            return
-        self.seen.inc()
+            return None
         offset = records.offset
         uri = record.rec_headers.get_header("WARC-Target-URI") or ""
         date = _record_date(record)
@@ -328,29 +342,25 @@ class ReadWarcRecords(beam.DoFn):
         errors = records.err_count
         records.read_to_end(record)
         if not uri:
-            yield self._dead_letter("malformed record: no WARC-Target-URI", path, offset)
-            return
+            return self._dead_letter("malformed record: no WARC-Target-URI", path, offset)
         entry = entries.pop(record.rec_headers.get_header("WARC-Record-ID"), None) or FeedEntry(
             link=uri, feed_url=path, source=WARC)
         if missing:
-            yield self._dead_letter(f"truncated record: {missing} bytes short", uri, offset, entry)
-            return
+            return self._dead_letter(f"truncated record: {missing} bytes short", uri, offset,
+                                     entry)
         if records.err_count > errors:
-            yield self._dead_letter("record length does not match its Content-Length", uri,
-                                    offset, entry)
-            return
+            return self._dead_letter("record length does not match its Content-Length", uri,
+                                     offset, entry)
         status = record.http_headers.get_statuscode() if record.http_headers else ""
         if not str(status).startswith("2"):
-            yield self._dead_letter(f"http {status or 'status missing'}", uri, offset, entry)
-            return
+            return self._dead_letter(f"http {status or 'status missing'}", uri, offset, entry)
         try:
             page = page_from_response(entry, Response(uri, int(status), _http_headers(record),
                                                       body))
         except FetchError as error:
-            yield self._dead_letter(error.reason, uri, offset, entry)
-            return
+            return self._dead_letter(error.reason, uri, offset, entry)
         self.read.inc()
-        yield replace(page, fetched_at=date)
+        return replace(page, fetched_at=date)
 
     @staticmethod
     def _dead_letter(reason: str, url: str, offset: int,

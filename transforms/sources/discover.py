@@ -29,12 +29,12 @@ from lxml import etree
 
 from newswire.transforms.fetching.fetch import HTML_TYPES, PageFetcher
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.records import failure_reason
 from newswire.transforms.sources.feeds import parse_feed_list
 from newswire.transforms.sources.sitemaps import (
     DEFAULT_MAX_AGE,
     INDEX,
     URLSET,
-    SitemapError,
     fresh_children,
     is_robots_txt,
     read_index,
@@ -126,12 +126,18 @@ class Discoverer:
         polled itself (a feed or urlset sitemap, or a URL that failed), else None.
 
         The answer serves as that URL's first poll, so a failure becomes its dead letter with
-        the real reason, and the other sources run.
+        the real reason, and the other sources run: this is the source's boundary, so whatever
+        reading it raises (a redirect to a URL `urljoin` refuses, a broken sitemap index) is
+        such a failure.
         """
         try:
-            response = self.fetcher.get(url)
-        except FetchError as error:
-            return [url], error
+            return self._resolve(url)
+        except Exception as error:
+            return [url], error if isinstance(error, FetchError) else FetchError(
+                failure_reason(error))
+
+    def _resolve(self, url: str) -> tuple[list[str], Response | FetchError | None]:
+        response = self.fetcher.get(url)
         kind = sitemap_kind(response.body)
         if kind == INDEX:
             return self._index(url, response.body), None
@@ -182,8 +188,8 @@ class Discoverer:
             try:
                 body = self.fetcher.get(url).body
                 sources += self._index(url, body) if sitemap_kind(body) == INDEX else [url]
-            except (FetchError, SitemapError):
-                sources.append(url)  # polled all the same: its failure becomes a dead letter
+            except Exception:  # whatever it is, it is polled: its failure becomes a dead letter
+                sources.append(url)
         return sources
 
     def _index(self, url: str, document: bytes) -> list[str]:

@@ -22,7 +22,8 @@ from apache_beam.metrics import Metrics
 from lxml import etree
 
 from newswire.transforms.dates import parse_datetime
-from newswire.transforms.records import FeedEntry
+from newswire.transforms.records import DeadLetter, FeedEntry
+from newswire.transforms.sources.items import read_item
 
 MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -49,7 +50,7 @@ class SitemapTruncated(SitemapTooLarge):
     """A urlset over a limit: `entries` are those read before it, the message says what was
     left out."""
 
-    def __init__(self, reason: str, entries: list[FeedEntry]) -> None:
+    def __init__(self, reason: str, entries: list[FeedEntry | DeadLetter]) -> None:
         super().__init__(reason)
         self.entries = entries
 
@@ -207,11 +208,12 @@ def fresh_children(children: list[ChildSitemap], max_age: float, now: float) -> 
 
 
 def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_AGE,
-                now: float | None = None) -> list[FeedEntry]:
+                now: float | None = None) -> list[FeedEntry | DeadLetter]:
     """A urlset's entries; those last modified (or published) over `max_age` ago are skipped.
 
     Skipped entries are counted (`sitemap_entries_too_old`); they are not entries of the run.
-    Past a limit, SitemapTruncated holds the entries of the URLs before it.
+    A `<url>` that cannot be read is its dead letter (`sources.items`). Past a limit,
+    SitemapTruncated holds the entries of the URLs before it.
     """
     reference = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(
         now, tz=timezone.utc)
@@ -219,8 +221,9 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
     entries, too_old = [], 0
     try:
         for item in _items(document, "url"):
-            entry = _entry(item, sitemap_url)
-            moment = entry.updated or entry.published
+            entry = read_item(item, lambda item: _entry(item, sitemap_url), sitemap_url,
+                              _markup)
+            moment = (entry.updated or entry.published) if isinstance(entry, FeedEntry) else None
             if moment is not None and moment < horizon:
                 too_old += 1
             else:
@@ -232,6 +235,10 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
         if too_old:
             Metrics.counter("newswire", "sitemap_entries_too_old").inc(too_old)
     return entries
+
+
+def _markup(item: etree._Element) -> str:
+    return etree.tostring(item, encoding="unicode")
 
 
 def _entry(item: etree._Element, sitemap_url: str) -> FeedEntry:
@@ -257,7 +264,7 @@ def _entry(item: etree._Element, sitemap_url: str) -> FeedEntry:
 
 
 def read_sitemap(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_AGE,
-                 now: float | None = None) -> list[FeedEntry]:
+                 now: float | None = None) -> list[FeedEntry | DeadLetter]:
     """A polled sitemap's entries. Indexes are expanded into their sitemaps when the run
     starts (`sources.discover`), so one here is nested, which the protocol forbids."""
     if sitemap_kind(document) == INDEX:
