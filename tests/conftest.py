@@ -80,6 +80,15 @@ def drop_index(connection: EsConnection, alias: str) -> None:
         client.close()
 
 
+def stored_by_canonical_url(client: Elasticsearch, index: str, url: str) -> dict[str, Any]:
+    """The one indexed document naming `url` as canonical. Its id derives from `url` only on
+    the page's own site, and corpus pages are served from loopback, not their outlets' sites."""
+    client.indices.refresh(index=index)
+    hits = client.search(index=index, query={"term": {"canonical_url": url}}, size=2)
+    assert len(hits["hits"]["hits"]) == 1, url
+    return hits["hits"]["hits"][0]
+
+
 def assert_matches_manifest(summary: Summary, manifest: dict[str, Any]) -> None:
     """A first run over the corpus ends exactly as its manifest says."""
     totals = manifest["totals"]

@@ -65,10 +65,10 @@ XML = {"Content-Type": "application/xml"}
 
 
 @contextmanager
-def serve_routes(routes: Mapping[str, Route], requests: list[str] | None = None
-                 ) -> Iterator[str]:
-    """Serve `routes` on loopback (404 elsewhere); yields the base URL. Each request's path is
-    appended to `requests` if given."""
+def serve_routes(routes: Mapping[str, Route], requests: list[str] | None = None,
+                 host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `routes` on a loopback `host` (404 elsewhere); yields the base URL. Each request's
+    path is appended to `requests` if given."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -82,7 +82,7 @@ def serve_routes(routes: Mapping[str, Route], requests: list[str] | None = None
         def log_message(self, *_: object) -> None:
             pass
 
-    with serve(Handler) as url:
+    with serve(Handler, host) as url:
         yield url
 
 

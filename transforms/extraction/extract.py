@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article
+from newswire.schemas.urls import canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
@@ -39,7 +40,6 @@ from newswire.transforms.extraction.outlet import (
     strip_site_name,
     title_site_name,
 )
-from newswire.transforms.fetching.urls import canonical_url
 from newswire.transforms.process_pool import PooledDoFn
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 

@@ -1,4 +1,5 @@
-"""URL identity: the form of a link that names one story, whatever feed or campaign it came from.
+"""URL identity: the form of a link that names one story, whatever feed or campaign it came from,
+and the site a URL is on.
 
 Only parameters known to track a visit are removed: many sites address their stories by query
 (`/view?story=1`, `/article.aspx?articleid=31`, `/news.php?nid=41`), so every other parameter is
@@ -8,6 +9,8 @@ kept, as written and in its order.
 from __future__ import annotations
 
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from tld import get_fld
 
 TRACKING_PREFIXES = ("utm_",)
 """Parameters by prefix: Google Analytics' campaign family (`utm_source`, `utm_medium`, ...)."""
@@ -51,3 +54,14 @@ def _is_tracking(pair: str) -> bool:
     """Whether a query's `name=value` pair is a tracking parameter."""
     name = unquote_plus(pair.partition("=")[0]).strip().lower()
     return name in TRACKING or name.startswith(TRACKING_PREFIXES)
+
+
+def site(url: str) -> str:
+    """The site a URL is on: its registrable domain by the public suffix list (`www.bbc.co.uk`
+    and `news.bbc.co.uk` are `bbc.co.uk`; `a.github.io` and `b.github.io` differ), else its
+    host (an address, `localhost`, an unlisted suffix); "" if it has no host."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host
