@@ -2,11 +2,12 @@
 
 A sitemap document is a `urlset` (pages, with Google News `news:news` details where given) or
 a `sitemapindex` (other sitemaps), plain or gzip-compressed; `robots.txt` names sitemaps on its
-`Sitemap:` lines. Parsing is lxml's `iterparse` over a decompressing stream: elements are
-cleared as they are read, entities are never resolved and nothing is fetched, and the
-protocol's limits (50,000 URLs, 50 MB uncompressed) are enforced while decompressing, so a
-small gzip cannot expand without bound. A urlset over a limit keeps the entries before it
-(`SitemapTruncated`), so a poller indexes those and dead-letters the excess.
+`Sitemap:` lines. Parsing is lxml's `iterparse` over a decompressing stream: every element is
+freed once read (comments are not kept), entities are never resolved and nothing is fetched,
+and the protocol's limits (50,000 URLs, 50 MB uncompressed) are enforced while decompressing,
+so a small gzip cannot expand without bound, in bytes or in memory. A urlset over a limit, or
+broken after some URLs, keeps the entries before it (`SitemapTruncated`), so a poller indexes
+those and dead-letters the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from newswire.transforms.sources.items import read_item
 
 MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
+MAX_ITEM_ELEMENTS = 10_000
+"""Elements one `<url>` may hold: its own few, and up to 1,000 images of a few each."""
 DEFAULT_MAX_AGE = 2 * 86400.0
 SITEMAP = "sitemap"
 """The `FeedEntry.source` of entries a sitemap listed."""
@@ -125,7 +128,8 @@ def _events(document: bytes, events: tuple[str, ...], limit: int = MAX_BYTES
             ) -> Iterator[tuple[str, etree._Element]]:
     """lxml's pull parser over the document: no entities, no DTD, no network."""
     parser = etree.iterparse(_open(document, limit), events=events, resolve_entities=False,
-                             no_network=True, load_dtd=False, huge_tree=False)
+                             no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)  # not kept in the tree
     try:
         yield from parser
     except zlib.error as error:
@@ -176,19 +180,43 @@ def _time(element: etree._Element | None) -> datetime | None:
 
 
 def _items(document: bytes, tag: str) -> Iterator[etree._Element]:
-    """Each `<url>` or `<sitemap>` of a sitemap, cleared after use: the first `MAX_URLS`,
-    then SitemapTooLarge saying how many there were."""
+    """Each `<url>` or `<sitemap>` of a sitemap: the first `MAX_URLS`, then SitemapTooLarge
+    saying how many there were.
+
+    Memory stays bounded whatever the document holds: every element is freed once read (an
+    item once used, anything outside items at its end), and removed from its parent too, since
+    a cleared element still takes its place there; an item of more than `MAX_ITEM_ELEMENTS`
+    elements is refused.
+    """
     count = 0
-    for _event, element in _events(document, ("end",)):
-        if etree.QName(element).localname != tag:
+    inside = 0  # elements open or read within the current item, the item itself included
+    for event, element in _events(document, ("start", "end")):
+        is_item = etree.QName(element).localname == tag
+        if event == "start":
+            if inside or is_item:
+                inside += 1
+                if inside > MAX_ITEM_ELEMENTS:
+                    raise SitemapError(f"a <{tag}> of more than {MAX_ITEM_ELEMENTS} elements")
             continue
-        count += 1
-        if count <= MAX_URLS:
-            yield element
-        element.clear(keep_tail=False)
+        if is_item:
+            count += 1
+            if count <= MAX_URLS:
+                yield element
+            inside = 0
+        if not inside:
+            _free(element)
     if count > MAX_URLS:
         raise SitemapTooLarge(f"sitemap lists {count} URLs, more than the protocol's "
                               f"{MAX_URLS}")
+
+
+def _free(element: etree._Element) -> None:
+    """Free a parsed element, and the (cleared) siblings before it that still hold a place."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 def read_index(document: bytes) -> list[ChildSitemap]:
@@ -212,8 +240,9 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
     """A urlset's entries; those last modified (or published) over `max_age` ago are skipped.
 
     Skipped entries are counted (`sitemap_entries_too_old`); they are not entries of the run.
-    A `<url>` that cannot be read is its dead letter (`sources.items`). Past a limit,
-    SitemapTruncated holds the entries of the URLs before it.
+    A `<url>` that cannot be read is its dead letter (`sources.items`). Past a limit, or where
+    the document breaks after some URLs (a text node of 10 MB of whitespace), SitemapTruncated
+    holds the entries of the URLs before it.
     """
     reference = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(
         now, tz=timezone.utc)
@@ -228,7 +257,9 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
                 too_old += 1
             else:
                 entries.append(entry)
-    except SitemapTooLarge as error:
+    except SitemapError as error:  # over a limit, or broken past the URLs read: keep those
+        if not isinstance(error, SitemapTooLarge) and not entries and not too_old:
+            raise
         raise SitemapTruncated(f"{error}: only the first {len(entries) + too_old} URLs were "
                                "read", entries) from None
     finally:
