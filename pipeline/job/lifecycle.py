@@ -32,6 +32,7 @@ from newswire.pipeline.job.runners import choose_runner, pool_processes
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.pipeline.options import NewswireOptions
 from newswire.transforms import process_pool
+from newswire.transforms.fetching.warc import warc_files
 from newswire.transforms.index.client import check_index_name
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -65,6 +66,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         process_pool.start_forkserver()  # the pools' processes: their imports overlap the start
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
+    warcs = warc_files(nw.warc) if nw.warc else []
     sources = (FeedSources([]) if nw.warc
                else resolve_feeds(nw.feeds, settings, nw.max_age_seconds(), say))
     feed_urls = sources.urls
@@ -75,7 +77,7 @@ def start(options: PipelineOptions, resources: ExitStack,
             ensure_index(client, nw.index, article_mapping_for(client, say))
             ensure_index(client, nw.dead_letter_index, DEAD_LETTER_MAPPING)
             ensure_index(client, nw.history_index, HISTORY_MAPPING)
-    source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
+    source = (f"reading pages from {len(warcs)} WARC files matching {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {nw.archive})" if nw.archive else ""))
     say(f"{source} into {nw.es_url}/{nw.index}"
@@ -86,7 +88,7 @@ def start(options: PipelineOptions, resources: ExitStack,
                 if local and not streaming else None)
     pipeline = beam.Pipeline(runner=runner, options=options)
     if nw.warc:
-        feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
+        feeds = pipeline | "WarcFiles" >> beam.Create(warcs)
     elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=nw.poll_interval,

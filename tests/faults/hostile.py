@@ -7,17 +7,25 @@ never near-duplicates of one another."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import random
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
 from apache_beam.options.pipeline_options import PipelineOptions
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
+from newswire.transforms.fetching.warc import ReadWarcRecords
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
@@ -86,16 +94,18 @@ def serve_routes(routes: Mapping[str, Route], requests: list[str] | None = None,
         yield url
 
 
-def run_job(es: EsConnection, feeds: list[str], **options: Any
+def run_job(es: EsConnection, feeds: list[str] | None = None,
+            say: Callable[[str], None] = lambda _: None, **options: Any
             ) -> tuple[Summary, list[dict[str, Any]], list[dict[str, Any]]]:
-    """One batch run on fresh indices: its summary, the articles and the dead letters indexed."""
+    """One batch run on fresh indices: its summary, the articles and the dead letters indexed;
+    what it says goes to `say`."""
     index = f"test-hostile-{uuid.uuid4().hex[:8]}"
     names = {"index": index, "dead_letter_index": f"{index}-dead",
              "history_index": f"{index}-history"}
     try:
-        summary = lifecycle.run(PipelineOptions(feeds=feeds, es_url=es.url,
+        summary = lifecycle.run(PipelineOptions(feeds=feeds or [], es_url=es.url,
                                                 allow_private_addresses=True, **names,
-                                                **options), say=lambda _: None)
+                                                **options), say=say)
         client = es.client()
         found = []
         for name in (index, f"{index}-dead"):
@@ -107,3 +117,28 @@ def run_job(es: EsConnection, feeds: list[str], **options: Any
         for name in names.values():
             drop_index(es, name)
     return summary, found[0], found[1]
+
+
+def write_warc(path: Path, *records: bytes) -> Path:
+    """A WARC file of `records` (each a whole uncompressed record), gzipped one by one."""
+    path.write_bytes(b"".join(gzip.compress(record) for record in records))
+    return path
+
+
+def warc_file(tmp_path: Path, *records: bytes) -> list[object]:
+    """What ReadWarcRecords makes of a WARC file of `records`: pages and tagged dead letters."""
+    path = write_warc(tmp_path / "hostile.warc.gz", *records)
+    return list(ReadWarcRecords().process(fileio.ReadableFile(FileMetadata(
+        str(path), path.stat().st_size))))
+
+
+def warc_record(kind: str, uri: str, payload: bytes, date: str = "2026-11-29T10:00:00Z",
+                **headers: str) -> bytes:
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=False, warc_version="WARC/1.1")
+    http = (StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            if kind in ("response", "revisit") else None)
+    writer.write_record(writer.create_warc_record(
+        uri, kind, payload=io.BytesIO(payload), length=len(payload), http_headers=http,
+        warc_headers_dict={"WARC-Date": date, **headers}))
+    return buffer.getvalue()

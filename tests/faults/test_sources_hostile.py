@@ -4,28 +4,31 @@ dead letter with the reason, and never the run."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 from contextlib import ExitStack
 from pathlib import Path
 
 import apache_beam as beam
 import pytest
-from apache_beam.io import fileio
-from apache_beam.io.filesystem import FileMetadata
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from newswire.pipeline.job import lifecycle
 from newswire.transforms.dates import parse_datetime
-from newswire.transforms.fetching.warc import ENTRY_TYPE, ReadWarcRecords
+from newswire.transforms.fetching.warc import ENTRY_TYPE
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.records import DeadLetter, FeedEntry
 from newswire.transforms.sources.feeds import read_feed
-from tests.faults.hostile import HTML, XML, rss, run_job, serve_routes, story
+from tests.faults.hostile import (
+    HTML,
+    XML,
+    rss,
+    run_job,
+    serve_routes,
+    story,
+    warc_file,
+    warc_record,
+)
 from tests.pipeline.job.test_streaming import wait_for
 
 PAST_9999 = "9999-12-31T23:59:59-01:00"  # in UTC, year 10000
@@ -73,27 +76,6 @@ def test_an_item_that_cannot_be_read_is_its_own_dead_letter_and_the_rest_are_rea
     assert letter.reason == "unreadable entry: Invalid IPv6 URL"
     assert json.loads(letter.input)["id"] == "bad"
     assert entry.link == "https://a.example/2"
-
-
-def warc_file(tmp_path: Path, *records: bytes) -> list[object]:
-    """Read a WARC file of `records` (each a whole uncompressed record, gzipped one by one)."""
-    path = tmp_path / "hostile.warc.gz"
-    data = b"".join(gzip.compress(record) for record in records)
-    path.write_bytes(data)
-    return list(ReadWarcRecords().process(fileio.ReadableFile(FileMetadata(str(path),
-                                                                           len(data)))))
-
-
-def warc_record(kind: str, uri: str, payload: bytes, date: str = "2026-11-29T10:00:00Z",
-                **headers: str) -> bytes:
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=False, warc_version="WARC/1.1")
-    http = (StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-            if kind == "response" else None)
-    writer.write_record(writer.create_warc_record(
-        uri, kind, payload=io.BytesIO(payload), length=len(payload), http_headers=http,
-        warc_headers_dict={"WARC-Date": date, **headers}))
-    return buffer.getvalue()
 
 
 def test_a_warc_record_dated_past_9999_is_read_without_a_fetch_time(tmp_path: Path) -> None:

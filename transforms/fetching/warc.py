@@ -42,6 +42,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -258,11 +259,25 @@ _ROTATE = object()
 
 # -- reading --------------------------------------------------------------------------------
 
+class _Loader(ArcWarcRecordLoader):
+    """warcio's record loader, reading a record without a WARC-Target-URI as having no HTTP
+    headers (warcio's own raises AttributeError), so the record becomes its dead letter."""
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: Any,
+                          length: int | None) -> StatusAndHeaders | None:
+        return super().load_http_headers(rec_type, uri or "", stream, length)
+
+
 class _QuietArchiveIterator(ArchiveIterator):
     """warcio's iterator, without its stderr warning on a bad Content-Length: the record
-    becomes a dead letter instead (warcio still counts it in `err_count`)."""
+    becomes a dead letter instead (warcio still counts it in `err_count`); records without a
+    target URI are read (`_Loader`)."""
 
     INC_RECORD = ""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(stream)
+        self.loader = _Loader()
 
 
 def _record_date(record: Any) -> datetime | None:
@@ -331,18 +346,19 @@ class ReadWarcRecords(beam.DoFn):
             target = record.rec_headers.get_header("WARC-Concurrent-To")
             entries[target] = FeedEntry.from_json(record.content_stream().read())
             return None
+        offset = records.offset
+        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if not uri and kind in ("response", "revisit"):
+            return self._dead_letter(f"malformed {kind} record: no WARC-Target-URI", path,
+                                     offset)
         if kind != "response":
             self.skipped.inc()
             return None
-        offset = records.offset
-        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
         date = _record_date(record)
         body = record.content_stream().read()
         missing = getattr(record.raw_stream, "limit", 0)
         errors = records.err_count
         records.read_to_end(record)
-        if not uri:
-            return self._dead_letter("malformed record: no WARC-Target-URI", path, offset)
         entry = entries.pop(record.rec_headers.get_header("WARC-Record-ID"), None) or FeedEntry(
             link=uri, feed_url=path, source=WARC)
         if missing:
@@ -371,8 +387,28 @@ class ReadWarcRecords(beam.DoFn):
         return beam.pvalue.TaggedOutput(DEAD_LETTER, letter)
 
 
+def warc_files(pattern: str) -> list[str]:
+    """The files `--warc` reads: those matching `pattern` (a local directory: the files in it),
+    subdirectories left out. ValueError, in one line, when none match or one cannot be read."""
+    if os.path.isdir(pattern):
+        pattern = os.path.join(pattern, "*")
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception as error:  # a filesystem refusing the pattern: Beam's BeamIOError
+        raise ValueError(f"--warc {pattern}: {failure_reason(error)}") from None
+    files = sorted(found.path for found in matched if not os.path.isdir(found.path))
+    if not files:
+        raise ValueError(f"--warc {pattern}: no files match")
+    if unreadable := [path for path in files
+                      if os.path.exists(path) and not os.access(path, os.R_OK)]:
+        raise ValueError(f"--warc {pattern}: cannot read {unreadable[0]}"
+                         + (f" and {len(unreadable) - 1} more" if len(unreadable) > 1 else ""))
+    return files
+
+
 class ReadWarc(beam.PTransform):
-    """WARC file patterns to pages (main output `pages`) and dead letters."""
+    """WARC file patterns (or paths, from `warc_files`) to pages (main output `pages`) and
+    dead letters."""
 
     def expand(self, patterns: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
