@@ -125,10 +125,11 @@ def write_warc(path: Path, *records: bytes) -> Path:
     return path
 
 
-def warc_file(tmp_path: Path, *records: bytes) -> list[object]:
-    """What ReadWarcRecords makes of a WARC file of `records`: pages and tagged dead letters."""
+def warc_file(tmp_path: Path, *records: bytes, reader: ReadWarcRecords | None = None
+              ) -> list[object]:
+    """What `reader` makes of a WARC file of `records`: pages and tagged dead letters."""
     path = write_warc(tmp_path / "hostile.warc.gz", *records)
-    return list(ReadWarcRecords().process(fileio.ReadableFile(FileMetadata(
+    return list((reader or ReadWarcRecords()).process(fileio.ReadableFile(FileMetadata(
         str(path), path.stat().st_size))))
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from pathlib import Path
 
 import apache_beam as beam
 import pytest
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import FileMetadata
 
 from newswire.pipeline import cli
+from newswire.transforms.fetching.warc import ReadWarcRecords
 from newswire.transforms.index.client import EsConnection
 from tests.faults.hostile import run_job, story, warc_file, warc_record, write_warc
 
@@ -59,3 +64,33 @@ def test_a_warc_directory_is_read_file_by_file(tmp_path: Path,
     assert letters == [] and summary.balanced
     assert any(line.startswith(f"reading pages from 2 WARC files matching {tmp_path} into ")
                for line in said)
+
+
+def test_a_file_of_one_gzip_member_is_dead_lettered_at_a_real_offset(tmp_path: Path) -> None:
+    """Many records in one gzip member: warcio's offset went to -73 in the reason."""
+    path = tmp_path / "one-member.warc.gz"
+    path.write_bytes(gzip.compress(warc_record("response", "https://a.example/1", story("1"))
+                                   + warc_record("response", "https://a.example/2", story("2"))))
+    outputs = list(ReadWarcRecords().process(fileio.ReadableFile(FileMetadata(
+        str(path), path.stat().st_size))))
+    letter = outputs[-1].value
+    assert letter.reason.startswith("unreadable WARC file from offset 0: ArchiveLoadFailed")
+    assert json.loads(letter.input)["offset"] == 0
+
+
+def test_a_record_over_the_size_cap_is_a_dead_letter(tmp_path: Path) -> None:
+    """A record's content was read whole, however large; now as far as a download may go."""
+    page = story("large")
+    letter, after = warc_file(tmp_path, warc_record("response", "https://a.example/l", page),
+                              warc_record("response", "https://a.example/s", b"<p>small</p>"),
+                              reader=ReadWarcRecords(max_bytes=len(page) - 1))
+    assert letter.value.reason == f"too large: over {len(page) - 1} bytes"
+    assert letter.value.url == "https://a.example/l"
+    assert after.url == "https://a.example/s"
+
+
+def test_a_warc_date_in_the_future_is_no_fetch_time(tmp_path: Path) -> None:
+    """It was stored as the page's fetch time."""
+    [page] = warc_file(tmp_path, warc_record("response", "https://a.example/1", story("1"),
+                                             date="2999-01-01T00:00:00Z"))
+    assert page.fetched_at is None

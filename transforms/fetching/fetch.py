@@ -40,12 +40,14 @@ def decode_html(response: Response) -> str:
 
 
 def page_from_response(entry: FeedEntry, response: Response) -> Page:
-    """A Page from a response; raises FetchError for anything that is not an HTML page."""
+    """A Page from a response, its URL's scheme in lower case as the article schema expects;
+    raises FetchError for anything that is not an HTML page."""
     if response.content_type and response.content_type not in HTML_TYPES:
         raise FetchError(f"unsupported content type {response.content_type}")
+    scheme, separator, rest = response.url.partition("://")
     return Page(
         entry=entry,
-        url=response.url,
+        url=f"{scheme.lower()}{separator}{rest}",  # `HTTP://`, as some feeds write it, is http
         html=decode_html(response),
         fetched_at=datetime.now(timezone.utc),
     )

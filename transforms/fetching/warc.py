@@ -47,9 +47,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from newswire.schemas.article import FUTURE_SLACK
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.fetching.fetch import page_from_response
-from newswire.transforms.fetching.http import Exchange, FetchError, Response
+from newswire.transforms.fetching.http import Exchange, FetchError, HttpSettings, Response
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 WARC = "warc"
@@ -281,8 +282,12 @@ class _QuietArchiveIterator(ArchiveIterator):
 
 
 def _record_date(record: Any) -> datetime | None:
-    """The record's WARC-Date (second or finer, as WARC/1.1 allows) as an aware UTC datetime."""
-    return parse_datetime(record.rec_headers.get_header("WARC-Date"))
+    """The record's WARC-Date (second or finer, as WARC/1.1 allows) as an aware UTC datetime;
+    None for a date past now (beyond the schema's slack), which no fetch can have."""
+    date = parse_datetime(record.rec_headers.get_header("WARC-Date"))
+    if date is not None and date > datetime.now(timezone.utc) + FUTURE_SLACK:
+        return None
+    return date
 
 
 def _http_headers(record: Any) -> dict[str, str]:
@@ -299,7 +304,8 @@ class ReadWarcRecords(beam.DoFn):
     cannot be read on past some point ends there, with a dead letter saying where and why.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = HttpSettings.max_bytes) -> None:
+        self.max_bytes = max_bytes
         self.seen = Metrics.counter("newswire", "entries_seen")
         self.read = Metrics.counter("newswire", "warc_pages_read")
         self.skipped = Metrics.counter("newswire", "warc_records_skipped")
@@ -310,15 +316,19 @@ class ReadWarcRecords(beam.DoFn):
                        compression_type=CompressionTypes.UNCOMPRESSED) as stream:
             records = _QuietArchiveIterator(stream)
             entries: dict[str, FeedEntry] = {}
+            # Where the unread rest begins: warcio's offset, unless it lost count (a gzip
+            # member holding many records puts it below the last record's, even below 0).
+            rest = 0
             try:
                 for record in records:
                     if (output := self._each(records, record, path, entries)) is not None:
                         self.seen.inc()
                         yield output
+                    rest = max(rest, records.offset)
             except Exception as error:  # the file's boundary: it cannot be read on
                 self.seen.inc()
-                yield self._dead_letter(f"unreadable WARC file from offset {records.offset}: "
-                                        f"{failure_reason(error)}", path, records.offset)
+                yield self._dead_letter(f"unreadable WARC file from offset {rest}: "
+                                        f"{failure_reason(error)}", path, rest)
                 return
         if records.offset < file.metadata.size_in_bytes:  # warcio stops quietly at a cut header
             self.seen.inc()
@@ -355,12 +365,15 @@ class ReadWarcRecords(beam.DoFn):
             self.skipped.inc()
             return None
         date = _record_date(record)
-        body = record.content_stream().read()
+        body = record.content_stream().read(self.max_bytes + 1)  # as a download is capped
         missing = getattr(record.raw_stream, "limit", 0)
         errors = records.err_count
         records.read_to_end(record)
         entry = entries.pop(record.rec_headers.get_header("WARC-Record-ID"), None) or FeedEntry(
             link=uri, feed_url=path, source=WARC)
+        if len(body) > self.max_bytes:
+            return self._dead_letter(f"too large: over {self.max_bytes} bytes", uri, offset,
+                                     entry)
         if missing:
             return self._dead_letter(f"truncated record: {missing} bytes short", uri, offset,
                                      entry)
@@ -408,7 +421,11 @@ def warc_files(pattern: str) -> list[str]:
 
 class ReadWarc(beam.PTransform):
     """WARC file patterns (or paths, from `warc_files`) to pages (main output `pages`) and
-    dead letters."""
+    dead letters; a record's content is read up to `max_bytes`, as a download is."""
+
+    def __init__(self, max_bytes: int = HttpSettings.max_bytes) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
 
     def expand(self, patterns: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -416,5 +433,6 @@ class ReadWarc(beam.PTransform):
             | "Match" >> fileio.MatchAll()
             | "SpreadFiles" >> beam.Reshuffle()
             | "Open" >> fileio.ReadMatches(compression=CompressionTypes.UNCOMPRESSED)
-            | "Records" >> beam.ParDo(ReadWarcRecords()).with_outputs(DEAD_LETTER, main="pages")
+            | "Records" >> beam.ParDo(ReadWarcRecords(self.max_bytes)).with_outputs(
+                DEAD_LETTER, main="pages")
         )
