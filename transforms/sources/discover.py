@@ -34,6 +34,7 @@ from newswire.transforms.sources.feeds import parse_feed_list
 from newswire.transforms.sources.sitemaps import (
     DEFAULT_MAX_AGE,
     INDEX,
+    MAX_ROBOTS_SITEMAPS,
     URLSET,
     fresh_children,
     is_robots_txt,
@@ -147,7 +148,9 @@ class Discoverer:
         if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
             if response.content_type == "text/plain" and is_robots_txt(text):
                 listed = robots_sitemaps(text)
-                self.say(f"{url}: {len(listed)} sitemaps")
+                self.say(f"{url}: {len(listed)} sitemaps" + (
+                    f" (the first {MAX_ROBOTS_SITEMAPS} of its Sitemap: lines are read)"
+                    if len(listed) == MAX_ROBOTS_SITEMAPS else ""))
                 return self._sitemaps(listed), None
             try:
                 if listed := parse_feed_list(text):

@@ -31,6 +31,9 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_ITEM_ELEMENTS = 10_000
 """Elements one `<url>` may hold: its own few, and up to 1,000 images of a few each."""
 DEFAULT_MAX_AGE = 2 * 86400.0
+MAX_ROBOTS_SITEMAPS = 50
+"""`Sitemap:` lines read from one robots.txt: each is asked for when the run starts, and a
+robots.txt listing 100 that hang cost 405 s at `--fetch-timeout 2`."""
 SITEMAP = "sitemap"
 """The `FeedEntry.source` of entries a sitemap listed."""
 
@@ -158,8 +161,9 @@ def is_robots_txt(text: str) -> bool:
 
 
 def robots_sitemaps(text: str) -> list[str]:
-    """The sitemap URLs a robots.txt names on its `Sitemap:` lines, in order, once each."""
-    return list(dict.fromkeys(_SITEMAP_LINE.findall(text)))
+    """The sitemap URLs a robots.txt names on its `Sitemap:` lines, in order, once each: the
+    first `MAX_ROBOTS_SITEMAPS`."""
+    return list(dict.fromkeys(_SITEMAP_LINE.findall(text)))[:MAX_ROBOTS_SITEMAPS]
 
 
 def _children(element: etree._Element) -> dict[str, etree._Element]:
