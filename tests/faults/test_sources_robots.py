@@ -3,10 +3,15 @@ when the run starts (each may hang for `--fetch-timeout`)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+
 from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
 from tests.faults.hostile import serve_routes
+from tests.loopback import reply, serve
 
 
 def test_a_robots_txt_of_a_hundred_sitemaps_is_read_to_the_cap() -> None:
@@ -23,3 +28,34 @@ def test_a_robots_txt_of_a_hundred_sitemaps_is_read_to_the_cap() -> None:
     assert len([path for path in asked if path.startswith("/sitemap-")]) == MAX_ROBOTS_SITEMAPS
     assert said == [f"{site}/robots.txt: {MAX_ROBOTS_SITEMAPS} sitemaps (the first "
                     f"{MAX_ROBOTS_SITEMAPS} of its Sitemap: lines are read)"]
+
+
+def test_a_robots_txt_s_sitemaps_are_asked_for_at_once_within_the_host_limit() -> None:
+    """They were asked one after another: 100 hanging ones cost 405 s at --fetch-timeout 2."""
+    lines = "".join(f"Sitemap: {{base}}/slow-{n}.xml\n" for n in range(8))
+    busy = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                base = f"http://{self.headers['Host']}"
+                reply(self, 200, lines.replace("{base}", base).encode(),
+                      {"Content-Type": "text/plain"})
+                return
+            with lock:
+                busy["now"] += 1
+                busy["most"] = max(busy["most"], busy["now"])
+            time.sleep(0.3)
+            with lock:
+                busy["now"] -= 1
+            reply(self, 404, b"")
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    settings = HttpSettings(allow_private=True, retries=0, per_host_concurrency=3)
+    with serve(Slow) as site, Discoverer(settings) as discoverer:
+        listed, _ = discoverer.resolve(f"{site}/robots.txt")
+    assert listed == [f"{site}/slow-{n}.xml" for n in range(8)]  # in order, each polled
+    assert busy["most"] == 3  # at once, and no more than the host allows

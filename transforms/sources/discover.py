@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -185,15 +186,21 @@ class Discoverer:
                     tuple(listed))
 
     def _sitemaps(self, urls: list[str]) -> list[str]:
-        """Listed sitemaps to poll: an index gives its fresh children, anything else itself."""
-        sources = []
-        for url in urls:
-            try:
-                body = self.fetcher.get(url).body
-                sources += self._index(url, body) if sitemap_kind(body) == INDEX else [url]
-            except Exception:  # whatever it is, it is polled: its failure becomes a dead letter
-                sources.append(url)
-        return sources
+        """Listed sitemaps to poll, in order: an index gives its fresh children, anything else
+        itself. They are asked for at once, within the fetcher's per-host limits, so sitemaps
+        that hang cost one `--fetch-timeout` per `--per-host-concurrency` of them, not each."""
+        if not urls:
+            return []
+        with ThreadPoolExecutor(min(len(urls), self.fetcher.settings.concurrency),
+                                "discover") as pool:
+            return [url for listed in pool.map(self._sitemap, urls) for url in listed]
+
+    def _sitemap(self, url: str) -> list[str]:
+        try:
+            body = self.fetcher.get(url).body
+            return self._index(url, body) if sitemap_kind(body) == INDEX else [url]
+        except Exception:  # whatever it is, it is polled: its failure becomes a dead letter
+            return [url]
 
     def _index(self, url: str, document: bytes) -> list[str]:
         children = read_index(document)
