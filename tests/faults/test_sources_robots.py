@@ -1,5 +1,6 @@
-"""A robots.txt listing a hundred sitemaps: only the first `MAX_ROBOTS_SITEMAPS` are asked for
-when the run starts (each may hang for `--fetch-timeout`)."""
+"""Sources that hang when the run starts: a robots.txt listing a hundred sitemaps gives only the
+first `MAX_ROBOTS_SITEMAPS`, and sitemaps and `--feeds` URLs are asked for at once, within the
+per-host limits, rather than each waiting `--fetch-timeout` for the one before."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
+from newswire.pipeline.job.feed_lists import resolve_feeds
 from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
@@ -59,3 +61,30 @@ def test_a_robots_txt_s_sitemaps_are_asked_for_at_once_within_the_host_limit() -
         listed, _ = discoverer.resolve(f"{site}/robots.txt")
     assert listed == [f"{site}/slow-{n}.xml" for n in range(8)]  # in order, each polled
     assert busy["most"] == 3  # at once, and no more than the host allows
+
+
+def test_feeds_sources_are_resolved_at_once() -> None:
+    """`--feeds` URLs were resolved one after another: a hanging one held every one after it."""
+    busy = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with lock:
+                busy["now"] += 1
+                busy["most"] = max(busy["most"], busy["now"])
+            time.sleep(0.3)
+            with lock:
+                busy["now"] -= 1
+            reply(self, 404, b"")
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    with serve(Slow) as site:
+        sources = [f"{site}/feed-{n}.xml" for n in range(4)]
+        found = resolve_feeds(sources, HttpSettings(allow_private=True, retries=0,
+                                                    obey_robots=False), say=lambda _: None)
+    assert found.urls == sources  # in order, each answered with its failure for its poll
+    assert all(found.answered[url].reason == "http 404" for url in sources)
+    assert busy["most"] == 4
