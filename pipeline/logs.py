@@ -137,3 +137,11 @@ def hold() -> None:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(_Held())
+
+
+def drop_held() -> None:
+    """Forget the records held so far: in a process that runs several commands one after
+    another (the tests), what one left behind is not printed by the next."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _Held):
+            handler.records.clear()

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
+from newswire.schemas.urls import canonical_url, site
+
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
 """The earliest date an article may carry; versions count milliseconds from it."""
 FUTURE_SLACK = timedelta(days=1)
@@ -42,7 +44,8 @@ class Article:
     """One normalised news article.
 
     `body` is markdown paragraphs separated by blank lines, inline links kept. The document id
-    derives from the canonical URL, so the same story always lands on the same index document.
+    derives from the canonical URL (on the page's own site: `key`), so the same story always
+    lands on the same index document.
     `id`, `text` and `fingerprint` are worked out once per Article (dedup, sketching, checking
     and indexing each ask for them); `replace` gives a new Article, which works out its own.
     """
@@ -68,10 +71,16 @@ class Article:
     lsh_bands: tuple[str, ...] = ()
     minhash: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The deduplication key: the canonical URL, else the fetched URL."""
-        return self.canonical_url or self.url
+        """The deduplication key: the canonical URL when it is on the page's own site, else the
+        page's own URL (tracking parameters removed). A page cannot take another site's story
+        by naming it canonical; `canonical_url` keeps what it claimed."""
+        if not self.canonical_url:
+            return self.url
+        if site(self.canonical_url) == site(self.url):
+            return self.canonical_url
+        return canonical_url(self.url)
 
     @cached_property
     def id(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
+from newswire.pipeline import logs
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
@@ -19,6 +20,12 @@ from newswire.transforms.index.client import EsConnection
 
 # Tests get their own node, apart from the one `newswire es start` runs for a user.
 TEST_ES_PORT = int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_records() -> None:
+    """Each test's commands print only what they logged, not what an earlier test left held."""
+    logs.drop_held()
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +79,15 @@ def drop_index(connection: EsConnection, alias: str) -> None:
         client.options(ignore_status=404).indices.delete_index_template(name=alias)
     finally:
         client.close()
+
+
+def stored_by_canonical_url(client: Elasticsearch, index: str, url: str) -> dict[str, Any]:
+    """The one indexed document naming `url` as canonical. Its id derives from `url` only on
+    the page's own site, and corpus pages are served from loopback, not their outlets' sites."""
+    client.indices.refresh(index=index)
+    hits = client.search(index=index, query={"term": {"canonical_url": url}}, size=2)
+    assert len(hits["hits"]["hits"]) == 1, url
+    return hits["hits"]["hits"][0]
 
 
 def assert_matches_manifest(summary: Summary, manifest: dict[str, Any]) -> None:

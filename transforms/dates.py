@@ -20,13 +20,21 @@ _TEXT_FORMATS = ("%a %b %d %H:%M:%S %z %Y",)
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """An ISO-8601 or RFC 2822 time in UTC; a naive one is taken as UTC. None if unparseable."""
+    """An ISO-8601 or RFC 2822 time in UTC; a naive one is taken as UTC. None if unparseable
+    or outside what a datetime holds once in UTC (9999-12-31T23:59:59-01:00)."""
     moment = parse_moment(value)
-    if moment is None:
-        return None
+    return None if moment is None else as_utc(moment)
+
+
+def as_utc(moment: datetime) -> datetime | None:
+    """The moment in UTC (a naive one is taken as UTC); None where UTC would fall outside
+    years 1 to 9999, as 0001-01-01T00:00:00+01:00 does."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
 
 
 def parse_moment(value: str | None) -> datetime | None:
@@ -48,5 +56,5 @@ def parse_moment(value: str | None) -> datetime | None:
             continue
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: year 10**11
         return None

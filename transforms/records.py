@@ -93,3 +93,19 @@ class DeadLetter:
 
 DEAD_LETTER = "dead_letter"
 """The tag of every stage's failure output."""
+
+MAX_REASON = 300
+"""A reason's length at most: third-party messages can quote whole documents."""
+
+
+def failure_reason(error: Exception) -> str:
+    """What a dead letter says about a failure, at a stage's boundary that catches any.
+
+    Our own failures (FetchError, ValueError and its kind: SitemapError, ExtractionError) say
+    it in their words; anything else (OverflowError from a date, RecursionError from nesting,
+    a library's own error) is named by its type, so the letter tells a bug from bad input."""
+    if isinstance(error, ValueError) or isinstance(getattr(error, "reason", None), str):
+        told = str(getattr(error, "reason", "") or error)
+    else:
+        told = f"{type(error).__name__}: {error}"
+    return " ".join(told.split())[:MAX_REASON]

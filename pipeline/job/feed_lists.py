@@ -4,6 +4,7 @@ robots.txt files and homepages."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
@@ -29,16 +30,20 @@ def resolve_feeds(sources: list[str], settings: HttpSettings, max_age: float = D
     """URLs to poll from feed-list files and from URLs of feed lists (text or OPML), feeds,
     sitemaps, robots.txt files and homepages (see `newswire.transforms.sources.discover`).
 
-    A URL is asked once: what it lists is read, and a feed's answer (or failure) is kept for
-    its first poll, so an unreachable URL becomes that feed's dead letter with the real reason,
-    and the other sources run.
+    A URL is asked once, all of them at once within the per-host limits: what it lists is read,
+    and a feed's answer (or failure) is kept for its first poll, so an unreachable URL becomes
+    that feed's dead letter with the real reason, and the other sources run.
     """
     listed: dict[str, list[str]] = {}
     answered: dict[str, Response | FetchError] = {}
-    with Discoverer(settings, max_age, say) as discoverer:
+    addresses = [source for source in sources if source.startswith(("http://", "https://"))]
+    with Discoverer(settings, max_age, say) as discoverer, ThreadPoolExecutor(
+            max(min(len(addresses), settings.concurrency), 1), "resolve") as pool:
+        # asked at once, within the fetcher's per-host limits: one hanging source holds no other
+        resolved = dict(zip(addresses, pool.map(discoverer.resolve, addresses), strict=True))
         for source in sources:
-            if source.startswith(("http://", "https://")):
-                listed[source], answer = discoverer.resolve(source)
+            if source in resolved:
+                listed[source], answer = resolved[source]
                 if answer is not None:
                     answered[source] = answer
             else:

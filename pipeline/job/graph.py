@@ -133,7 +133,7 @@ class IngestFeeds(beam.PTransform):
         config = self.config
         count = self._tally
         if config.warc:
-            read = feed_urls | "ReadWarc" >> ReadWarc()
+            read = feed_urls | "ReadWarc" >> ReadWarc(config.http.max_bytes)
             fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
         else:
             archive = (WarcArchive(config.archive, config.archive_file_bytes,

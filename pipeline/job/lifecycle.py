@@ -31,6 +31,7 @@ from newswire.pipeline.job.summary import Summary, summarize
 from newswire.pipeline.options import NewswireOptions
 from newswire.transforms import process_pool
 from newswire.transforms.beam_internals import cancel_job, forget_metrics
+from newswire.transforms.fetching.warc import warc_files
 from newswire.transforms.index.client import check_index_name
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -68,6 +69,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         process_pool.start_forkserver()  # the pools' processes: their imports overlap the start
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
+    warcs = warc_files(nw.warc) if nw.warc else []
     sources = (FeedSources([]) if nw.warc
                else resolve_feeds(nw.feeds, config.http, config.poll.max_age, say))
     feed_urls = sources.urls
@@ -82,7 +84,7 @@ def start(options: PipelineOptions, resources: ExitStack,
                                    (config.history_index, HISTORY_MAPPING),
                                    (config.state_index, STATE_MAPPING)):
                 ensure_alias(client, alias, mapping, config.sizing, lifecycle_managed, say)
-    source = (f"reading pages from WARC files {nw.warc}" if nw.warc else
+    source = (f"reading pages from {len(warcs)} WARC files matching {nw.warc}" if nw.warc else
               f"polling {len(feed_urls)} feeds"
               + (f" (pages archived as WARC in {config.archive})" if config.archive else ""))
     say(f"{source} into {config.es.url}/{config.index}"
@@ -93,7 +95,7 @@ def start(options: PipelineOptions, resources: ExitStack,
                 if local and not streaming else None)
     pipeline = beam.Pipeline(runner=runner, options=options)
     if nw.warc:
-        feeds = pipeline | "WarcPatterns" >> beam.Create([nw.warc])
+        feeds = pipeline | "WarcFiles" >> beam.Create(warcs)
     elif streaming:
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=config.poll.min_interval,

@@ -12,7 +12,7 @@ from newswire.schemas.article import document_id
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta property="og:title" content="{title}"><meta property="og:site_name" content="Fault Times">
 <meta property="article:published_time" content="{published}">
-<link rel="canonical" href="https://faults.example/{slug}"></head>
+<link rel="canonical" href="{{{{BASE_URL}}}}/{slug}.html"></head>
 <body><article><h1>{title}</h1>
 <p>The first paragraph of the story called {title}, long enough to be read as an article.</p>
 <p>A second paragraph follows with more detail about what happened and who said what.</p>
@@ -37,6 +37,6 @@ def write_site(root: Path, published: dict[str, str]) -> Path:
     return root
 
 
-def article_id(slug: str) -> str:
-    """The index id the page `slug` gets (from its canonical URL)."""
-    return document_id(f"https://faults.example/{slug}")
+def article_id(base_url: str, slug: str) -> str:
+    """The index id the page `slug` gets from a server at `base_url` (its canonical URL)."""
+    return document_id(f"{base_url}/{slug}.html")

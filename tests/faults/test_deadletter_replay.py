@@ -67,13 +67,14 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
         code, out = newswire(capsys, "deadletter", "replay", "--allow-private-addresses",
                              *options)
         assert (code, out.strip()) == (0, f"no replayable dead letters in {dead}")
+        late_id = article_id(server.base_url, "late")
 
     client = es_connection.client()
     try:
         client.indices.refresh(index=[index, dead])
         assert client.count(index=index)["count"] == 2
         assert client.count(index=dead)["count"] == 0
-        assert client.get(index=index, id=article_id("late"))["_source"]["title"] == "Story late"
+        assert client.get(index=index, id=late_id)["_source"]["title"] == "Story late"
     finally:
         client.close()
 

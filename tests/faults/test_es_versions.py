@@ -78,12 +78,13 @@ def test_a_feed_with_dates_before_1970_and_after_2100_runs_to_the_end(
         summary = lifecycle.run(PipelineOptions(
             feeds=[server.url("feed.xml")], es_url=es_connection.url,
             allow_private_addresses=True, **aliases), say=lambda _: None)
+        moon_id = article_id(server.base_url, "moon")
     assert (summary.entries_seen, summary.created, summary.dead_letters) == (3, 2, 1)
     assert summary.dead_letters_by_stage == {"validate": 1}
     assert summary.balanced
     client = es_connection.client()
     try:
-        moon = client.get(index=aliases["index"], id=article_id("moon"))
+        moon = client.get(index=aliases["index"], id=moon_id)
     finally:
         client.close()
     assert moon["_source"]["published_at"] == "1969-07-20T20:17:00Z"

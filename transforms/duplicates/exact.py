@@ -28,8 +28,8 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newswire.schemas.article import Article
+from newswire.schemas.urls import canonical_url
 from newswire.transforms.coders import StateKey
-from newswire.transforms.fetching.urls import canonical_url
 from newswire.transforms.records import FeedEntry
 
 T = TypeVar("T")

@@ -20,8 +20,9 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article
+from newswire.schemas.urls import canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
-from newswire.transforms.dates import parse_moment
+from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.extraction.bylines import clean_names, page_byline
 from newswire.transforms.extraction.images import lead_image
@@ -39,7 +40,6 @@ from newswire.transforms.extraction.outlet import (
     strip_site_name,
     title_site_name,
 )
-from newswire.transforms.fetching.urls import canonical_url
 from newswire.transforms.process_pool import PooledDoFn
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 
@@ -172,9 +172,11 @@ def _pick_time(provenance: dict[str, str], field: str,
         if moment is None:
             continue
         if moment.tzinfo is not None:
-            if naive is None or abs(moment.replace(tzinfo=None) - naive[1]) <= _SAME_TIME:
+            utc = as_utc(moment)
+            if utc is not None and (naive is None or abs(moment.replace(tzinfo=None) - naive[1])
+                                    <= _SAME_TIME):
                 provenance[field] = source
-                return moment.astimezone(timezone.utc)
+                return utc
         elif naive is None:
             naive = (source, moment)
     if naive is None:
@@ -248,18 +250,20 @@ def has_prose(body: str) -> bool:
     return len("".join(_MARKDOWN_LINK.sub(" ", body).split())) >= MIN_PROSE_CHARACTERS
 
 
-def read_page(page: Page) -> Article | DeadLetter:
-    """The page's article, or the dead letter that says why it has none; never raises, since a
-    page must never crash the job."""
+def read_page(page: Page, then: Callable[[Article], Article | DeadLetter] | None = None
+              ) -> Article | DeadLetter:
+    """The page's article (passed through `then`, if given), or the dead letter that says why
+    it has none: the extraction stage's boundary, so any failure on the page, whoever raised
+    it, is that page's dead letter and never the job's end."""
     try:
         article = extract_article(page.html, page.url, page.entry, page.fetched_at)
         if not has_prose(article.body):
             raise ExtractionError("no article text: the page holds only links")
+        return then(article) if then else article
     except Exception as error:
         reason = str(error) if isinstance(error, ExtractionError) else (
             f"extractor failed: {type(error).__name__}: {error}")
         return DeadLetter.for_entry("extract", reason, page.entry)
-    return article
 
 
 def checked(article: Article) -> Article | DeadLetter:

@@ -28,8 +28,7 @@ def credit_source(article: Article, entry: FeedEntry) -> Article:
 def read_listed_page(page: Page) -> Article | DeadLetter:
     """`read_page`, with the article's entry-sourced fields credited to their source, and
     `checked` against the article schema."""
-    output = read_page(page)
-    return checked(credit_source(output, page.entry)) if isinstance(output, Article) else output
+    return read_page(page, lambda article: checked(credit_source(article, page.entry)))
 
 
 def extract_listed_articles(processes: int = 0) -> ExtractArticles:

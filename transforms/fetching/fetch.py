@@ -22,7 +22,7 @@ from newswire.transforms.fetching.http import (
     check_address,
 )
 from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -40,12 +40,14 @@ def decode_html(response: Response) -> str:
 
 
 def page_from_response(entry: FeedEntry, response: Response) -> Page:
-    """A Page from a response; raises FetchError for anything that is not an HTML page."""
+    """A Page from a response, its URL's scheme in lower case as the article schema expects;
+    raises FetchError for anything that is not an HTML page."""
     if response.content_type and response.content_type not in HTML_TYPES:
         raise FetchError(f"unsupported content type {response.content_type}")
+    scheme, separator, rest = response.url.partition("://")
     return Page(
         entry=entry,
-        url=response.url,
+        url=f"{scheme.lower()}{separator}{rest}",  # `HTTP://`, as some feeds write it, is http
         html=decode_html(response),
         fetched_at=datetime.now(timezone.utc),
     )
@@ -95,7 +97,8 @@ class PageArchive(Protocol):
 
 
 class FetchPages(beam.DoFn):
-    """Fetches a bundle's pages concurrently; failures leave as dead letters with the reason.
+    """Fetches a bundle's pages concurrently; failures, whatever raised them, leave as dead
+    letters with the reason.
 
     Fetching is I/O, so up to `concurrency` requests run at once on a thread pool, each host
     limited by `PageFetcher`. Results leave in completion order, each in its input's window.
@@ -158,9 +161,9 @@ class FetchPages(beam.DoFn):
             entry, where = self.in_flight.pop(future)
             try:
                 page = future.result()
-            except FetchError as error:
+            except Exception as error:  # the stage's boundary: whatever the fetch raised
                 self.failed.inc()
-                letter = DeadLetter.for_entry("fetch", error.reason, entry)
+                letter = DeadLetter.for_entry("fetch", failure_reason(error), entry)
                 yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
                 continue
             self.fetched.inc()

@@ -42,15 +42,16 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from newswire.schemas.article import FUTURE_SLACK
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.fetching.fetch import page_from_response
-from newswire.transforms.fetching.http import Exchange, FetchError, Response
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.fetching.http import Exchange, FetchError, HttpSettings, Response
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 WARC = "warc"
 """The `FeedEntry.source` of entries a WARC file gave, and the dead letters' stage."""
@@ -259,16 +260,34 @@ _ROTATE = object()
 
 # -- reading --------------------------------------------------------------------------------
 
+class _Loader(ArcWarcRecordLoader):
+    """warcio's record loader, reading a record without a WARC-Target-URI as having no HTTP
+    headers (warcio's own raises AttributeError), so the record becomes its dead letter."""
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: Any,
+                          length: int | None) -> StatusAndHeaders | None:
+        return super().load_http_headers(rec_type, uri or "", stream, length)
+
+
 class _QuietArchiveIterator(ArchiveIterator):
     """warcio's iterator, without its stderr warning on a bad Content-Length: the record
-    becomes a dead letter instead (warcio still counts it in `err_count`)."""
+    becomes a dead letter instead (warcio still counts it in `err_count`); records without a
+    target URI are read (`_Loader`)."""
 
     INC_RECORD = ""
 
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(stream)
+        self.loader = _Loader()
+
 
 def _record_date(record: Any) -> datetime | None:
-    """The record's WARC-Date (second or finer, as WARC/1.1 allows) as an aware UTC datetime."""
-    return parse_datetime(record.rec_headers.get_header("WARC-Date"))
+    """The record's WARC-Date (second or finer, as WARC/1.1 allows) as an aware UTC datetime;
+    None for a date past now (beyond the schema's slack), which no fetch can have."""
+    date = parse_datetime(record.rec_headers.get_header("WARC-Date"))
+    if date is not None and date > datetime.now(timezone.utc) + FUTURE_SLACK:
+        return None
+    return date
 
 
 def _http_headers(record: Any) -> dict[str, str]:
@@ -280,11 +299,13 @@ class ReadWarcRecords(beam.DoFn):
     """One WARC file's HTML responses as pages; other records are skipped and counted.
 
     Every response record is an entry: it becomes a page or a dead letter (truncated, a bad
-    length, not HTML, not a 2xx). A file that cannot be read on past some point ends there,
-    with a dead letter saying where and why.
+    length, not HTML, not a 2xx). Each record is read within its own boundary, so whatever
+    reading one raises is that record's dead letter and the file is read on; a file that
+    cannot be read on past some point ends there, with a dead letter saying where and why.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = HttpSettings.max_bytes) -> None:
+        self.max_bytes = max_bytes
         self.seen = Metrics.counter("newswire", "entries_seen")
         self.read = Metrics.counter("newswire", "warc_pages_read")
         self.skipped = Metrics.counter("newswire", "warc_records_skipped")
@@ -295,62 +316,80 @@ class ReadWarcRecords(beam.DoFn):
                        compression_type=CompressionTypes.UNCOMPRESSED) as stream:
             records = _QuietArchiveIterator(stream)
             entries: dict[str, FeedEntry] = {}
+            # Where the unread rest begins: warcio's offset, unless it lost count (a gzip
+            # member holding many records puts it below the last record's, even below 0).
+            rest = 0
             try:
                 for record in records:
-                    yield from self._record(records, record, path, entries)
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
+                    if (output := self._each(records, record, path, entries)) is not None:
+                        self.seen.inc()
+                        yield output
+                    rest = max(rest, records.offset)
+            except Exception as error:  # the file's boundary: it cannot be read on
                 self.seen.inc()
-                yield self._dead_letter(f"unreadable WARC file from offset {records.offset}: "
-                                        f"{str(error).strip()[:200]}", path, records.offset)
+                yield self._dead_letter(f"unreadable WARC file from offset {rest}: "
+                                        f"{failure_reason(error)}", path, rest)
                 return
         if records.offset < file.metadata.size_in_bytes:  # warcio stops quietly at a cut header
             self.seen.inc()
             yield self._dead_letter(f"truncated WARC file: the record at offset {records.offset} "
                                     "is incomplete", path, records.offset)
 
+    def _each(self, records: ArchiveIterator, record: Any, path: str,
+              entries: dict[str, FeedEntry]) -> Any | None:
+        """The record's page or dead letter (None for a record that is no entry): the record's
+        boundary, where whatever reading it raises becomes its dead letter."""
+        offset = records.offset
+        try:
+            return self._record(records, record, path, entries)
+        except Exception as error:
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            return self._dead_letter(
+                f"unreadable {record.rec_type} record: {failure_reason(error)}", uri or path,
+                offset, FeedEntry(link=uri, feed_url=path, source=WARC) if uri else None)
+
     def _record(self, records: ArchiveIterator, record: Any, path: str,
-                entries: dict[str, FeedEntry]) -> Iterator[Any]:
+                entries: dict[str, FeedEntry]) -> Any | None:
         kind = record.rec_type
         if kind == "metadata" and record.rec_headers.get_header("Content-Type") == ENTRY_TYPE:
             # our own archive: the entry the page was fetched for, keyed by its response
             target = record.rec_headers.get_header("WARC-Concurrent-To")
             entries[target] = FeedEntry.from_json(record.content_stream().read())
-            return
-        if kind != "response":
-            self.skipped.inc()
-            return
-        self.seen.inc()
+            return None
         offset = records.offset
         uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if not uri and kind in ("response", "revisit"):
+            return self._dead_letter(f"malformed {kind} record: no WARC-Target-URI", path,
+                                     offset)
+        if kind != "response":
+            self.skipped.inc()
+            return None
         date = _record_date(record)
-        body = record.content_stream().read()
+        body = record.content_stream().read(self.max_bytes + 1)  # as a download is capped
         missing = getattr(record.raw_stream, "limit", 0)
         errors = records.err_count
         records.read_to_end(record)
-        if not uri:
-            yield self._dead_letter("malformed record: no WARC-Target-URI", path, offset)
-            return
         entry = entries.pop(record.rec_headers.get_header("WARC-Record-ID"), None) or FeedEntry(
             link=uri, feed_url=path, source=WARC)
+        if len(body) > self.max_bytes:
+            return self._dead_letter(f"too large: over {self.max_bytes} bytes", uri, offset,
+                                     entry)
         if missing:
-            yield self._dead_letter(f"truncated record: {missing} bytes short", uri, offset, entry)
-            return
+            return self._dead_letter(f"truncated record: {missing} bytes short", uri, offset,
+                                     entry)
         if records.err_count > errors:
-            yield self._dead_letter("record length does not match its Content-Length", uri,
-                                    offset, entry)
-            return
+            return self._dead_letter("record length does not match its Content-Length", uri,
+                                     offset, entry)
         status = record.http_headers.get_statuscode() if record.http_headers else ""
         if not str(status).startswith("2"):
-            yield self._dead_letter(f"http {status or 'status missing'}", uri, offset, entry)
-            return
+            return self._dead_letter(f"http {status or 'status missing'}", uri, offset, entry)
         try:
             page = page_from_response(entry, Response(uri, int(status), _http_headers(record),
                                                       body))
         except FetchError as error:
-            yield self._dead_letter(error.reason, uri, offset, entry)
-            return
+            return self._dead_letter(error.reason, uri, offset, entry)
         self.read.inc()
-        yield replace(page, fetched_at=date)
+        return replace(page, fetched_at=date)
 
     @staticmethod
     def _dead_letter(reason: str, url: str, offset: int,
@@ -361,8 +400,32 @@ class ReadWarcRecords(beam.DoFn):
         return beam.pvalue.TaggedOutput(DEAD_LETTER, letter)
 
 
+def warc_files(pattern: str) -> list[str]:
+    """The files `--warc` reads: those matching `pattern` (a local directory: the files in it),
+    subdirectories left out. ValueError, in one line, when none match or one cannot be read."""
+    if os.path.isdir(pattern):
+        pattern = os.path.join(pattern, "*")
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception as error:  # a filesystem refusing the pattern: Beam's BeamIOError
+        raise ValueError(f"--warc {pattern}: {failure_reason(error)}") from None
+    files = sorted(found.path for found in matched if not os.path.isdir(found.path))
+    if not files:
+        raise ValueError(f"--warc {pattern}: no files match")
+    if unreadable := [path for path in files
+                      if os.path.exists(path) and not os.access(path, os.R_OK)]:
+        raise ValueError(f"--warc {pattern}: cannot read {unreadable[0]}"
+                         + (f" and {len(unreadable) - 1} more" if len(unreadable) > 1 else ""))
+    return files
+
+
 class ReadWarc(beam.PTransform):
-    """WARC file patterns to pages (main output `pages`) and dead letters."""
+    """WARC file patterns (or paths, from `warc_files`) to pages (main output `pages`) and
+    dead letters; a record's content is read up to `max_bytes`, as a download is."""
+
+    def __init__(self, max_bytes: int = HttpSettings.max_bytes) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
 
     def expand(self, patterns: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
@@ -370,5 +433,6 @@ class ReadWarc(beam.PTransform):
             | "Match" >> fileio.MatchAll()
             | "SpreadFiles" >> beam.Reshuffle()
             | "Open" >> fileio.ReadMatches(compression=CompressionTypes.UNCOMPRESSED)
-            | "Records" >> beam.ParDo(ReadWarcRecords()).with_outputs(DEAD_LETTER, main="pages")
+            | "Records" >> beam.ParDo(ReadWarcRecords(self.max_bytes)).with_outputs(
+                DEAD_LETTER, main="pages")
         )

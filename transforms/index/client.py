@@ -132,9 +132,11 @@ class EsConnection:
 
     @property
     def address(self) -> str:
-        """scheme://host:port, for messages."""
+        """scheme://host:port as the URL gives them (an IPv6 host in its brackets), without
+        credentials, for messages."""
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else self.url
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}" if host else self.url
 
     def client(self) -> Elasticsearch:
         """A new client authenticated from Secret Manager or the environment; the caller

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -29,12 +30,13 @@ from lxml import etree
 
 from newswire.transforms.fetching.fetch import HTML_TYPES, PageFetcher
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.records import failure_reason
 from newswire.transforms.sources.feeds import parse_feed_list
 from newswire.transforms.sources.sitemaps import (
     DEFAULT_MAX_AGE,
     INDEX,
+    MAX_ROBOTS_SITEMAPS,
     URLSET,
-    SitemapError,
     fresh_children,
     is_robots_txt,
     read_index,
@@ -126,12 +128,18 @@ class Discoverer:
         polled itself (a feed or urlset sitemap, or a URL that failed), else None.
 
         The answer serves as that URL's first poll, so a failure becomes its dead letter with
-        the real reason, and the other sources run.
+        the real reason, and the other sources run: this is the source's boundary, so whatever
+        reading it raises (a redirect to a URL `urljoin` refuses, a broken sitemap index) is
+        such a failure.
         """
         try:
-            response = self.fetcher.get(url)
-        except FetchError as error:
-            return [url], error
+            return self._resolve(url)
+        except Exception as error:
+            return [url], error if isinstance(error, FetchError) else FetchError(
+                failure_reason(error))
+
+    def _resolve(self, url: str) -> tuple[list[str], Response | FetchError | None]:
+        response = self.fetcher.get(url)
         kind = sitemap_kind(response.body)
         if kind == INDEX:
             return self._index(url, response.body), None
@@ -141,7 +149,9 @@ class Discoverer:
         if "<opml" in text[:1000].lower() or response.content_type == "text/plain":
             if response.content_type == "text/plain" and is_robots_txt(text):
                 listed = robots_sitemaps(text)
-                self.say(f"{url}: {len(listed)} sitemaps")
+                self.say(f"{url}: {len(listed)} sitemaps" + (
+                    f" (the first {MAX_ROBOTS_SITEMAPS} of its Sitemap: lines are read)"
+                    if len(listed) == MAX_ROBOTS_SITEMAPS else ""))
                 return self._sitemaps(listed), None
             try:
                 if listed := parse_feed_list(text):
@@ -176,15 +186,21 @@ class Discoverer:
                     tuple(listed))
 
     def _sitemaps(self, urls: list[str]) -> list[str]:
-        """Listed sitemaps to poll: an index gives its fresh children, anything else itself."""
-        sources = []
-        for url in urls:
-            try:
-                body = self.fetcher.get(url).body
-                sources += self._index(url, body) if sitemap_kind(body) == INDEX else [url]
-            except (FetchError, SitemapError):
-                sources.append(url)  # polled all the same: its failure becomes a dead letter
-        return sources
+        """Listed sitemaps to poll, in order: an index gives its fresh children, anything else
+        itself. They are asked for at once, within the fetcher's per-host limits, so sitemaps
+        that hang cost one `--fetch-timeout` per `--per-host-concurrency` of them, not each."""
+        if not urls:
+            return []
+        with ThreadPoolExecutor(min(len(urls), self.fetcher.settings.concurrency),
+                                "discover") as pool:
+            return [url for listed in pool.map(self._sitemap, urls) for url in listed]
+
+    def _sitemap(self, url: str) -> list[str]:
+        try:
+            body = self.fetcher.get(url).body
+            return self._index(url, body) if sitemap_kind(body) == INDEX else [url]
+        except Exception:  # whatever it is, it is polled: its failure becomes a dead letter
+            return [url]
 
     def _index(self, url: str, document: bytes) -> list[str]:
         children = read_index(document)

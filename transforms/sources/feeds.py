@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -19,7 +20,8 @@ from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
+from newswire.transforms.sources.items import POLL, read_item
 from newswire.transforms.sources.jsonfeed import entries_from_json_feed, is_json_feed
 from newswire.transforms.sources.polling import FeedPolls, Poll
 from newswire.transforms.sources.schedule import (
@@ -56,12 +58,13 @@ def parse_feed_list(text: str) -> list[str]:
 
 def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = None,
               max_age: float = DEFAULT_MAX_AGE, now: float | None = None
-              ) -> tuple[list[FeedEntry], float | None]:
+              ) -> tuple[list[FeedEntry | DeadLetter], float | None]:
     """Entries and the refresh interval the feed declares, from one parse of the document.
 
     An RSS, Atom, RDF or JSON Feed document, or a sitemap (`sources.sitemaps`, to which
     `max_age` applies); ValueError if it is empty or no feed (SitemapTruncated, with the
-    entries before the limit, if it is a sitemap over the protocol's limits).
+    entries before the limit, if it is a sitemap over the protocol's limits). An item that
+    cannot be read is its dead letter, in its place among the entries (`sources.items`).
     """
     if not document.strip():
         raise ValueError("not a feed: empty document")
@@ -74,7 +77,8 @@ def read_feed(document: bytes, feed_url: str, headers: dict[str, str] | None = N
     if parsed.bozo and not parsed.entries:
         raise ValueError(f"not a feed: {parsed.get('bozo_exception', 'unparseable')}")
     feed_title = parsed.feed.get("title", "")
-    entries = [_entry(item, feed_url, feed_title) for item in parsed.entries]
+    entries = [read_item(item, lambda item: _entry(item, feed_url, feed_title), feed_url,
+                         lambda item: json.dumps(item, default=str)) for item in parsed.entries]
     return entries, header_interval(parsed.feed)
 
 
@@ -103,10 +107,14 @@ def _entry(item: Any, feed_url: str, feed_title: str) -> FeedEntry:
 
 
 def _utc(parsed: time.struct_time | None) -> datetime | None:
-    """feedparser normalises dates to UTC struct_time; make them aware datetimes."""
+    """feedparser normalises dates to UTC struct_time; make them aware datetimes (None for
+    one past what a datetime holds)."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):  # what fromtimestamp says for year 10000
+        return None
 
 
 class PollFeeds(beam.DoFn):
@@ -219,32 +227,49 @@ class PollFeeds(beam.DoFn):
     def _apply(self, state: FeedState, poll: Poll, first: bool
                ) -> Generator[Any, None, FeedState]:
         """Emit what the finished poll found; returns the feed's state after it. The job's
-        `first` poll of a feed also hands on what earlier runs left unfetched."""
-        feed_url, now = poll.feed_url, poll.started
+        `first` poll of a feed also hands on what earlier runs left unfetched.
+
+        The feed's boundary: whatever reading it raises (a failed request, a document that is
+        no feed, a parser's own error) is the feed's dead letter, and its next poll backs off.
+        """
         try:
-            response = poll.outcome.result()
-            entries, declared = (([], None) if response.status == 304 else
-                                 read_feed(response.body, feed_url, dict(response.headers),
-                                           self.schedule.max_age, now))
-        except SitemapTruncated as cut:  # the entries before the limit go on, the rest is lost
-            entries, declared = cut.entries, None
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_feed("poll", str(cut), feed_url))
-        except (FetchError, ValueError) as error:
+            outputs, after = self._read(state, poll, first)
+        except Exception as error:
             self.failed.inc()
+            reason = failure_reason(error)
             yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_feed("poll", str(error), feed_url))
-            after = after_poll(state, now, self.schedule, failed=True,
+                DEAD_LETTER, DeadLetter.for_feed(POLL, reason, poll.feed_url))
+            after = after_poll(state, poll.started, self.schedule, failed=True,
                                response_headers=getattr(error, "headers", {}))
             if self.crawl:
-                self.crawl.record_poll(after, "failed", str(error), [], now)
+                self.crawl.record_poll(after, "failed", reason, [], poll.started)
             return after
-        self.polled.inc()
+        yield from outputs
+        return after
+
+    def _read(self, state: FeedState, poll: Poll, first: bool
+              ) -> tuple[list[Any], FeedState]:
+        """What the finished poll found, in order (new entries, and dead letters for entries
+        without a link or that could not be read), and the feed's state after it."""
+        feed_url, now = poll.feed_url, poll.started
+        response = poll.outcome.result()
+        outputs: list[Any] = []
+        entries: list[FeedEntry] = []
+        unreadable: list[DeadLetter] = []
         if response.status == 304:
             self.not_modified.inc()
-            fresh, entries = [], []
+            fresh: list[FeedEntry] = []
             after = after_poll(state, now, self.schedule, response_headers=response.headers)
         else:
+            try:
+                read, declared = read_feed(response.body, feed_url, dict(response.headers),
+                                           self.schedule.max_age, now)
+            except SitemapTruncated as cut:  # the entries before the limit go on, the rest lost
+                read, declared = cut.entries, None
+                outputs.append(beam.pvalue.TaggedOutput(
+                    DEAD_LETTER, DeadLetter.for_feed(POLL, str(cut), feed_url)))
+            entries = [entry for entry in read if isinstance(entry, FeedEntry)]
+            unreadable = [letter for letter in read if isinstance(letter, DeadLetter)]
             fresh, state = new_entries(state, entries, now, self.schedule)
             after = after_poll(state, now, self.schedule, response_headers=response.headers,
                                declared=declared,
@@ -256,10 +281,9 @@ class PollFeeds(beam.DoFn):
             self.crawl.record_poll(after, str(response.status), "", entries, now)
             fresh = due
         for entry in fresh:
-            self.seen.inc()
-            if entry.link:
-                yield entry
-            else:
-                yield beam.pvalue.TaggedOutput(
-                    DEAD_LETTER, DeadLetter.for_entry("poll", "entry has no link", entry))
-        return after
+            outputs.append(entry if entry.link else beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_entry(POLL, "entry has no link", entry)))
+        outputs += [beam.pvalue.TaggedOutput(DEAD_LETTER, letter) for letter in unreadable]
+        self.polled.inc()
+        self.seen.inc(len(fresh) + len(unreadable))
+        return outputs, after

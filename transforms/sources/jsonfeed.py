@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from newswire.transforms.dates import parse_datetime
-from newswire.transforms.records import FeedEntry
+from newswire.transforms.records import DeadLetter, FeedEntry
+from newswire.transforms.sources.items import read_item
 
 _VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 _JSON_TYPES = {"application/feed+json", "application/json"}
@@ -28,8 +29,9 @@ def is_json_feed(content_type: str, body: bytes) -> bool:
     return content_type.split(";")[0].strip().lower() in _JSON_TYPES
 
 
-def entries_from_json_feed(document: bytes, feed_url: str) -> list[FeedEntry]:
-    """Parse a JSON Feed into entries; raises ValueError if the document is not one."""
+def entries_from_json_feed(document: bytes, feed_url: str) -> list[FeedEntry | DeadLetter]:
+    """Parse a JSON Feed into entries (an item that cannot be read into its dead letter);
+    raises ValueError if the document is not one."""
     try:
         feed = json.loads(document)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -44,8 +46,8 @@ def entries_from_json_feed(document: bytes, feed_url: str) -> list[FeedEntry]:
         raise ValueError("not a JSON Feed: `items` is not a list")
     feed_title = _text(feed, "title")
     feed_authors = _authors(feed)
-    return [_entry(item, feed_url, feed_title, feed_authors)
-            for item in items if isinstance(item, dict)]
+    return [read_item(item, lambda item: _entry(item, feed_url, feed_title, feed_authors),
+                      feed_url, json.dumps) for item in items if isinstance(item, dict)]
 
 
 def _entry(item: dict[str, Any], feed_url: str, feed_title: str,

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from apache_beam import coders
 
-from newswire.transforms.fetching.urls import canonical_url
+from newswire.schemas.urls import canonical_url
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.sitemaps import DEFAULT_MAX_AGE
 

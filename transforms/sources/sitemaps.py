@@ -2,11 +2,12 @@
 
 A sitemap document is a `urlset` (pages, with Google News `news:news` details where given) or
 a `sitemapindex` (other sitemaps), plain or gzip-compressed; `robots.txt` names sitemaps on its
-`Sitemap:` lines. Parsing is lxml's `iterparse` over a decompressing stream: elements are
-cleared as they are read, entities are never resolved and nothing is fetched, and the
-protocol's limits (50,000 URLs, 50 MB uncompressed) are enforced while decompressing, so a
-small gzip cannot expand without bound. A urlset over a limit keeps the entries before it
-(`SitemapTruncated`), so a poller indexes those and dead-letters the excess.
+`Sitemap:` lines. Parsing is lxml's `iterparse` over a decompressing stream: every element is
+freed once read (comments are not kept), entities are never resolved and nothing is fetched,
+and the protocol's limits (50,000 URLs, 50 MB uncompressed) are enforced while decompressing,
+so a small gzip cannot expand without bound, in bytes or in memory. A urlset over a limit, or
+broken after some URLs, keeps the entries before it (`SitemapTruncated`), so a poller indexes
+those and dead-letters the rest.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ from apache_beam.metrics import Metrics
 from lxml import etree
 
 from newswire.transforms.dates import parse_datetime
-from newswire.transforms.records import FeedEntry
+from newswire.transforms.records import DeadLetter, FeedEntry
+from newswire.transforms.sources.items import read_item
 
 MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
+MAX_ITEM_ELEMENTS = 10_000
+"""Elements one `<url>` may hold: its own few, and up to 1,000 images of a few each."""
 DEFAULT_MAX_AGE = 2 * 86400.0
+MAX_ROBOTS_SITEMAPS = 50
+"""`Sitemap:` lines read from one robots.txt: each is asked for when the run starts, and a
+robots.txt listing 100 that hang cost 405 s at `--fetch-timeout 2`."""
 SITEMAP = "sitemap"
 """The `FeedEntry.source` of entries a sitemap listed."""
 
@@ -49,7 +56,7 @@ class SitemapTruncated(SitemapTooLarge):
     """A urlset over a limit: `entries` are those read before it, the message says what was
     left out."""
 
-    def __init__(self, reason: str, entries: list[FeedEntry]) -> None:
+    def __init__(self, reason: str, entries: list[FeedEntry | DeadLetter]) -> None:
         super().__init__(reason)
         self.entries = entries
 
@@ -124,7 +131,8 @@ def _events(document: bytes, events: tuple[str, ...], limit: int = MAX_BYTES
             ) -> Iterator[tuple[str, etree._Element]]:
     """lxml's pull parser over the document: no entities, no DTD, no network."""
     parser = etree.iterparse(_open(document, limit), events=events, resolve_entities=False,
-                             no_network=True, load_dtd=False, huge_tree=False)
+                             no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)  # not kept in the tree
     try:
         yield from parser
     except zlib.error as error:
@@ -153,8 +161,9 @@ def is_robots_txt(text: str) -> bool:
 
 
 def robots_sitemaps(text: str) -> list[str]:
-    """The sitemap URLs a robots.txt names on its `Sitemap:` lines, in order, once each."""
-    return list(dict.fromkeys(_SITEMAP_LINE.findall(text)))
+    """The sitemap URLs a robots.txt names on its `Sitemap:` lines, in order, once each: the
+    first `MAX_ROBOTS_SITEMAPS`."""
+    return list(dict.fromkeys(_SITEMAP_LINE.findall(text)))[:MAX_ROBOTS_SITEMAPS]
 
 
 def _children(element: etree._Element) -> dict[str, etree._Element]:
@@ -175,19 +184,43 @@ def _time(element: etree._Element | None) -> datetime | None:
 
 
 def _items(document: bytes, tag: str) -> Iterator[etree._Element]:
-    """Each `<url>` or `<sitemap>` of a sitemap, cleared after use: the first `MAX_URLS`,
-    then SitemapTooLarge saying how many there were."""
+    """Each `<url>` or `<sitemap>` of a sitemap: the first `MAX_URLS`, then SitemapTooLarge
+    saying how many there were.
+
+    Memory stays bounded whatever the document holds: every element is freed once read (an
+    item once used, anything outside items at its end), and removed from its parent too, since
+    a cleared element still takes its place there; an item of more than `MAX_ITEM_ELEMENTS`
+    elements is refused.
+    """
     count = 0
-    for _event, element in _events(document, ("end",)):
-        if etree.QName(element).localname != tag:
+    inside = 0  # elements open or read within the current item, the item itself included
+    for event, element in _events(document, ("start", "end")):
+        is_item = etree.QName(element).localname == tag
+        if event == "start":
+            if inside or is_item:
+                inside += 1
+                if inside > MAX_ITEM_ELEMENTS:
+                    raise SitemapError(f"a <{tag}> of more than {MAX_ITEM_ELEMENTS} elements")
             continue
-        count += 1
-        if count <= MAX_URLS:
-            yield element
-        element.clear(keep_tail=False)
+        if is_item:
+            count += 1
+            if count <= MAX_URLS:
+                yield element
+            inside = 0
+        if not inside:
+            _free(element)
     if count > MAX_URLS:
         raise SitemapTooLarge(f"sitemap lists {count} URLs, more than the protocol's "
                               f"{MAX_URLS}")
+
+
+def _free(element: etree._Element) -> None:
+    """Free a parsed element, and the (cleared) siblings before it that still hold a place."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 def read_index(document: bytes) -> list[ChildSitemap]:
@@ -207,11 +240,13 @@ def fresh_children(children: list[ChildSitemap], max_age: float, now: float) -> 
 
 
 def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_AGE,
-                now: float | None = None) -> list[FeedEntry]:
+                now: float | None = None) -> list[FeedEntry | DeadLetter]:
     """A urlset's entries; those last modified (or published) over `max_age` ago are skipped.
 
     Skipped entries are counted (`sitemap_entries_too_old`); they are not entries of the run.
-    Past a limit, SitemapTruncated holds the entries of the URLs before it.
+    A `<url>` that cannot be read is its dead letter (`sources.items`). Past a limit, or where
+    the document breaks after some URLs (a text node of 10 MB of whitespace), SitemapTruncated
+    holds the entries of the URLs before it.
     """
     reference = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(
         now, tz=timezone.utc)
@@ -219,19 +254,26 @@ def read_urlset(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_
     entries, too_old = [], 0
     try:
         for item in _items(document, "url"):
-            entry = _entry(item, sitemap_url)
-            moment = entry.updated or entry.published
+            entry = read_item(item, lambda item: _entry(item, sitemap_url), sitemap_url,
+                              _markup)
+            moment = (entry.updated or entry.published) if isinstance(entry, FeedEntry) else None
             if moment is not None and moment < horizon:
                 too_old += 1
             else:
                 entries.append(entry)
-    except SitemapTooLarge as error:
+    except SitemapError as error:  # over a limit, or broken past the URLs read: keep those
+        if not isinstance(error, SitemapTooLarge) and not entries and not too_old:
+            raise
         raise SitemapTruncated(f"{error}: only the first {len(entries) + too_old} URLs were "
                                "read", entries) from None
     finally:
         if too_old:
             Metrics.counter("newswire", "sitemap_entries_too_old").inc(too_old)
     return entries
+
+
+def _markup(item: etree._Element) -> str:
+    return etree.tostring(item, encoding="unicode")
 
 
 def _entry(item: etree._Element, sitemap_url: str) -> FeedEntry:
@@ -257,7 +299,7 @@ def _entry(item: etree._Element, sitemap_url: str) -> FeedEntry:
 
 
 def read_sitemap(document: bytes, sitemap_url: str, max_age: float = DEFAULT_MAX_AGE,
-                 now: float | None = None) -> list[FeedEntry]:
+                 now: float | None = None) -> list[FeedEntry | DeadLetter]:
     """A polled sitemap's entries. Indexes are expanded into their sitemaps when the run
     starts (`sources.discover`), so one here is nested, which the protocol forbids."""
     if sitemap_kind(document) == INDEX:

@@ -30,9 +30,9 @@ from apache_beam.metrics import Metrics
 from elasticsearch import Elasticsearch
 
 from newswire.schemas.article import Article, document_id
+from newswire.schemas.urls import canonical_url
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
-from newswire.transforms.fetching.urls import canonical_url
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.retry import Repeater, RetryPolicy
 from newswire.transforms.records import DeadLetter, FeedEntry, Page

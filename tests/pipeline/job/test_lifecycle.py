@@ -17,9 +17,9 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas import seed
-from newswire.schemas.article import Article, document_id
+from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import assert_matches_manifest, drop_index
+from tests.conftest import assert_matches_manifest, drop_index, stored_by_canonical_url
 
 pytestmark = pytest.mark.es
 
@@ -71,7 +71,7 @@ def test_every_expected_article_is_indexed_exactly(
         for name in expected_files:
             text = (corpus / name).read_text()
             expected = seed.parse(text)
-            doc = client.get(index=ingested.index, id=document_id(expected.canonical_url))
+            doc = stored_by_canonical_url(client, ingested.index, expected.canonical_url)
             stored = Article.from_dict(doc["_source"])
             if seed.render(stored) != text:
                 mismatches.append(name)
@@ -193,8 +193,8 @@ def test_the_republished_wire_story_is_one_cluster(
         "northwind-herald/business/central-bank-keeps-rates-on-hold-as-inflation-cools.txt"))
     client = es_connection.client()
     try:
-        original = client.get(index=ingested.index, id=document_id(wire.canonical_url))
-        republished = client.get(index=ingested.index, id=document_id(copy.canonical_url))
+        original = stored_by_canonical_url(client, ingested.index, wire.canonical_url)
+        republished = stored_by_canonical_url(client, ingested.index, copy.canonical_url)
         clusters = client.search(index=ingested.index, size=0, aggs={
             "shared": {"terms": {"field": "cluster_id", "min_doc_count": 2}}})
     finally:

@@ -12,8 +12,9 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas import seed
-from newswire.schemas.article import Article, document_id
+from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
+from tests.conftest import stored_by_canonical_url
 
 pytestmark = pytest.mark.es
 STORY = "northwind-herald/national/greyhaven-chemical-plant-fire-forces-evacuations"
@@ -31,17 +32,19 @@ def test_a_revision_replaces_the_story_and_keeps_its_history(
     updates = corpus.parent / "corpus-updates"
     before = seed.parse((corpus / f"{STORY}.txt").read_text())
     after = seed.parse((updates / f"{STORY}.txt").read_text())
-    doc_id = document_id(before.canonical_url)
     client = es_connection.client()
     try:
         with SeedServer(corpus) as server:
             first = ingest(server, es_connection, aliases)
             server.add_overlay(updates)
             revised = ingest(server, es_connection, aliases)
-        with SeedServer(corpus) as server:  # the old version again, e.g. from a stale cache
+            port = int(server.base_url.rsplit(":", 1)[1])
+        # the old version again, e.g. from a stale cache, at the same address (ids derive from it)
+        with SeedServer(corpus, port=port) as server:
             stale = ingest(server, es_connection, aliases)
         client.indices.refresh(index=list(aliases.values()))
-        stored = Article.from_dict(client.get(index=aliases["index"], id=doc_id)["_source"])
+        found = stored_by_canonical_url(client, aliases["index"], before.canonical_url)
+        doc_id, stored = found["_id"], Article.from_dict(found["_source"])
         history = client.search(index=aliases["history_index"])["hits"]["hits"]
     finally:
         client.close()

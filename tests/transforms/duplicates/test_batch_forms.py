@@ -82,13 +82,17 @@ def test_grouped_bands_forget_copies_seen_further_apart_than_the_ttl(corpus: Pat
 
 def test_byte_identical_pages_under_two_urls_have_one_fingerprint() -> None:
     html = ("<html><head><title>Rates held</title>"
-            '<link rel="canonical" href="https://news.example/rates"></head><body><article>'
+            '<link rel="canonical" href="https://www.ledger.co.uk/rates"></head><body><article>'
             "<h1>Rates held</h1><p>The central bank kept its rate unchanged on Tuesday, "
             'citing <a href="/topics/inflation">cooling inflation</a> and steady jobs.</p>'
             "<p>Markets had expected the decision after weeks of signals.</p>"
             "</article></body></html>")
-    one = extract_article(html, "https://news.example/rates")
-    other = extract_article(html, "https://mirror.example/copy/rates")
+    one = extract_article(html, "https://www.ledger.co.uk/rates")
+    other = extract_article(html, "https://amp.ledger.co.uk/copy/rates")  # the same site
     assert one.body != other.body  # the relative link resolves against each URL
     assert one.key == other.key and one.fingerprint == other.fingerprint
     assert run([one, other], Deduplicate(ARTICLES), [one]) == {"duplicates_dropped": 1}
+    # on another site, a copy keeps its own identity (and is linked as a near-duplicate)
+    mirror = extract_article(html, "https://mirror.example/copy/rates")
+    assert mirror.key == "https://mirror.example/copy/rates"
+    assert mirror.fingerprint == one.fingerprint

@@ -1,0 +1,67 @@
+"""URL identity: the form of a link that names one story, whatever feed or campaign it came from,
+and the site a URL is on.
+
+Only parameters known to track a visit are removed: many sites address their stories by query
+(`/view?story=1`, `/article.aspx?articleid=31`, `/news.php?nid=41`), so every other parameter is
+kept, as written and in its order.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from tld import get_fld
+
+TRACKING_PREFIXES = ("utm_",)
+"""Parameters by prefix: Google Analytics' campaign family (`utm_source`, `utm_medium`, ...)."""
+
+TRACKING = frozenset({
+    "fbclid",  # Facebook
+    "gclid", "dclid", "gbraid", "wbraid", "_ga", "_gl",  # Google Ads, DoubleClick, Analytics
+    "msclkid",  # Microsoft Ads
+    "yclid",  # Yandex
+    "twclid",  # X (Twitter)
+    "igshid",  # Instagram
+    "mc_cid", "mc_eid",  # Mailchimp
+    "mkt_tok",  # Marketo
+})
+"""Click and campaign identifiers by name (matched without regard to case)."""
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The URL that identifies a story: scheme and host in lower case, no default port, no
+    fragment, tracking parameters removed; a URL that cannot be parsed is kept as it is."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    scheme = parts.scheme.lower()
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    if parts.username is not None:
+        host = f"{parts.netloc.rpartition('@')[0]}@{host}"
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def _is_tracking(pair: str) -> bool:
+    """Whether a query's `name=value` pair is a tracking parameter."""
+    name = unquote_plus(pair.partition("=")[0]).strip().lower()
+    return name in TRACKING or name.startswith(TRACKING_PREFIXES)
+
+
+def site(url: str) -> str:
+    """The site a URL is on: its registrable domain by the public suffix list (`www.bbc.co.uk`
+    and `news.bbc.co.uk` are `bbc.co.uk`; `a.github.io` and `b.github.io` differ), else its
+    host (an address, `localhost`, an unlisted suffix); "" if it has no host."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host
