@@ -1,5 +1,10 @@
 """Politeness toward each host: a cap on concurrent requests, a delay between them, robots.txt.
 
+robots.txt is read as RFC 9309 says, by Protego (Scrapy's parser): `*` and `$` in paths, the
+longest matching rule deciding between `Allow` and `Disallow`, and the group of the most
+specific user agent that the User-Agent header names (else `*`). The standard library's
+RobotFileParser does none of the first three.
+
 Both keep something per host, and a long streaming run meets hosts without end, so both forget
 a host once it has been idle a while (as Scrapy's downloader releases idle slots).
 """
@@ -12,7 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from newswire.transforms.fetching.http import FetchError, HttpClient
 
@@ -100,7 +106,7 @@ class _Robots:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     fetched: float | None = None
-    rules: RobotFileParser | None = None
+    rules: Protego | None = None
 
 
 class RobotsCache:
@@ -139,7 +145,7 @@ class RobotsCache:
                 robots.rules = self._fetch(origin)
                 robots.fetched = self.clock()
             rules = robots.rules
-        return rules is None or rules.can_fetch(self.user_agent, url)
+        return rules is None or rules.can_fetch(url, self.user_agent)
 
     def _forget_expired(self, now: float) -> None:
         """Drop origins whose rules are past their TTL, at most once per TTL (lock held)."""
@@ -150,11 +156,9 @@ class RobotsCache:
                          if robots.lock.locked() or robots.fetched is None
                          or now - robots.fetched <= self.ttl}
 
-    def _fetch(self, origin: str) -> RobotFileParser | None:
+    def _fetch(self, origin: str) -> Protego | None:
         try:
             response = self.client.get(f"{origin}/robots.txt")
         except FetchError:
             return None
-        rules = RobotFileParser()
-        rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        return rules
+        return Protego.parse(response.body.decode("utf-8", errors="replace"))
