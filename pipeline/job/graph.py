@@ -3,12 +3,12 @@
 In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
 decides, per feed, whether it is due.
 
-    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
-                   │                                                  │         (valid ones)
-                   ▼                                                  ▼              │
-                 dead letters ◄──────────────────────────────────────────────────────┤
-                                                                                     │
-              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
+    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
+                   │                                                              │   (valid ones)
+                   ▼                                                              ▼        │
+                 dead letters ◄────────────────────────────────────────────────────────────┤
+                                                                                           │
+              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch ◄───┘
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
        └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
@@ -36,7 +36,7 @@ from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDupli
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
-from newswire.transforms.fetching.fetch import FetchPages
+from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import EsConnection
@@ -110,6 +110,8 @@ class IngestFeeds(beam.PTransform):
             pages = (
                 count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
+                # keyed by host slot: the runner hands each slot to one worker at a time
+                | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]

@@ -5,17 +5,30 @@ longest matching rule deciding between `Allow` and `Disallow`, and the group of 
 specific user agent that the User-Agent header names (else `*`). The standard library's
 RobotFileParser does none of the first three.
 
-Both keep something per host, and a long streaming run meets hosts without end, so both forget
-a host once it has been idle a while (as Scrapy's downloader releases idle slots).
+The limits hold for the whole job, on any number of worker processes, as in crawlers that scale
+(StormCrawler partitions URLs by host, Scrapy keeps a slot per host): `FetchPages` keys each
+page by one of `--per-host-concurrency` slots of its host (`slot_key`), so the runner's keyed
+state step hands each slot to one worker at a time, and there `SlotQueues` fetches a slot's
+pages one after another, `--per-host-delay` x slots apart, so the host sees at most one start
+per delay on average. `HostLimiter` caps a host inside one process, for callers that fetch
+outside that step (site discovery).
+
+Each keeps something per host or slot, and a long streaming run meets hosts without end, so
+each forgets one once it has been idle a while (as Scrapy's downloader releases idle slots).
 """
 
 from __future__ import annotations
 
+import itertools
+import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -33,8 +46,26 @@ class _Slot:
     last_used: float = 0.0
 
 
+def host_of(url: str) -> str:
+    """The host (and port) that politeness counts by."""
+    return urlsplit(url).netloc.lower()
+
+
+class SlotKeys:
+    """Gives each URL one of `slots` slot keys of its host, "host#k", in turn, so a run of one
+    host's pages spreads evenly over its slots without remembering any host."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._turn = itertools.count()
+
+    def __call__(self, url: str) -> str:
+        return f"{host_of(url)}#{next(self._turn) % self.slots}"
+
+
 class HostLimiter:
-    """At most `concurrency` requests in flight per host, starting at least `delay` s apart.
+    """At most `concurrency` requests in flight per key (a host, or a host's slot), starting at
+    least `delay` s apart.
 
     A host nobody has used for `idle` seconds (and whose delay has passed) is forgotten.
     The seconds requests spent waiting for their host add up in `waited`; `take_waited_ms`
@@ -57,10 +88,9 @@ class HostLimiter:
         return len(self._slots)
 
     @contextmanager
-    def slot(self, url: str) -> Iterator[None]:
-        host = urlsplit(url).netloc.lower()
+    def slot(self, key: str) -> Iterator[None]:
         with self._lock:
-            slot = self._slots.setdefault(host, _Slot(threading.Semaphore(self.concurrency)))
+            slot = self._slot(key)
             slot.users += 1
         asked = self.clock()
         try:
@@ -75,12 +105,23 @@ class HostLimiter:
                 slot.last_used = self.clock()
                 self._forget_idle(slot.last_used)
 
+    def hold(self, key: str, seconds: float) -> None:
+        """No request on `key` starts within `seconds` from now (one elsewhere just ended)."""
+        with self._lock:
+            slot = self._slot(key)
+            slot.next_start = max(slot.next_start, self.clock() + seconds)
+            slot.last_used = self.clock()
+
     def take_waited_ms(self) -> int:
         """Milliseconds spent waiting for host slots since the last call."""
         with self._lock:
             whole = int(self._waited * 1000)
             self._waited -= whole / 1000
             return whole
+
+    def _slot(self, key: str) -> _Slot:
+        """The key's slot, made on first use (the lock is held)."""
+        return self._slots.setdefault(key, _Slot(threading.Semaphore(self.concurrency)))
 
     def _wait_turn(self, slot: _Slot) -> None:
         with self._lock:
@@ -98,6 +139,74 @@ class HostLimiter:
         self._slots = {host: slot for host, slot in self._slots.items()
                        if slot.users or now - slot.last_used < self.idle
                        or now < slot.next_start}
+
+
+class SlotQueues:
+    """Work queued per slot key, each slot's items run one at a time and in order on a shared
+    executor: a slot with work takes one thread of it, a slot with none takes nothing, so one
+    host's run of pages never holds up the threads other hosts need.
+
+    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps a slot's starts apart.
+    Each outcome comes back through `take` as a finished Future with the item's tag; `put` and
+    `take` belong to one thread (the bundle's).
+    """
+
+    def __init__(self, executor: Executor, work: Callable[[Any], Any],
+                 spacing: HostLimiter) -> None:
+        self.executor, self.work, self.spacing = executor, work, spacing
+        self.pending = 0  # put and not yet taken
+        self._lock = threading.Lock()
+        self._waiting: dict[str, deque[tuple[Any, Any, float]]] = {}
+        self._done: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
+        self._waited = 0.0
+        self._closed = False
+
+    def put(self, key: str, item: Any, tag: Any) -> None:
+        with self._lock:
+            idle = key not in self._waiting
+            self._waiting.setdefault(key, deque()).append((item, tag, time.monotonic()))
+        self.pending += 1
+        if idle:
+            self.executor.submit(self._run, key)
+
+    def take(self, block: bool = True) -> tuple[Any, Future] | None:
+        """The next outcome (waiting for one if `block`), or None if none is ready."""
+        try:
+            done = self._done.get(block=block)
+        except queue.Empty:
+            return None
+        self.pending -= 1
+        return done
+
+    def take_waited_ms(self) -> int:
+        """Milliseconds items spent queued for their slot since the last call."""
+        with self._lock:
+            whole = int(self._waited * 1000)
+            self._waited -= whole / 1000
+            return whole
+
+    def close(self) -> None:
+        """Slots stop after the item they are on; what is still queued is dropped."""
+        self._closed = True
+
+    def _run(self, key: str) -> None:
+        """On a pool thread: the slot's items, one after another, until none is left."""
+        while True:
+            with self._lock:
+                waiting = self._waiting[key]
+                if not waiting or self._closed:
+                    del self._waiting[key]
+                    return
+                item, tag, queued = waiting.popleft()
+            outcome: Future = Future()
+            try:
+                with self.spacing.slot(key):
+                    with self._lock:
+                        self._waited += time.monotonic() - queued
+                    outcome.set_result(self.work(item))
+            except Exception as error:  # the caller meets it where it takes the outcome
+                outcome.set_exception(error)
+            self._done.put((tag, outcome))
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
@@ -12,7 +14,7 @@ import pytest
 
 from newswire.transforms.fetching.fetch import PageFetcher
 from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
-from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
+from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache, SlotKeys, SlotQueues
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 
@@ -85,12 +87,12 @@ def test_per_host_delay_spaces_request_starts() -> None:
     limiter = HostLimiter(concurrency=10, delay=0.05)
     starts: list[float] = []
 
-    def request(url: str) -> None:
-        with limiter.slot(url):
+    def request(host: str) -> None:
+        with limiter.slot(host):
             starts.append(time.monotonic())
 
-    threads = [threading.Thread(target=request, args=("http://a.example/x",)) for _ in range(5)]
-    threads.append(threading.Thread(target=request, args=("http://b.example/x",)))
+    threads = [threading.Thread(target=request, args=("a.example",)) for _ in range(5)]
+    threads.append(threading.Thread(target=request, args=("b.example",)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -180,3 +182,59 @@ def test_robots_txt_is_read_by_rfc_9309(rules_site: str, robots: str, user_agent
         assert RobotsCache(client, user_agent).allowed(f"{rules_site}{path}") is allowed
     finally:
         client.close()
+
+
+def test_slot_queues_run_each_slot_alone_and_in_order_and_slots_side_by_side() -> None:
+    spans: dict[str, list[tuple[int, float, float]]] = {}
+    lock = threading.Lock()
+
+    def work(item: tuple[str, int]) -> int:
+        started = time.monotonic()
+        time.sleep(0.05)
+        with lock:
+            spans.setdefault(item[0], []).append((item[1], started, time.monotonic()))
+        return item[1]
+
+    with ThreadPoolExecutor(8) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        for i in range(4):
+            for slot in ("a#0", "a#1", "b#0", "c#0"):
+                queues.put(slot, (slot, i), tag=slot)
+        outcomes = [queues.take() for _ in range(16)]
+    assert queues.pending == 0 and queues.take(block=False) is None
+    assert sorted(tag for tag, _ in outcomes) == sorted(["a#0", "a#1", "b#0", "c#0"] * 4)
+    for slot, runs in spans.items():
+        assert [i for i, _, _ in runs] == [0, 1, 2, 3], slot  # in order ...
+        assert all(end <= start for (_, _, end), (_, start, _) in itertools.pairwise(runs))
+    first_starts = [runs[0][1] for runs in spans.values()]
+    assert max(first_starts) - min(first_starts) < 0.05  # ... and the four slots at once
+
+
+def test_a_failure_in_a_slot_comes_back_as_its_outcome() -> None:
+    def work(item: str) -> str:
+        raise FetchError(f"refused {item}")
+
+    with ThreadPoolExecutor(2) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        queues.put("a#0", "x", tag="x")
+        tag, outcome = queues.take()
+    assert tag == "x"
+    with pytest.raises(FetchError, match="refused x"):
+        outcome.result()
+
+
+def test_a_slot_taken_over_from_another_process_waits_its_delay() -> None:
+    limiter = HostLimiter(concurrency=1, delay=0.1)
+    limiter.hold("a.example#0", 0.2)
+    asked = time.monotonic()
+    with limiter.slot("a.example#0"):
+        assert time.monotonic() - asked >= 0.19
+    asked = time.monotonic()
+    with limiter.slot("a.example#1"):  # another slot: no wait
+        assert time.monotonic() - asked < 0.05
+
+
+def test_slot_keys_take_a_hosts_slots_in_turn() -> None:
+    keys = SlotKeys(3)
+    assert [keys(f"https://A.example/{i}") for i in range(4)] == [
+        "a.example#0", "a.example#1", "a.example#2", "a.example#0"]

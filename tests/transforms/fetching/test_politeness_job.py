@@ -1,9 +1,14 @@
-"""End to end: a whole local run never requests what the site's robots.txt disallows by
-RFC 9309's wildcards and `$`, and ends those entries as fetch dead letters."""
+"""End to end, whole local runs against a loopback site: politeness holds for the job.
+
+A run never requests what robots.txt disallows by RFC 9309's wildcards and `$` (those entries
+end as fetch dead letters), and on two worker processes a host still sees no more than
+`--per-host-concurrency` requests at once.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -13,6 +18,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
@@ -31,10 +37,14 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 
 
 class Site(BaseHTTPRequestHandler):
-    """robots.txt, one feed listing every path above, and a page at any other path; every
-    request is counted by path."""
+    """robots.txt, a feed listing `listed`, and a page at any other path that takes `latency`
+    seconds; every request is counted by path, and the most in flight at once is kept."""
 
+    listed: ClassVar[list[str]] = []
+    latency = 0.0
     requested: ClassVar[list[str]] = []
+    in_flight = 0
+    peak = 0
     lock: ClassVar[threading.Lock] = threading.Lock()
 
     def do_GET(self) -> None:
@@ -45,12 +55,18 @@ class Site(BaseHTTPRequestHandler):
             reply(self, 200, ROBOTS.encode(), {"Content-Type": "text/plain"})
         elif self.path == "/feed.xml":
             items = "".join(f"<item><title>Story {i}</title><link>{base}{path}</link>"
-                            f"<guid>robots-{i}</guid></item>"
-                            for i, path in enumerate(ALLOWED + DISALLOWED))
+                            f"<guid>politeness-{i}</guid></item>"
+                            for i, path in enumerate(Site.listed))
             feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
                    "</channel></rss>"
             reply(self, 200, feed.encode(), {"Content-Type": "application/rss+xml"})
         else:
+            with Site.lock:
+                Site.in_flight += 1
+                Site.peak = max(Site.peak, Site.in_flight)
+            time.sleep(Site.latency)
+            with Site.lock:
+                Site.in_flight -= 1
             page = PAGE.format(title=f"Story at {self.path}").encode()
             reply(self, 200, page, {"Content-Type": "text/html; charset=utf-8"})
 
@@ -60,25 +76,41 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    Site.requested = []
+    Site.requested, Site.in_flight, Site.peak = [], 0, 0
     with serve(Site) as url:
         yield url
 
 
-def test_a_job_never_requests_a_page_robots_txt_disallows(
-        site: str, es_connection: EsConnection) -> None:
-    index = f"test-robots-{uuid.uuid4().hex[:8]}"
+def run(site: str, es_connection: EsConnection, **options: object) -> Summary:
+    """One batch run of the site's feed into throwaway indices."""
+    index = f"test-polite-{uuid.uuid4().hex[:8]}"
     aliases = {"index": index, "dead_letter_index": f"{index}-dead",
                "history_index": f"{index}-history"}
     try:
-        summary = lifecycle.run(PipelineOptions(
+        return lifecycle.run(PipelineOptions(
             feeds=[f"{site}/feed.xml"], es_url=es_connection.url,
-            allow_private_addresses=True, **aliases), say=lambda _: None)
+            allow_private_addresses=True, **aliases, **options), say=lambda _: None)
     finally:
         for alias in aliases.values():
             drop_index(es_connection, alias)
+
+
+def test_a_job_never_requests_a_page_robots_txt_disallows(
+        site: str, es_connection: EsConnection) -> None:
+    Site.listed, Site.latency = ALLOWED + DISALLOWED, 0.0
+    summary = run(site, es_connection)
     assert not set(DISALLOWED) & set(Site.requested)
     assert set(ALLOWED) <= set(Site.requested)
     assert summary.pages_fetched == len(ALLOWED)
     assert summary.dead_letters_by_stage.get("fetch") == len(DISALLOWED)
     assert summary.balanced
+
+
+def test_two_worker_processes_keep_a_host_to_its_per_host_concurrency(
+        site: str, es_connection: EsConnection) -> None:
+    """Each process used to keep its own per-host slots: 4 in flight here with 2 allowed."""
+    Site.listed, Site.latency = [f"/story-{i}.html" for i in range(24)], 0.2
+    summary = run(site, es_connection, direct_num_workers=2,
+                  direct_running_mode="multi_processing", per_host_concurrency=2)
+    assert summary.pages_fetched == 24
+    assert Site.peak == 2  # never more than allowed, and the slots were used side by side
