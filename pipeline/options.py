@@ -24,7 +24,8 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--feeds", nargs="+", default=[],
                             help="feed list files or URLs (plain text or OPML), or feed URLs")
         parser.add_argument("--es_url", "--es-url", default=ingest.es.url,
-                            help="Elasticsearch URL; credentials come from NEWSWIRE_ES_* env")
+                            help="Elasticsearch URL; credentials come from --es_api_key_secret "
+                            "(on Dataflow) or NEWSWIRE_ES_* env of each worker")
         parser.add_argument("--es_outage_wait", "--es-outage-wait", type=float,
                             default=ingest.es_retry.outage_wait,
                             help="seconds an unreachable Elasticsearch is waited for, with "
