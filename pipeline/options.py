@@ -38,6 +38,11 @@ class NewswireOptions(PipelineOptions):
         parser.add_argument("--dead_letter_index", "--dead-letter-index",
                             default=ingest.dead_letter_index,
                             help="the alias dead letters are indexed into")
+        parser.add_argument("--dead_letter_files", "--dead-letter-files",
+                            default=ingest.dead_letter_files,
+                            help="also write every dead letter as JSON lines under this path "
+                            "prefix (any Beam filesystem, e.g. gs://bucket/dead-letters/), "
+                            "where they stay while Elasticsearch is down")
         parser.add_argument("--history_index", "--history-index",
                             default=ingest.history_index,
                             help="the alias superseded article versions are kept in")

@@ -23,12 +23,15 @@ versions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io import fileio
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import FixedWindows
 
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
@@ -58,6 +61,8 @@ class IngestConfig:
     es: EsConnection = field(default_factory=EsConnection)
     index: str = "newswire-articles"
     dead_letter_index: str = "newswire-dead-letters"
+    # a path prefix where dead letters are also written as JSON lines, out of Elasticsearch's way
+    dead_letter_files: str = ""
     history_index: str | None = "newswire-history"
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     dedup_ttl: int = DEFAULT_TTL
@@ -158,7 +163,12 @@ class IndexArticles(beam.PTransform):
 
 class IndexDeadLetters(beam.PTransform):
     """Counts dead letters and indexes them, one per input and stage (repeats counted); returns
-    them."""
+    them.
+
+    With `dead_letter_files`, each letter is also written to files first, and the index write
+    gets a step of its own (a Reshuffle), so a failing index write (an outage) is retried alone
+    and does not hold back the stages that make letters, nor the files.
+    """
 
     def __init__(self, config: IngestConfig) -> None:
         super().__init__()
@@ -167,12 +177,34 @@ class IndexDeadLetters(beam.PTransform):
     def expand(self, letters: beam.PCollection) -> beam.PCollection:
         config = self.config
         counted = letters | "Count" >> beam.Map(_count_dead_letter)
-        _ = (counted
+        to_index = counted
+        if config.dead_letter_files:
+            _ = counted | "ToFiles" >> WriteDeadLetterFiles(config.dead_letter_files,
+                                                           config.streaming)
+            to_index = counted | "ApartFromFiles" >> beam.Reshuffle()
+        _ = (to_index
              | "ToDocuments" >> beam.Map(dead_letter_document)
              | "Write" >> WriteToElasticsearch(
                  config.es, config.dead_letter_index, "dead_letters",
                  BulkSettings(retry=config.es_retry), merge=repeated_letter))
         return counted
+
+
+class WriteDeadLetterFiles(beam.PTransform):
+    """Dead letters as JSON lines in files under `prefix`, through Beam FileSystems (a local
+    path, gs://, ...). Streaming writes a file set per minute of the letters' event time."""
+
+    def __init__(self, prefix: str, streaming: bool) -> None:
+        super().__init__()
+        self.prefix, self.streaming = prefix, streaming
+
+    def expand(self, letters: beam.PCollection) -> beam.pvalue.PDone:
+        lines = letters | "ToJson" >> beam.Map(
+            lambda letter: json.dumps(letter.to_dict(), ensure_ascii=False, default=str))
+        if self.streaming:
+            lines = lines | "PerMinute" >> beam.WindowInto(FixedWindows(60))
+        return lines | "Write" >> fileio.WriteToFiles(
+            self.prefix, file_naming=fileio.default_file_naming("dead-letters", ".jsonl"))
 
 
 class ValidateArticles(beam.DoFn):

@@ -108,8 +108,9 @@ def ingest_config(nw: NewswireOptions, **context: Any) -> IngestConfig:
     """The transforms' configuration from the options, and what the job knows (`context`)."""
     return IngestConfig(
         http=nw.http_settings(), es=nw.es_connection(), index=nw.index,
-        dead_letter_index=nw.dead_letter_index, history_index=nw.history_index,
-        es_retry=nw.es_retry(), dedup_ttl=int(nw.dedup_ttl_hours * 3600),
+        dead_letter_index=nw.dead_letter_index, dead_letter_files=nw.dead_letter_files,
+        history_index=nw.history_index, es_retry=nw.es_retry(),
+        dedup_ttl=int(nw.dedup_ttl_hours * 3600),
         near_dup_threshold=nw.near_dup_threshold, drop_near_duplicates=nw.drop_near_duplicates,
         poll=nw.poll_settings(), archive=nw.archive,
         archive_file_bytes=int(nw.archive_file_mb * 2**20),
