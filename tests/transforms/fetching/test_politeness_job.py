@@ -43,6 +43,7 @@ class Site(BaseHTTPRequestHandler):
     listed: ClassVar[list[str]] = []
     latency = 0.0
     requested: ClassVar[list[str]] = []
+    starts: ClassVar[list[float]] = []
     in_flight = 0
     peak = 0
     lock: ClassVar[threading.Lock] = threading.Lock()
@@ -62,6 +63,7 @@ class Site(BaseHTTPRequestHandler):
             reply(self, 200, feed.encode(), {"Content-Type": "application/rss+xml"})
         else:
             with Site.lock:
+                Site.starts.append(time.monotonic())
                 Site.in_flight += 1
                 Site.peak = max(Site.peak, Site.in_flight)
             time.sleep(Site.latency)
@@ -76,7 +78,7 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    Site.requested, Site.in_flight, Site.peak = [], 0, 0
+    Site.requested, Site.starts, Site.in_flight, Site.peak = [], [], 0, 0
     with serve(Site) as url:
         yield url
 
@@ -114,3 +116,15 @@ def test_two_worker_processes_keep_a_host_to_its_per_host_concurrency(
                   direct_running_mode="multi_processing", per_host_concurrency=2)
     assert summary.pages_fetched == 24
     assert Site.peak == 2  # never more than allowed, and the slots were used side by side
+
+
+def test_two_worker_processes_keep_a_host_to_its_per_host_delay(
+        site: str, es_connection: EsConnection) -> None:
+    """Two slots, each starting 2 x 0.2 s apart: any three starts on the host span 0.4 s."""
+    Site.listed, Site.latency = [f"/story-{i}.html" for i in range(10)], 0.0
+    summary = run(site, es_connection, direct_num_workers=2,
+                  direct_running_mode="multi_processing", per_host_concurrency=2,
+                  per_host_delay=0.2)
+    assert summary.pages_fetched == 10
+    starts = sorted(Site.starts)
+    assert min(later - first for first, later in zip(starts, starts[2:], strict=False)) >= 0.39
