@@ -159,6 +159,7 @@ class FetchPages(beam.DoFn):
         self.pool = ThreadPoolExecutor(self.settings.concurrency, "fetch")
         self.spacing = self.settings.per_host_delay * self.settings.per_host_concurrency
         self.turns = HostLimiter(1, self.spacing)
+        self.slots = SlotQueues(self.pool, self._fetch, self.turns)
         self.owner = uuid.uuid4().hex
         if self.archive:
             self.archive.open()
@@ -172,6 +173,7 @@ class FetchPages(beam.DoFn):
             self.archive.close()
 
     def start_bundle(self) -> None:
+        self.slots.close()  # what a failed bundle left queued is not fetched
         self.slots = SlotQueues(self.pool, self._fetch, self.turns)
 
     def process(self, keyed: tuple[str, FeedEntry],
