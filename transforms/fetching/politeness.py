@@ -142,11 +142,14 @@ class HostLimiter:
 
 
 class SlotQueues:
-    """Work queued per slot key, each slot's items run one at a time and in order on a shared
-    executor: a slot with work takes one thread of it, a slot with none takes nothing, so one
-    host's run of pages never holds up the threads other hosts need.
+    """Work queued per slot key, each slot running one item at a time on a shared executor: a
+    slot with work takes one thread of it, a slot with none takes nothing, so one host's run of
+    pages never holds up the threads other hosts need.
 
-    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps a slot's starts apart.
+    A slot whose own queue is empty takes the next item of another slot of its host that is
+    queued here: every slot queued here belongs to this bundle until it ends, so a host still
+    has no more items running than slots, and none waits while one of its slots idles.
+    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps each slot's starts apart.
     Each outcome comes back through `take` as a finished Future with the item's tag; `put` and
     `take` belong to one thread (the bundle's).
     """
@@ -156,7 +159,8 @@ class SlotQueues:
         self.executor, self.work, self.spacing = executor, work, spacing
         self.pending = 0  # put and not yet taken
         self._lock = threading.Lock()
-        self._waiting: dict[str, deque[tuple[Any, Any, float]]] = {}
+        self._waiting: dict[str, deque[tuple[Any, Any, float]]] = {}  # slots with a runner
+        self._hosts: dict[str, set[str]] = {}  # those slots by host
         self._done: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
         self._waited = 0.0
         self._closed = False
@@ -164,7 +168,10 @@ class SlotQueues:
     def put(self, key: str, item: Any, tag: Any) -> None:
         with self._lock:
             idle = key not in self._waiting
-            self._waiting.setdefault(key, deque()).append((item, tag, time.monotonic()))
+            if idle:
+                self._waiting[key] = deque()
+                self._hosts.setdefault(_host_of_slot(key), set()).add(key)
+            self._waiting[key].append((item, tag, time.monotonic()))
         self.pending += 1
         if idle:
             self.executor.submit(self._run, key)
@@ -190,14 +197,15 @@ class SlotQueues:
         self._closed = True
 
     def _run(self, key: str) -> None:
-        """On a pool thread: the slot's items, one after another, until none is left."""
+        """On a pool thread: items of the slot (or of its host's other slots here), one after
+        another, until none is left."""
         while True:
             with self._lock:
-                waiting = self._waiting[key]
-                if not waiting or self._closed:
-                    del self._waiting[key]
+                queued_for = self._next_queue(key)
+                if queued_for is None or self._closed:
+                    self._stop(key)
                     return
-                item, tag, queued = waiting.popleft()
+                item, tag, queued = queued_for.popleft()
             outcome: Future = Future()
             try:
                 with self.spacing.slot(key):
@@ -207,6 +215,26 @@ class SlotQueues:
             except Exception as error:  # the caller meets it where it takes the outcome
                 outcome.set_exception(error)
             self._done.put((tag, outcome))
+
+    def _next_queue(self, key: str) -> deque | None:
+        """The slot's own queue if it has items, else its host's longest one here (lock held)."""
+        if self._waiting[key]:
+            return self._waiting[key]
+        longest = max((self._waiting[sibling] for sibling in self._hosts[_host_of_slot(key)]),
+                      key=len)
+        return longest or None
+
+    def _stop(self, key: str) -> None:
+        """The slot's runner ends (lock held)."""
+        del self._waiting[key]
+        host = _host_of_slot(key)
+        self._hosts[host].discard(key)
+        if not self._hosts[host]:
+            del self._hosts[host]
+
+
+def _host_of_slot(key: str) -> str:
+    return key.rpartition("#")[0]
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -184,30 +183,60 @@ def test_robots_txt_is_read_by_rfc_9309(rules_site: str, robots: str, user_agent
         client.close()
 
 
-def test_slot_queues_run_each_slot_alone_and_in_order_and_slots_side_by_side() -> None:
-    spans: dict[str, list[tuple[int, float, float]]] = {}
-    lock = threading.Lock()
+class Hosts:
+    """Work for SlotQueues that sleeps `seconds` and keeps, per host, the most items running at
+    once, and the order each slot's items started in."""
 
-    def work(item: tuple[str, int]) -> int:
-        started = time.monotonic()
-        time.sleep(0.05)
-        with lock:
-            spans.setdefault(item[0], []).append((item[1], started, time.monotonic()))
-        return item[1]
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.started: dict[str, list[int]] = {}
 
+    def __call__(self, item: tuple[str, int]) -> int:
+        slot, number = item
+        host = slot.partition("#")[0]
+        with self.lock:
+            self.running[host] = self.running.get(host, 0) + 1
+            self.peak[host] = max(self.peak.get(host, 0), self.running[host])
+            self.started.setdefault(slot, []).append(number)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running[host] -= 1
+        return number
+
+
+def test_slot_queues_run_a_host_no_wider_than_its_slots_and_hosts_side_by_side() -> None:
+    work = Hosts()
     with ThreadPoolExecutor(8) as pool:
         queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        started = time.monotonic()
         for i in range(4):
             for slot in ("a#0", "a#1", "b#0", "c#0"):
                 queues.put(slot, (slot, i), tag=slot)
         outcomes = [queues.take() for _ in range(16)]
+        took = time.monotonic() - started
     assert queues.pending == 0 and queues.take(block=False) is None
     assert sorted(tag for tag, _ in outcomes) == sorted(["a#0", "a#1", "b#0", "c#0"] * 4)
-    for slot, runs in spans.items():
-        assert [i for i, _, _ in runs] == [0, 1, 2, 3], slot  # in order ...
-        assert all(end <= start for (_, _, end), (_, start, _) in itertools.pairwise(runs))
-    first_starts = [runs[0][1] for runs in spans.values()]
-    assert max(first_starts) - min(first_starts) < 0.05  # ... and the four slots at once
+    assert work.peak == {"a": 2, "b": 1, "c": 1}  # one at a time per slot, hosts at once
+    assert all(numbers == sorted(numbers) for numbers in work.started.values())  # in order
+    assert took < 4 * 0.05 * 1.8  # four rounds, the slots of all hosts side by side
+
+
+def test_a_slot_with_nothing_left_takes_its_hosts_other_slots_items() -> None:
+    work = Hosts()
+    with ThreadPoolExecutor(8) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        queues.put("a#1", ("a#1", 0), tag=0)
+        for i in range(6):  # an uneven share: the other slot takes half of these
+            queues.put("a#0", ("a#0", i), tag=i)
+        started = time.monotonic()
+        for _ in range(7):
+            queues.take()
+        took = time.monotonic() - started
+    assert work.peak == {"a": 2}
+    assert took < 6 * 0.05  # not one slot's six in a row
 
 
 def test_a_failure_in_a_slot_comes_back_as_its_outcome() -> None:
