@@ -23,15 +23,12 @@ versions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io import fileio
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import FixedWindows
 
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import ARTICLES, DEFAULT_TTL, ENTRIES, Deduplicate
@@ -43,7 +40,11 @@ from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
+from newswire.transforms.index.dead_letters import (
+    WriteDeadLetterFiles,
+    dead_letter_document,
+    repeated_letter,
+)
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
@@ -188,23 +189,6 @@ class IndexDeadLetters(beam.PTransform):
                  config.es, config.dead_letter_index, "dead_letters",
                  BulkSettings(retry=config.es_retry), merge=repeated_letter))
         return counted
-
-
-class WriteDeadLetterFiles(beam.PTransform):
-    """Dead letters as JSON lines in files under `prefix`, through Beam FileSystems (a local
-    path, gs://, ...). Streaming writes a file set per minute of the letters' event time."""
-
-    def __init__(self, prefix: str, streaming: bool) -> None:
-        super().__init__()
-        self.prefix, self.streaming = prefix, streaming
-
-    def expand(self, letters: beam.PCollection) -> beam.pvalue.PDone:
-        lines = letters | "ToJson" >> beam.Map(
-            lambda letter: json.dumps(letter.to_dict(), ensure_ascii=False, default=str))
-        if self.streaming:
-            lines = lines | "PerMinute" >> beam.WindowInto(FixedWindows(60))
-        return lines | "Write" >> fileio.WriteToFiles(
-            self.prefix, file_naming=fileio.default_file_naming("dead-letters", ".jsonl"))
 
 
 class ValidateArticles(beam.DoFn):

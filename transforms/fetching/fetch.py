@@ -139,10 +139,10 @@ class FetchPages(beam.DoFn):
     The input is a keyed state step, so the runner gives each slot to one instance at a time
     across the whole job; there `SlotQueues` fetches one page at a time per slot (a slot with
     nothing left helps its host's other slots in the bundle), starting `--per-host-delay` x
-    slots apart, while up to `concurrency` slots fetch at once on a thread pool. So a host sees at most `per_host_concurrency` requests in flight however many workers
-    run. Results leave in completion order, each in its input's window. With an `archive`, each
-    page is kept there as it was served, where the raw exchange is at hand, so nothing but the
-    page travels on.
+    slots apart, while up to `concurrency` slots fetch at once on a thread pool. So a host sees
+    at most `per_host_concurrency` requests in flight however many workers run. Results leave
+    in completion order, each in its input's window. With an `archive`, each page is kept there
+    as it was served, where the raw exchange is at hand, so nothing but the page travels on.
     """
 
     def __init__(self, settings: HttpSettings, archive: PageArchive | None = None) -> None:

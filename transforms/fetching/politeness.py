@@ -7,7 +7,7 @@ RobotFileParser does none of the first three.
 
 The limits hold for the whole job, on any number of worker processes, as in crawlers that scale
 (StormCrawler partitions URLs by host, Scrapy keeps a slot per host): `FetchPages` keys each
-page by one of `--per-host-concurrency` slots of its host (`slot_key`), so the runner's keyed
+page by one of `--per-host-concurrency` slots of its host (`SlotKeys`), so the runner's keyed
 state step hands each slot to one worker at a time, and there `SlotQueues` fetches a slot's
 pages one after another, `--per-host-delay` x slots apart, so the host sees at most one start
 per delay on average. `HostLimiter` caps a host inside one process, for callers that fetch
