@@ -1,6 +1,7 @@
 """Fetch throughput: 1,000 pages from a loopback server that adds 50 ms to every response.
 
-Runs newswire's FetchPages DoFn in-process and prints its wall time against the ideal,
+Runs newswire's FetchPages DoFn in-process (each page keyed by host slot, as KeyBySlot keys it)
+and prints its wall time against the ideal,
 pages x latency / allowed concurrency. Target: within 1.25x of the ideal.
 
     .venv/bin/python bench/fetch.py [--pages 1000] [--latency 0.05] [--concurrency 16]
@@ -17,6 +18,7 @@ from apache_beam.transforms.window import GlobalWindow
 
 from newswire.transforms.fetching.fetch import FetchPages
 from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.politeness import SlotKeys
 from newswire.transforms.records import FeedEntry
 
 TARGET = 1.25
@@ -63,13 +65,16 @@ def main() -> None:
     settings = HttpSettings(allow_private=True, concurrency=args.concurrency,
                             per_host_concurrency=args.concurrency)
     dofn = FetchPages(settings)
+    slot_of = SlotKeys(settings.per_host_concurrency)
     dofn.setup()
     dofn.start_bundle()
     started = time.perf_counter()
     outputs = []
     for i in range(args.pages):
         entry = FeedEntry(link=f"{base}/article/{i}.html", feed_url=base)
-        outputs.extend(dofn.process(entry, window=GlobalWindow(), timestamp=0))
+        # no --per-host-delay: the slot's state is not asked
+        outputs.extend(dofn.process((slot_of(entry.link), entry), window=GlobalWindow(),
+                                    timestamp=0, fetched_by=None))
     outputs.extend(dofn.finish_bundle())
     wall = time.perf_counter() - started
     dofn.teardown()

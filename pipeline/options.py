@@ -187,7 +187,8 @@ OPTIONS = (
            pattern=r"^[^,\s]+(,[^,\s]+)*$",
            template_help="Comma-separated feed list URLs (plain text or OPML) or feed URLs, "
            "e.g. https://example.com/feeds.opml"),
-    Option("es_url", "Elasticsearch URL; credentials come from NEWSWIRE_ES_* env",
+    Option("es_url", "Elasticsearch URL; credentials come from --es_api_key_secret (on "
+           "Dataflow) or NEWSWIRE_ES_* env of each worker",
            "Elasticsearch URL", into=(EsConnection, "url"), required=True,
            pattern=r"^https?://[^\s/]+(/\S*)?$"),
     Option("es_api_key_secret", "Secret Manager version holding the Elasticsearch API key, "
@@ -201,6 +202,10 @@ OPTIONS = (
            into=(IngestConfig, "index"), pattern=ALIAS),
     Option("dead_letter_index", "the alias dead letters are indexed into", "Dead-letter alias",
            into=(IngestConfig, "dead_letter_index"), pattern=ALIAS),
+    Option("dead_letter_files", "also write every dead letter as JSON lines under this path "
+           "prefix (any Beam filesystem, e.g. gs://bucket/dead-letters/), where they stay while "
+           "Elasticsearch is down", "Dead-letter files", into=(IngestConfig, "dead_letter_files"),
+           pattern=PATH),
     Option("history_index", "the alias superseded article versions are kept in",
            "History alias", into=(IngestConfig, "history_index"), pattern=ALIAS),
     Option("es_shards", "primary shards of each new piece of an index", "Shards per piece",

@@ -11,9 +11,11 @@
 #   PROJECT, REGION, BUCKET (required); FEEDS (comma-separated feed list URLs), ES_URL and
 #   ES_API_KEY_SECRET (projects/P/secrets/S/versions/V) for batch/streaming/update;
 #   REPOSITORY (Artifact Registry, default newswire), TAG (default: the wheel's version),
-#   MACHINE_TYPE (default e2-standard-2), MAX_WORKERS (default 10), SERVICE_ACCOUNT, NETWORK,
-#   SUBNETWORK, JOB_NAME (streaming, default newswire-streaming), PARAMETERS (more
-#   name=value pairs for the template, separated by ';').
+#   MACHINE_TYPE (default e2-standard-2), NUM_WORKERS (workers at start, default Dataflow's),
+#   MAX_WORKERS (default 10), SERVICE_ACCOUNT, NETWORK, SUBNETWORK, DISABLE_PUBLIC_IPS=true
+#   (workers without external IPs: the subnetwork needs Cloud NAT to reach the feeds),
+#   JOB_NAME (streaming, default newswire-streaming), PARAMETERS (more name=value pairs for
+#   the template, separated by ';').
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -82,6 +84,8 @@ run() {
   if [[ -n "${SERVICE_ACCOUNT:-}" ]]; then args+=(--service-account-email "$SERVICE_ACCOUNT"); fi
   if [[ -n "${NETWORK:-}" ]]; then args+=(--network "$NETWORK"); fi
   if [[ -n "${SUBNETWORK:-}" ]]; then args+=(--subnetwork "$SUBNETWORK"); fi
+  if [[ -n "${NUM_WORKERS:-}" ]]; then args+=(--num-workers "$NUM_WORKERS"); fi
+  if [[ "${DISABLE_PUBLIC_IPS:-}" == true ]]; then args+=(--disable-public-ips); fi
   local name
   case "$mode" in
     batch)

@@ -3,12 +3,12 @@
 In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
 decides, per feed, whether it is due.
 
-    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► FetchPages ─► ExtractArticles
-                   │                                                  │         (valid ones)
-                   ▼                                                  ▼              │
-                 dead letters ◄──────────────────────────────────────────────────────┤
-                                                                                     │
-              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch
+    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
+                   │                                                              │   (valid ones)
+                   ▼                                                              ▼        │
+                 dead letters ◄────────────────────────────────────────────────────────────┤
+                                                                                           │
+              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch ◄───┘
                                                                           │ rejected
     dead letters ◄────────────────────────────────────────────────────────┘
        └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
@@ -47,7 +47,7 @@ from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDupli
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
-from newswire.transforms.fetching.fetch import FetchPages
+from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import (
@@ -56,7 +56,11 @@ from newswire.transforms.index.client import (
     HISTORY_ALIAS,
     EsConnection,
 )
-from newswire.transforms.index.dead_letters import dead_letter_document, repeated_letter
+from newswire.transforms.index.dead_letters import (
+    WriteDeadLetterFiles,
+    dead_letter_document,
+    repeated_letter,
+)
 from newswire.transforms.index.layout import indexed_article
 from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
@@ -82,6 +86,8 @@ class IngestConfig:
     es: EsConnection = field(default_factory=EsConnection)
     index: str = ARTICLES_ALIAS
     dead_letter_index: str = DEAD_LETTERS_ALIAS
+    # a path prefix where dead letters are also written as JSON lines, out of Elasticsearch's way
+    dead_letter_files: str = ""
     history_index: str | None = HISTORY_ALIAS
     # The crawl state's alias (transforms/sources/state.py): None remembers nothing between
     # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never).
@@ -154,6 +160,8 @@ class IngestFeeds(beam.PTransform):
             pages = (
                 count(unique, "unique")
                 | "SpreadFetches" >> beam.Reshuffle()
+                # keyed by host slot: the runner hands each slot to one worker at a time
+                | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
@@ -213,7 +221,12 @@ class IndexArticles(beam.PTransform):
 
 class IndexDeadLetters(beam.PTransform):
     """Counts dead letters and indexes them, one per input and stage (repeats counted); returns
-    them."""
+    them.
+
+    With `dead_letter_files`, each letter is also written to files first, and the index write
+    gets a step of its own (a Reshuffle), so a failing index write (an outage) is retried alone
+    and does not hold back the stages that make letters, nor the files.
+    """
 
     def __init__(self, config: IngestConfig) -> None:
         super().__init__()
@@ -222,7 +235,12 @@ class IndexDeadLetters(beam.PTransform):
     def expand(self, letters: beam.PCollection) -> beam.PCollection:
         config = self.config
         counted = letters | "Count" >> beam.Map(_count_dead_letter)
-        _ = (counted
+        to_index = counted
+        if config.dead_letter_files:
+            _ = counted | "ToFiles" >> WriteDeadLetterFiles(config.dead_letter_files,
+                                                           config.streaming)
+            to_index = counted | "ApartFromFiles" >> beam.Reshuffle()
+        _ = (to_index
              | "ToDocuments" >> beam.Map(dead_letter_document)
              | "Write" >> WriteToElasticsearch(
                  config.es, config.dead_letter_index, "dead_letters",

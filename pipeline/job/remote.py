@@ -6,6 +6,10 @@ streaming job running (it is stopped with `gcloud dataflow jobs drain` or `cance
 for a batch job to print the summary from the metrics Dataflow reports. With `--dry_run True`
 Beam translates the pipeline into the Dataflow job and submits nothing; `follow` prints what
 was built, so the translation can be checked without credentials or network.
+
+A Flex Template launch runs newswire with `--template_location`: Beam then only writes the job
+file there and returns a result with no job, and the launcher submits the job itself; `follow`
+says where the file went and returns at once, batch or streaming (a launcher must not wait).
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ def follow(result: PipelineResult, options: PipelineOptions,
     """
     if is_dry_run(options):
         say(describe_built_job(result))
+        return 0
+    if template := options.view_as(GoogleCloudOptions).template_location:
+        say(f"wrote the Dataflow job file {template}: the template launcher submits it")
         return 0
     job_id = result.job_id()
     say(f"submitted job {job_id}: {console_url(options, job_id)}")

@@ -56,12 +56,12 @@ def test_idle_hosts_are_forgotten_and_busy_ones_kept() -> None:
     clock = Clock()
     limiter = HostLimiter(concurrency=2, delay=0.0, idle=60.0, clock=clock)
     for i in range(100):
-        with limiter.slot(f"http://host{i}.example/x"):
+        with limiter.slot(f"host{i}.example"):
             pass
     assert len(limiter) == 100
-    with limiter.slot("http://busy.example/x"):
+    with limiter.slot("busy.example"):
         clock.now += 61
-        with limiter.slot("http://fresh.example/x"):
+        with limiter.slot("fresh.example"):
             pass
         assert len(limiter) == 2  # the 100 idle hosts are gone; busy and fresh stay
     assert len(limiter) == 2
@@ -70,10 +70,10 @@ def test_idle_hosts_are_forgotten_and_busy_ones_kept() -> None:
 def test_a_host_is_not_forgotten_before_its_delay_has_passed() -> None:
     clock = Clock()
     limiter = HostLimiter(concurrency=1, delay=600.0, idle=60.0, clock=clock)
-    with limiter.slot("http://slow.example/x"):
+    with limiter.slot("slow.example"):
         pass
     clock.now += 61
-    with limiter.slot("http://other.example/x"):
+    with limiter.slot("other.example"):
         pass
     assert len(limiter) == 2  # slow.example may not start again for 539 s: remembered
 
@@ -81,7 +81,7 @@ def test_a_host_is_not_forgotten_before_its_delay_has_passed() -> None:
 def test_seconds_waiting_for_a_host_slot_are_counted() -> None:
     limiter = HostLimiter(concurrency=1, delay=0.2)
     for _ in range(3):
-        with limiter.slot("http://a.example/x"):
+        with limiter.slot("a.example"):
             pass
     waited = limiter.take_waited_ms()
     assert 350 <= waited <= 1000  # two waits of 0.2 s

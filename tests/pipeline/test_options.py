@@ -101,7 +101,8 @@ def test_the_default_cluster_is_the_managed_node() -> None:
 EXAMPLES = {"feeds": "https://a.example/feeds.opml,https://b.example/rss",
             "es_api_key_secret": "projects/p/secrets/es-api-key/versions/latest",
             "archive": "gs://bucket/warc", "warc": "gs://bucket/warc/*.warc.gz",
-            "es_replicas": "1", "state_index": "newswire-state", "recheck_age": "7d"}
+            "es_replicas": "1", "state_index": "newswire-state", "recheck_age": "7d",
+            "dead_letter_files": "gs://bucket/dead-letters/"}
 
 
 @pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)

@@ -1,18 +1,37 @@
 """Politeness toward each host: a cap on concurrent requests, a delay between them, robots.txt.
 
-Both keep something per host, and a long streaming run meets hosts without end, so both forget
-a host once it has been idle a while (as Scrapy's downloader releases idle slots).
+robots.txt is read as RFC 9309 says, by Protego (Scrapy's parser): `*` and `$` in paths, the
+longest matching rule deciding between `Allow` and `Disallow`, and the group of the most
+specific user agent that the User-Agent header names (else `*`). The standard library's
+RobotFileParser does none of the first three.
+
+The limits hold for the whole job, on any number of worker processes, as in crawlers that scale
+(StormCrawler partitions URLs by host, Scrapy keeps a slot per host): `FetchPages` keys each
+page by one of `--per-host-concurrency` slots of its host (`SlotKeys`), so the runner's keyed
+state step hands each slot to one worker at a time, and there `SlotQueues` fetches a slot's
+pages one after another, `--per-host-delay` x slots apart, so the host sees at most one start
+per delay on average. `HostLimiter` caps a host inside one process, for callers that fetch
+outside that step (site discovery).
+
+Each keeps something per host or slot, and a long streaming run meets hosts without end, so
+each forgets one once it has been idle a while (as Scrapy's downloader releases idle slots).
 """
 
 from __future__ import annotations
 
+import itertools
+import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from newswire.transforms.fetching.http import FetchError, HttpClient
 
@@ -27,8 +46,26 @@ class _Slot:
     last_used: float = 0.0
 
 
+def host_of(url: str) -> str:
+    """The host (and port) that politeness counts by."""
+    return urlsplit(url).netloc.lower()
+
+
+class SlotKeys:
+    """Gives each URL one of `slots` slot keys of its host, "host#k", in turn, so a run of one
+    host's pages spreads evenly over its slots without remembering any host."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._turn = itertools.count()
+
+    def __call__(self, url: str) -> str:
+        return f"{host_of(url)}#{next(self._turn) % self.slots}"
+
+
 class HostLimiter:
-    """At most `concurrency` requests in flight per host, starting at least `delay` s apart.
+    """At most `concurrency` requests in flight per key (a host, or a host's slot), starting at
+    least `delay` s apart.
 
     A host nobody has used for `idle` seconds (and whose delay has passed) is forgotten.
     The seconds requests spent waiting for their host add up in `waited`; `take_waited_ms`
@@ -51,10 +88,9 @@ class HostLimiter:
         return len(self._slots)
 
     @contextmanager
-    def slot(self, url: str) -> Iterator[None]:
-        host = urlsplit(url).netloc.lower()
+    def slot(self, key: str) -> Iterator[None]:
         with self._lock:
-            slot = self._slots.setdefault(host, _Slot(threading.Semaphore(self.concurrency)))
+            slot = self._slot(key)
             slot.users += 1
         asked = self.clock()
         try:
@@ -69,12 +105,23 @@ class HostLimiter:
                 slot.last_used = self.clock()
                 self._forget_idle(slot.last_used)
 
+    def hold(self, key: str, seconds: float) -> None:
+        """No request on `key` starts within `seconds` from now (one elsewhere just ended)."""
+        with self._lock:
+            slot = self._slot(key)
+            slot.next_start = max(slot.next_start, self.clock() + seconds)
+            slot.last_used = self.clock()
+
     def take_waited_ms(self) -> int:
         """Milliseconds spent waiting for host slots since the last call."""
         with self._lock:
             whole = int(self._waited * 1000)
             self._waited -= whole / 1000
             return whole
+
+    def _slot(self, key: str) -> _Slot:
+        """The key's slot, made on first use (the lock is held)."""
+        return self._slots.setdefault(key, _Slot(threading.Semaphore(self.concurrency)))
 
     def _wait_turn(self, slot: _Slot) -> None:
         with self._lock:
@@ -94,13 +141,109 @@ class HostLimiter:
                        or now < slot.next_start}
 
 
+class SlotQueues:
+    """Work queued per slot key, each slot running one item at a time on a shared executor: a
+    slot with work takes one thread of it, a slot with none takes nothing, so one host's run of
+    pages never holds up the threads other hosts need.
+
+    A slot whose own queue is empty takes the next item of another slot of its host that is
+    queued here: every slot queued here belongs to this bundle until it ends, so a host still
+    has no more items running than slots, and none waits while one of its slots idles.
+    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps each slot's starts apart.
+    Each outcome comes back through `take` as a finished Future with the item's tag; `put` and
+    `take` belong to one thread (the bundle's).
+    """
+
+    def __init__(self, executor: Executor, work: Callable[[Any], Any],
+                 spacing: HostLimiter) -> None:
+        self.executor, self.work, self.spacing = executor, work, spacing
+        self.pending = 0  # put and not yet taken
+        self._lock = threading.Lock()
+        self._waiting: dict[str, deque[tuple[Any, Any, float]]] = {}  # slots with a runner
+        self._hosts: dict[str, set[str]] = {}  # those slots by host
+        self._done: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
+        self._waited = 0.0
+        self._closed = False
+
+    def put(self, key: str, item: Any, tag: Any) -> None:
+        with self._lock:
+            idle = key not in self._waiting
+            if idle:
+                self._waiting[key] = deque()
+                self._hosts.setdefault(_host_of_slot(key), set()).add(key)
+            self._waiting[key].append((item, tag, time.monotonic()))
+        self.pending += 1
+        if idle:
+            self.executor.submit(self._run, key)
+
+    def take(self, block: bool = True) -> tuple[Any, Future] | None:
+        """The next outcome (waiting for one if `block`), or None if none is ready."""
+        try:
+            done = self._done.get(block=block)
+        except queue.Empty:
+            return None
+        self.pending -= 1
+        return done
+
+    def take_waited_ms(self) -> int:
+        """Milliseconds items spent queued for their slot since the last call."""
+        with self._lock:
+            whole = int(self._waited * 1000)
+            self._waited -= whole / 1000
+            return whole
+
+    def close(self) -> None:
+        """Slots stop after the item they are on; what is still queued is dropped."""
+        self._closed = True
+
+    def _run(self, key: str) -> None:
+        """On a pool thread: items of the slot (or of its host's other slots here), one after
+        another, until none is left."""
+        while True:
+            with self._lock:
+                queued_for = self._next_queue(key)
+                if queued_for is None or self._closed:
+                    self._stop(key)
+                    return
+                item, tag, queued = queued_for.popleft()
+            outcome: Future = Future()
+            try:
+                with self.spacing.slot(key):
+                    with self._lock:
+                        self._waited += time.monotonic() - queued
+                    outcome.set_result(self.work(item))
+            except Exception as error:  # the caller meets it where it takes the outcome
+                outcome.set_exception(error)
+            self._done.put((tag, outcome))
+
+    def _next_queue(self, key: str) -> deque | None:
+        """The slot's own queue if it has items, else its host's longest one here (lock held)."""
+        if self._waiting[key]:
+            return self._waiting[key]
+        longest = max((self._waiting[sibling] for sibling in self._hosts[_host_of_slot(key)]),
+                      key=len)
+        return longest or None
+
+    def _stop(self, key: str) -> None:
+        """The slot's runner ends (lock held)."""
+        del self._waiting[key]
+        host = _host_of_slot(key)
+        self._hosts[host].discard(key)
+        if not self._hosts[host]:
+            del self._hosts[host]
+
+
+def _host_of_slot(key: str) -> str:
+    return key.rpartition("#")[0]
+
+
 @dataclass
 class _Robots:
     """One origin's robots.txt: fetched by one thread at a time, kept for the TTL."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     fetched: float | None = None
-    rules: RobotFileParser | None = None
+    rules: Protego | None = None
 
 
 class RobotsCache:
@@ -139,7 +282,7 @@ class RobotsCache:
                 robots.rules = self._fetch(origin)
                 robots.fetched = self.clock()
             rules = robots.rules
-        return rules is None or rules.can_fetch(self.user_agent, url)
+        return rules is None or rules.can_fetch(url, self.user_agent)
 
     def _forget_expired(self, now: float) -> None:
         """Drop origins whose rules are past their TTL, at most once per TTL (lock held)."""
@@ -150,11 +293,9 @@ class RobotsCache:
                          if robots.lock.locked() or robots.fetched is None
                          or now - robots.fetched <= self.ttl}
 
-    def _fetch(self, origin: str) -> RobotFileParser | None:
+    def _fetch(self, origin: str) -> Protego | None:
         try:
             response = self.client.get(f"{origin}/robots.txt")
         except FetchError:
             return None
-        rules = RobotFileParser()
-        rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        return rules
+        return Protego.parse(response.body.decode("utf-8", errors="replace"))

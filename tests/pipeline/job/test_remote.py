@@ -44,7 +44,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("name", "base"), [
-    ("Dockerfile.launcher", "gcr.io/dataflow-templates-base/python311-template-launcher-base"),
+    ("Dockerfile.launcher", "gcr.io/dataflow-templates-base/python311-template-launcher-base:"
+     "flex_templates_base_image_release_20240628_RC00"),  # pinned, not :latest
     ("Dockerfile.worker", f"apache/beam_python3.11_sdk:{apache_beam.__version__}"),
 ])
 def test_dockerfiles_install_the_wheel_we_build(name: str, base: str, wheel: Path) -> None:
@@ -57,7 +58,7 @@ def test_dockerfiles_install_the_wheel_we_build(name: str, base: str, wheel: Pat
         assert source == "${WHEEL}" or (REPO_ROOT / source).exists(), source
     runs = [step["value"] for step in parsed.structure if step["instruction"] == "RUN"]
     assert any(f"pip install --no-cache-dir \"$(echo {wheel_copy[1]}newswire-*.whl)[gcp]\""
-               in run for run in runs)
+               " && pip check" in run for run in runs)
 
 
 def test_the_launcher_runs_the_template_entry_point() -> None:
@@ -193,3 +194,8 @@ def test_a_batch_submission_waits_and_prints_the_summary(dead_letters: int, code
     summary = said[-1]
     assert "entries seen        5" in summary and "new 4" in summary
     assert summary.endswith("yes" if code == 0 else "NO - some entries are unaccounted for")
+
+
+def test_cloud_build_uploads_no_env_file() -> None:
+    ignored = (REPO_ROOT / ".gcloudignore").read_text().splitlines()
+    assert "deploy/compose/.env" in ignored

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
 from newswire.transforms.fetching.fetch import PageFetcher
-from newswire.transforms.fetching.http import FetchError, HttpSettings
-from newswire.transforms.fetching.politeness import HostLimiter
+from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache, SlotKeys, SlotQueues
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 
@@ -85,12 +86,12 @@ def test_per_host_delay_spaces_request_starts() -> None:
     limiter = HostLimiter(concurrency=10, delay=0.05)
     starts: list[float] = []
 
-    def request(url: str) -> None:
-        with limiter.slot(url):
+    def request(host: str) -> None:
+        with limiter.slot(host):
             starts.append(time.monotonic())
 
-    threads = [threading.Thread(target=request, args=("http://a.example/x",)) for _ in range(5)]
-    threads.append(threading.Thread(target=request, args=("http://b.example/x",)))
+    threads = [threading.Thread(target=request, args=("a.example",)) for _ in range(5)]
+    threads.append(threading.Thread(target=request, args=("b.example",)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -98,3 +99,171 @@ def test_per_host_delay_spaces_request_starts() -> None:
     gaps = sorted(starts)
     assert gaps[-1] - gaps[0] >= 0.19  # five starts on one host need four delays
     assert len(starts) == 6
+
+
+class RulesSite(BaseHTTPRequestHandler):
+    """Serves `robots` as robots.txt and a page at every other path, counting requests by path."""
+
+    robots = ""
+    requested: ClassVar[dict[str, int]] = {}
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_GET(self) -> None:
+        with RulesSite.lock:
+            RulesSite.requested[self.path] = RulesSite.requested.get(self.path, 0) + 1
+        if self.path == "/robots.txt":
+            reply(self, 200, RulesSite.robots.encode(), {"Content-Type": "text/plain"})
+        else:
+            reply(self, 200, b"<html><body><p>page</p></body></html>",
+                  {"Content-Type": "text/html"})
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def rules_site() -> Iterator[str]:
+    RulesSite.requested = {}
+    with serve(RulesSite) as url:
+        yield url
+
+
+NEWS_RULES = """User-agent: *
+Disallow: /*?print=
+Disallow: /*.pdf$
+Disallow: /archive/
+Allow: /archive/today
+Disallow: /drafts/*/final
+"""
+
+GROUPS = """User-agent: *
+Disallow: /
+
+User-agent: OtherBot
+Allow: /
+
+User-agent: NewsWire
+Disallow: /private/
+"""
+
+
+@pytest.mark.parametrize(("robots", "user_agent", "path", "allowed"), [
+    # `*` matches any run of characters, anywhere in the path
+    (NEWS_RULES, "newswire/0.1", "/story?print=1", False),
+    (NEWS_RULES, "newswire/0.1", "/section/story?print=yes&id=3", False),
+    (NEWS_RULES, "newswire/0.1", "/story?id=3&print=yes", True),  # not `?print=`
+    (NEWS_RULES, "newswire/0.1", "/story?id=3", True),
+    (NEWS_RULES, "newswire/0.1", "/drafts/2026/final", False),
+    (NEWS_RULES, "newswire/0.1", "/drafts/2026/first", True),
+    # `$` anchors the end: only paths ending in .pdf
+    (NEWS_RULES, "newswire/0.1", "/report.pdf", False),
+    (NEWS_RULES, "newswire/0.1", "/report.pdf.html", True),
+    # the longest matching rule wins, whatever the order it is written in
+    (NEWS_RULES, "newswire/0.1", "/archive/old", False),
+    (NEWS_RULES, "newswire/0.1", "/archive/today/story", True),
+    ("User-agent: *\nAllow: /a\nDisallow: /a/b\n", "newswire/0.1", "/a/b/c", False),
+    ("User-agent: *\nDisallow: /a\nAllow: /a/b\n", "newswire/0.1", "/a/b/c", True),
+    # the most specific group the User-Agent names, case-insensitively; else `*`
+    (GROUPS, "newswire/0.1", "/story", True),
+    (GROUPS, "newswire/0.1", "/private/story", False),
+    (GROUPS, "Mozilla/5.0 (compatible; NewsWire/0.1; +https://example.org/bot)",
+     "/private/story", False),
+    (GROUPS, "newswire/0.1", "/", True),
+    (GROUPS, "somebot/1.0", "/story", False),
+    (GROUPS, "otherbot/2.0", "/private/story", True),
+])
+def test_robots_txt_is_read_by_rfc_9309(rules_site: str, robots: str, user_agent: str,
+                                        path: str, allowed: bool) -> None:
+    RulesSite.robots = robots
+    client = HttpClient(HttpSettings(allow_private=True))
+    client.open()
+    try:
+        assert RobotsCache(client, user_agent).allowed(f"{rules_site}{path}") is allowed
+    finally:
+        client.close()
+
+
+class Hosts:
+    """Work for SlotQueues that sleeps `seconds` and keeps, per host, the most items running at
+    once, and the order each slot's items started in."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.started: dict[str, list[int]] = {}
+
+    def __call__(self, item: tuple[str, int]) -> int:
+        slot, number = item
+        host = slot.partition("#")[0]
+        with self.lock:
+            self.running[host] = self.running.get(host, 0) + 1
+            self.peak[host] = max(self.peak.get(host, 0), self.running[host])
+            self.started.setdefault(slot, []).append(number)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running[host] -= 1
+        return number
+
+
+def test_slot_queues_run_a_host_no_wider_than_its_slots_and_hosts_side_by_side() -> None:
+    work = Hosts()
+    with ThreadPoolExecutor(8) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        started = time.monotonic()
+        for i in range(4):
+            for slot in ("a#0", "a#1", "b#0", "c#0"):
+                queues.put(slot, (slot, i), tag=slot)
+        outcomes = [queues.take() for _ in range(16)]
+        took = time.monotonic() - started
+    assert queues.pending == 0 and queues.take(block=False) is None
+    assert sorted(tag for tag, _ in outcomes) == sorted(["a#0", "a#1", "b#0", "c#0"] * 4)
+    assert work.peak == {"a": 2, "b": 1, "c": 1}  # one at a time per slot, hosts at once
+    assert all(numbers == sorted(numbers) for numbers in work.started.values())  # in order
+    assert took < 4 * 0.05 * 1.8  # four rounds, the slots of all hosts side by side
+
+
+def test_a_slot_with_nothing_left_takes_its_hosts_other_slots_items() -> None:
+    work = Hosts()
+    with ThreadPoolExecutor(8) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        queues.put("a#1", ("a#1", 0), tag=0)
+        for i in range(6):  # an uneven share: the other slot takes half of these
+            queues.put("a#0", ("a#0", i), tag=i)
+        started = time.monotonic()
+        for _ in range(7):
+            queues.take()
+        took = time.monotonic() - started
+    assert work.peak == {"a": 2}
+    assert took < 6 * 0.05  # not one slot's six in a row
+
+
+def test_a_failure_in_a_slot_comes_back_as_its_outcome() -> None:
+    def work(item: str) -> str:
+        raise FetchError(f"refused {item}")
+
+    with ThreadPoolExecutor(2) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0))
+        queues.put("a#0", "x", tag="x")
+        tag, outcome = queues.take()
+    assert tag == "x"
+    with pytest.raises(FetchError, match="refused x"):
+        outcome.result()
+
+
+def test_a_slot_taken_over_from_another_process_waits_its_delay() -> None:
+    limiter = HostLimiter(concurrency=1, delay=0.1)
+    limiter.hold("a.example#0", 0.2)
+    asked = time.monotonic()
+    with limiter.slot("a.example#0"):
+        assert time.monotonic() - asked >= 0.19
+    asked = time.monotonic()
+    with limiter.slot("a.example#1"):  # another slot: no wait
+        assert time.monotonic() - asked < 0.05
+
+
+def test_slot_keys_take_a_hosts_slots_in_turn() -> None:
+    keys = SlotKeys(3)
+    assert [keys(f"https://A.example/{i}") for i in range(4)] == [
+        "a.example#0", "a.example#1", "a.example#2", "a.example#0"]

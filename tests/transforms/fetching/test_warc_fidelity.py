@@ -67,7 +67,8 @@ def fetched(tmp_path: Path) -> Iterator[tuple[str, list[Page], Path]]:
         outputs = []
         for path in ("/cafe?edition=1", "/saeson"):
             entry = FeedEntry(link=base + path, feed_url=f"{base}/feed", title=path)
-            outputs += fetch.process(entry, window=GlobalWindow(), timestamp=MIN_TIMESTAMP)
+            outputs += fetch.process((path, entry), window=GlobalWindow(),
+                                     timestamp=MIN_TIMESTAMP, fetched_by=None)
         outputs += fetch.finish_bundle()
         fetch.teardown()
     pages = sorted((output.value for output in outputs), key=lambda page: page.url)

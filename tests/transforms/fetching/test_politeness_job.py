@@ -1,0 +1,130 @@
+"""End to end, whole local runs against a loopback site: politeness holds for the job.
+
+A run never requests what robots.txt disallows by RFC 9309's wildcards and `$` (those entries
+end as fetch dead letters), and on two worker processes a host still sees no more than
+`--per-host-concurrency` requests at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from typing import ClassVar
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
+from newswire.transforms.index.client import EsConnection
+from tests.conftest import drop_index
+from tests.loopback import reply, serve
+
+pytestmark = pytest.mark.es
+
+ROBOTS = "User-agent: *\nDisallow: /*?print=\nDisallow: /*.pdf$\n"
+ALLOWED = ["/story-1.html", "/story-2.html?page=2"]
+DISALLOWED = ["/story-3.html?print=1", "/files/report.pdf"]
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+</head><body><article><h1>{title}</h1>
+<p>The first paragraph of the story called {title}, long enough to be read as an article.</p>
+<p>A second paragraph follows with more detail about what happened and who said what.</p>
+<p>The third paragraph closes the story with what is expected to happen next week.</p>
+</article></body></html>"""
+
+
+class Site(BaseHTTPRequestHandler):
+    """robots.txt, a feed listing `listed`, and a page at any other path that takes `latency`
+    seconds; every request is counted by path, and the most in flight at once is kept."""
+
+    listed: ClassVar[list[str]] = []
+    latency = 0.0
+    requested: ClassVar[list[str]] = []
+    starts: ClassVar[list[float]] = []
+    in_flight = 0
+    peak = 0
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_GET(self) -> None:
+        with Site.lock:
+            Site.requested.append(self.path)
+        base = f"http://{self.headers['Host']}"
+        if self.path == "/robots.txt":
+            reply(self, 200, ROBOTS.encode(), {"Content-Type": "text/plain"})
+        elif self.path == "/feed.xml":
+            items = "".join(f"<item><title>Story {i}</title><link>{base}{path}</link>"
+                            f"<guid>politeness-{i}</guid></item>"
+                            for i, path in enumerate(Site.listed))
+            feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
+                   "</channel></rss>"
+            reply(self, 200, feed.encode(), {"Content-Type": "application/rss+xml"})
+        else:
+            with Site.lock:
+                Site.starts.append(time.monotonic())
+                Site.in_flight += 1
+                Site.peak = max(Site.peak, Site.in_flight)
+            time.sleep(Site.latency)
+            with Site.lock:
+                Site.in_flight -= 1
+            page = PAGE.format(title=f"Story at {self.path}").encode()
+            reply(self, 200, page, {"Content-Type": "text/html; charset=utf-8"})
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    Site.requested, Site.starts, Site.in_flight, Site.peak = [], [], 0, 0
+    with serve(Site) as url:
+        yield url
+
+
+def run(site: str, es_connection: EsConnection, **options: object) -> Summary:
+    """One batch run of the site's feed into throwaway indices."""
+    index = f"test-polite-{uuid.uuid4().hex[:8]}"
+    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
+               "history_index": f"{index}-history"}
+    try:
+        return lifecycle.run(PipelineOptions(
+            feeds=[f"{site}/feed.xml"], es_url=es_connection.url,
+            allow_private_addresses=True, **aliases, **options), say=lambda _: None)
+    finally:
+        for alias in aliases.values():
+            drop_index(es_connection, alias)
+
+
+def test_a_job_never_requests_a_page_robots_txt_disallows(
+        site: str, es_connection: EsConnection) -> None:
+    Site.listed, Site.latency = ALLOWED + DISALLOWED, 0.0
+    summary = run(site, es_connection)
+    assert not set(DISALLOWED) & set(Site.requested)
+    assert set(ALLOWED) <= set(Site.requested)
+    assert summary.pages_fetched == len(ALLOWED)
+    assert summary.dead_letters_by_stage.get("fetch") == len(DISALLOWED)
+    assert summary.balanced
+
+
+def test_two_worker_processes_keep_a_host_to_its_per_host_concurrency(
+        site: str, es_connection: EsConnection) -> None:
+    """Each process used to keep its own per-host slots: 4 in flight here with 2 allowed."""
+    Site.listed, Site.latency = [f"/story-{i}.html" for i in range(24)], 0.2
+    summary = run(site, es_connection, direct_num_workers=2,
+                  direct_running_mode="multi_processing", per_host_concurrency=2)
+    assert summary.pages_fetched == 24
+    assert Site.peak == 2  # never more than allowed, and the slots were used side by side
+
+
+def test_two_worker_processes_keep_a_host_to_its_per_host_delay(
+        site: str, es_connection: EsConnection) -> None:
+    """Two slots, each starting 2 x 0.2 s apart: any three starts on the host span 0.4 s."""
+    Site.listed, Site.latency = [f"/story-{i}.html" for i in range(10)], 0.0
+    summary = run(site, es_connection, direct_num_workers=2,
+                  direct_running_mode="multi_processing", per_host_concurrency=2,
+                  per_host_delay=0.2)
+    assert summary.pages_fetched == 10
+    starts = sorted(Site.starts)
+    assert min(later - first for first, later in zip(starts, starts[2:], strict=False)) >= 0.39
