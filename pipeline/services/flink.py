@@ -3,8 +3,10 @@ portable runner besides Prism.
 
 Beam publishes the job server as one shaded jar (`beam-runners-flink-<line>-job-server`), but the
 Maven Central this project reaches carries none of those jars, nor any Beam Java artifact of the
-installed 2.77.0. What it does carry is the unshaded runner with its whole dependency tree at Beam
-2.62.0 for Flink 1.19, and the job server's main class lives in that runner. So Maven resolves the
+installed 2.77.0, nor any runner for Flink 1.20. What it does carry is the unshaded runner with
+its whole dependency tree for Flink 1.19 at Beam 2.62.0, and the job server's main class lives in
+that runner. (It also serves that runner at 2.70.0, but not the 2.70.0 of its dependency
+beam-runners-java-job-service, so 2.70.0 does not resolve.) So Maven resolves the
 runner's runtime classpath (checking every jar against Maven Central's .sha1), newswire caches it
 under the newswire cache directory, and `FlinkJobServer` runs the driver from it on Java 11 or 17.
 The job server's Beam version need not match the SDK's: both speak the portable job and Fn APIs.
@@ -22,9 +24,6 @@ from pathlib import Path
 from newswire.pipeline.services.host import Say, find_java_home, home_dir
 from newswire.pipeline.services.jobserver import LocalJobServer
 
-FLINK_LINE = os.environ.get("NEWSWIRE_FLINK_LINE", "1.19")
-BEAM_JAVA_VERSION = os.environ.get("NEWSWIRE_FLINK_BEAM_VERSION", "2.62.0")
-MAVEN_REPO = os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
 DRIVER = "org.apache.beam.runners.flink.FlinkJobServerDriver"
 FLINK_JAVA = (11, 17)
 # slf4j-jdk14 gives the driver a log binding, as the shaded jar has; without one it logs nothing.
@@ -42,6 +41,21 @@ _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 
+def flink_line() -> str:
+    """The Flink line of the job server's runner ($NEWSWIRE_FLINK_LINE, else 1.19)."""
+    return os.environ.get("NEWSWIRE_FLINK_LINE", "1.19")
+
+
+def beam_java_version() -> str:
+    """The Beam version of the job server ($NEWSWIRE_FLINK_BEAM_VERSION, else 2.62.0)."""
+    return os.environ.get("NEWSWIRE_FLINK_BEAM_VERSION", "2.62.0")
+
+
+def maven_repo() -> str:
+    """The Maven repository the job server is resolved from ($NEWSWIRE_MAVEN_REPO)."""
+    return os.environ.get("NEWSWIRE_MAVEN_REPO", "https://repo1.maven.org/maven2")
+
+
 class FlinkUnavailable(RuntimeError):
     """The Flink job server's classpath or a Java to run it could not be had."""
 
@@ -53,21 +67,22 @@ def flink_root() -> Path:
 
 def ensure_flink_job_server(say: Say = print) -> Path:
     """The folder of jars that runs Beam's Flink job server, resolved and verified once."""
-    target = flink_root() / f"beam-{BEAM_JAVA_VERSION}-flink-{FLINK_LINE}"
-    if (target / f"beam-runners-flink-{FLINK_LINE}-{BEAM_JAVA_VERSION}.jar").is_file():
+    line, version = flink_line(), beam_java_version()
+    target = flink_root() / f"beam-{version}-flink-{line}"
+    if (target / f"beam-runners-flink-{line}-{version}.jar").is_file():
         return target
     mvn = shutil.which("mvn")
     if mvn is None:
         raise FlinkUnavailable("the Flink job server is resolved with Maven: install it "
                                "(e.g. `apt-get install maven`)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    say(f"resolving Beam {BEAM_JAVA_VERSION}'s Flink {FLINK_LINE} job server from Maven "
+    say(f"resolving Beam {version}'s Flink {line} job server from Maven "
         "(about 150 MB, once) ...")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".resolve-") as scratch:
         work = Path(scratch)
         (work / "pom.xml").write_text(
-            _POM.format(repo=MAVEN_REPO, line=FLINK_LINE, version=BEAM_JAVA_VERSION))
+            _POM.format(repo=maven_repo(), line=line, version=version))
         command = [mvn, "--batch-mode", "--quiet", "--strict-checksums",
                    f"-Dmaven.repo.local={work / 'm2'}", "dependency:copy-dependencies",
                    "-DincludeScope=runtime", f"-DoutputDirectory={work / 'lib'}"]
@@ -86,7 +101,7 @@ def find_flink_java() -> Path:
     """The `java` of the first Java 11 or 17 home in JAVA_HOME, on PATH or in /usr/lib/jvm."""
     if home := find_java_home(lambda major: major in FLINK_JAVA, "JAVA_HOME"):
         return home / "bin" / "java"
-    raise FlinkUnavailable(f"Flink {FLINK_LINE} needs Java 11 or 17 and none was found: "
+    raise FlinkUnavailable(f"Flink {flink_line()} needs Java 11 or 17 and none was found: "
                            "install one (e.g. openjdk-17-jre-headless) or set JAVA_HOME to it")
 
 
