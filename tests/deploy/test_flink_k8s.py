@@ -145,6 +145,7 @@ def test_the_pieces_reach_each_other() -> None:
     # through a volume the job server and the JobManager's Flink container share
     jar = Path(pipeline["output_executable_path"])
     assert spec["job"]["jarURI"] == f"local://{jar}"
+    assert flags(server["args"])["flink-master"] == "[auto]"  # not a local cluster in the JM
     [(volume, path)] = mounts(manager, "job-server", "initContainers").items()
     assert volume.startswith("emptyDir:") and path == jar.parent.as_posix()
     assert mounts(manager, "flink-main-container")[volume] == path

@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.services.flink import ensure_flink_job_server, flink_root
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.pipeline.services.worker_pool import WorkerPool, build_wheel, ensure_worker_env
+from newswire.pipeline.services.worker_pool import WorkerPool
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
@@ -50,28 +50,38 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(0.5)
 
 
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.load(answer)
+
+
 class EmbeddedCluster:
-    """The REST API of the Flink cluster the job server embedded for this job, found by the
-    address it logs, and its one job."""
+    """The REST API of the Flink cluster the job server embedded for the job named `name`.
 
-    def __init__(self, log: Path, offset: int) -> None:
-        self.log, self.offset = log, offset
-        self.rest = wait_for(self._address, 180, "the embedded cluster's REST endpoint")
-        self.job = wait_for(self._job, 180, "the Flink job")
+    Each embedded cluster logs its REST address into the job servers' shared log, where other
+    runs' clusters log theirs too: the one to follow is the one running this job.
+    """
 
-    def _address(self) -> str | None:
+    def __init__(self, log: Path, offset: int, name: str) -> None:
+        self.log, self.offset, self.name = log, offset, name
+        self.rest, self.job = wait_for(self._find, 240, f"the Flink job {name}")
+
+    def _find(self) -> tuple[str, str] | None:
         with self.log.open("rb") as log:
             log.seek(self.offset)
-            found = REST.findall(log.read().decode(errors="replace"))
-        return found[-1] if found else None
+            addresses = REST.findall(log.read().decode(errors="replace"))
+        for address in dict.fromkeys(addresses):
+            try:
+                jobs = get(f"http://{address}/jobs/overview")["jobs"]
+            except OSError:  # another run's cluster, gone since or not ready
+                continue
+            for job in jobs:
+                if job["name"] == self.name:
+                    return address, job["jid"]
+        return None
 
     def get(self, path: str) -> dict[str, Any]:
-        with urllib.request.urlopen(f"http://{self.rest}{path}", timeout=10) as answer:
-            return json.load(answer)
-
-    def _job(self) -> str | None:
-        jobs = self.get("/jobs")["jobs"]
-        return jobs[0]["id"] if jobs else None
+        return get(f"http://{self.rest}{path}")
 
     def status(self) -> str:
         return self.get(f"/jobs/{self.job}")["state"]
@@ -93,14 +103,6 @@ def documents(client: Elasticsearch, index: str) -> list[dict[str, Any]]:
         index=index, size=1000, source=["url"])["hits"]["hits"]]
 
 
-@pytest.fixture(scope="module")
-def worker_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerPool]:
-    wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
-    python = ensure_worker_env(wheel, say=lambda line: print(f"[workers] {line}"))
-    with WorkerPool(python, tmp_path_factory.mktemp("workers")) as pool:
-        yield pool
-
-
 def crash(pool: WorkerPool) -> None:
     """Kill the pool and the SDK harnesses it started, at once, as a lost pod would be."""
     os.killpg(pool._process.pid, signal.SIGKILL)  # its own session: harnesses included
@@ -117,7 +119,7 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
     totals = manifest["totals"]
     client = es_connection.client()
     options = PipelineOptions(
-        ["--runner", "flink", "--streaming", "--parallelism", "1",
+        ["--runner", "flink", "--streaming", "--parallelism", "1", "--job_name", index,
          "--checkpointing_interval", str(CHECKPOINT_MS), *worker_pool.pipeline_args()],
         feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
         dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
@@ -126,7 +128,7 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
-                cluster = EmbeddedCluster(log, offset)
+                cluster = EmbeddedCluster(log, offset, index)
                 wait_for(lambda: cluster.checkpoints()["completed"] >= 1, 240,
                          "a completed checkpoint")
                 before = cluster.checkpoints()
