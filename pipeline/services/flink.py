@@ -3,8 +3,10 @@ portable runner besides Prism.
 
 Beam publishes the job server as one shaded jar (`beam-runners-flink-<line>-job-server`), but the
 Maven Central this project reaches carries none of those jars, nor any Beam Java artifact of the
-installed 2.77.0. What it does carry is the unshaded runner with its whole dependency tree at Beam
-2.62.0 for Flink 1.19, and the job server's main class lives in that runner. So Maven resolves the
+installed 2.77.0, nor any runner for Flink 1.20. What it does carry is the unshaded runner with
+its whole dependency tree for Flink 1.19 at Beam 2.62.0, and the job server's main class lives in
+that runner. (It also serves that runner at 2.70.0, but not the 2.70.0 of its dependency
+beam-runners-java-job-service, so 2.70.0 does not resolve.) So Maven resolves the
 runner's runtime classpath (checking every jar against Maven Central's .sha1), newswire caches it
 under the newswire cache directory, and `FlinkJobServer` runs the driver from it on Java 11 or 17.
 The job server's Beam version need not match the SDK's: both speak the portable job and Fn APIs.

@@ -23,7 +23,8 @@ class LocalJobServer:
     """A Beam job server process on a free loopback port, in its own session so a terminal's
     Ctrl-C reaches only newswire; entering waits until the port accepts connections.
 
-    Subclasses say how to start theirs with `command(port)`.
+    Subclasses say how to start theirs with `command(port)`. Entered again after it stopped,
+    it comes back on the port it had, as a restarted service would.
     """
 
     name = "job server"
@@ -51,7 +52,7 @@ class LocalJobServer:
         return None
 
     def __enter__(self) -> LocalJobServer:
-        self.port = free_port()
+        self.port = self.port or free_port()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 
 from apache_beam.version import __version__ as BEAM_VERSION
 
-from newswire.pipeline.services.golang import find_go, run_go
+from newswire.pipeline.services.golang import GoBuildFailed, find_go, install_program
 from newswire.pipeline.services.host import Say, home_dir
 from newswire.pipeline.services.jobserver import LocalJobServer
 
@@ -78,22 +77,11 @@ def prism_options(path: Path) -> list[str]:
 
 def build_prism(go: Path, target: Path, say: Say = print) -> Path:
     """`go install` Prism at the installed Beam's module version into `target`."""
-    version = go_module_version(BEAM_VERSION)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    say(f"building Prism {version} with {go} (once; a few minutes on a small machine) ...")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as scratch:
-        command = ["install", "-trimpath", "-ldflags=-s -w", f"{PRISM_PACKAGE}@{version}"]
-        result = run_go(go, command, Path(scratch))
-        if result.returncode != 0:
-            raise PrismUnavailable(
-                f"`go {' '.join(command)}` failed; set ${ENV_OVERRIDE} to a prism binary instead.\n"
-                f"{result.stderr.strip()}"
-            )
-        os.replace(Path(scratch) / "prism", target)
-    size_mb = target.stat().st_size / 1e6
-    say(f"built {target} ({size_mb:.0f} MB) in {time.monotonic() - started:.0f} s")
-    return target
+    try:
+        return install_program(go, PRISM_PACKAGE, go_module_version(BEAM_VERSION), target, say)
+    except GoBuildFailed as error:
+        raise PrismUnavailable(
+            f"{error}\nSet ${ENV_OVERRIDE} to a prism binary instead.") from error
 
 
 def _download_with_beam(target: Path, say: Say) -> Path:

@@ -7,7 +7,8 @@ So newswire can build its wheel, install it with its dependencies alone into a v
 environment of its own (cached under the newswire cache directory: the dependencies by their
 list, each wheel by its contents), and run Beam's worker pool from there, in an empty working
 directory, for a portable runner to reach with `--environment_type=EXTERNAL
---environment_config=localhost:PORT`.
+--environment_config=localhost:PORT`. Started through Beam's SDK boot program, as in the worker
+image, each worker first installs what the job staged.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ import time
 import zipfile
 from pathlib import Path
 
+from apache_beam.version import __version__ as BEAM_VERSION
+
+from newswire.pipeline.services.golang import GoBuildFailed, find_go, install_program
 from newswire.pipeline.services.host import Say, home_dir
 from newswire.pipeline.services.jobserver import LocalJobServer
+from newswire.pipeline.services.prism import go_module_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SDK_BOOT_PACKAGE = "github.com/apache/beam/sdks/v2/python/container"
 
 
 class WheelBuildFailed(RuntimeError):
@@ -97,6 +103,29 @@ def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
     return target / "bin" / "python"
 
 
+def bare_worker_env(wheel: Path, into: Path, say: Say = print) -> Path:
+    """The Python of a new virtual environment at `into` holding the wheel's dependencies but
+    not the wheel: workers that run from it have newswire only if the job staged it."""
+    root = home_dir() / "worker-envs"
+    root.mkdir(parents=True, exist_ok=True)
+    _run(["cp", "-al", str(_dependencies_env(wheel, root / f"deps-{requirements_key(wheel)}",
+                                             say)), str(into)])
+    return into / "bin" / "python"
+
+
+def ensure_sdk_boot(say: Say = print) -> Path:
+    """Beam's Python SDK boot program (the worker image's /opt/apache/beam/boot) at the installed
+    Beam's version, built once from the Go module proxy. Each worker a pool starts through it
+    first fetches what the job staged and pip-installs it, as in the worker image."""
+    target = home_dir() / "sdk-boot" / f"v{BEAM_VERSION}" / "boot"
+    if target.is_file():
+        return target
+    go = find_go()
+    if go is None:
+        raise GoBuildFailed("Beam's SDK boot program is built with Go: install Go 1.26+")
+    return install_program(go, SDK_BOOT_PACKAGE, go_module_version(BEAM_VERSION), target, say)
+
+
 def _prune(root: Path, pattern: str, keep: int) -> None:
     """Remove all but the `keep` newest environments matching `pattern`."""
     for old in sorted(root.glob(pattern), key=lambda path: path.stat().st_mtime)[:-keep]:
@@ -129,14 +158,18 @@ class WorkerPool(LocalJobServer):
 
     name = "Beam worker pool"
 
-    def __init__(self, python: Path, workdir: Path, log: Path | None = None) -> None:
+    def __init__(self, python: Path, workdir: Path, log: Path | None = None,
+                 boot: Path | None = None) -> None:
         super().__init__(log or workdir / "worker-pool.log")
         self.python = python
         self.workdir = workdir
+        self.boot = boot
 
     def command(self, port: int) -> list[str]:
+        """The pool; with `boot` (ensure_sdk_boot), each worker starts through it."""
         return [str(self.python), "-m", "apache_beam.runners.worker.worker_pool_main",
-                f"--service_port={port}"]
+                f"--service_port={port}",
+                *([f"--container_executable={self.boot}"] if self.boot else [])]
 
     def working_dir(self) -> Path:
         return self.workdir
@@ -147,6 +180,8 @@ class WorkerPool(LocalJobServer):
         env = {name: value for name, value in os.environ.items()
                if name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
         env["PATH"] = os.pathsep.join([str(self.python.parent), env.get("PATH", "")])
+        if self.boot:  # install what was staged into this environment, not a venv in /opt
+            env["RUN_PYTHON_SDK_IN_DEFAULT_ENVIRONMENT"] = "1"
         return env
 
     def pipeline_args(self) -> list[str]:

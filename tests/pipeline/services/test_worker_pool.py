@@ -10,7 +10,6 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services import worker_pool as pools
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.pipeline.services.worker_pool import WorkerPool, build_wheel, ensure_worker_env
+from newswire.pipeline.services.worker_pool import WorkerPool, ensure_worker_env
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import assert_matches_manifest, drop_index
 
@@ -33,16 +32,6 @@ class Outcome:
     summary: Summary
     article_ids: list[str]
     dead_letter_ids: list[str]
-
-
-@pytest.fixture(scope="module")
-def worker_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerPool]:
-    started = time.monotonic()
-    wheel = build_wheel(tmp_path_factory.mktemp("wheel"))
-    python = ensure_worker_env(wheel, say=lambda line: print(f"[workers] {line}"))
-    print(f"[workers] wheel and environment ready in {time.monotonic() - started:.0f} s")
-    with WorkerPool(python, tmp_path_factory.mktemp("workers")) as pool:
-        yield pool
 
 
 def ingest(connection: EsConnection, server: SeedServer, beam_args: list[str]) -> Outcome:
