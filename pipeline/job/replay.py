@@ -1,8 +1,9 @@
 """ReplayDeadLetters: the job `newswire deadletter replay` runs, letters in, their new failures out.
 
-    dead-letter index ─► fetch, extract letters ─► FeedEntry ─► FetchPages ─► Extract ─┐
-       (--stage,        index letters ─────────► Article ──────────────────────────────┤
-        --since)                                                  Validate ─► IndexArticles
+    dead-letter index ─► fetch, extract letters ─► FeedEntry ─► KeyBySlot ─► FetchPages
+       (--stage,                                                                   │
+        --since)        index letters ─► Article ─► Validate ─┐                 Extract
+                                                               └──► IndexArticles ◄─┘
     failures ─► IndexDeadLetters (same ids: attempts + 1, first_seen kept)
 """
 
@@ -29,7 +30,7 @@ from newswire.pipeline.job.graph import (
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.schemas.article import Article
 from newswire.transforms.extraction.provenance import extract_listed_articles
-from newswire.transforms.fetching.fetch import FetchPages
+from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
 
@@ -98,6 +99,7 @@ class ReplayDeadLetters(beam.PTransform):
         pages = (begin
                  | "Entries" >> beam.Create(entries)
                  | "CountEntries" >> beam.Map(_seen)
+                 | "KeyBySlot" >> key_by_slot(self.config.http.per_host_concurrency)
                  | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
         extracted = pages.pages | "Extract" >> with_dead_letters(
             extract_listed_articles(), "articles")  # valid articles, or dead letters

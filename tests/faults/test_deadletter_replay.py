@@ -101,6 +101,7 @@ def test_a_malformed_letter_is_skipped_and_the_others_replayed(
         "no-input": {"stage": "fetch"},
     }
     with SeedServer(site) as server:
+        late_id = article_id(server.base_url, "late")
         code, out = newswire(capsys, "run", "--feeds", server.url("feed.xml"),
                              "--allow-private-addresses", *options)
         assert code == 0 and "dead-lettered       1  (fetch 1)" in out
@@ -121,6 +122,6 @@ def test_a_malformed_letter_is_skipped_and_the_others_replayed(
     assert "1 dead letters resolved and removed, 0 failed again" in out
     with es_connection.session() as client:
         client.indices.refresh(index=[index, dead])
-        assert client.get(index=index, id=article_id("late"))["_source"]["title"] == "Story late"
+        assert client.get(index=index, id=late_id)["_source"]["title"] == "Story late"
         left = {hit["_id"] for hit in client.search(index=dead, size=10)["hits"]["hits"]}
     assert left == set(malformed)  # kept, to be looked at

@@ -1,10 +1,13 @@
 """Defect (issue 9): rerunning the corpus grew the dead-letter index by two documents each time,
 their ids carrying the corpus server's random port. Now a rerun of the same input leaves every
 index's document count as it was, and a repeated failure updates its letter (attempts,
-first_seen, last_seen). The two runs below serve the corpus on two different ports."""
+first_seen, last_seen). The two runs below serve the corpus on one port: its pages name other
+sites (`*.example`) as canonical, so they are keyed by their own URL, port included (a page
+cannot take another site's identity), and a dead letter by its entry's link."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,8 +46,9 @@ def reruns(es_connection: EsConnection, tmp_path_factory: pytest.TempPathFactory
     summaries, counts = [], []
     try:
         with SeedServer(broken) as broken_feed:
+            port = _free_port()
             for _ in range(2):
-                with SeedServer() as corpus:  # a new port each time
+                with SeedServer(port=port) as corpus:  # a new server each time, on one port
                     summaries.append(lifecycle.run(PipelineOptions(
                         feeds=[corpus.url("feeds.opml"), broken_feed.url("feed.xml")],
                         es_url=es_connection.url, allow_private_addresses=True, **aliases),
@@ -59,6 +63,12 @@ def reruns(es_connection: EsConnection, tmp_path_factory: pytest.TempPathFactory
         client.close()
         for alias in aliases.values():
             drop_index(es_connection, alias)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_a_rerun_leaves_every_index_as_it_was(reruns: Reruns, manifest: dict) -> None:

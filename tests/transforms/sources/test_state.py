@@ -22,12 +22,13 @@ from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import (
-    ARTICLE_MAPPING,
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
+    article_mapping_for,
     current_index,
     ensure_index,
 )
+from newswire.transforms.index.pieces import first_piece
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.state import (
@@ -111,7 +112,7 @@ def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
     assert source["_source"]["outcome"] == "304" and source["_source"]["entries"] == PAGES
     record = es_client.get(index=aliases["state_index"],
                            id=entry_id(server.url("story3.html")))["_source"]
-    assert record["article_id"] == article_id("story3")
+    assert record["article_id"] == article_id(server.base_url, "story3")
     assert record["first_seen"] <= record["last_seen"] <= record["fetched_at"] + 60
 
 
@@ -180,7 +181,7 @@ def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
     server, feeds = site
     # The aliases exist, as for a scheduled run that overlaps the one before it (two runs
     # creating an index at the same instant is the index layout's own race).
-    mappings = {"index": ARTICLE_MAPPING, "dead_letter_index": DEAD_LETTER_MAPPING,
+    mappings = {"index": article_mapping_for(es_client), "dead_letter_index": DEAD_LETTER_MAPPING,
                 "history_index": HISTORY_MAPPING, "state_index": STATE_MAPPING}
     for name, alias in aliases.items():
         ensure_index(es_client, alias, mappings[name])
@@ -223,13 +224,14 @@ def test_a_source_keeps_validators_of_any_length(
 
 def test_es_migrate_moves_the_crawl_state_with_the_articles(
         es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str]) -> None:
-    ensure_index(es_client, aliases["index"], ARTICLE_MAPPING)
+    ensure_index(es_client, aliases["index"], article_mapping_for(es_client))
     ensure_index(es_client, aliases["state_index"], STATE_MAPPING)
     es_client.index(index=aliases["state_index"], id=source_id("https://a.example/rss"),
                     document={"kind": "source", "source": "https://a.example/rss"},
                     refresh=True)
     assert cli.main(["es", "migrate", "--es-url", es_connection.url,
                      "--index", aliases["index"]]) == 0
-    assert current_index(es_client, aliases["index"]) == f"{aliases['index']}-v2"
-    assert current_index(es_client, aliases["state_index"]) == f"{aliases['state_index']}-v2"
+    assert current_index(es_client, aliases["index"]) == first_piece(aliases["index"], 2)
+    assert current_index(es_client, aliases["state_index"]) == first_piece(
+        aliases["state_index"], 2)
     assert es_client.count(index=aliases["state_index"])["count"] == 1
