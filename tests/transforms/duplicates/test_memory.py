@@ -58,18 +58,17 @@ def write_outlet(root: Path, outlet: str, title: str, published: str,
     return root
 
 
-FIRST, COPIED = document_id("https://wire.example/story"), document_id(
-    "https://courier.example/story")
-
-
 @pytest.fixture
-def outlets(tmp_path: Path) -> Iterator[tuple[str, str]]:
+def outlets(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
+    """Each outlet's feed URL, then each story's id: its page's own URL, since the canonical
+    URL it names is on another site than the loopback server."""
     wire = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
                         "2026-11-20T08:00:00Z", PARAGRAPHS)
     courier = write_outlet(tmp_path / "courier", "Courier", "Harbour channel shut after ship "
                            "loses power", "2026-11-20T11:00:00Z", COPY)
     with SeedServer(wire) as first, SeedServer(courier) as second:
-        yield first.url("feed.xml"), second.url("feed.xml")
+        yield (first.url("feed.xml"), second.url("feed.xml"),
+               document_id(first.url("story.html")), document_id(second.url("story.html")))
 
 
 def ingest(feeds: list[str], connection: EsConnection, aliases: dict[str, str]) -> None:
@@ -84,11 +83,11 @@ def links(client: Elasticsearch, index: str) -> dict[str, tuple[str | None, str 
 
 
 def test_a_copy_in_a_later_run_is_linked_as_in_one_run(
-        outlets: tuple[str, str], es_connection: EsConnection, es_client: Elasticsearch,
-        aliases: dict[str, str]) -> None:
-    wire, courier = outlets
+        outlets: tuple[str, str, str, str], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    wire, courier, first, copied = outlets
     ingest([wire], es_connection, aliases)
-    stored = es_client.get(index=aliases["index"], id=FIRST)["_source"]
+    stored = es_client.get(index=aliases["index"], id=first)["_source"]
     bands, rows = band_shape(DEFAULT_THRESHOLD)  # a byte of signature per row, in hex
     assert (len(stored["lsh_bands"]), len(stored["minhash"])) == (bands, 2 * bands * rows)
     ingest([courier], es_connection, aliases)
@@ -102,4 +101,4 @@ def test_a_copy_in_a_later_run_is_linked_as_in_one_run(
         for alias in one.values():
             drop_index(es_connection, alias)
 
-    assert two_runs == one_run == {FIRST: (FIRST, None), COPIED: (FIRST, FIRST)}
+    assert two_runs == one_run == {first: (first, None), copied: (first, first)}
