@@ -43,7 +43,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _replay_arguments(parser: argparse.ArgumentParser) -> None:
-    from newswire.pipeline.options import NewswireOptions
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
 
     NewswireOptions._add_argparse_args(parser)
     parser.set_defaults(handler=_replay)
@@ -79,8 +79,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
     from elasticsearch import helpers
 
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
     from newswire.pipeline.job.replay import readable, replay
-    from newswire.pipeline.options import NewswireOptions
 
     if args.stage and args.stage not in REPLAYABLE:
         raise ValueError(f"{args.stage} letters are not replayable; replay "

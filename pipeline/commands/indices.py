@@ -27,7 +27,8 @@ Prepare = Callable[[dict[str, Any]], dict[str, Any]]
 def aliases(client: Elasticsearch, args: argparse.Namespace
             ) -> list[tuple[str, dict[str, Any], Prepare]]:
     """(alias, mapping, prepare) for the articles, dead letters and history that `args` name."""
-    from newswire.transforms.sources.state import STATE_MAPPING, state_alias  # Beam: migrate only
+    from newswire.transforms.sources.settings import state_alias
+    from newswire.transforms.sources.state import STATE_MAPPING
 
     return [(args.index, article_mapping_for(client), indexed_article),
             (args.dead_letter_index, DEAD_LETTER_MAPPING, dict),

@@ -10,7 +10,8 @@ from typing import Any
 
 from newswire.pipeline.commands import connection_arguments
 from newswire.transforms.index.client import EsConnection, check_index_name
-from newswire.transforms.sources.state import CrawlState, StateSettings, state_alias
+from newswire.transforms.sources.settings import StateSettings, state_alias
+from newswire.transforms.sources.state import CrawlState
 
 
 def arguments(command: argparse.ArgumentParser) -> None:

@@ -13,13 +13,13 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
-from newswire.pipeline.job.graph import IngestConfig
-from newswire.pipeline.options import OPTIONS, NewswireOptions, template_metadata
+from newswire.pipeline.config import IngestConfig
+from newswire.pipeline.job.pipeline_options import NewswireOptions
+from newswire.pipeline.options import OPTIONS, template_metadata
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.pieces import Sizing
-from newswire.transforms.sources.discover import RediscoverSources
-from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.index.settings import Sizing
+from newswire.transforms.sources.settings import PollSettings
 from tests import REPO
 
 METADATA = REPO / "deploy" / "dataflow" / "metadata.json"
@@ -43,7 +43,6 @@ def test_options_not_given_leave_the_transforms_defaults() -> None:
     expected = IngestConfig(poll=replace(poll, default_interval=poll.min_interval),
                             state_index=f"{IngestConfig.index}-state")
     assert nw.ingest_config() == expected
-    assert nw.given(RediscoverSources) == {}
 
 
 def test_a_value_given_is_converted_once_into_its_setting_s_unit() -> None:
@@ -58,7 +57,7 @@ def test_a_value_given_is_converted_once_into_its_setting_s_unit() -> None:
     assert isinstance(config.dedup_ttl, int) and isinstance(config.archive_file_bytes, int)
     assert (config.poll.max_age, config.poll.min_interval, config.poll.default_interval) == (
         5400.0, 30.0, 30.0)
-    assert nw.given(RediscoverSources) == {"every": 300.0}
+    assert config.poll.rediscover_every == 300.0
     assert (config.http.obey_robots, config.http.verify_tls, config.http.allow_private) == (
         False, False, True)
     assert (config.http.total_timeout, config.es_retry.outage_wait) == (7.0, 3.0)
