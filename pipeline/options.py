@@ -151,16 +151,24 @@ class Option:
             return False
         return self.setting_default if self.unit is SAME else None
 
-    def add_to(self, parser: argparse.ArgumentParser) -> None:
-        flags = dict.fromkeys([f"--{self.name}", f"--{self.name.replace('_', '-')}"])
+    @property
+    def flag(self) -> str:
+        """The flag as the commands spell it, `--dashed-name`."""
+        return f"--{self.name.replace('_', '-')}"
+
+    def value(self) -> dict[str, Any]:
+        """How argparse takes the flag's value: its type or action, and its default."""
         if self.kind is bool:
-            parser.add_argument(*flags, action="store_true", help=self.help)
-        elif self.kind is list:
-            parser.add_argument(*flags, nargs="+", default=list(self.flag_default),
-                                help=self.help)
-        else:
-            parser.add_argument(*flags, type=self.kind, default=self.flag_default,
-                                help=self.help)
+            return {"action": "store_true"}
+        if self.kind is list:
+            return {"nargs": "+", "default": list(self.flag_default)}
+        return {"type": self.kind, "default": self.flag_default}
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """`newswire run`'s flag, in both spellings (`--name`, as Beam passes it to workers,
+        and `--dashed-name`), with the option's help."""
+        flags = dict.fromkeys([f"--{self.name}", self.flag])
+        parser.add_argument(*flags, dest=self.name, help=self.help, **self.value())
 
     def parameter(self) -> dict[str, Any]:
         """The Dataflow template's parameter."""
@@ -273,11 +281,14 @@ OPTIONS = (
 BY_NAME = {option.name: option for option in OPTIONS}
 
 
-def add_flags(parser: argparse.ArgumentParser, *names: str) -> None:
-    """Give a parser the flags of these options (a command that reads the index takes
-    `--es-url` and `--index` as `newswire run` does)."""
+def add_flags(parser: argparse.ArgumentParser, *names: str, help: str | None = None) -> None:
+    """Give another command the flags of these options, as `newswire run` takes them (type,
+    default): a command that reads the index takes `--es-url` and `--index`, defaulting to
+    where the run writes. `help` is the command's own word on them (where `run`'s, "the alias
+    to write to", would mislead)."""
     for name in names:
-        BY_NAME[name].add_to(parser)
+        option = BY_NAME[name]
+        parser.add_argument(option.flag, dest=name, help=help, **option.value())
 
 
 def given(values: Any, target: type) -> dict[str, Any]:

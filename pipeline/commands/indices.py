@@ -12,6 +12,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from newswire.pipeline.options import sizing_of
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
@@ -38,8 +39,6 @@ def aliases(client: Elasticsearch, args: argparse.Namespace
 
 def migrate_all(client: Elasticsearch, args: argparse.Namespace) -> None:
     """Move each existing alias into a new generation of pieces, sized as `args` say."""
-    from newswire.pipeline.options import sizing_of  # the run's options: Beam, for this only
-
     for alias, mapping, prepare in aliases(client, args):
         if pieces(client, alias) is None:
             print(f"{alias}: none yet")

@@ -15,7 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline import cli
 from newswire.pipeline.config import IngestConfig
 from newswire.pipeline.job.pipeline_options import NewswireOptions
-from newswire.pipeline.options import OPTIONS, template_metadata
+from newswire.pipeline.options import OPTIONS, sizing_of, template_metadata
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.settings import Sizing
@@ -145,3 +145,13 @@ def test_the_sizing_options_make_each_piece_s_settings_and_rollover() -> None:
     assert sizing.conditions() == {"max_primary_shard_size": "10gb", "max_docs": 5}
     laptop = PipelineOptions([]).view_as(NewswireOptions).settings(Sizing)
     assert laptop.settings() == {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+
+
+def test_es_migrate_s_sizing_flags_are_the_run_s() -> None:
+    """`es` takes the sizing flags from their one declaration: not given, the run's sizing."""
+    parse = cli._parser().parse_args
+    assert sizing_of(parse(["es", "migrate"])) == Sizing()
+    given = parse(["es", "migrate", "--es-shards", "3", "--es-replicas", "1",
+                   "--es-rollover-size", "10gb", "--es-rollover-docs", "5"])
+    assert sizing_of(given) == Sizing(shards=3, replicas=1, max_primary_shard_size="10gb",
+                                      max_docs=5)
