@@ -11,7 +11,7 @@ import pytest
 
 from newswire.pipeline.cli import main
 from newswire.pipeline.commands.evaluate import evaluate, load_pages
-from newswire.pipeline.commands.scoring import (
+from newswire.pipeline.commands.evaluate.scoring import (
     Extracted,
     author_scores,
     body_scores,
