@@ -31,3 +31,10 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing, so a test's output holds only what it asserts."""
+
+    def log_message(self, *_: object) -> None:
+        pass

@@ -4,7 +4,6 @@ had leaves as a dead letter with the reason."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
 import apache_beam as beam
 import pytest
@@ -20,7 +19,7 @@ from newswire.transforms.fetching.fetch import (
 )
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
-from tests.loopback import reply, serve
+from tests.loopback import QuietHandler, reply, serve
 
 
 def test_non_html_pages_are_refused() -> None:
@@ -46,15 +45,12 @@ def test_the_pages_scheme_is_lower_case() -> None:
     assert (page.url, page.html) == ("http://news.example/A", "<p>x</p>")
 
 
-class Site(BaseHTTPRequestHandler):
+class Site(QuietHandler):
     """Every page is HTML naming its path, but /missing, which is not found."""
 
     def do_GET(self) -> None:
         status = 404 if self.path == "/missing" else 200
         reply(self, status, f"<html>{self.path}</html>".encode(), {"Content-Type": "text/html"})
-
-    def log_message(self, *_: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")

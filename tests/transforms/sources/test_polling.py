@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
 from newswire.transforms.sources.polling import FeedPolls
-from tests.loopback import reply, serve
+from tests.loopback import QuietHandler, reply, serve
 
 
 def test_a_feed_has_one_poll_at_a_time_and_its_answer_is_taken_once() -> None:
@@ -32,7 +31,7 @@ def test_answers_nobody_takes_are_dropped_after_a_while() -> None:
     assert polls.current("https://b.example/rss") is not None
 
 
-class Feed(BaseHTTPRequestHandler):
+class Feed(QuietHandler):
     """Answers /rss with a small feed; holds /slow until `release` is set."""
 
     release = threading.Event()
@@ -41,9 +40,6 @@ class Feed(BaseHTTPRequestHandler):
         if self.path == "/slow":
             Feed.release.wait(10)
         reply(self, 200, b"<rss/>", {"Content-Type": "application/rss+xml"})
-
-    def log_message(self, *_: object) -> None:
-        pass
 
 
 def test_a_poll_asks_the_feed_on_the_pool_and_its_outcome_is_the_response() -> None:
