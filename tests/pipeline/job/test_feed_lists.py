@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.job.feed_lists import FeedSources, resolve_feeds
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 
 
 def resolve(*sources: str) -> FeedSources:

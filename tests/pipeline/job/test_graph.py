@@ -10,8 +10,8 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pvalue import TaggedOutput
 
+from newswire.pipeline.config import IngestConfig
 from newswire.pipeline.job.graph import (
-    IngestConfig,
     IngestFeeds,
     ValidateArticles,
     article_document,

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 
-from newswire.pipeline.job.graph import IngestConfig
+from newswire.pipeline.config import IngestConfig
 from newswire.pipeline.job.replay import Letter, ReplayDeadLetters, read_letter, readable
 from newswire.schemas.article import Article
 from newswire.transforms.records import DeadLetter, FeedEntry

@@ -17,7 +17,8 @@ from newswire.transforms.fetching.fetch import (
     key_by_slot,
     page_from_response,
 )
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 from tests.loopback import QuietHandler, reply, serve
 

@@ -8,13 +8,8 @@ from typing import ClassVar
 
 import pytest
 
-from newswire.transforms.fetching.http import (
-    FetchError,
-    HttpClient,
-    HttpSettings,
-    Retry,
-    check_address,
-)
+from newswire.transforms.fetching.http import FetchError, HttpClient, Retry, check_address
+from newswire.transforms.fetching.settings import HttpSettings
 from tests.loopback import reply, serve
 
 

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.polling import FeedPolls
 from tests.loopback import QuietHandler, reply, serve
 
