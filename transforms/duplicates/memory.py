@@ -106,12 +106,12 @@ def answered(index: str, answers: list[dict[str, Any]]) -> Iterator[list[dict[st
         yield answer["hits"]["hits"]
 
 
-class RecallEarlier(beam.DoFn):
-    """(article id, Link) to the earliest indexed article each marked article copies."""
+class _SeekingCopies(beam.DoFn):
+    """A DoFn that looks up copies in the articles alias: its client, opened in `setup`, and
+    the retry policy's repeater."""
 
     def __init__(self, copies: IndexedCopies, threshold: float) -> None:
         self.copies, self.threshold = copies, threshold
-        self.recalled = Metrics.counter("newswire", "near_duplicates_of_indexed")
 
     def setup(self) -> None:
         self.client = self.copies.es.client()
@@ -119,6 +119,14 @@ class RecallEarlier(beam.DoFn):
 
     def teardown(self) -> None:
         self.client.close()
+
+
+class RecallEarlier(_SeekingCopies):
+    """(article id, Link) to the earliest indexed article each marked article copies."""
+
+    def __init__(self, copies: IndexedCopies, threshold: float) -> None:
+        super().__init__(copies, threshold)
+        self.recalled = Metrics.counter("newswire", "near_duplicates_of_indexed")
 
     def start_bundle(self) -> None:
         self.buffer: list[tuple[Article, WindowedValue]] = []
@@ -156,7 +164,7 @@ Relink = tuple[str, str, Link, dict[str, Any], bool]
 the article was linked to nothing before."""
 
 
-class LinkWritten(beam.DoFn):
+class LinkWritten(_SeekingCopies):
     """Links written articles (`Written`, sink.WriteAndPassOn) to their copies in the index.
 
     Per `WRITTEN_BATCH`: the index is refreshed, so it shows every article written so far, and
@@ -168,15 +176,8 @@ class LinkWritten(beam.DoFn):
     """
 
     def __init__(self, copies: IndexedCopies, threshold: float) -> None:
-        self.copies, self.threshold = copies, threshold
+        super().__init__(copies, threshold)
         self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
-
-    def setup(self) -> None:
-        self.client = self.copies.es.client()
-        self.repeater = Repeater(self.copies.retry, self.copies.es.address)
-
-    def teardown(self) -> None:
-        self.client.close()
 
     def start_bundle(self) -> None:
         self.buffer: list[Written] = []
