@@ -40,7 +40,8 @@ from newswire.schemas.article import Article
 from newswire.transforms.duplicates.near import UNPUBLISHED, Link, published_micros, similarity
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.pieces import lookup
-from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.index.retry import Repeater
+from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import Written
 
 LOG = logging.getLogger(__name__)

@@ -7,7 +7,8 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.pipeline import AppliedPTransform, PipelineVisitor
 
-from newswire.pipeline.job.graph import IngestConfig, IngestFeeds
+from newswire.pipeline.config import IngestConfig
+from newswire.pipeline.job.graph import IngestFeeds
 
 
 class _Groups(PipelineVisitor):
