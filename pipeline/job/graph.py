@@ -165,10 +165,7 @@ class IngestFeeds(beam.PTransform):
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-        extract = (ExtractAndRecord(config.pool_processes) if config.state
-                   else extract_listed_articles(config.pool_processes))
-        articles = count(fetched, "fetched") | "Extract" >> beam.ParDo(extract).with_outputs(
-            DEAD_LETTER, FETCHED, main="articles")
+        articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         linked = (
             count(articles.articles, "extracted")
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
@@ -177,9 +174,7 @@ class IngestFeeds(beam.PTransform):
                 processes=config.pool_processes, recall=self._recall())
         )
         rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
-        if config.state:
-            _ = articles[FETCHED] | "RememberFetched" >> RememberFetched(
-                config.state, rejected if is_batch(rejected) else None)
+        remember_fetched(config, articles, rejected)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -256,6 +251,23 @@ class ValidateArticles(beam.DoFn):
         output = checked(article)
         yield beam.pvalue.TaggedOutput(DEAD_LETTER, output) if isinstance(
             output, DeadLetter) else output
+
+
+def extract_recorded(config: IngestConfig) -> beam.ParDo:
+    """Fetched pages to valid articles (`articles`) and dead letters; with a crawl state, also
+    which entry gave which article (`FETCHED`), for `remember_fetched`."""
+    extract = (ExtractAndRecord(config.pool_processes) if config.state
+               else extract_listed_articles(config.pool_processes))
+    return beam.ParDo(extract).with_outputs(DEAD_LETTER, FETCHED, main="articles")
+
+
+def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple,
+                     rejected: beam.PCollection) -> None:
+    """With a crawl state, records each entry whose article was indexed (not `rejected`), so
+    no later run fetches it again."""
+    if config.state:
+        _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
+            config.state, rejected if is_batch(rejected) else None)
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:
