@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from newswire.pipeline.commands import moment
-from newswire.transforms.index.client import DEAD_LETTERS_ALIAS, EsConnection, check_index_name
+from newswire.pipeline.options import add_flags
+from newswire.transforms.index.client import EsConnection, check_index_name
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -28,9 +29,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     """`newswire deadletter list` and `newswire deadletter replay` (with the run's options)."""
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="show dead letters, latest first")
-    listing.add_argument("--es-url", dest="es_url", default=EsConnection().url)
-    listing.add_argument("--dead-letter-index", dest="dead_letter_index",
-                         default=DEAD_LETTERS_ALIAS)
+    add_flags(listing, "es_url", "dead_letter_index")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=_list)
     actions.add_parser(
@@ -43,7 +42,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _replay_arguments(parser: argparse.ArgumentParser) -> None:
-    from newswire.pipeline.options import NewswireOptions
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
 
     NewswireOptions._add_argparse_args(parser)
     parser.set_defaults(handler=_replay)
@@ -79,8 +78,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
     from elasticsearch import helpers
 
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
     from newswire.pipeline.job.replay import readable, replay
-    from newswire.pipeline.options import NewswireOptions
     from newswire.transforms.index.layout import ensure_index
     from newswire.transforms.sources.state import STATE_MAPPING
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from newswire.pipeline.commands import connection_arguments
+from newswire.pipeline.options import add_flags
 from newswire.pipeline.services.elasticsearch import DEFAULT_PORT, LocalNode
-from newswire.transforms.index.client import DEAD_LETTERS_ALIAS, HISTORY_ALIAS, EsConnection
-
-# `newswire run`'s sizing flags (see OPTIONS), which `es migrate` takes for the pieces it makes;
-# not given, each keeps `Sizing`'s default.
-SIZING_FLAGS = {"es_shards": int, "es_replicas": int, "es_rollover_size": str,
-                "es_rollover_docs": int}
+from newswire.transforms.index.client import EsConnection
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,12 +17,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         "each alias into a new generation of pieces, then swap it")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
-    connection_arguments(parser)
-    parser.add_argument("--dead-letter-index", default=DEAD_LETTERS_ALIAS)
-    parser.add_argument("--history-index", default=HISTORY_ALIAS)
-    for name, kind in SIZING_FLAGS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind,
-                            help="migrate: as for `newswire run`")
+    add_flags(parser, "es_url", "index", "dead_letter_index", "history_index")
+    add_flags(parser, "es_shards", "es_replicas", "es_rollover_size", "es_rollover_docs",
+              help="migrate: as for `newswire run`")
     parser.set_defaults(handler=_es)
 
 

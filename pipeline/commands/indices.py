@@ -12,6 +12,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from newswire.pipeline.options import sizing_of
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
     HISTORY_MAPPING,
@@ -27,7 +28,8 @@ Prepare = Callable[[dict[str, Any]], dict[str, Any]]
 def aliases(client: Elasticsearch, args: argparse.Namespace
             ) -> list[tuple[str, dict[str, Any], Prepare]]:
     """(alias, mapping, prepare) for the articles, dead letters and history that `args` name."""
-    from newswire.transforms.sources.state import STATE_MAPPING, state_alias  # Beam: migrate only
+    from newswire.transforms.sources.settings import state_alias
+    from newswire.transforms.sources.state import STATE_MAPPING
 
     return [(args.index, article_mapping_for(client), indexed_article),
             (args.dead_letter_index, DEAD_LETTER_MAPPING, dict),
@@ -37,8 +39,6 @@ def aliases(client: Elasticsearch, args: argparse.Namespace
 
 def migrate_all(client: Elasticsearch, args: argparse.Namespace) -> None:
     """Move each existing alias into a new generation of pieces, sized as `args` say."""
-    from newswire.pipeline.options import sizing_of  # the run's options: Beam, for this only
-
     for alias, mapping, prepare in aliases(client, args):
         if pieces(client, alias) is None:
             print(f"{alias}: none yet")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newswire.pipeline.commands import connection_arguments, moment
+from newswire.pipeline.commands import moment
+from newswire.pipeline.options import add_flags
 from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection, check_index_name
@@ -38,7 +39,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--format", choices=("seed", "json", "table"), default="seed")
-    connection_arguments(parser)
+    add_flags(parser, "es_url", "index")
     parser.set_defaults(handler=_search)
 
 

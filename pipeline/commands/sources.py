@@ -8,9 +8,10 @@ import argparse
 from datetime import datetime, timezone
 from typing import Any
 
-from newswire.pipeline.commands import connection_arguments
+from newswire.pipeline.options import add_flags
 from newswire.transforms.index.client import EsConnection, check_index_name
-from newswire.transforms.sources.state import CrawlState, StateSettings, state_alias
+from newswire.transforms.sources.settings import StateSettings, state_alias
+from newswire.transforms.sources.state import CrawlState
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
@@ -20,9 +21,9 @@ def arguments(command: argparse.ArgumentParser) -> None:
                            "fetched); with a URL, that source's details and its most recently "
                            "listed entries.")
     command.add_argument("url", nargs="?", help="one source's URL")
-    connection_arguments(command)
-    command.add_argument("--state-index", dest="state_index", default="",
-                         help="the crawl state's alias (default: the articles alias + -state)")
+    add_flags(command, "es_url", "index")
+    add_flags(command, "state_index",
+              help="the crawl state's alias (default: the articles alias + -state)")
     command.add_argument("--limit", type=int, default=20, help="entries shown for one source")
     command.set_defaults(handler=_show)
 

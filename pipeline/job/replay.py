@@ -22,11 +22,11 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newswire.pipeline.config import IngestConfig
 from newswire.pipeline.job import errors, lifecycle, runners
 from newswire.pipeline.job.graph import (
     IndexArticles,
     IndexDeadLetters,
-    IngestConfig,
     ValidateArticles,
     extract_recorded,
     remember_fetched,

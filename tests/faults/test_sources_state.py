@@ -7,8 +7,9 @@ import pickle
 import pytest
 from apache_beam.coders import PickleCoder
 
-from newswire.transforms.fetching.http import FetchError, HttpSettings
+from newswire.transforms.fetching.http import FetchError
 from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.feeds import PollFeeds
 from newswire.transforms.sources.polling import FeedPolls
 from newswire.transforms.sources.schedule import FeedState, FeedStateCoder, Seen

@@ -27,7 +27,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.near import UNPUBLISHED, Link, published_micros, similarity
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.index.retry import Repeater
+from newswire.transforms.index.settings import RetryPolicy
 
 BATCH = 50  # articles per multi-search
 CANDIDATES = 20  # indexed articles looked at per new article, the most bands shared first

@@ -36,13 +36,13 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from newswire.schemas.article import Article
 from newswire.transforms.coders import ArticleCoder, StateKey
 from newswire.transforms.duplicates.exact import is_batch
+from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 from newswire.transforms.process_pool import PooledDoFn
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's default: 32-bit hash values, collision-free permutations
-DEFAULT_THRESHOLD = 0.3
 UNPUBLISHED = sys.maxsize  # ranks an article without published_at after every dated copy
 _NOT_WORD = re.compile(r"[^\w\s]")
 _CHANCE = 1 / 256  # two unrelated low bytes agree this often

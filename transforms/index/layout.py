@@ -20,14 +20,8 @@ from elasticsearch import (
 )
 
 from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind, leaves
-from newswire.transforms.index.pieces import (
-    PIECE,
-    Sizing,
-    first_piece,
-    pieces,
-    put_policy,
-    roll_over,
-)
+from newswire.transforms.index.pieces import PIECE, first_piece, pieces, put_policy, roll_over
+from newswire.transforms.index.settings import Sizing
 
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")

@@ -17,30 +17,10 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
 
+from newswire.transforms.index.settings import Sizing
+
 # <alias>-v<generation>-<piece>: a migration starts a generation, a rollover the next piece.
 PIECE = re.compile(r"-v(\d+)-(\d{6})$")
-
-
-@dataclass(frozen=True)
-class Sizing:
-    """How an alias's pieces are made: primary shards and replicas of each (None: one replica
-    where the cluster has a second node, none on a laptop), and when the write piece is rolled
-    over (`max_primary_shard_size`, Elasticsearch's advice being 10 to 50 GB, or `max_docs`)."""
-
-    shards: int = 1
-    replicas: int | None = None
-    max_primary_shard_size: str = "40gb"
-    max_docs: int = 10_000_000
-    # Seconds between a sink's checks where newswire rolls over; None where the cluster does.
-    check_every: float | None = 60.0
-
-    def settings(self) -> dict[str, Any]:
-        replicas = ({"auto_expand_replicas": "0-1"} if self.replicas is None
-                    else {"number_of_replicas": self.replicas})
-        return {"number_of_shards": self.shards, **replicas}
-
-    def conditions(self) -> dict[str, Any]:
-        return {"max_primary_shard_size": self.max_primary_shard_size, "max_docs": self.max_docs}
 
 
 def first_piece(alias: str, generation: int) -> str:

@@ -7,7 +7,7 @@
                             │ writes an update to the piece its document lives in,
                             │ rolls the alias over when its write piece is full (optional),
                             │ retries 5xx items and requests, waits out an outage and
-                            │ 429s (retry.RetryPolicy), splits a request refused as a whole
+                            │ 429s (settings.RetryPolicy), splits a request refused as a whole
                             └──► dead_letter: items Elasticsearch rejected, with reason
 
 Ids and versions derive from each document's content (the canonical URL, the article's own
@@ -37,14 +37,10 @@ from apache_beam.utils.windowed_value import WindowedValue
 from elasticsearch import ApiError
 
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.pieces import Sizing, lookup, roll_over
-from newswire.transforms.index.retry import (
-    RETRYABLE_STATUS,
-    Failure,
-    Repeater,
-    RetryPolicy,
-)
+from newswire.transforms.index.pieces import lookup, roll_over
+from newswire.transforms.index.retry import RETRYABLE_STATUS, Failure, Repeater
 from newswire.transforms.index.revisions import revision_document, revision_id
+from newswire.transforms.index.settings import RetryPolicy, Sizing
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 
 LOG = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
 from newswire.transforms.sources.items import POLL, read_item
 from newswire.transforms.sources.jsonfeed import entries_from_json_feed, is_json_feed
@@ -27,20 +28,15 @@ from newswire.transforms.sources.polling import FeedPolls, Poll
 from newswire.transforms.sources.schedule import (
     FeedState,
     FeedStateCoder,
-    PollSettings,
     after_poll,
     conditional_headers,
     header_interval,
     new_entries,
     observed_interval,
 )
-from newswire.transforms.sources.sitemaps import (
-    DEFAULT_MAX_AGE,
-    SitemapTruncated,
-    read_sitemap,
-    sitemap_kind,
-)
-from newswire.transforms.sources.state import CrawlState, StateSettings
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE, PollSettings, StateSettings
+from newswire.transforms.sources.sitemaps import SitemapTruncated, read_sitemap, sitemap_kind
+from newswire.transforms.sources.state import CrawlState
 
 
 def parse_feed_list(text: str) -> list[str]:

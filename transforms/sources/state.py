@@ -22,7 +22,6 @@ half-way loses nothing: its entries are fetched by the next run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -33,10 +32,10 @@ from newswire.schemas.article import Article, document_id
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
-from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.index.retry import Repeater
 from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from newswire.transforms.sources.schedule import FeedState
+from newswire.transforms.sources.settings import StateSettings
 
 FETCHED = "fetched"
 """The tag of the extraction output that says which entry gave which article."""
@@ -76,11 +75,6 @@ STATE_MAPPING: dict[str, Any] = {
 }
 
 
-def state_alias(index: str) -> str:
-    """The crawl state's alias beside the articles alias `index`."""
-    return f"{index}-state"
-
-
 def source_id(url: str) -> str:
     return document_id(f"source {url}")
 
@@ -97,17 +91,6 @@ def _seconds(value: Any) -> int | None:
 
 def _updated(entry: FeedEntry) -> int | None:
     return int(entry.updated.timestamp()) if entry.updated else None
-
-
-@dataclass(frozen=True)
-class StateSettings:
-    """Where the crawl state is, and when an entry fetched once is fetched again:
-    `recheck_age` seconds after its last fetch (None: only when its feed says it changed)."""
-
-    es: EsConnection
-    alias: str
-    recheck_age: float | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,

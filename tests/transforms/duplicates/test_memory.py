@@ -15,7 +15,8 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas.article import document_id
-from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, band_shape
+from newswire.transforms.duplicates.near import band_shape
+from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 

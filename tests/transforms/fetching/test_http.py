@@ -9,14 +9,8 @@ from typing import ClassVar
 import pytest
 
 from newswire.transforms.fetching.fetch import decode_html, page_from_response
-from newswire.transforms.fetching.http import (
-    FetchError,
-    HttpClient,
-    HttpSettings,
-    Response,
-    Retry,
-    check_address,
-)
+from newswire.transforms.fetching.http import FetchError, HttpClient, Response, Retry, check_address
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 from newswire.transforms.sources.feeds import PollFeeds, read_feed
-from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.sources.settings import PollSettings
 from newswire.transforms.sources.sitemaps import (
     INDEX,
     MAX_URLS,
