@@ -52,9 +52,17 @@ def test_a_streaming_job_has_the_same_steps_and_deduplicates_as_items_come() -> 
     assert "DropDuplicateEntries/Group" not in names
 
 
-def test_a_crawl_state_adds_the_step_that_remembers_what_was_fetched() -> None:
-    assert top(steps(IngestConfig(state_index="newswire-state"))) == FEEDS_TO_INDEX | {
-        "RememberFetched"}
+GROUPED = {"DropDuplicateArticles", "LinkNearDuplicates", "IndexArticles"}
+
+
+def test_a_batch_with_a_crawl_state_writes_each_article_then_links_it_and_remembers_it() -> None:
+    assert top(steps(IngestConfig(state_index="newswire-state"))) == FEEDS_TO_INDEX - GROUPED | {
+        "MarkBands", "Unlinked", "IndexThenLink", "RememberFetched"}
+
+
+def test_a_streaming_job_with_a_crawl_state_keeps_deciding_duplicates_as_items_come() -> None:
+    names = steps(IngestConfig(streaming=True, state_index="newswire-state"), streaming=True)
+    assert top(names) == FEEDS_TO_INDEX | {"RememberFetched"}
 
 
 def test_a_warc_replay_reads_pages_instead_of_polling_and_advances_changed_versions() -> None:
