@@ -81,6 +81,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
 
     from newswire.pipeline.job.pipeline_options import NewswireOptions
     from newswire.pipeline.job.replay import readable, replay
+    from newswire.transforms.index.layout import ensure_index
+    from newswire.transforms.sources.state import STATE_MAPPING
 
     if args.stage and args.stage not in REPLAYABLE:
         raise ValueError(f"{args.stage} letters are not replayable; replay "
@@ -89,7 +91,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
               if k not in ("command", "handler", "action", "stage", "since", "verbose",
                            "log_level")}
     config = PipelineOptions(**values).view_as(NewswireOptions).ingest_config()
-    for name in (config.index, config.dead_letter_index, config.history_index):
+    for name in (config.index, config.dead_letter_index, config.history_index,
+                 config.state_index):
         check_index_name(name)
     connection = config.es
     stages = (args.stage,) if args.stage else REPLAYABLE
@@ -97,6 +100,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
         client.indices.refresh(index=config.dead_letter_index)
         hits = list(helpers.scan(client, index=config.dead_letter_index,
                                  query={"query": query(stages, args.since)}))
+        if hits and config.state_index:  # letters of an older version: the state comes now
+            ensure_index(client, config.state_index, STATE_MAPPING, config.sizing.settings())
     letters = readable(hits)
     if not letters:
         print(f"no replayable dead letters in {config.dead_letter_index}")
