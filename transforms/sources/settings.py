@@ -3,7 +3,8 @@ Elasticsearch client, so the options load without either.
 
     PollSettings    the bounds of every feed's polling (and how often `--feeds` sources that
                     list others are read again), and the oldest sitemap entry taken
-    StateSettings   where the crawl state lives, and when a fetched entry is fetched again
+    StateSettings   where the crawl state lives, when a fetched entry is fetched again, and
+                    how long what no source lists is kept
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ def state_alias(index: str) -> str:
 
 @dataclass(frozen=True)
 class StateSettings:
-    """Where the crawl state is, and when an entry fetched once is fetched again:
-    `recheck_age` seconds after its last fetch (None: only when its feed says it changed)."""
+    """Where the crawl state is, when an entry fetched once is fetched again (`recheck_age`
+    seconds after its last fetch; None: only when its feed says it changed), and how long a
+    record no source lists is kept (`retention` seconds; None: for ever)."""
 
     es: EsConnection
     alias: str
     recheck_age: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retention: float | None = None
