@@ -17,7 +17,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         "each alias into a new generation of pieces, then swap it")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
-    add_flags(parser, "es_url", "index", "dead_letter_index", "history_index")
+    add_flags(parser, "es_url", "index", "dead_letter_index", "history_index", "state_index")
     add_flags(parser, "es_shards", "es_replicas", "es_rollover_size", "es_rollover_docs",
               help="migrate: as for `newswire run`")
     parser.set_defaults(handler=_es)
@@ -49,9 +49,11 @@ def _status(args: argparse.Namespace, node: LocalNode) -> int:
         if node.health() is None:
             return 3
     from newswire.pipeline.commands import indices
+    from newswire.transforms.sources.settings import state_alias
 
     with EsConnection(args.es_url if elsewhere else node.url).session() as client:
         for line in indices.status(client, [args.index, args.dead_letter_index,
-                                            args.history_index]):
+                                            args.history_index,
+                                            state_alias(args.index, args.state_index)]):
             print(line)
     return 0

@@ -1,7 +1,7 @@
 """`newswire es status` and `newswire es migrate`: the pieces behind each alias, and moving them.
 
-Each alias (articles, dead letters, history) has its own mapping and, for articles, sources to
-prepare again (the by_language copies that _source leaves out).
+Each alias (articles, dead letters, history, crawl state) has its own mapping and, for
+articles, sources to prepare again (the by_language copies that _source leaves out).
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ Prepare = Callable[[dict[str, Any]], dict[str, Any]]
 
 def aliases(client: Elasticsearch, args: argparse.Namespace
             ) -> list[tuple[str, dict[str, Any], Prepare]]:
-    """(alias, mapping, prepare) for the articles, dead letters and history that `args` name."""
+    """(alias, mapping, prepare) for the articles, dead letters, history and crawl state that
+    `args` name."""
     from newswire.transforms.sources.settings import state_alias
     from newswire.transforms.sources.state import STATE_MAPPING
 
     return [(args.index, article_mapping_for(client), indexed_article),
             (args.dead_letter_index, DEAD_LETTER_MAPPING, dict),
             (args.history_index, HISTORY_MAPPING, dict),
-            (state_alias(args.index), STATE_MAPPING, dict)]
+            (state_alias(args.index, args.state_index), STATE_MAPPING, dict)]
 
 
 def migrate_all(client: Elasticsearch, args: argparse.Namespace) -> None:

@@ -32,9 +32,10 @@ class PollSettings:
     rediscover_every: float = 3600.0
 
 
-def state_alias(index: str) -> str:
-    """The crawl state's alias beside the articles alias `index`."""
-    return f"{index}-state"
+def state_alias(index: str, given: str = "") -> str:
+    """The crawl state's alias: the one `given` (`--state-index`), else beside the articles
+    alias `index`."""
+    return given or f"{index}-state"
 
 
 @dataclass(frozen=True)

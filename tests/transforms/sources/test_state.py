@@ -268,8 +268,9 @@ def test_a_prune_forgets_what_no_source_has_listed_within_the_retention(
                     entry_id(entry(dormant, "quiet").link)}
 
 
-def test_es_migrate_moves_the_crawl_state_with_the_articles(
-        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str]) -> None:
+def test_es_migrate_moves_the_crawl_state_with_the_articles_and_es_status_shows_it(
+        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str],
+        capsys: pytest.CaptureFixture) -> None:
     ensure_index(es_client, aliases["index"], article_mapping_for(es_client))
     ensure_index(es_client, aliases["state_index"], STATE_MAPPING)
     es_client.index(index=aliases["state_index"], id=source_id("https://a.example/rss"),
@@ -281,3 +282,7 @@ def test_es_migrate_moves_the_crawl_state_with_the_articles(
     assert current_index(es_client, aliases["state_index"]) == first_piece(
         aliases["state_index"], 2)
     assert es_client.count(index=aliases["state_index"])["count"] == 1
+    capsys.readouterr()
+    assert cli.main(["es", "status", "--es-url", es_connection.url,
+                     "--index", aliases["index"]]) == 0
+    assert f"{aliases['state_index']}: 1 piece, 1 documents" in capsys.readouterr().out
