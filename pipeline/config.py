@@ -38,9 +38,11 @@ class IngestConfig:
     dead_letter_files: str = ""
     history_index: str | None = HISTORY_ALIAS
     # The crawl state's alias (transforms/sources/state.py): None remembers nothing between
-    # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never).
+    # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never);
+    # records no source has listed for `state_retention` seconds are pruned (0: never).
     state_index: str | None = None
     recheck_age: float | None = None
+    state_retention: float = 30 * 86400.0
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
     sizing: Sizing = field(default_factory=Sizing)
@@ -73,4 +75,5 @@ class IngestConfig:
         """The crawl state's settings, if the job keeps one (a WARC replay polls nothing)."""
         if self.state_index is None or self.warc:
             return None
-        return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry)
+        return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry,
+                             self.state_retention or None)

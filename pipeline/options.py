@@ -229,6 +229,9 @@ OPTIONS = (
     Option("recheck_age", "fetch an entry fetched before again after this long (e.g. 7d, 12h; "
            "0: every run; default: only when its feed says it changed)", "Re-check age",
            into=(IngestConfig, "recheck_age"), unit=Duration(zero=True)),
+    Option("state_retention", "forget crawl-state records no source has listed for this long "
+           "(e.g. 30d, 12h; 0: keep them for ever)", "Crawl-state retention",
+           into=(IngestConfig, "state_retention"), unit=Duration(zero=True)),
     Option("fetch_user_agent", "the User-Agent of every feed and page request", "User-Agent",
            into=(HttpSettings, "user_agent")),
     Option("fetch_timeout", "seconds one request may take in all, redirects and retries "

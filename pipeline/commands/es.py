@@ -18,6 +18,7 @@ from newswire.pipeline.services.elasticsearch import DEFAULT_PORT, LocalNode
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.pieces import pieces_of
 from newswire.transforms.index.reader import Reader, reading
+from newswire.transforms.sources.settings import state_alias
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -32,7 +33,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         "each alias into a new generation of pieces, then swap it")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--heap-mb", type=int, default=LocalNode.heap_mb)
-    add_flags(parser, "es_url", "index", "dead_letter_index", "history_index")
+    add_flags(parser, "es_url", "index", "dead_letter_index", "history_index", "state_index")
     add_flags(parser, "es_shards", "es_replicas", "es_rollover_size", "es_rollover_docs",
               help="migrate: as for `newswire run`")
     parser.set_defaults(handler=_es)
@@ -60,7 +61,8 @@ def _status(args: argparse.Namespace, node: LocalNode) -> int:
         if node.health() is None:
             return 3
     with reading(EsConnection(args.es_url if elsewhere else node.url)) as reader:
-        for line in status(reader, [args.index, args.dead_letter_index, args.history_index]):
+        for line in status(reader, [args.index, args.dead_letter_index, args.history_index,
+                                     state_alias(args.index, args.state_index)]):
             print(line)
     return 0
 
@@ -103,13 +105,12 @@ def aliases(client: Elasticsearch, args: argparse.Namespace
         article_mapping_for,
         indexed_article,
     )
-    from newswire.transforms.sources.settings import state_alias
     from newswire.transforms.sources.state import STATE_MAPPING
 
     return [(args.index, article_mapping_for(client), indexed_article),
             (args.dead_letter_index, DEAD_LETTER_MAPPING, dict),
             (args.history_index, HISTORY_MAPPING, dict),
-            (state_alias(args.index), STATE_MAPPING, dict)]
+            (state_alias(args.index, args.state_index), STATE_MAPPING, dict)]
 
 
 def migrate_all(client: Elasticsearch, args: argparse.Namespace) -> None:

@@ -31,7 +31,7 @@ def arguments(command: argparse.ArgumentParser) -> None:
 def _show(args: argparse.Namespace, _: list[str]) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    alias = check_index_name(args.state_index or state_alias(args.index))
+    alias = check_index_name(state_alias(args.index, args.state_index))
     connection = EsConnection(args.es_url)
     with reading(connection) as reader:
         if not reader.exists_alias(alias):

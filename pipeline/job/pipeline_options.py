@@ -42,7 +42,7 @@ class NewswireOptions(PipelineOptions):
         """The job's configuration from the options, and what the job knows (`context`); the
         crawl state's alias follows the articles' unless `--state-index` names one."""
         given = self.given(IngestConfig)
-        state_index = self.state_index or state_alias(given.get("index", IngestConfig.index))
+        state_index = state_alias(given.get("index", IngestConfig.index), self.state_index)
         return IngestConfig(
             http=self.settings(HttpSettings), es=self.settings(EsConnection),
             es_retry=self.settings(RetryPolicy), poll=self.settings(PollSettings),

@@ -30,7 +30,8 @@ def test_the_options_and_the_config_import_neither_beam_nor_the_client() -> None
 def test_a_config_with_a_state_index_keeps_a_crawl_state_but_a_warc_replay_does_not() -> None:
     es = EsConnection("http://127.0.0.1:9")
     config = IngestConfig(es=es, state_index="news-state", recheck_age=60.0)
-    assert config.state == StateSettings(es, "news-state", 60.0, config.es_retry)
+    assert config.state == StateSettings(es, "news-state", 60.0, config.es_retry, 30 * 86400.0)
+    assert replace(config, state_retention=0.0).state.retention is None  # kept for ever
     assert replace(config, warc=True).state is None
     assert IngestConfig().state is None
 

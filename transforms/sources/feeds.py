@@ -133,7 +133,9 @@ class PollFeeds(beam.DoFn):
 
     With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
     starts from the validators and schedule any earlier run left, and of its entries only those
-    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back.
+    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back. What
+    no source has listed for the state's retention is pruned at the start and every
+    `PRUNE_EVERY` seconds after.
 
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
@@ -145,6 +147,7 @@ class PollFeeds(beam.DoFn):
     COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
     COLLECT_EVERY = 0.25
     PATIENCE = 0.5
+    PRUNE_EVERY = 3600.0  # seconds between prunes of the crawl state, in streaming
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
                  clock: Callable[[], float] = time.time, streaming: bool = False,
@@ -167,6 +170,7 @@ class PollFeeds(beam.DoFn):
         self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
         self.stopped = threading.Event()
         self.crawl = CrawlState(self.state).open() if self.state else None
+        self.prune_due = time.monotonic()
 
     def teardown(self) -> None:
         self.stopped.set()
@@ -175,6 +179,9 @@ class PollFeeds(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.wait_until = time.monotonic() + self.PATIENCE
+        if self.crawl and time.monotonic() >= self.prune_due:  # a batch run's first bundle
+            self.prune_due = time.monotonic() + self.PRUNE_EVERY
+            self.crawl.prune(self.clock())
 
     def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
                 collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:

@@ -3,8 +3,9 @@ Elasticsearch client, so the options load without either.
 
     PollSettings    the bounds of every feed's polling (and how often `--feeds` sources that
                     list others are read again), and the oldest sitemap entry taken
-    StateSettings   where the crawl state lives, and when a fetched entry is fetched again;
-                    its alias (`state_alias`) and its records' ids (`source_id`, `entry_id`)
+    StateSettings   where the crawl state lives, when a fetched entry is fetched again, and
+                    how long what no source lists is kept; its alias (`state_alias`) and its
+                    records' ids (`source_id`, `entry_id`)
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ class PollSettings:
     rediscover_every: float = 3600.0
 
 
-def state_alias(index: str) -> str:
-    """The crawl state's alias beside the articles alias `index`."""
-    return f"{index}-state"
+def state_alias(index: str, given: str = "") -> str:
+    """The crawl state's alias: the one `given` (`--state-index`), else beside the articles
+    alias `index`."""
+    return given or f"{index}-state"
 
 
 def source_id(url: str) -> str:
@@ -52,10 +54,12 @@ def entry_id(link: str) -> str:
 
 @dataclass(frozen=True)
 class StateSettings:
-    """Where the crawl state is, and when an entry fetched once is fetched again:
-    `recheck_age` seconds after its last fetch (None: only when its feed says it changed)."""
+    """Where the crawl state is, when an entry fetched once is fetched again (`recheck_age`
+    seconds after its last fetch; None: only when its feed says it changed), and how long a
+    record no source lists is kept (`retention` seconds; None: for ever)."""
 
     es: EsConnection
     alias: str
     recheck_age: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retention: float | None = None
