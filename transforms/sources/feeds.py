@@ -133,9 +133,9 @@ class PollFeeds(beam.DoFn):
 
     With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
     starts from the validators and schedule any earlier run left, and of its entries only those
-    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back. What
-    no source has listed for the state's retention is pruned at the start and every
-    `PRUNE_EVERY` seconds after.
+    no run has fetched yet (or due a re-check) go on, at once if the feed is not due yet; the
+    poll's outcome is written back. What no source has listed for the state's retention is
+    pruned at the start and every `PRUNE_EVERY` seconds after.
 
     `answered` holds responses (or failures) already had for some feeds while telling feeds
     from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
@@ -197,6 +197,9 @@ class PollFeeds(beam.DoFn):
             early = 0.1 * self.schedule.min_interval
             # A batch run asks every source (conditionally): the batch's schedule is the user's.
             if self.streaming and state.next_poll is not None and now < state.next_poll - early:
+                if stored is None and self.crawl:  # new to the job, its schedule remembered
+                    feed.write(state)
+                    yield from self._left_unfetched(feed_url, now)
                 return
             answered = self.answered.get(feed_url) if stored is None else None
             poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
@@ -222,6 +225,17 @@ class PollFeeds(beam.DoFn):
             return
         if self.polls.finish(poll):  # else another tick or timer took it
             feed.write((yield from self._apply(state, poll, first)))
+
+    def _left_unfetched(self, feed_url: str, now: float) -> list[FeedEntry]:
+        """What the crawl state holds as listed by the feed and not fetched yet, handed on at
+        once for a feed new to the job that is not due. A job restored from a checkpoint taken
+        before its first poll of the feed wrote the feed's state finds that poll's schedule in
+        the crawl state; the entries the poll handed on, lost in the crash, would otherwise
+        wait for the feed's next poll, a whole interval away."""
+        assert self.crawl is not None
+        pending = self.crawl.due([], feed_url, now)
+        self.seen.inc(len(pending))
+        return pending
 
     def _remembered(self, feed_url: str) -> FeedState:
         """The feed's state as the crawl state keeps it (validators, schedule), else new."""
