@@ -1,7 +1,8 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
-In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
-decides, per feed, whether it is due.
+In batch each feed URL arrives once and is polled once, keyed by host slot as page fetches
+are (PollFeedsOnce); in streaming it arrives on every tick and PollFeeds decides, per feed,
+whether it is due.
 
     feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
                    │                                                              │   (valid ones)
@@ -68,7 +69,7 @@ from newswire.transforms.index.sink import (
     WriteToElasticsearch,
 )
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
-from newswire.transforms.sources.feeds import PollFeeds
+from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce
 from newswire.transforms.sources.state import FETCHED, ExtractAndRecord, RememberFetched
 from newswire.transforms.tally import Tally
 
@@ -89,15 +90,22 @@ class IngestFeeds(beam.PTransform):
         else:
             archive = (WarcArchive(config.archive, config.archive_file_bytes,
                                    config.archive_file_age) if config.archive else None)
-            polled = (
-                feed_urls
-                # typed, so the key coder is the deterministic one for str
-                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
-                    tuple[str, str])
-                | "PollFeeds" >> with_dead_letters(
-                    PollFeeds(config.http, config.poll, streaming=config.streaming,
-                              answered=config.answered, state=config.state), "entries")
-            )
+            if config.streaming:  # every tick: each feed's own state says whether it is due
+                polled = (
+                    feed_urls
+                    # typed, so the key coder is the deterministic one for str
+                    | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                        tuple[str, str])
+                    | "PollFeeds" >> with_dead_letters(
+                        PollFeeds(config.http, config.poll, answered=config.answered,
+                                  state=config.state), "entries"))
+            else:  # each feed once, keyed by host slot: concurrent within the per-host limits
+                polled = (
+                    feed_urls
+                    | "KeyFeedsBySlot" >> key_by_slot(config.http.per_host_concurrency, str, str)
+                    | "PollFeeds" >> with_dead_letters(
+                        PollFeedsOnce(config.http, config.poll, answered=config.answered,
+                                      state=config.state), "entries"))
             unique = (
                 count(polled.entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
