@@ -161,6 +161,9 @@ def test_json_ld_people_given_by_given_and_family_name_or_by_reference() -> None
     ("fr", "Ana Ruiz et Tom Berg", ("Ana Ruiz", "Tom Berg")),
     ("es", "Ana Ruiz y Tom Berg", ("Ana Ruiz", "Tom Berg")),
     ("en", "Ana Ruiz (ar), desk@news.example, 48213", ("Ana Ruiz",)),
+    ("en", "Ana Ruiz (aru.)", ("Ana Ruiz",)),
+    ("ko", "\ubc15\uc11c\uc5f0 \uae30\uc790", ("\ubc15\uc11c\uc5f0",)),
+    ("ja", "\u5c71\u7530\u82b1\u5b50\u8a18\u8005", ("\u5c71\u7530\u82b1\u5b50",)),
 ])
 def test_names_split_on_the_page_languages_and_without_mails_ids_or_initials(
         lang: str, line: str, expected: tuple[str, ...]) -> None:
@@ -184,6 +187,14 @@ def test_an_organisation_or_the_outlet_as_author_yields_to_a_person_in_the_bylin
     byline = "<p class='article-author'>von <a href='/autoren/ana'>Ana Ruiz</a></p>"
     assert authors(head, byline) == ("Ana Ruiz",)
     assert authors(head) == ("Courier",)
+
+
+def test_the_reporter_in_a_later_author_meta_tag_beats_the_outlet_in_the_first() -> None:
+    head = ("<meta property='og:site_name' content='Courier'><meta name='author' content='Courier'>"
+            "<meta name='author' content='Ana Ruiz'>")
+    assert authors(head) == ("Ana Ruiz",)
+    assert authors("<meta name='author' content='Courier'>"
+                   "<meta property='og:site_name' content='Courier'>") == ("Courier",)
 
 
 # --- titles ----------------------------------------------------------------------------------
