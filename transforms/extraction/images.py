@@ -34,6 +34,13 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
 _CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
+# The label of a gallery, zoom or fullscreen control laid over a picture, in a few languages.
+_CONTROL = re.compile(
+    r"^(?:(?:view|see|show|open)\s+(?:all\s+)?)?(?:\d+\s+)?(?:images?|photos?|pictures?|"
+    r"bilder|fotos?|gallery|galerie|slideshow)$|^(?:enlarge|expand|zoom(?:\s+in)?|full\s*screen|"
+    r"vollbild|vergr\u00f6\u00dfern|agrandir|plein\s+\u00e9cran|ampliar|pantalla\s+completa|"
+    r"ingrandisci|schermo\s+intero|vergroten|volledig\s+scherm)(?:\s+(?:image|photo|bild|foto))?$",
+    re.IGNORECASE)
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
@@ -208,8 +215,9 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
 
 
 def _worded(text: str) -> str:
-    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit)."""
-    return text if any(c.isalpha() for c in text) else ""
+    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit) or
+    is a control's label ("View 6 images", "Vollbild", "Enlarge")."""
+    return text if any(c.isalpha() for c in text) and not _CONTROL.match(text) else ""
 
 
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
@@ -222,7 +230,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
             continue
         for element in scope.iterdescendants(etree.Element):
             if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
-                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
+                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img") and (
+                    clean_credit(_text(element))):  # a bare label ("Copyright") is not it
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
@@ -237,7 +246,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 element is caption or caption in element.iterancestors()
                 or element in caption.iterancestors())):
             continue
-        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
+        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT and (
+                _worded(_text(element))):
             return element
     return None
 

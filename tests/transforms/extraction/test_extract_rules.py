@@ -135,6 +135,10 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
      "Ana Ruiz, AFP via Getty Images"),
     ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
     ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
+    ("Boats at dawn in the harbour / Ana Ruiz", "Boats at dawn in the harbour", "Ana Ruiz"),
+    ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats at dawn. Zdj\u0119cie: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats and nets / sails", "Boats and nets / sails", ""),
 ])
 def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
         line: str, caption: str, credit: str) -> None:
@@ -465,10 +469,18 @@ def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -
     assert authors(head) == (site,)
 
 
-def test_a_bare_number_is_no_credit() -> None:
+@pytest.mark.parametrize("control", ["1/12", "View 6 Images", "Vollbild", "Enlarge image"])
+def test_a_bare_number_or_a_controls_label_is_no_credit(control: str) -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
-              "<span>1/12</span></figure>")
+              f"<span>{control}</span></figure>")
     assert lead(figure) == ("Boats at dawn.", "")
+
+
+def test_a_credit_label_in_an_element_of_its_own_is_passed_over_for_the_credit() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption><span>Boats at dawn - </span>"
+              "<span class='caption__copyright'>Copyright</span>"
+              "<span class='caption__credit'>Ana Ruiz/AP</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/AP")
 
 
 @pytest.mark.parametrize("shown", ["<p class='meta'>Published March 4, 2026 at 14:05</p>",
