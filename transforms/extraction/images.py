@@ -51,6 +51,7 @@ _CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may
 _PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
 _MAX_CAPTION = 1200
 _MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
+_MIN_CAPTION_WORDS = 4  # alt text of fewer words is a label ("Photo", "Ana Ruiz"), no caption
 # A picture's id in its URL: six or more digits, or eight or more hex digits.
 _PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
 _MAX_CREDIT = 200
@@ -93,7 +94,16 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
                 if part != "alt":
                     provenance[part] = name
                 break
+    if "caption" not in parts and _describes(parts.get("alt", "")):
+        parts["caption"] = parts["alt"]
+        provenance["caption"] = "alt"
     return LeadImage(**parts), provenance
+
+
+def _describes(alt: str) -> bool:
+    """Whether an image's alt text reads as a caption: a phrase of some words, not a file name
+    or a label."""
+    return len(alt.split()) >= _MIN_CAPTION_WORDS
 
 
 def _page_picture(tree: HtmlElement, url: str,

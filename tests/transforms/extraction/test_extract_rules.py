@@ -489,3 +489,19 @@ def test_a_date_found_without_its_time_takes_the_time_written_after_it(shown: st
     article = extract_article(page("", shown + STORY), "https://news.example/harbour")
     assert (article.published_at, article.provenance["published_at"]) == (
         datetime(2026, 3, 4, 14, 5, tzinfo=timezone.utc), "htmldate")
+
+
+@pytest.mark.parametrize(("head", "figure"), [
+    ("<meta property='og:image' content='https://news.example/lead.jpg'>"
+     "<meta property='og:image:alt' content='Boats leave the harbour at dawn'>", ""),
+    ("", "<figure><img src='/lead.jpg' alt='Boats leave the harbour at dawn'></figure>"),
+])
+def test_an_image_described_only_by_its_alt_text_has_that_as_its_caption(
+        head: str, figure: str) -> None:
+    article = extract_article(page(head, figure + STORY), URL)
+    assert article.image is not None and article.image.caption == "Boats leave the harbour at dawn"
+    assert article.provenance["caption"] == "alt"
+
+
+def test_a_short_alt_text_is_a_label_not_a_caption() -> None:
+    assert lead("<figure><img src='/lead.jpg' alt='Harbour'></figure>") == ("", "")
