@@ -1,5 +1,6 @@
 """Boilerplate paragraphs that extractors let into an article body: the standards, licensing and
-newsletter lines wire services and publishers append, and byline or timestamp lines."""
+newsletter lines wire services and publishers append, links to other stories set off by a "read
+also" label, and byline or timestamp lines."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ _BOILERPLATE = re.compile(
       | the\ associated\ press\ receives\ (?:financial\ )?support\ .*
       | .{0,40}\bis\ solely\ responsible\ for\ all\ content\.?
       | find\ ap['\u2019]s\ standards\ for\ working\ with\ philanthropies.*
+      | (?:more|mehr)\s*:\s*.{0,160}                             # MORE: Other headline
+      | (?:read\ (?:more|also)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
+         |l\u00e4s\ (?:ocks\u00e5|mer)|lesen\ sie\ (?:auch|mehr)|(?:\u00e0\ )?lire\ aussi
+         |leer\ m\u00e1s|lea\ tambi\u00e9n|leia\ (?:tamb\u00e9m|mais)|leggi\ anche
+         |czytaj\ (?:wi\u0119cej|te\u017c|tak\u017ce)|lees\ ook|l\u00e6s\ ogs\u00e5|lue\ my\u00f6s)
+        (?:\s*:)?(?:\s.{0,160})?                                 # Read also: Other headline
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -255,6 +255,21 @@ def test_a_teaser_that_is_only_a_link_and_a_heading_repeating_the_title_are_drop
     assert article.body.count("The harbour reopened") == 2
 
 
+@pytest.mark.parametrize("teaser", [
+    "Les ogs\u00e5: Ferry fares rise again", "MORE: Ferry fares rise again", "Czytaj wi\u0119cej",
+    "\u00c0 lire aussi Ferry fares rise again", "Read also: Ferry fares rise again"])
+def test_a_link_to_another_story_set_off_by_a_read_also_label_is_dropped(teaser: str) -> None:
+    body = STORY + f"<p><strong>{teaser}</strong></p>" + STORY
+    article = extract_article(page(body=body), URL)
+    assert teaser.split()[-1] not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+def test_prose_that_begins_like_a_read_also_label_stays() -> None:
+    line = "More than forty boats returned to the harbour before noon on the first day."
+    assert line in extract_article(page(body=STORY + f"<p>{line}</p>"), URL).body
+
+
 def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state() -> None:
     state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
     html = (f"<html><head><title>Harbour reopens</title></head><body><div id='app'></div>"
