@@ -1,6 +1,6 @@
 """Boilerplate paragraphs that extractors let into an article body: the standards, licensing and
-newsletter lines wire services and publishers append, links to other stories set off by a "read
-also" label, and byline or timestamp lines."""
+newsletter lines wire services and publishers append (sign-up, follow-us and reCAPTCHA notices),
+links to other stories set off by a "read also" label, and byline or timestamp lines."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ _BOILERPLATE = re.compile(
       | the\ associated\ press\ receives\ (?:financial\ )?support\ .*
       | .{0,40}\bis\ solely\ responsible\ for\ all\ content\.?
       | find\ ap['\u2019]s\ standards\ for\ working\ with\ philanthropies.*
+      | (?=.*\b(?:newsletters?|inbox|below)\b).{0,120}\bsign(?:ing)?\ up\b.{0,160}
+      | get\ .{0,60}\bin\ your\ inbox\.?
+      | by\ submitting\ your\ (?:information|email|details)\b.*
+      | (?:got\ a\ story\?\ )?get\ in\ touch\ with\ our\ .{0,200}
+      | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
+      | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
+      | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?
       | (?:more|mehr)\s*:\s*.{0,160}                             # MORE: Other headline
       | (?:read\ (?:more|also)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
          |l\u00e4s\ (?:ocks\u00e5|mer)|lesen\ sie\ (?:auch|mehr)|(?:\u00e0\ )?lire\ aussi
