@@ -110,7 +110,7 @@ def _page_picture(tree: HtmlElement, url: str,
                   cover: list[str]) -> tuple[str, LeadImage] | None:
     """The lead figure (the one showing the cover image, else the first) and its source name."""
     if cover and (shown := _showing(tree, url, cover)) is not None:
-        return _captioned(*shown, url)
+        return shown
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
         found = [] if scope is None else [p for p in _PICTURES(scope) if not _portrait(p)]
         if found:
@@ -123,12 +123,14 @@ def _portrait(picture: HtmlElement) -> bool:
     return any(_named(node, _PORTRAIT_NAME) for node in (picture, *picture.iterancestors()))
 
 
-def _showing(tree: HtmlElement, url: str,
-             cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
+def _showing(tree: HtmlElement, url: str, cover: list[str]) -> tuple[str, LeadImage] | None:
     """The first image showing one of the cover pictures inside a figure or a block named as
-    captioned, and that block; else the first inside a block with a caption's worth of text."""
+    captioned that gives a caption or credit, with them; else the first in such a block (a
+    teaser of the same story in a list of links shows the cover too, captionless); else the
+    first inside a block with a caption's worth of text."""
     pictures = [_Picture(address) for address in cover]
     keys = {key for picture in pictures for key in picture.keys}
+    named: tuple[str, LeadImage] | None = None
     unnamed: tuple[HtmlElement, HtmlElement] | None = None
     for element in tree.iter("img", "source"):
         attributes = " ".join(element.attrib.values())
@@ -138,12 +140,15 @@ def _showing(tree: HtmlElement, url: str,
         if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
                                   for source in _image_sources(img) for picture in pictures):
             continue
-        container, named = _container(img)
-        if container is not None and named:
-            return img, container
-        if container is not None and unnamed is None:
+        container, is_named = _container(img)
+        if container is not None and is_named:
+            found = _captioned(img, container, url)
+            if found[1].caption or found[1].credit:
+                return found
+            named = named or found
+        elif container is not None and unnamed is None:
             unnamed = (img, container)
-    return unnamed
+    return named or (_captioned(*unnamed, url) if unnamed else None)
 
 
 def _picture_img(source: HtmlElement) -> HtmlElement | None:

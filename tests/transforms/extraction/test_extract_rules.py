@@ -301,6 +301,15 @@ def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -
     assert lead(figures, head) == ("Boats at dawn.", "")
 
 
+def test_a_captionless_teaser_showing_the_cover_yields_to_the_captioned_lead_after_it() -> None:
+    figures = ("<aside><figure class='teaser'><a href='/same-story'><img "
+               "src='/p/122x69_lead-4815162342.jpg'></a></figure></aside>"
+               "<figure><img src='/p/1536x864_lead-4815162342.jpg'><figcaption>Boats at dawn. "
+               "<span class='credit'>Ana Ruiz/dpa</span></figcaption></figure>")
+    head = "<meta property='og:image' content='https://cdn.example/p/1200x675_lead-4815162342.jpg'>"
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/dpa")
+
+
 def test_the_text_next_to_the_cover_image_is_its_caption_when_nothing_is_named_so() -> None:
     figures = ("<div class='x1'><div><img src='/p/lead-picture.jpg'></div><p>Boats at dawn. "
                "\u00a9 Ana Ruiz/dpa</p></div>")
