@@ -95,8 +95,10 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
                     provenance[part] = name
                 break
     if "caption" not in parts and _describes(parts.get("alt", "")):
-        parts["caption"] = parts["alt"]
-        provenance["caption"] = "alt"
+        caption, credit = _split_credit(parts["alt"])
+        parts["caption"], provenance["caption"] = caption, "alt"
+        if credit and "credit" not in parts:
+            parts["credit"], provenance["credit"] = credit, "alt"
     return LeadImage(**parts), provenance
 
 
@@ -216,17 +218,21 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
         text = _clean(img.get("title") or "")
     if not credit:
-        text, credit = split_caption(text)
-        credit = credit.lstrip(_SEPARATORS)
-        if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
-            credit = clean_credit(credit)
-    if not credit:
-        text, credit = split_trailing_credit(text)
+        text, credit = _split_credit(text)
     if not credit:
         credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
     return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
                      caption=_worded(clean_caption(text)), credit=_worded(credit))
+
+
+def _split_credit(text: str) -> tuple[str, str]:
+    """A caption line split into caption and the photo credit at its end, if any."""
+    text, credit = split_caption(text)
+    credit = credit.lstrip(_SEPARATORS)
+    if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+        credit = clean_credit(credit)
+    return (text, credit) if credit else split_trailing_credit(text)
 
 
 def _worded(text: str) -> str:

@@ -540,5 +540,10 @@ def test_an_image_described_only_by_its_alt_text_has_that_as_its_caption(
     assert article.provenance["caption"] == "alt"
 
 
+def test_a_credit_at_the_end_of_an_alt_text_taken_as_caption_is_split_off() -> None:
+    figure = "<figure><img src='/lead.jpg' alt='Boats leave at dawn. (AP Photo/Ana Ruiz)'></figure>"
+    assert lead(figure) == ("Boats leave at dawn.", "(AP Photo/Ana Ruiz)")
+
+
 def test_a_short_alt_text_is_a_label_not_a_caption() -> None:
     assert lead("<figure><img src='/lead.jpg' alt='Harbour'></figure>") == ("", "")
