@@ -1,6 +1,7 @@
-"""Boilerplate paragraphs that extractors let into an article body: the standards, licensing and
-newsletter lines wire services and publishers append (sign-up, follow-us and reCAPTCHA notices),
-links to other stories set off by a "read also" label, and byline or timestamp lines."""
+"""Boilerplate paragraphs that extractors let into an article body: the standards, licensing,
+copyright and newsletter lines wire services and publishers append (sign-up, follow-us and
+reCAPTCHA notices), links to other stories set off by a "read also" label, and byline or timestamp
+lines."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _BOILERPLATE = re.compile(
       | (?:sign\ up|subscribe)\ (?:here|now)\b.{0,60}
       | .{0,120}\bnewsletter\b.{0,60}\bsign\ up\ here\.?
       | (?:copyright|\u00a9)\ .{0,80}all\ rights\ reserved\.?
+      | (?:copyright\s*[:\u00a9]|\u00a9).{1,100}                          # \u00a9 Agency 2024
       | this\ (?:material|article)\ may\ not\ be\ published,\ broadcast,\ rewritten.*
       | the\ associated\ press\ receives\ (?:financial\ )?support\ .*
       | .{0,40}\bis\ solely\ responsible\ for\ all\ content\.?

@@ -277,16 +277,18 @@ def test_a_link_to_another_story_set_off_by_a_read_also_label_is_dropped(teaser:
     "Get the morning briefing in your inbox", "Got a story? Get in touch with our news team.",
     "By submitting your information, you agree to our terms.",
     "Follow the Courier on Twitter and Facebook for the latest news.",
-    "Folgst du schon dem Courier auf Whatsapp?"])
-def test_newsletter_and_follow_us_lines_are_dropped(line: str) -> None:
+    "Folgst du schon dem Courier auf Whatsapp?", "\u00a9 Courier Wire Ltd. 2026",
+    "Copyright: Courier Syndicate, 2026", "Copyright \u00a9 2026 The Courier, LLC."])
+def test_newsletter_follow_us_and_copyright_lines_are_dropped(line: str) -> None:
     article = extract_article(page(body=STORY + f"<p>{line}</p>" + STORY), URL)
     assert line not in article.body and article.body.count("The harbour reopened") == 2
 
 
 @pytest.mark.parametrize("line", [
     "More than forty boats returned to the harbour before noon on the first day.",
-    "Fishermen can sign up for a berth at the harbour office until the end of March."])
-def test_prose_that_begins_like_a_read_also_label_or_asks_to_sign_up_stays(line: str) -> None:
+    "Fishermen can sign up for a berth at the harbour office until the end of March.",
+    "Copyright law gave the harbour's old charts to the public in the spring."])
+def test_prose_that_begins_like_a_label_or_a_notice_stays(line: str) -> None:
     assert line in extract_article(page(body=STORY + f"<p>{line}</p>"), URL).body
 
 
