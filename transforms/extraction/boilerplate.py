@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from newswire.schemas.article import markdown_to_text
+from newswire.schemas.credits import is_labelled_credit
 from newswire.transforms.extraction.bylines import byline_names
 
 # Whole-paragraph patterns, matched on the plain text of a short paragraph only.
@@ -43,6 +44,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _MAX_BOILERPLATE = 320
+_MAX_CREDIT_LINE = 100
 
 # A timestamp line: "Posted Wednesday, November 18, 2026 9:25 AM", "Updated 3 hours ago".
 _STAMP_PREFIX = re.compile(
@@ -86,8 +88,10 @@ def plain(paragraph: str) -> str:
 
 
 def is_boilerplate(text: str) -> bool:
-    """Whether a paragraph is a standards, licensing, advertising or newsletter line."""
-    return len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))
+    """Whether a paragraph is a standards, licensing, advertising or newsletter line, or the
+    photo credit of a picture in the story ("Foto: Name", "Image: Name")."""
+    return (len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))) or (
+        len(text) <= _MAX_CREDIT_LINE and is_labelled_credit(text))
 
 
 def is_timestamp(text: str) -> bool:
