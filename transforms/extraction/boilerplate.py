@@ -1,7 +1,7 @@
 """Boilerplate paragraphs that extractors let into an article body: the standards, licensing,
 copyright and newsletter lines wire services and publishers append (sign-up, follow-us and
-reCAPTCHA notices), links to other stories set off by a "read also" label, and byline or timestamp
-lines."""
+reCAPTCHA notices), embeds' placeholders, links to other stories set off by a "read also" label,
+and byline or timestamp lines."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ _BOILERPLATE = re.compile(
       | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
       | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
       | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?
+      | embed(?:ded\ content)?|externer\ inhalt|external\ content       # an embed's placeholder
+      | link\ zum\ [\w-]*inhalt | (?:watch|view)\ (?:this\ )?on\ (?:youtube|instagram|x|twitter)
       | (?:more|mehr)\s*:\s*.{0,160}                             # MORE: Other headline
       | (?:read\ (?:more|also)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
          |l\u00e4s\ (?:ocks\u00e5|mer)|lesen\ sie\ (?:auch|mehr)|(?:\u00e0\ )?lire\ aussi

@@ -279,7 +279,7 @@ def test_a_link_to_another_story_set_off_by_a_read_also_label_is_dropped(teaser:
     "Follow the Courier on Twitter and Facebook for the latest news.",
     "Folgst du schon dem Courier auf Whatsapp?", "\u00a9 Courier Wire Ltd. 2026",
     "Copyright: Courier Syndicate, 2026", "Copyright \u00a9 2026 The Courier, LLC.",
-    "Foto: Ana Ruiz, Courier", "Image: Ana Ruiz"])
+    "Foto: Ana Ruiz, Courier", "Image: Ana Ruiz", "Embed", "Link zum YouTube-Inhalt"])
 def test_newsletter_follow_us_copyright_and_photo_credit_lines_are_dropped(line: str) -> None:
     article = extract_article(page(body=STORY + f"<p>{line}</p>" + STORY), URL)
     assert line not in article.body and article.body.count("The harbour reopened") == 2
