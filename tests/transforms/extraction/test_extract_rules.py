@@ -293,6 +293,23 @@ def test_prose_that_begins_like_a_label_or_a_notice_stays(line: str) -> None:
     assert line in extract_article(page(body=STORY + f"<p>{line}</p>"), URL).body
 
 
+OTHER_STORIES = ("<h2>More from the Courier</h2><h3>Ferry fares rise again</h3>"
+                 "<p>The operator blames the price of fuel.</p><h3>Lighthouse to reopen</h3>"
+                 "<p>Visitors may climb it from May.</p>")
+
+
+def test_a_list_of_other_stories_under_a_heading_at_the_end_is_not_the_story() -> None:
+    article = extract_article(page(body=STORY + STORY + OTHER_STORIES), URL)
+    assert "More from" not in article.body and "Ferry fares" not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+def test_a_sidebar_heading_amid_the_storys_paragraphs_is_not_its_end() -> None:
+    sidebar = "<h2>Most read in Sport</h2>"
+    article = extract_article(page(body=STORY + STORY + sidebar + STORY), URL)
+    assert article.body.count("The harbour reopened") == 3
+
+
 def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state() -> None:
     state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
     html = (f"<html><head><title>Harbour reopens</title></head><body><div id='app'></div>"
