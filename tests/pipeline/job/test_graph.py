@@ -32,9 +32,9 @@ def steps(config: IngestConfig, streaming: bool = False) -> set[str]:
     return step_names(pipeline, JOB)
 
 
-FEEDS_TO_INDEX = {"KeyFeedsBySlot", "PollFeeds", "DropDuplicateEntries", "SpreadFetches", "KeyBySlot",
-                  "FetchPages", "Extract", "DropDuplicateArticles", "LinkNearDuplicates",
-                  "IndexArticles", "AllDeadLetters", "IndexDeadLetters"}
+FEEDS_TO_INDEX = {"KeyFeedsBySlot", "PollFeeds", "DropDuplicateEntries", "SpreadFetches",
+                  "KeyBySlot", "FetchPages", "Extract", "DropDuplicateArticles",
+                  "LinkNearDuplicates", "IndexArticles", "AllDeadLetters", "IndexDeadLetters"}
 
 
 def test_a_batch_job_polls_fetches_extracts_and_indexes() -> None:
