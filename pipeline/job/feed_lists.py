@@ -7,10 +7,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.feeds import parse_feed_list
-from newswire.transforms.sources.sitemaps import DEFAULT_MAX_AGE
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def tick(poller: PollFeeds, url: str, feed: FakeState) -> list[str]:
 
 
 def streaming_poller(settings: StateSettings) -> PollFeeds:
-    poller = PollFeeds(HttpSettings(allow_private=True), streaming=True, state=settings)
+    poller = PollFeeds(HttpSettings(allow_private=True), state=settings)
     poller.setup()
     return poller
 

@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 
 from newswire.pipeline.job.feed_lists import resolve_feeds
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
 from tests.faults.hostile import serve_routes

@@ -29,11 +29,12 @@ from apache_beam.metrics import Metrics
 from lxml import etree
 
 from newswire.transforms.fetching.fetch import HTML_TYPES, PageFetcher
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import failure_reason
 from newswire.transforms.sources.feeds import parse_feed_list
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE, PollSettings
 from newswire.transforms.sources.sitemaps import (
-    DEFAULT_MAX_AGE,
     INDEX,
     MAX_ROBOTS_SITEMAPS,
     URLSET,
@@ -221,7 +222,8 @@ class RediscoverSources(beam.DoFn):
     """
 
     def __init__(self, listed: Mapping[str, list[str]], settings: HttpSettings,
-                 max_age: float = DEFAULT_MAX_AGE, every: float = 3600.0,
+                 max_age: float = DEFAULT_MAX_AGE,
+                 every: float = PollSettings.rediscover_every,
                  clock: Callable[[], float] = time.time) -> None:
         self.listed = {source: list(urls) for source, urls in listed.items()}
         self.settings = settings
