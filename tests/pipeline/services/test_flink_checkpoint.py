@@ -7,7 +7,7 @@ from its last checkpoint, and the index ends with every article of the corpus on
 `--runner flink` asks Beam's runner to finish each bundle before a checkpoint
 (pipeline/job/runners.py): what a bundle output inside one would otherwise wait in it for the
 step's next input, which a quiet streaming job may never bring. Each wait is bounded and says,
-when it runs out, where the job stood."""
+when it runs out, where the job stood; together they stay under the test's timeout."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class EmbeddedCluster:
 
     def __init__(self, log: Path, offset: int, name: str) -> None:
         self.log, self.offset, self.name = log, offset, name
-        self.rest, self.job = wait_for(self._find, 180, f"the Flink job {name}",
+        self.rest, self.job = wait_for(self._find, 120, f"the Flink job {name}",
                                        lambda: f"not in {log} past byte {offset}")
 
     def _find(self) -> tuple[str, str] | None:
@@ -162,7 +162,7 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
                             f"{time.monotonic() - started:.0f} s in (logs: {log}, "
                             f"{worker_pool.log})")
 
-                wait_for(lambda: cluster.checkpoints()["completed"] >= 1, 180,
+                wait_for(lambda: cluster.checkpoints()["completed"] >= 1, 150,
                          "a completed checkpoint", situation)
                 before = cluster.checkpoints()
                 print(f"[flink] killing the worker pool: {before}, {indexed()} indexed")
@@ -171,16 +171,16 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
                 # when the job asks first, the pool's port refusing it.
                 wait_for(lambda: [trace for trace in cluster.failures()
                                   if "SDK Harness connection lost" in trace
-                                  or "Connection refused" in trace], 120,
+                                  or "Connection refused" in trace], 90,
                          "the job failing over for its lost worker pool", situation)
                 worker_pool.__enter__()  # a new pool on the same port
-                wait_for(lambda: cluster.checkpoints()["restored"] >= 1, 180,
+                wait_for(lambda: cluster.checkpoints()["restored"] >= 1, 150,
                          "a restore from the checkpoint", situation)
                 wanted = (totals["indexed"], totals["dead_letters"])
                 wait_for(lambda: all(n >= w for n, w in zip(indexed(), wanted, strict=True)), 240,
                          "every article and dead letter indexed after the restore", situation)
                 restored = cluster.checkpoints()["completed"]
-                wait_for(lambda: cluster.checkpoints()["completed"] > restored, 120,
+                wait_for(lambda: cluster.checkpoints()["completed"] > restored, 90,
                          "a checkpoint after the restore", situation)
                 assert cluster.status() == "RUNNING", situation()
                 print(f"[flink] recovered in {time.monotonic() - started:.0f} s: "
