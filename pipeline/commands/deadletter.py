@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from newswire.pipeline.commands import moment
 from newswire.pipeline.options import add_flags
 from newswire.transforms.index.client import EsConnection, check_index_name
+from newswire.transforms.index.reader import reading
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -58,10 +59,10 @@ def query(stages: tuple[str, ...], since: datetime | None) -> dict[str, Any]:
 def _list(args: argparse.Namespace, _: list[str]) -> int:
     check_index_name(args.dead_letter_index)
     stages = (args.stage,) if args.stage else STAGES
-    with EsConnection(args.es_url).session() as client:
-        client.indices.refresh(index=args.dead_letter_index)  # include the latest run's
-        response = client.search(index=args.dead_letter_index, size=args.limit,
-                                 query=query(stages, args.since), sort=[{"at": "desc"}])
+    with reading(EsConnection(args.es_url)) as reader:
+        reader.refresh(args.dead_letter_index)  # include the latest run's
+        response = reader.search(args.dead_letter_index, {
+            "size": args.limit, "query": query(stages, args.since), "sort": [{"at": "desc"}]})
     hits = response["hits"]["hits"]
     for hit in hits:
         letter = hit["_source"]
@@ -80,6 +81,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
 
     from newswire.pipeline.job.pipeline_options import NewswireOptions
     from newswire.pipeline.job.replay import readable, replay
+    from newswire.transforms.index.layout import ensure_index
+    from newswire.transforms.sources.state import STATE_MAPPING
 
     if args.stage and args.stage not in REPLAYABLE:
         raise ValueError(f"{args.stage} letters are not replayable; replay "
@@ -88,7 +91,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
               if k not in ("command", "handler", "action", "stage", "since", "verbose",
                            "log_level")}
     config = PipelineOptions(**values).view_as(NewswireOptions).ingest_config()
-    for name in (config.index, config.dead_letter_index, config.history_index):
+    for name in (config.index, config.dead_letter_index, config.history_index,
+                 config.state_index):
         check_index_name(name)
     connection = config.es
     stages = (args.stage,) if args.stage else REPLAYABLE
@@ -96,6 +100,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
         client.indices.refresh(index=config.dead_letter_index)
         hits = list(helpers.scan(client, index=config.dead_letter_index,
                                  query={"query": query(stages, args.since)}))
+        if hits and config.state_index:  # letters of an older version: the state comes now
+            ensure_index(client, config.state_index, STATE_MAPPING, config.sizing.settings())
     letters = readable(hits)
     if not letters:
         print(f"no replayable dead letters in {config.dead_letter_index}")

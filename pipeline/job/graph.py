@@ -110,10 +110,7 @@ class IngestFeeds(beam.PTransform):
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
-        extract = (ExtractAndRecord(config.pool_processes) if config.state
-                   else extract_listed_articles(config.pool_processes))
-        articles = count(fetched, "fetched") | "Extract" >> beam.ParDo(extract).with_outputs(
-            DEAD_LETTER, FETCHED, main="articles")
+        articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
         if config.state and not config.drop_near_duplicates and is_batch(extracted):
             bands, rows = band_shape(config.near_dup_threshold)
@@ -133,9 +130,7 @@ class IngestFeeds(beam.PTransform):
                     recall=self._recall())
             )
             rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
-        if config.state:
-            _ = articles[FETCHED] | "RememberFetched" >> RememberFetched(
-                config.state, rejected if is_batch(rejected) else None)
+        remember_fetched(config, articles, rejected)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -228,6 +223,23 @@ class ValidateArticles(beam.DoFn):
 def indexed_copies(config: IngestConfig) -> IndexedCopies:
     """Where near-duplicates are sought among the articles already indexed."""
     return IndexedCopies(config.es, config.index, config.dedup_ttl, config.es_retry)
+
+
+def extract_recorded(config: IngestConfig) -> beam.ParDo:
+    """Fetched pages to valid articles (`articles`) and dead letters; with a crawl state, also
+    which entry gave which article (`FETCHED`), for `remember_fetched`."""
+    extract = (ExtractAndRecord(config.pool_processes) if config.state
+               else extract_listed_articles(config.pool_processes))
+    return beam.ParDo(extract).with_outputs(DEAD_LETTER, FETCHED, main="articles")
+
+
+def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple,
+                     rejected: beam.PCollection) -> None:
+    """With a crawl state, records each entry whose article was indexed (not `rejected`), so
+    no later run fetches it again."""
+    if config.state:
+        _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
+            config.state, rejected if is_batch(rejected) else None)
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

@@ -19,7 +19,6 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
-from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -31,27 +30,14 @@ from newswire.transforms.index.layout import (
 from newswire.transforms.index.pieces import first_piece
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.schedule import FeedState
-from newswire.transforms.sources.settings import StateSettings
-from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, entry_id, is_due, source_id
+from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
+from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, is_due
+from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
+from tests.loopback import CountingServer
 
 pytestmark = pytest.mark.es
 PAGES = 8
-
-
-class CountingServer(SeedServer):
-    """A SeedServer (ETag, Last-Modified, 304) that counts the requests for each path."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.asked: Counter[str] = Counter()
-
-    def resolve(self, path: str) -> Path | None:
-        self.asked[path.split("?")[0]] += 1
-        return super().resolve(path)
-
-    def pages_asked(self) -> Counter[str]:
-        return Counter({path: n for path, n in self.asked.items() if path.endswith(".html")})
 
 
 def dates(count: int) -> dict[str, str]:
@@ -79,10 +65,11 @@ def run(feeds: Path, connection: EsConnection, aliases: dict[str, str],
 def snapshot(client: Elasticsearch, aliases: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every document of the job's indices but the state, with its version and sequence
     number (any write moves the latter)."""
-    client.indices.refresh(index=list(aliases.values()))
+    written = [alias for name, alias in aliases.items() if name != "state_index"]
+    client.indices.refresh(index=written)
     return {alias: {hit["_id"]: (hit["_version"], hit["_seq_no"]) for hit in client.search(
         index=alias, size=1000, version=True, seq_no_primary_term=True)["hits"]["hits"]}
-        for name, alias in aliases.items() if name != "state_index"}
+        for alias in written}
 
 
 def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
@@ -108,6 +95,25 @@ def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
                            id=entry_id(server.url("story3.html")))["_source"]
     assert record["article_id"] == article_id(server.base_url, "story3")
     assert record["first_seen"] <= record["last_seen"] <= record["fetched_at"] + 60
+
+
+def test_an_index_written_without_a_state_gains_it_on_the_next_run(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    """As after an upgrade from a version that kept no crawl state: that run fetches once more
+    and changes no article; the next fetches nothing."""
+    server, feeds = site
+    run(feeds, es_connection, aliases)
+    drop_index(es_connection, aliases["state_index"])
+    before = snapshot(es_client, aliases)
+    server.asked.clear()
+    upgraded = run(feeds, es_connection, aliases)
+    assert len(server.pages_asked()) == PAGES and upgraded.unchanged == PAGES
+    assert snapshot(es_client, aliases) == before
+    server.asked.clear()
+    after = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter()
+    assert (after.feeds_not_modified, after.pages_fetched, after.indexed) == (1, 0, 0)
 
 
 def test_a_new_entry_is_the_only_page_fetched(
