@@ -18,8 +18,8 @@ corpus says it should.
 Corpora: `real`, the pages of ../shared/realpages (each listed once; skipped, with the reason,
 where the folder is absent), and `generated`, N articles (default 10,000) over 100 feeds on 20
 hosts, pages of 100-400 KB with scripts and navigation, about 10% duplicates (half a link listed
-in two feeds, half a byte-identical copy under another URL) and 5% updates (a newer version
-under another URL naming the original as canonical).
+in two feeds, half a byte-identical copy on another host, indexed as a near-duplicate) and 5%
+updates (a newer version under another URL of the same host naming the original as canonical).
 
     .venv/bin/python bench/e2e.py [--corpus real generated] [--articles 10000] [--repeat 1]
                                   [--port 9351] [--realpages PATH] [--timeout 1800]
@@ -139,7 +139,7 @@ class Site:
                     yield url, self.real_page(name).decode("utf-8", "replace")
 
             return Corpus("real", entries, len(names), 0, real)
-        paths, originals, updated, _ = self.plan()
+        paths, originals, updated, mirrored = self.plan()
         entries = [self.url(path) for path in paths]
 
         def pages() -> Iterator[tuple[str, str]]:
@@ -147,7 +147,9 @@ class Site:
                 if "-v2" not in path and "/mirror/" not in path:
                     yield self.url(path), self.serve(path.split("/", 1)[1]).decode()
 
-        return Corpus("generated", entries, len(originals), len(updated), pages)
+        # A mirror names its original canonical from another host, so it is an article of its
+        # own (a canonical URL counts only on the page's own site), linked as a near-duplicate.
+        return Corpus("generated", entries, len(originals) + len(mirrored), len(updated), pages)
 
     def url(self, path: str) -> str:
         host, rest = path.split("/", 1)
