@@ -1,11 +1,11 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
-In batch each feed URL arrives once and is polled once, keyed by host slot as page fetches
-are (PollFeedsOnce); in streaming it arrives on every tick and PollFeeds decides, per feed,
-whether it is due.
+In batch each source named (a URL, or a feed from a local list) arrives once, and ReadSources
+reads it and what it lists, keyed by host slot as page fetches are; in streaming each feed
+arrives on every tick and PollFeeds decides, per feed, whether it is due.
 
-    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
-                   │                                                              │   (valid ones)
+    sources ─► ReadSources ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
+     (or PollFeeds)│                                                              │   (valid ones)
                    ▼                                                              ▼        │
                  dead letters ◄────────────────────────────────────────────────────────────┤
                                                                                            │
@@ -28,7 +28,7 @@ versions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,7 +49,7 @@ from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
 from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
 from newswire.transforms.index.client import (
     ARTICLES_ALIAS,
@@ -67,7 +67,8 @@ from newswire.transforms.index.pieces import Sizing
 from newswire.transforms.index.retry import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
-from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce
+from newswire.transforms.sources.discover import ReadSources
+from newswire.transforms.sources.feeds import PollFeeds
 from newswire.transforms.sources.schedule import PollSettings
 from newswire.transforms.sources.state import (
     FETCHED,
@@ -105,8 +106,6 @@ class IngestConfig:
     poll: PollSettings = field(default_factory=PollSettings)
     # Streaming polls run in the background (a timer takes their answers); batch waits for them.
     streaming: bool = False
-    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
-    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
     archive: str = ""  # a directory to keep every fetched page in, as WARC
     archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
     archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
@@ -147,22 +146,18 @@ class IngestFeeds(beam.PTransform):
                                    config.archive_file_age) if config.archive else None)
             if config.streaming:  # every tick: each feed's own state says whether it is due
                 polled = (
-                    feed_urls
+                    feed_urls  # (URL, the answer had for it while its source was read)
                     # typed, so the key coder is the deterministic one for str
-                    | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
-                        tuple[str, str])
+                    | "KeyByFeed" >> beam.Map(lambda feed: feed).with_output_types(
+                        tuple[str, Any])
                     | "PollFeeds" >> with_dead_letters(
-                        PollFeeds(config.http, config.poll, answered=config.answered,
-                                  state=config.state), "entries"))
-            else:  # each feed once, keyed by host slot: concurrent within the per-host limits
-                polled = (
-                    feed_urls
-                    | "KeyFeedsBySlot" >> key_by_slot(config.http.per_host_concurrency, str, str)
-                    | "PollFeeds" >> with_dead_letters(
-                        PollFeedsOnce(config.http, config.poll, answered=config.answered,
-                                      state=config.state), "entries"))
+                        PollFeeds(config.http, config.poll, state=config.state), "entries"))
+                entries, feed_letters = polled.entries, polled[DEAD_LETTER]
+            else:  # each source once, keyed by host slot: concurrent within the per-host limits
+                entries, feed_letters = feed_urls | "ReadSources" >> ReadSources(
+                    config.http, config.poll, config.state)
             unique = (
-                count(polled.entries, "entries")
+                count(entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
             )
             pages = (
@@ -172,7 +167,7 @@ class IngestFeeds(beam.PTransform):
                 | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
-            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+            fetched, upstream = pages.pages, [feed_letters, pages[DEAD_LETTER]]
         extract = (ExtractAndRecord(config.pool_processes) if config.state
                    else extract_listed_articles(config.pool_processes))
         articles = count(fetched, "fetched") | "Extract" >> beam.ParDo(extract).with_outputs(
