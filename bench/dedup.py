@@ -27,13 +27,8 @@ from apache_beam.utils.timestamp import Timestamp
 
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import entry_key
-from newswire.transforms.duplicates.near import (
-    DEFAULT_THRESHOLD,
-    MatchWithinBand,
-    Sketch,
-    SketchArticle,
-    band_shape,
-)
+from newswire.transforms.duplicates.near import MatchWithinBand, Sketch, SketchArticle, band_shape
+from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 from newswire.transforms.records import FeedEntry
 
 SPAN = timedelta(days=10)  # event time the stream covers

@@ -17,8 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from apache_beam.transforms.window import GlobalWindow
 
 from newswire.transforms.fetching.fetch import FetchPages
-from newswire.transforms.fetching.http import HttpSettings
 from newswire.transforms.fetching.politeness import SlotKeys
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 
 TARGET = 1.25

@@ -24,7 +24,8 @@ from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import article_mapping_for, ensure_index
-from newswire.transforms.index.pieces import Sizing, pieces
+from newswire.transforms.index.pieces import pieces
+from newswire.transforms.index.settings import Sizing
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 
 TARGET = 0.9

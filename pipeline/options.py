@@ -3,7 +3,8 @@
 An `Option` names its flag (`--name` and `--dashed-name`, also the Dataflow template's
 parameter), says what it means, and where its value goes: keywords of a settings class
 (`into=(HttpSettings, "total_timeout")`). Its default is that keyword's default, read from the
-class: the transform that uses a setting defines its default, in the transform's own unit, and
+class: the stage that uses a setting defines its default, in its own unit, in a `settings.py`
+free of Beam (so this module, and the commands that take its flags, load without Beam), and
 nothing else writes it down. A flag in another unit than its setting's (hours of seconds, MiB of
 bytes, `2d` of seconds) has no default of its own, None for "not given", so that no default is
 converted into the flag's unit and back; a value given is converted once, into the setting's
@@ -12,9 +13,10 @@ setting alone too. Values stay in the flag's unit until then, not converted by a
 because Beam hands the options to workers as `--name=value` flags that are parsed again
 (`PipelineOptions.from_dictionary`, Beam 2.77): a conversion at parse time would apply twice.
 
-From `OPTIONS` come the flags of `newswire run` (`NewswireOptions`, typed PipelineOptions, so
-every runner parses them alike), the same flags on the other commands (`add_flags`), the
-settings objects (`NewswireOptions.ingest_config`), and the Dataflow template's parameters,
+From `OPTIONS` come the flags of `newswire run` (`NewswireOptions` in
+`pipeline/job/pipeline_options.py`, typed PipelineOptions, so every runner parses them alike),
+the same flags on the other commands (`add_flags`), the settings objects
+(`NewswireOptions.ingest_config`), and the Dataflow template's parameters,
 `deploy/dataflow/metadata.json`: `python -m newswire.pipeline.options --metadata`.
 """
 
@@ -27,16 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from newswire.pipeline.job.graph import IngestConfig
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.pipeline.config import IngestConfig
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.pieces import Sizing
-from newswire.transforms.index.retry import RetryPolicy
-from newswire.transforms.sources.discover import RediscoverSources
-from newswire.transforms.sources.schedule import PollSettings
-from newswire.transforms.sources.state import state_alias
+from newswire.transforms.index.settings import RetryPolicy, Sizing
+from newswire.transforms.sources.settings import PollSettings
 
 T = TypeVar("T")
 
@@ -154,16 +151,24 @@ class Option:
             return False
         return self.setting_default if self.unit is SAME else None
 
-    def add_to(self, parser: argparse.ArgumentParser) -> None:
-        flags = dict.fromkeys([f"--{self.name}", f"--{self.name.replace('_', '-')}"])
+    @property
+    def flag(self) -> str:
+        """The flag as the commands spell it, `--dashed-name`."""
+        return f"--{self.name.replace('_', '-')}"
+
+    def value(self) -> dict[str, Any]:
+        """How argparse takes the flag's value: its type or action, and its default."""
         if self.kind is bool:
-            parser.add_argument(*flags, action="store_true", help=self.help)
-        elif self.kind is list:
-            parser.add_argument(*flags, nargs="+", default=list(self.flag_default),
-                                help=self.help)
-        else:
-            parser.add_argument(*flags, type=self.kind, default=self.flag_default,
-                                help=self.help)
+            return {"action": "store_true"}
+        if self.kind is list:
+            return {"nargs": "+", "default": list(self.flag_default)}
+        return {"type": self.kind, "default": self.flag_default}
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """`newswire run`'s flag, in both spellings (`--name`, as Beam passes it to workers,
+        and `--dashed-name`), with the option's help."""
+        flags = dict.fromkeys([f"--{self.name}", self.flag])
+        parser.add_argument(*flags, dest=self.name, help=self.help, **self.value())
 
     def parameter(self) -> dict[str, Any]:
         """The Dataflow template's parameter."""
@@ -224,6 +229,9 @@ OPTIONS = (
     Option("recheck_age", "fetch an entry fetched before again after this long (e.g. 7d, 12h; "
            "0: every run; default: only when its feed says it changed)", "Re-check age",
            into=(IngestConfig, "recheck_age"), unit=Duration(zero=True)),
+    Option("state_retention", "forget crawl-state records no source has listed for this long "
+           "(e.g. 30d, 12h; 0: keep them for ever)", "Crawl-state retention",
+           into=(IngestConfig, "state_retention"), unit=Duration(zero=True)),
     Option("fetch_user_agent", "the User-Agent of every feed and page request", "User-Agent",
            into=(HttpSettings, "user_agent")),
     Option("fetch_timeout", "seconds one request may take in all, redirects and retries "
@@ -249,7 +257,7 @@ OPTIONS = (
            "Longest poll interval (s)", into=(PollSettings, "max_interval")),
     Option("rediscover_minutes", "streaming: minutes between readings of the sitemap indexes, "
            "robots.txt files, homepages and feed lists given to --feeds",
-           "Source rereading (minutes)", into=(RediscoverSources, "every"), unit=MINUTES),
+           "Source rereading (minutes)", into=(PollSettings, "rediscover_every"), unit=MINUTES),
     Option("dedup_ttl_hours", "how long a seen article key is remembered",
            "Duplicate memory (hours)", into=(IngestConfig, "dedup_ttl"), unit=HOURS),
     Option("near_dup_threshold", "estimated Jaccard similarity (5-word shingles) above which "
@@ -276,11 +284,14 @@ OPTIONS = (
 BY_NAME = {option.name: option for option in OPTIONS}
 
 
-def add_flags(parser: argparse.ArgumentParser, *names: str) -> None:
-    """Give a parser the flags of these options (a command that reads the index takes
-    `--es-url` and `--index` as `newswire run` does)."""
+def add_flags(parser: argparse.ArgumentParser, *names: str, help: str | None = None) -> None:
+    """Give another command the flags of these options, as `newswire run` takes them (type,
+    default): a command that reads the index takes `--es-url` and `--index`, defaulting to
+    where the run writes. `help` is the command's own word on them (where `run`'s, "the alias
+    to write to", would mislead)."""
     for name in names:
-        BY_NAME[name].add_to(parser)
+        option = BY_NAME[name]
+        parser.add_argument(option.flag, dest=name, help=help, **option.value())
 
 
 def given(values: Any, target: type) -> dict[str, Any]:
@@ -298,35 +309,6 @@ def given(values: Any, target: type) -> dict[str, Any]:
 def sizing_of(arguments: argparse.Namespace) -> Sizing:
     """The `Sizing` a command's arguments ask for (`es migrate` takes the sizing flags)."""
     return Sizing(**given(arguments, Sizing))
-
-
-class NewswireOptions(PipelineOptions):
-    """Where to read feeds, where to index, and the limits on every fetch (`OPTIONS`)."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        for option in OPTIONS:
-            option.add_to(parser)
-
-    def given(self, target: type) -> dict[str, Any]:
-        """The keywords of `target` the options set, in its units; the rest keep its
-        defaults."""
-        return given(self, target)
-
-    def settings(self, target: type[T]) -> T:
-        """`target` (HttpSettings, PollSettings, ...) as the options set it."""
-        return target(**self.given(target))
-
-    def ingest_config(self, **context: Any) -> IngestConfig:
-        """The job's configuration from the options, and what the job knows (`context`); the
-        crawl state's alias follows the articles' unless `--state-index` names one."""
-        given = self.given(IngestConfig)
-        state_index = self.state_index or state_alias(given.get("index", IngestConfig.index))
-        return IngestConfig(
-            http=self.settings(HttpSettings), es=self.settings(EsConnection),
-            es_retry=self.settings(RetryPolicy), poll=self.settings(PollSettings),
-            sizing=self.settings(Sizing), state_index=state_index, warc=bool(self.warc),
-            **given, **context)
 
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from newswire.pipeline.services.seed_server import SeedServer
 
 
 @contextmanager
@@ -31,3 +37,44 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing, so a test's output holds only what it asserts."""
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Request:
+    """One GET a CountingServer answered: when, which path, and the validator it was sent."""
+
+    at: float
+    path: str
+    if_none_match: str | None
+
+
+class CountingServer(SeedServer):
+    """A SeedServer (ETag, Last-Modified, 304) that counts the requests for each path
+    (`asked`) and keeps each request in order (`requests`)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.asked: Counter[str] = Counter()
+        self.requests: list[Request] = []
+        answer = self._server.RequestHandlerClass
+        counter = self
+
+        class Counting(answer):  # type: ignore[misc, valid-type]
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                counter.requests.append(Request(time.time(), path,
+                                                self.headers.get("If-None-Match")))
+                counter.asked[path] += 1
+                super().do_GET()
+
+        self._server.RequestHandlerClass = Counting
+
+    def pages_asked(self) -> Counter[str]:
+        return Counter({path: n for path, n in self.asked.items() if path.endswith(".html")})

@@ -1,12 +1,12 @@
-"""The `newswire` subcommands, one module each: `arguments(parser)` adds a command's arguments
-and sets its `handler`; `newswire.pipeline.cli` imports a module only when its command runs."""
+"""The `newswire` subcommands, one module each (`evaluate` a package, with how a field is scored
+and how pages are split into folds beside it): `arguments(parser)` adds a command's arguments
+and sets its `handler`; `newswire.pipeline.cli` imports a module only when its command runs.
+A flag that is also one of `newswire run`'s (`--es-url`, the aliases, the sizing flags) comes
+from its one declaration in `OPTIONS`, through `newswire.pipeline.options.add_flags`."""
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, timezone
-
-from newswire.transforms.index.client import ARTICLES_ALIAS, EsConnection
 
 INTERRUPTED = 130  # the exit status of a run stopped by Ctrl-C, as shells report SIGINT
 
@@ -16,8 +16,3 @@ def moment(value: str) -> datetime:
     when = datetime.fromisoformat(value)
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
-
-def connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """`--es-url` and `--index`, defaulting to where `newswire run` indexes."""
-    parser.add_argument("--es-url", default=EsConnection().url)
-    parser.add_argument("--index", default=ARTICLES_ALIAS)

@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from newswire.pipeline.commands import moment
-from newswire.transforms.index.client import DEAD_LETTERS_ALIAS, EsConnection, check_index_name
+from newswire.pipeline.options import add_flags
+from newswire.transforms.index.client import EsConnection, check_index_name
+from newswire.transforms.index.reader import reading
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -28,9 +30,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     """`newswire deadletter list` and `newswire deadletter replay` (with the run's options)."""
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="show dead letters, latest first")
-    listing.add_argument("--es-url", dest="es_url", default=EsConnection().url)
-    listing.add_argument("--dead-letter-index", dest="dead_letter_index",
-                         default=DEAD_LETTERS_ALIAS)
+    add_flags(listing, "es_url", "dead_letter_index")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=_list)
     actions.add_parser(
@@ -43,7 +43,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _replay_arguments(parser: argparse.ArgumentParser) -> None:
-    from newswire.pipeline.options import NewswireOptions
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
 
     NewswireOptions._add_argparse_args(parser)
     parser.set_defaults(handler=_replay)
@@ -59,10 +59,10 @@ def query(stages: tuple[str, ...], since: datetime | None) -> dict[str, Any]:
 def _list(args: argparse.Namespace, _: list[str]) -> int:
     check_index_name(args.dead_letter_index)
     stages = (args.stage,) if args.stage else STAGES
-    with EsConnection(args.es_url).session() as client:
-        client.indices.refresh(index=args.dead_letter_index)  # include the latest run's
-        response = client.search(index=args.dead_letter_index, size=args.limit,
-                                 query=query(stages, args.since), sort=[{"at": "desc"}])
+    with reading(EsConnection(args.es_url)) as reader:
+        reader.refresh(args.dead_letter_index)  # include the latest run's
+        response = reader.search(args.dead_letter_index, {
+            "size": args.limit, "query": query(stages, args.since), "sort": [{"at": "desc"}]})
     hits = response["hits"]["hits"]
     for hit in hits:
         letter = hit["_source"]
@@ -79,8 +79,10 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
     from elasticsearch import helpers
 
+    from newswire.pipeline.job.pipeline_options import NewswireOptions
     from newswire.pipeline.job.replay import readable, replay
-    from newswire.pipeline.options import NewswireOptions
+    from newswire.transforms.index.layout import ensure_index
+    from newswire.transforms.sources.state import STATE_MAPPING
 
     if args.stage and args.stage not in REPLAYABLE:
         raise ValueError(f"{args.stage} letters are not replayable; replay "
@@ -89,7 +91,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
               if k not in ("command", "handler", "action", "stage", "since", "verbose",
                            "log_level")}
     config = PipelineOptions(**values).view_as(NewswireOptions).ingest_config()
-    for name in (config.index, config.dead_letter_index, config.history_index):
+    for name in (config.index, config.dead_letter_index, config.history_index,
+                 config.state_index):
         check_index_name(name)
     connection = config.es
     stages = (args.stage,) if args.stage else REPLAYABLE
@@ -97,6 +100,8 @@ def _replay(args: argparse.Namespace, _: list[str]) -> int:
         client.indices.refresh(index=config.dead_letter_index)
         hits = list(helpers.scan(client, index=config.dead_letter_index,
                                  query={"query": query(stages, args.since)}))
+        if hits and config.state_index:  # letters of an older version: the state comes now
+            ensure_index(client, config.state_index, STATE_MAPPING, config.sizing.settings())
     letters = readable(hits)
     if not letters:
         print(f"no replayable dead letters in {config.dead_letter_index}")

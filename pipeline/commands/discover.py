@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.discover import Discoverer, Site, opml
 
 

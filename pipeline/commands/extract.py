@@ -10,7 +10,8 @@ from pathlib import Path
 from newswire.schemas import seed
 from newswire.transforms.extraction.extract import extract_article
 from newswire.transforms.fetching.fetch import page_from_response
-from newswire.transforms.fetching.http import HttpClient, HttpSettings
+from newswire.transforms.fetching.http import HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 
 

@@ -11,8 +11,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.commands import INTERRUPTED
 from newswire.pipeline.job import lifecycle, remote
+from newswire.pipeline.job.pipeline_options import NewswireOptions
 from newswire.pipeline.job.summary import summarize
-from newswire.pipeline.options import NewswireOptions
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.seed_server import CORPUS_PORT, SeedServer
 from newswire.transforms.index.client import EsConnection

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newswire.pipeline.commands import connection_arguments, moment
+from newswire.pipeline.commands import moment
+from newswire.pipeline.options import add_flags
 from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection, check_index_name
 from newswire.transforms.index.layout import BY_LANGUAGE, PROSE_FIELDS
+from newswire.transforms.index.reader import reading
 
 _BOOSTED = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
 # Each prose field also in every other language's stemmed copy (by_language.<analyzer>.<path>).
@@ -38,7 +40,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--format", choices=("seed", "json", "table"), default="seed")
-    connection_arguments(parser)
+    add_flags(parser, "es_url", "index")
     parser.set_defaults(handler=_search)
 
 
@@ -48,8 +50,8 @@ def _search(args: argparse.Namespace, _: list[str]) -> int:
         text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
         since=args.since, until=args.until, language=args.language, has_image=args.has_image,
         cluster=args.cluster, sort=args.sort, limit=args.limit)
-    with EsConnection(args.es_url).session() as client:
-        response = client.search(index=args.index, **request.body())
+    with reading(EsConnection(args.es_url)) as reader:
+        response = reader.search(args.index, request.body())
     hits = response["hits"]["hits"]
     print(render(hits, args.format))
     print(f"\n({len(hits)} of {response['hits']['total']['value']} hits)", file=sys.stderr)

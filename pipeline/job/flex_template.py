@@ -16,7 +16,7 @@ from typing import Any
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
-from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.job.pipeline_options import NewswireOptions
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}

@@ -20,6 +20,13 @@ With a crawl state (`state_index`), PollFeeds starts from each source's remember
 and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
 `RememberFetched` records which entry gave which article once the articles are written.
 
+A batch run with a crawl state groups no articles, so its memory does not grow with the batch
+(`IndexThenLink`): each article is written as it comes, the index deciding exact duplicates (a
+repeat of a version it holds is a conflict, counted as a duplicate; a newer version replaces
+the older), and is then linked to its near-duplicates in the index
+(transforms/duplicates/memory.py, LinkWritten). Streaming, a run without a state and
+`drop_near_duplicates` (which must decide before writing) group or keep state as drawn above.
+
 With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
 `warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
 indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
@@ -29,103 +36,43 @@ versions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newswire.pipeline.config import IngestConfig
 from newswire.schemas.article import Article
-from newswire.transforms.duplicates.exact import (
-    ARTICLES,
-    DEFAULT_TTL,
-    ENTRIES,
-    Deduplicate,
-    is_batch,
+from newswire.transforms.duplicates.exact import ARTICLES, ENTRIES, Deduplicate, is_batch
+from newswire.transforms.duplicates.memory import IndexedCopies, LinkWritten, RecallEarlier
+from newswire.transforms.duplicates.near import (
+    LinkNearDuplicates,
+    MarkBands,
+    band_shape,
+    unlinked,
 )
-from newswire.transforms.duplicates.memory import IndexedCopies, RecallEarlier
-from newswire.transforms.duplicates.near import DEFAULT_THRESHOLD, LinkNearDuplicates
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
 from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
-from newswire.transforms.fetching.http import HttpSettings
-from newswire.transforms.fetching.warc import MAX_FILE_AGE, MAX_FILE_BYTES, ReadWarc, WarcArchive
-from newswire.transforms.index.client import (
-    ARTICLES_ALIAS,
-    DEAD_LETTERS_ALIAS,
-    HISTORY_ALIAS,
-    EsConnection,
-)
+from newswire.transforms.fetching.warc import ReadWarc, WarcArchive
 from newswire.transforms.index.dead_letters import (
     WriteDeadLetterFiles,
     dead_letter_document,
     repeated_letter,
 )
 from newswire.transforms.index.layout import indexed_article
-from newswire.transforms.index.pieces import Sizing
-from newswire.transforms.index.retry import RetryPolicy
-from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.index.sink import (
+    BulkSettings,
+    Document,
+    WriteAndPassOn,
+    WriteToElasticsearch,
+)
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.sources.discover import ReadSources
 from newswire.transforms.sources.feeds import PollFeeds
-from newswire.transforms.sources.schedule import PollSettings
-from newswire.transforms.sources.state import (
-    FETCHED,
-    ExtractAndRecord,
-    RememberFetched,
-    StateSettings,
-)
+from newswire.transforms.sources.state import FETCHED, ExtractAndRecord, RememberFetched
 from newswire.transforms.tally import Tally
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    """What the job reads, fetches and writes; `IngestConfig()` holds newswire's defaults, which
-    the pipeline options and the CLI read. `history_index=None` keeps no history."""
-
-    http: HttpSettings = field(default_factory=HttpSettings)
-    es: EsConnection = field(default_factory=EsConnection)
-    index: str = ARTICLES_ALIAS
-    dead_letter_index: str = DEAD_LETTERS_ALIAS
-    # a path prefix where dead letters are also written as JSON lines, out of Elasticsearch's way
-    dead_letter_files: str = ""
-    history_index: str | None = HISTORY_ALIAS
-    # The crawl state's alias (transforms/sources/state.py): None remembers nothing between
-    # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never).
-    state_index: str | None = None
-    recheck_age: float | None = None
-    es_retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
-    sizing: Sizing = field(default_factory=Sizing)
-    # Whether the sinks roll the aliases over (where the cluster has no lifecycle management).
-    roll_over: bool = True
-    dedup_ttl: int = DEFAULT_TTL
-    near_dup_threshold: float = DEFAULT_THRESHOLD
-    drop_near_duplicates: bool = False
-    poll: PollSettings = field(default_factory=PollSettings)
-    # Streaming polls run in the background (a timer takes their answers); batch waits for them.
-    streaming: bool = False
-    archive: str = ""  # a directory to keep every fetched page in, as WARC
-    archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
-    archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds
-    warc: bool = False  # the input is WARC file patterns to read pages from, not feed URLs
-    progress_dir: str | None = None  # where Tally steps count, for a local run's progress line
-    # Processes extraction and MinHash sketching fan out to, beside a runner that runs the job
-    # in one process; 0: in the worker itself.
-    pool_processes: int = 0
-
-    @property
-    def rollover(self) -> Sizing:
-        """The sinks' sizing: they find each update's piece, and roll over if it falls to them."""
-        return self.sizing if self.roll_over else replace(self.sizing, check_every=None)
-
-    @property
-    def state(self) -> StateSettings | None:
-        """The crawl state's settings, if the job keeps one (a WARC replay polls nothing)."""
-        if self.state_index is None or self.warc:
-            return None
-        return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry)
 
 
 class IngestFeeds(beam.PTransform):
@@ -168,21 +115,27 @@ class IngestFeeds(beam.PTransform):
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
             fetched, upstream = pages.pages, [feed_letters, pages[DEAD_LETTER]]
-        extract = (ExtractAndRecord(config.pool_processes) if config.state
-                   else extract_listed_articles(config.pool_processes))
-        articles = count(fetched, "fetched") | "Extract" >> beam.ParDo(extract).with_outputs(
-            DEAD_LETTER, FETCHED, main="articles")
-        linked = (
-            count(articles.articles, "extracted")
-            | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
-            | "LinkNearDuplicates" >> LinkNearDuplicates(
-                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
-                processes=config.pool_processes, recall=self._recall())
-        )
-        rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
-        if config.state:
-            _ = articles[FETCHED] | "RememberFetched" >> RememberFetched(
-                config.state, rejected if is_batch(rejected) else None)
+        articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
+        extracted = count(articles.articles, "extracted")
+        if config.state and not config.drop_near_duplicates and is_batch(extracted):
+            bands, rows = band_shape(config.near_dup_threshold)
+            marked = (extracted
+                      | "MarkBands" >> beam.ParDo(MarkBands(bands, rows, config.pool_processes))
+                      .with_output_types(Article)
+                      | "Unlinked" >> beam.Map(unlinked))
+            rejected = count(marked, "indexed") | "IndexThenLink" >> IndexArticles(
+                config, then_link=True)
+        else:
+            linked = (
+                extracted
+                | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
+                | "LinkNearDuplicates" >> LinkNearDuplicates(
+                    config.near_dup_threshold, config.dedup_ttl,
+                    drop=config.drop_near_duplicates, processes=config.pool_processes,
+                    recall=self._recall())
+            )
+            rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        remember_fetched(config, articles, rejected)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -194,8 +147,7 @@ class IngestFeeds(beam.PTransform):
         config = self.config
         if config.state is None:
             return None
-        return RecallEarlier(IndexedCopies(config.es, config.index, config.dedup_ttl,
-                                           config.es_retry), config.near_dup_threshold)
+        return RecallEarlier(indexed_copies(config), config.near_dup_threshold)
 
     def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
         """`pcoll`, counted for the progress line when the run has somewhere to count."""
@@ -205,11 +157,16 @@ class IngestFeeds(beam.PTransform):
 
 
 class IndexArticles(beam.PTransform):
-    """Articles into the index (and their history); returns the dead letters of rejected ones."""
+    """Articles into the index (and their history); returns the dead letters of rejected ones.
 
-    def __init__(self, config: IngestConfig) -> None:
+    With `then_link` (IndexThenLink), the articles come ungrouped: a repeat of a version the
+    index holds from this run is counted as a duplicate, and each article written is then
+    linked to its near-duplicates in the index (LinkWritten).
+    """
+
+    def __init__(self, config: IngestConfig, then_link: bool = False) -> None:
         super().__init__()
-        self.config = config
+        self.config, self.then_link = config, then_link
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
@@ -217,9 +174,16 @@ class IndexArticles(beam.PTransform):
         if config.warc:  # a replay re-extracts: changed articles must replace their old selves
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
-        return documents | "Write" >> WriteToElasticsearch(
+        write = WriteAndPassOn if self.then_link else WriteToElasticsearch
+        outputs = documents | "Write" >> write(
             config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
-            history_index=config.history_index, rollover=config.rollover)
+            history_index=config.history_index, rollover=config.rollover,
+            repeats_are_duplicates=self.then_link)
+        if not self.then_link:
+            return outputs
+        _ = outputs.written | "LinkWritten" >> beam.ParDo(
+            LinkWritten(indexed_copies(config), config.near_dup_threshold))
+        return outputs[DEAD_LETTER]
 
 
 class IndexDeadLetters(beam.PTransform):
@@ -259,6 +223,28 @@ class ValidateArticles(beam.DoFn):
         output = checked(article)
         yield beam.pvalue.TaggedOutput(DEAD_LETTER, output) if isinstance(
             output, DeadLetter) else output
+
+
+def indexed_copies(config: IngestConfig) -> IndexedCopies:
+    """Where near-duplicates are sought among the articles already indexed."""
+    return IndexedCopies(config.es, config.index, config.dedup_ttl, config.es_retry)
+
+
+def extract_recorded(config: IngestConfig) -> beam.ParDo:
+    """Fetched pages to valid articles (`articles`) and dead letters; with a crawl state, also
+    which entry gave which article (`FETCHED`), for `remember_fetched`."""
+    extract = (ExtractAndRecord(config.pool_processes) if config.state
+               else extract_listed_articles(config.pool_processes))
+    return beam.ParDo(extract).with_outputs(DEAD_LETTER, FETCHED, main="articles")
+
+
+def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple,
+                     rejected: beam.PCollection) -> None:
+    """With a crawl state, records each entry whose article was indexed (not `rejected`), so
+    no later run fetches it again."""
+    if config.state:
+        _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
+            config.state, rejected if is_batch(rejected) else None)
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

@@ -25,10 +25,10 @@ from newswire.pipeline.job import remote
 from newswire.pipeline.job.errors import outage_in_one_line
 from newswire.pipeline.job.feed_lists import FeedSources, read_sources
 from newswire.pipeline.job.graph import IngestFeeds
+from newswire.pipeline.job.pipeline_options import NewswireOptions
 from newswire.pipeline.job.progress import ProgressReporter
 from newswire.pipeline.job.runners import choose_runner, pool_processes
 from newswire.pipeline.job.summary import Summary, summarize
-from newswire.pipeline.options import NewswireOptions
 from newswire.transforms import process_pool
 from newswire.transforms.beam_internals import cancel_job, forget_metrics
 from newswire.transforms.fetching.warc import warc_files
@@ -100,7 +100,7 @@ def start(options: PipelineOptions, resources: ExitStack,
                                              apply_windowing=False)
                  | "FeedURLs" >> beam.ParDo(RediscoverSources(
                      sources.named, config.http, config.poll.max_age,
-                     **nw.given(RediscoverSources))))
+                     config.poll.rediscover_every)))
     else:
         feeds = pipeline | "FeedURLs" >> beam.Create(sources.named)
     _ = feeds | "Ingest" >> IngestFeeds(replace(

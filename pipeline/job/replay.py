@@ -5,6 +5,9 @@
         --since)        index letters ─► Article ─► Validate ─┐                 Extract
                                                                └──► IndexArticles ◄─┘
     failures ─► IndexDeadLetters (same ids: attempts + 1, first_seen kept)
+
+With a crawl state, each replayed entry whose article is indexed is recorded as fetched there
+(`remember_fetched`), as a run records it, so the next run does not fetch its page again.
 """
 
 from __future__ import annotations
@@ -19,17 +22,18 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newswire.pipeline.config import IngestConfig
 from newswire.pipeline.job import errors, lifecycle, runners
 from newswire.pipeline.job.graph import (
     IndexArticles,
     IndexDeadLetters,
-    IngestConfig,
     ValidateArticles,
+    extract_recorded,
+    remember_fetched,
     with_dead_letters,
 )
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.schemas.article import Article
-from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
@@ -101,8 +105,7 @@ class ReplayDeadLetters(beam.PTransform):
                  | "CountEntries" >> beam.Map(_seen)
                  | "KeyBySlot" >> key_by_slot(self.config.http.per_host_concurrency)
                  | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
-        extracted = pages.pages | "Extract" >> with_dead_letters(
-            extract_listed_articles(), "articles")  # valid articles, or dead letters
+        extracted = pages.pages | "Extract" >> extract_recorded(self.config)
         valid = (begin
                  | "Articles" >> beam.Create(stored)
                  | "CountArticles" >> beam.Map(_seen)
@@ -110,6 +113,7 @@ class ReplayDeadLetters(beam.PTransform):
         rejected = ((extracted.articles, valid.valid)
                     | "AllArticles" >> beam.Flatten()
                     | "IndexArticles" >> IndexArticles(self.config))
+        remember_fetched(self.config, extracted, rejected)  # so the next run leaves them be
         return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
                 | "AllDeadLetters" >> beam.Flatten()
                 | "IndexDeadLetters" >> IndexDeadLetters(self.config))

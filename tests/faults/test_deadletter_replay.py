@@ -1,9 +1,11 @@
 """Replay: `newswire deadletter list` shows what failed; once the cause is fixed, `deadletter
 replay` sends the fetch, extract and index letters through the pipeline again, removes the ones
-that no longer fail, and a second replay changes nothing."""
+that no longer fail, records the pages it fetched in the crawl state (the next run fetches none
+of them), and a second replay changes nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from newswire.pipeline import cli
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from tests.faults.site import article_id, write_site
+from tests.loopback import CountingServer
 
 pytestmark = pytest.mark.es
 
@@ -38,7 +41,7 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
     (site / "late.html").unlink()  # not published yet: a 404
     index, dead = options[3], options[5]
     listing = ["deadletter", "list", "--es-url", es_connection.url, "--dead-letter-index", dead]
-    with SeedServer(site) as server:
+    with CountingServer(site) as server:
         code, out = newswire(capsys, "run", "--feeds", server.url("feed.xml"),
                              "--allow-private-addresses", *options)
         assert code == 0 and "dead-lettered       1  (fetch 1)" in out
@@ -68,6 +71,13 @@ def test_replay_after_the_cause_is_fixed(tmp_path: Path, es_connection: EsConnec
                              *options)
         assert (code, out.strip()) == (0, f"no replayable dead letters in {dead}")
         late_id = article_id(server.base_url, "late")
+
+        # the replay recorded the page in the crawl state: the next run leaves it be
+        server.asked.clear()
+        code, out = newswire(capsys, "run", "--feeds", server.url("feed.xml"),
+                             "--allow-private-addresses", *options)
+        assert code == 0 and "pages fetched       0" in out
+        assert server.pages_asked() == Counter()
 
     client = es_connection.client()
     try:

@@ -28,7 +28,8 @@ from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import ARTICLE_MAPPING, HISTORY_MAPPING, ensure_index
-from newswire.transforms.index.retry import ClusterUnavailable, RetryPolicy
+from newswire.transforms.index.retry import ClusterUnavailable
+from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from tests.conftest import TEST_ES_PORT, drop_index
 from tests.faults.es_proxy import VanishingProxy

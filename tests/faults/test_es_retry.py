@@ -15,7 +15,8 @@ from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionError
 
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.retry import ClusterUnavailable, Repeater, RetryPolicy
+from newswire.transforms.index.retry import ClusterUnavailable, Repeater
+from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from tests.loopback import reply, serve
 

@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.fetching.http import FetchError, HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 from tests.loopback import reply, serve
 
 pytestmark = pytest.mark.timeout(60)

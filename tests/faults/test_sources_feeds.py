@@ -15,12 +15,14 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job import feed_lists, lifecycle
-from newswire.pipeline.options import NewswireOptions
-from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.pipeline.job.pipeline_options import NewswireOptions
+from newswire.transforms.fetching.http import FetchError, HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import ANY, FEED
 from newswire.transforms.sources.feeds import parse_feed_list
-from newswire.transforms.sources.schedule import FeedState, PollSettings, after_poll
+from newswire.transforms.sources.schedule import FeedState, after_poll
+from newswire.transforms.sources.settings import PollSettings
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
 

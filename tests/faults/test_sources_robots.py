@@ -15,7 +15,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job import lifecycle
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS

@@ -13,13 +13,13 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline import cli
-from newswire.pipeline.job.graph import IngestConfig
-from newswire.pipeline.options import OPTIONS, NewswireOptions, template_metadata
+from newswire.pipeline.config import IngestConfig
+from newswire.pipeline.job.pipeline_options import NewswireOptions
+from newswire.pipeline.options import OPTIONS, sizing_of, template_metadata
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.pieces import Sizing
-from newswire.transforms.sources.discover import RediscoverSources
-from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.index.settings import Sizing
+from newswire.transforms.sources.settings import PollSettings
 from tests import REPO
 
 METADATA = REPO / "deploy" / "dataflow" / "metadata.json"
@@ -43,7 +43,6 @@ def test_options_not_given_leave_the_transforms_defaults() -> None:
     expected = IngestConfig(poll=replace(poll, default_interval=poll.min_interval),
                             state_index=f"{IngestConfig.index}-state")
     assert nw.ingest_config() == expected
-    assert nw.given(RediscoverSources) == {}
 
 
 def test_a_value_given_is_converted_once_into_its_setting_s_unit() -> None:
@@ -58,7 +57,7 @@ def test_a_value_given_is_converted_once_into_its_setting_s_unit() -> None:
     assert isinstance(config.dedup_ttl, int) and isinstance(config.archive_file_bytes, int)
     assert (config.poll.max_age, config.poll.min_interval, config.poll.default_interval) == (
         5400.0, 30.0, 30.0)
-    assert nw.given(RediscoverSources) == {"every": 300.0}
+    assert config.poll.rediscover_every == 300.0
     assert (config.http.obey_robots, config.http.verify_tls, config.http.allow_private) == (
         False, False, True)
     assert (config.http.total_timeout, config.es_retry.outage_wait) == (7.0, 3.0)
@@ -146,3 +145,13 @@ def test_the_sizing_options_make_each_piece_s_settings_and_rollover() -> None:
     assert sizing.conditions() == {"max_primary_shard_size": "10gb", "max_docs": 5}
     laptop = PipelineOptions([]).view_as(NewswireOptions).settings(Sizing)
     assert laptop.settings() == {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+
+
+def test_es_migrate_s_sizing_flags_are_the_run_s() -> None:
+    """`es` takes the sizing flags from their one declaration: not given, the run's sizing."""
+    parse = cli._parser().parse_args
+    assert sizing_of(parse(["es", "migrate"])) == Sizing()
+    given = parse(["es", "migrate", "--es-shards", "3", "--es-replicas", "1",
+                   "--es-rollover-size", "10gb", "--es-rollover-docs", "5"])
+    assert sizing_of(given) == Sizing(shards=3, replicas=1, max_primary_shard_size="10gb",
+                                      max_docs=5)

@@ -11,7 +11,8 @@ import pytest
 from apache_beam import coders
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newswire.pipeline.job.graph import IngestConfig, IngestFeeds
+from newswire.pipeline.config import IngestConfig
+from newswire.pipeline.job.graph import IngestFeeds
 from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.coders import ArticleCoder, StateKey, StateKeyCoder

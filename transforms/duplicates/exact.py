@@ -30,10 +30,10 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from newswire.schemas.article import Article
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.coders import StateKey
+from newswire.transforms.duplicates.settings import DEFAULT_TTL
 from newswire.transforms.records import FeedEntry
 
 T = TypeVar("T")
-DEFAULT_TTL = 3 * 24 * 3600
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,13 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from newswire.schemas.article import Article
 from newswire.transforms.coders import ArticleCoder, StateKey
 from newswire.transforms.duplicates.exact import is_batch
+from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 from newswire.transforms.process_pool import PooledDoFn
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's default: 32-bit hash values, collision-free permutations
-DEFAULT_THRESHOLD = 0.3
 UNPUBLISHED = sys.maxsize  # ranks an article without published_at after every dated copy
 _NOT_WORD = re.compile(r"[^\w\s]")
 _CHANCE = 1 / 256  # two unrelated low bytes agree this often
@@ -276,6 +276,11 @@ def unseal(sealed: bytes) -> Article | Link:
     return _SEALS[sealed[:1]].decode(sealed[1:])
 
 
+def unlinked(article: Article) -> Article:
+    """The article as the first copy of its story: its own cluster, a copy of nothing."""
+    return article.replace(cluster_id=article.id, duplicate_of="")
+
+
 class Clusters:
     """What both forms do with an article and its earliest link: a copy joins the first-seen
     copy's cluster (or is dropped, if asked) and is counted; an article without links is its own.
@@ -288,7 +293,7 @@ class Clusters:
 
     def place(self, article: Article, first_seen: Link | None) -> Iterator[Article]:
         if first_seen is None:
-            yield article.replace(cluster_id=article.id, duplicate_of="")
+            yield unlinked(article)
             return
         self.near_duplicates.inc()
         if self.drop:

@@ -20,7 +20,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.pieces import lookup
-from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.index.retry import Repeater
+from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import Document
 
 

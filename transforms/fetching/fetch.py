@@ -23,7 +23,6 @@ from newswire.transforms.fetching.http import (
     Exchange,
     FetchError,
     HttpClient,
-    HttpSettings,
     Response,
     check_address,
 )
@@ -34,6 +33,7 @@ from newswire.transforms.fetching.politeness import (
     SlotQueues,
     host_of,
 )
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -25,29 +25,10 @@ from newswire.transforms.fetching.connections import (
     GuardedPoolManager,
     refuse_non_public,
 )
+from newswire.transforms.fetching.settings import HttpSettings
 
 T = TypeVar("T")
 _REDIRECTS = {301, 302, 303, 307, 308}
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """Every limit that applies to an outgoing request, in one place."""
-
-    user_agent: str = "newswire/0.1"
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    total_timeout: float = 30.0  # the whole get: every hop, retry and backoff
-    max_bytes: int = 5 * 1024 * 1024
-    max_redirects: int = 5
-    retries: int = 2
-    backoff: float = 0.5
-    allow_private: bool = False
-    verify_tls: bool = True
-    concurrency: int = 16
-    per_host_concurrency: int = 4
-    per_host_delay: float = 0.0
-    obey_robots: bool = True
 
 
 class FetchError(Exception):

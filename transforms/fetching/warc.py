@@ -50,17 +50,13 @@ from warcio.warcwriter import WARCWriter
 from newswire.schemas.article import FUTURE_SLACK
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.fetching.fetch import page_from_response
-from newswire.transforms.fetching.http import Exchange, FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import Exchange, FetchError, Response
+from newswire.transforms.fetching.settings import MAX_FILE_AGE, MAX_FILE_BYTES, HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
 
 WARC = "warc"
 """The `FeedEntry.source` of entries a WARC file gave, and the dead letters' stage."""
 
-MAX_FILE_BYTES = 1024**3
-"""Archive files rotate after this many (compressed) bytes, as crawlers' WARCs do."""
-
-MAX_FILE_AGE = 15 * 60.0
-"""... and once they are this many seconds old, so a streaming run's files get complete."""
 
 GZIP_LEVEL = 3
 """On the 132 real pages (314 KB on average) level 3 takes 6.8 ms a page and level 9, which

@@ -13,34 +13,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
+from newswire.transforms.index.settings import Sizing
+
+if TYPE_CHECKING:  # imported where called: `es status` reads the pieces without the client
+    from elasticsearch import Elasticsearch
 
 # <alias>-v<generation>-<piece>: a migration starts a generation, a rollover the next piece.
 PIECE = re.compile(r"-v(\d+)-(\d{6})$")
-
-
-@dataclass(frozen=True)
-class Sizing:
-    """How an alias's pieces are made: primary shards and replicas of each (None: one replica
-    where the cluster has a second node, none on a laptop), and when the write piece is rolled
-    over (`max_primary_shard_size`, Elasticsearch's advice being 10 to 50 GB, or `max_docs`)."""
-
-    shards: int = 1
-    replicas: int | None = None
-    max_primary_shard_size: str = "40gb"
-    max_docs: int = 10_000_000
-    # Seconds between a sink's checks where newswire rolls over; None where the cluster does.
-    check_every: float | None = 60.0
-
-    def settings(self) -> dict[str, Any]:
-        replicas = ({"auto_expand_replicas": "0-1"} if self.replicas is None
-                    else {"number_of_replicas": self.replicas})
-        return {"number_of_shards": self.shards, **replicas}
-
-    def conditions(self) -> dict[str, Any]:
-        return {"max_primary_shard_size": self.max_primary_shard_size, "max_docs": self.max_docs}
 
 
 def first_piece(alias: str, generation: int) -> str:
@@ -63,10 +44,16 @@ class Pieces:
 
 def pieces(client: Elasticsearch, alias: str) -> Pieces | None:
     """The pieces behind `alias`, or None if there is no such alias."""
+    from elasticsearch import NotFoundError
+
     try:
-        indices = client.indices.get_alias(name=alias).body
+        return pieces_of(client.indices.get_alias(name=alias).body, alias)
     except NotFoundError:
         return None
+
+
+def pieces_of(indices: dict[str, Any], alias: str) -> Pieces:
+    """The pieces in an answer to "which indices are behind `alias`" (GET _alias)."""
     names = tuple(sorted(indices))
     writers = [name for name in names
                if indices[name]["aliases"][alias].get("is_write_index", len(names) == 1)]
@@ -75,6 +62,8 @@ def pieces(client: Elasticsearch, alias: str) -> Pieces | None:
 
 def has_lifecycle(client: Elasticsearch) -> bool:
     """Whether the cluster runs index lifecycle management and lets us use it."""
+    from elasticsearch import ApiError
+
     try:
         return client.ilm.get_status()["operation_mode"] == "RUNNING"
     except ApiError:  # no such endpoint (400), or a key without the privilege (403)
@@ -97,6 +86,8 @@ def roll_over(client: Elasticsearch, alias: str, sizing: Sizing) -> str | None:
     only, and the old piece again after, so `lookup` finds its last documents there. Two
     writers may check together: the second one's new piece exists already, and it lets be.
     """
+    from elasticsearch import BadRequestError
+
     behind = pieces(client, alias)
     if behind is None or not behind.rolls_over:
         return None

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import enum
 import logging
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout
+
+from newswire.transforms.index.settings import RetryPolicy
 
 LOG = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -60,25 +60,6 @@ class Failure(enum.Enum):
         if isinstance(error, (ConnectionError, ConnectionTimeout)):
             return cls.DOWN
         return cls.of_status(error.status_code) if isinstance(error, ApiError) else cls.FINAL
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """`retries` attempts after the first for a request answered 5xx; a node that is down or
-    answers 429 is waited for up to `outage_wait` seconds. Waits double from `backoff` up to
-    `max_backoff`, each shortened by up to `jitter` of itself at random, so that workers that
-    were refused together do not come back together."""
-
-    retries: int = 4
-    backoff: float = 0.5
-    max_backoff: float = 10.0
-    outage_wait: float = 120.0
-    jitter: float = 0.5
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number `attempt` (1, 2, ...)."""
-        ceiling = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
-        return ceiling * (1 - self.jitter * random.random())
 
 
 class Backoff:

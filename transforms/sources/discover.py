@@ -36,13 +36,14 @@ from apache_beam.metrics import Metrics
 from lxml import etree
 
 from newswire.transforms.fetching.fetch import HTML_TYPES, BySlot, PageFetcher, key_by_slot
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, failure_reason
 from newswire.transforms.sources.feeds import PollReader, parse_feed_list
 from newswire.transforms.sources.polling import Poll
-from newswire.transforms.sources.schedule import FeedState, PollSettings, conditional_headers
+from newswire.transforms.sources.schedule import FeedState, conditional_headers
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE, PollSettings, StateSettings
 from newswire.transforms.sources.sitemaps import (
-    DEFAULT_MAX_AGE,
     INDEX,
     MAX_ROBOTS_SITEMAPS,
     URLSET,
@@ -52,7 +53,6 @@ from newswire.transforms.sources.sitemaps import (
     robots_sitemaps,
     sitemap_kind,
 )
-from newswire.transforms.sources.state import StateSettings
 
 Answers = dict[str, Response | FetchError]
 """Answers had for URLs to poll while reading the sources that list them, by URL."""
@@ -289,7 +289,8 @@ class RediscoverSources(beam.DoFn):
     """
 
     def __init__(self, sources: Sequence[tuple[str, str]], settings: HttpSettings,
-                 max_age: float = DEFAULT_MAX_AGE, every: float = 3600.0,
+                 max_age: float = DEFAULT_MAX_AGE,
+                 every: float = PollSettings.rediscover_every,
                  clock: Callable[[], float] = time.time) -> None:
         self.sources = list(sources)
         self.settings = settings
@@ -349,13 +350,15 @@ class PollSources(BySlot):
     A source is asked once, conditionally when an earlier run left validators. A feed, a urlset
     sitemap, or anything that lists nothing is polled with that answer (`PollReader`); what a
     feed list, robots.txt, sitemap index or homepage lists (`listing`) leaves on `LISTED`, each
-    URL with what it may be, for the next step. A source's failure is its dead letter.
+    URL with what it may be, for the next step. A source's failure is its dead letter. With
+    `prune`, the crawl state is pruned when the step starts (`PollReader.prune_if_due`).
     """
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
                  state: StateSettings | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, prune: bool = True) -> None:
         super().__init__(http)
+        self.prune = prune
         self.schedule = schedule or PollSettings()
         self.clock = clock
         self.reader = PollReader(self.schedule, state)
@@ -370,6 +373,11 @@ class PollSources(BySlot):
     def teardown(self) -> None:
         super().teardown()
         self.reader.close()
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        if self.prune:
+            self.reader.prune_if_due(self.clock())
 
     def item(self, named: tuple[str, str]) -> tuple[FeedState, str]:
         url, may_be = named
@@ -424,7 +432,8 @@ class ReadSources(beam.PTransform):
                 named
                 | f"KeyBySlot{step}" >> key_by_slot(self.http.per_host_concurrency,
                                                     tuple[str, str], itemgetter(0))
-                | f"Read{step}" >> beam.ParDo(PollSources(self.http, self.schedule, self.state))
+                | f"Read{step}" >> beam.ParDo(PollSources(  # the first step prunes the state
+                    self.http, self.schedule, self.state, prune=step == 0))
                 .with_outputs(DEAD_LETTER, LISTED, main="entries"))
             entries.append(read.entries)
             letters.append(read[DEAD_LETTER])

@@ -19,7 +19,8 @@ from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
-from newswire.transforms.fetching.http import FetchError, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
 from newswire.transforms.sources.items import POLL, read_item
 from newswire.transforms.sources.jsonfeed import entries_from_json_feed, is_json_feed
@@ -27,20 +28,15 @@ from newswire.transforms.sources.polling import FeedPolls, Poll
 from newswire.transforms.sources.schedule import (
     FeedState,
     FeedStateCoder,
-    PollSettings,
     after_poll,
     conditional_headers,
     header_interval,
     new_entries,
     observed_interval,
 )
-from newswire.transforms.sources.sitemaps import (
-    DEFAULT_MAX_AGE,
-    SitemapTruncated,
-    read_sitemap,
-    sitemap_kind,
-)
-from newswire.transforms.sources.state import CrawlState, StateSettings
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE, PollSettings, StateSettings
+from newswire.transforms.sources.sitemaps import SitemapTruncated, read_sitemap, sitemap_kind
+from newswire.transforms.sources.state import CrawlState
 
 
 def parse_feed_list(text: str) -> list[str]:
@@ -125,10 +121,13 @@ class PollReader:
 
     With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
     starts from the validators and schedule any earlier run left, and of its entries only those
-    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back.
-    Unreachable or broken feeds are feed dead letters; an entry without a link cannot be
-    fetched and leaves as an entry dead letter.
+    no run has fetched yet (or due a re-check) go on; the poll's outcome is written back. What
+    no source has listed for the state's retention is pruned at the first bundle and every
+    `PRUNE_EVERY` seconds after (`prune_if_due`). Unreachable or broken feeds are feed dead
+    letters; an entry without a link cannot be fetched and leaves as an entry dead letter.
     """
+
+    PRUNE_EVERY = 3600.0  # seconds between prunes of the crawl state, in streaming
 
     def __init__(self, schedule: PollSettings, state: StateSettings | None) -> None:
         self.schedule = schedule
@@ -142,10 +141,30 @@ class PollReader:
 
     def open(self) -> None:
         self.crawl = CrawlState(self.state).open() if self.state else None
+        self.prune_due = time.monotonic()
 
     def close(self) -> None:
         if self.crawl:
             self.crawl.close()
+
+    def prune_if_due(self, now: float) -> None:
+        """Prunes the crawl state if it is time: at a DoFn's first bundle (a batch run's
+        start), then every `PRUNE_EVERY` seconds."""
+        if self.crawl and time.monotonic() >= self.prune_due:
+            self.prune_due = time.monotonic() + self.PRUNE_EVERY
+            self.crawl.prune(now)
+
+    def left_unfetched(self, feed_url: str, now: float) -> list[FeedEntry]:
+        """What the crawl state holds as listed by the feed and not fetched yet, handed on at
+        once for a feed new to the job that is not due. A job restored from a checkpoint taken
+        before its first poll of the feed wrote the feed's state finds that poll's schedule in
+        the crawl state; the entries the poll handed on, lost in the crash, would otherwise
+        wait for the feed's next poll, a whole interval away."""
+        if self.crawl is None:
+            return []
+        pending = self.crawl.due([], feed_url, now)
+        self.seen.inc(len(pending))
+        return pending
 
     def remembered(self, feed_url: str) -> FeedState:
         """The feed's state as the crawl state keeps it (validators, schedule), else new."""
@@ -262,6 +281,7 @@ class PollFeeds(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.wait_until = time.monotonic() + self.PATIENCE
+        self.reader.prune_if_due(self.clock())
 
     def process(self, keyed: tuple[str, Response | FetchError | None],
                 feed: Any = beam.DoFn.StateParam(FEED),
@@ -277,6 +297,9 @@ class PollFeeds(beam.DoFn):
             # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
             early = 0.1 * self.schedule.min_interval
             if state.next_poll is not None and now < state.next_poll - early:
+                if stored is None:  # new to the job, its schedule remembered
+                    feed.write(state)
+                    yield from self.reader.left_unfetched(feed_url, now)
                 return
             poll = self.polls.start(feed_url, conditional_headers(state), now,
                                     answered if stored is None else None)

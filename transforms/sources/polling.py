@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings, Response
+from newswire.transforms.fetching.http import FetchError, HttpClient, Response
+from newswire.transforms.fetching.settings import HttpSettings
 
 
 @dataclass(frozen=True)

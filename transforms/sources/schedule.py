@@ -18,22 +18,10 @@ from apache_beam import coders
 
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.records import FeedEntry
-from newswire.transforms.sources.sitemaps import DEFAULT_MAX_AGE
+from newswire.transforms.sources.settings import PollSettings
 
 _PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0,
             "monthly": 2592000.0, "yearly": 31536000.0}
-
-
-@dataclass(frozen=True)
-class PollSettings:
-    """The bounds every feed's polling stays within, and the defaults for what is unknown."""
-
-    min_interval: float = 60.0
-    max_interval: float = 86400.0
-    default_interval: float = 900.0
-    backoff_cap: float = 6 * 3600.0
-    seen_window: float = 7 * 86400.0
-    max_age: float = DEFAULT_MAX_AGE  # sitemap entries modified longer ago are skipped
 
 
 class Seen(NamedTuple):

@@ -25,12 +25,12 @@ from lxml import etree
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.records import DeadLetter, FeedEntry
 from newswire.transforms.sources.items import read_item
+from newswire.transforms.sources.settings import DEFAULT_MAX_AGE
 
 MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ITEM_ELEMENTS = 10_000
 """Elements one `<url>` may hold: its own few, and up to 1,000 images of a few each."""
-DEFAULT_MAX_AGE = 2 * 86400.0
 MAX_ROBOTS_SITEMAPS = 50
 """`Sitemap:` lines read from one robots.txt: each is asked for when the run starts, and a
 robots.txt listing 100 that hang cost 405 s at `--fetch-timeout 2`."""

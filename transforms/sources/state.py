@@ -14,34 +14,37 @@ without `--update`, and two runs at once all read and write one record:
   version and fingerprint. An entry with such a record is not fetched again unless the feed
   says it changed (a later updated time) or a re-check is due (`recheck_age`).
 
-Every write is an update by a fixed id, so writing twice is writing once; an entry is marked
-fetched only after its article's batch is written (`RememberFetched`), so a run that dies
-half-way loses nothing: its entries are fetched by the next run.
+Records no source has listed for the retention (30 days by default) are pruned
+(`CrawlState.prune`). Every write is an update by a fixed id, so writing twice is writing
+once; an entry is marked fetched only after its article's batch is written
+(`RememberFetched`), so a run that dies half-way loses nothing: its entries are fetched by the
+next run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
-from newswire.schemas.article import Article, document_id
+from newswire.schemas.article import Article
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
-from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.retry import Repeater, RetryPolicy
+from newswire.transforms.index.retry import Repeater
 from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from newswire.transforms.sources.schedule import FeedState
+from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
 
 FETCHED = "fetched"
 """The tag of the extraction output that says which entry gave which article."""
 _CHUNK = 500  # ids per mget, updates per bulk request
 PENDING_LIMIT = 1000  # entries a source hands on again per poll, newest first
+_KEPT_SOURCES = 10_000  # unchanged sources whose old entries a prune keeps, at most
 _EPOCH_SECOND = {"type": "date", "format": "epoch_second"}
 _KEYWORD = {"type": "keyword", "ignore_above": 2048}
 
@@ -62,6 +65,7 @@ STATE_MAPPING: dict[str, Any] = {
         "interval": {"type": "float"},
         "failures": {"type": "integer"},
         "entries": {"type": "integer"},  # entries in the last full answer
+        "listed_at": _EPOCH_SECOND,  # when that answer came
         # an entry
         "link": _KEYWORD,
         "entry": {"type": "text", "index": False},  # FeedEntry.to_json
@@ -76,38 +80,12 @@ STATE_MAPPING: dict[str, Any] = {
 }
 
 
-def state_alias(index: str) -> str:
-    """The crawl state's alias beside the articles alias `index`."""
-    return f"{index}-state"
-
-
-def source_id(url: str) -> str:
-    return document_id(f"source {url}")
-
-
-def entry_id(link: str) -> str:
-    """An entry's record: one per canonical link, whichever sources list it (as
-    Deduplicate(ENTRIES) takes them for one)."""
-    return document_id(f"entry {canonical_url(link)}")
-
-
 def _seconds(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
 def _updated(entry: FeedEntry) -> int | None:
     return int(entry.updated.timestamp()) if entry.updated else None
-
-
-@dataclass(frozen=True)
-class StateSettings:
-    """Where the crawl state is, and when an entry fetched once is fetched again:
-    `recheck_age` seconds after its last fetch (None: only when its feed says it changed)."""
-
-    es: EsConnection
-    alias: str
-    recheck_age: float | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
@@ -187,7 +165,7 @@ class CrawlState:
             "next_poll": _seconds(state.next_poll), "outcome": outcome, "error": error,
             "interval": state.interval, "failures": state.consecutive_failures}
         if outcome == "200":
-            source["entries"] = len(listed)
+            source["entries"], source["listed_at"] = len(listed), int(now)
             if listed:
                 source["source_type"] = listed[0].source
         moment = int(now)
@@ -243,13 +221,46 @@ class CrawlState:
         return [FeedEntry.from_json(hit["_source"]["entry"]) for hit in hits
                 if hit["_source"].get("entry")]
 
-    def entries(self, url: str, limit: int) -> list[dict[str, Any]]:
-        """The source's most recently listed entries' records, newest first."""
-        query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}}
-        hits = self.es.search(index=self.alias, query=query, size=limit,
-                              sort=[{"last_seen": "desc"}, {"first_seen": "desc"}],
-                              source_excludes=["entry"])["hits"]["hits"]
-        return [hit["_source"] for hit in hits]
+    def prune(self, now: float) -> int:
+        """Deletes what no source has listed for `retention` seconds; returns how many records.
+
+        Entries last listed before then go, except those of a source still polled whose last
+        full answer is older still (one answering 304 all that time lists its entries as
+        before, so they are kept). Sources not polled since then go with them: they left the
+        feed lists."""
+        retention = self.settings.retention
+        if retention is None:
+            return 0
+        cutoff = {"lt": str(int(now - retention)), "format": "epoch_second"}
+        unchanged = {"bool": {"filter": [
+            {"term": {"kind": "source"}}, {"range": {"last_poll": {"gte": cutoff["lt"],
+                                                                   "format": "epoch_second"}}}],
+            "must_not": {"range": {"listed_at": {"gte": cutoff["lt"],
+                                                 "format": "epoch_second"}}}}}
+        hits = self.repeater.call(lambda: self.es.search(
+            index=self.alias, query=unchanged, size=_KEPT_SOURCES,
+            source_includes=["source"]))["hits"]["hits"]
+        kept = [hit["_source"]["source"] for hit in hits]
+        gone = {"bool": {"should": [
+            {"bool": {"filter": [{"term": {"kind": "entry"}}, {"range": {"last_seen": cutoff}}],
+                      "must_not": {"terms": {"source": kept}}}},
+            {"bool": {"filter": [{"term": {"kind": "source"}},
+                                 {"range": {"last_poll": cutoff}}]}}],
+            "minimum_should_match": 1}}
+        return self.repeater.call(lambda: self._delete(gone))
+
+    def _delete(self, query: dict[str, Any]) -> int:
+        """Deletes what `query` finds, a bulk request per chunk of a scroll (the bundled node
+        has no delete-by-query, which comes with the reindex module); returns how many."""
+        ids = (hit["_id"] for hit in helpers.scan(self.es, index=self.alias, size=_CHUNK,
+                                                  query={"query": query}, _source=False))
+        deleted = 0
+        for chunk in iter(lambda: list(islice(ids, _CHUNK)), []):
+            response = self.es.bulk(operations=[
+                {"delete": {"_index": self.alias, "_id": record_id}} for record_id in chunk])
+            deleted += sum(item["delete"].get("result") == "deleted"
+                           for item in response["items"])
+        return deleted
 
 
 Fetched = tuple[str, dict[str, Any]]

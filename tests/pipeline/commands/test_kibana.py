@@ -21,7 +21,7 @@ import urllib3
 
 from newswire.pipeline import cli as command_line
 from newswire.pipeline.commands import kibana
-from newswire.pipeline.job.graph import IngestConfig
+from newswire.pipeline.config import IngestConfig
 from newswire.schemas import seed
 from newswire.transforms.index.layout import ARTICLE_MAPPING, DEAD_LETTER_MAPPING
 from newswire.transforms.records import DeadLetter

@@ -7,7 +7,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from newswire.pipeline.job.flex_template import template_argv
-from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.job.pipeline_options import NewswireOptions
 
 
 def test_launcher_parameters_become_newswire_run_flags() -> None:

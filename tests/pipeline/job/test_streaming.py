@@ -1,9 +1,11 @@
-"""Streaming on Prism: a new entry in a served feed is searchable within the poll interval + 5 s."""
+"""Streaming on Prism: a new entry in a served feed is searchable within the poll interval + 5 s;
+a job restarted without `--update` takes up where the crawl state says the first one was."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,8 +17,12 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import summarize
 from newswire.pipeline.services.seed_server import SeedServer
+from newswire.schemas.article import document_id
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.state import entry_id, source_id
 from tests.conftest import drop_index
+from tests.faults.site import COPY, PARAGRAPHS, write_outlet
+from tests.loopback import CountingServer, Request
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(600),
               # cancelling must stop the in-process workers before the job server goes
@@ -94,3 +100,74 @@ def test_new_entries_are_searchable_within_the_poll_interval(
     assert summary.entries_seen == 2
     assert summary.created == 2
     assert summary.balanced
+
+
+RESTART_INTERVAL = 20.0  # a restarted job is up well within it, so its schedule shows
+
+
+def test_a_restarted_job_takes_up_its_schedule_and_validators_from_the_state(
+        es_connection: EsConnection, es_client: Elasticsearch, aliases: dict[str, str],
+        tmp_path: Path) -> None:
+    """Stopped and started again without `--update` (so with no Beam state), a job asks each
+    feed when the crawl state says it is due, conditionally, fetches no page the first job
+    fetched, and links a copy published meanwhile to the story the first job indexed."""
+    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
+                             "2026-11-20T08:00:00Z", PARAGRAPHS)
+    courier_root = tmp_path / "courier"
+    courier_root.mkdir()  # the copy's outlet lists nothing yet
+    (courier_root / "feed.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Courier</title>'
+        "<link>https://courier.example/</link></channel></rss>")
+    with CountingServer(wire_root) as wire, CountingServer(courier_root) as courier:
+        first, copy = document_id(wire.url("story.html")), document_id(courier.url("story.html"))
+        feeds = tmp_path / "feeds.txt"  # a list, so the feeds themselves are asked by the job
+        feeds.write_text(f"{wire.url('feed.xml')}\n{courier.url('feed.xml')}\n")
+        options = PipelineOptions(["--streaming"], feeds=[str(feeds)], es_url=es_connection.url,
+                                  allow_private_addresses=True, **aliases, poll_interval=1.0,
+                                  max_poll_interval=RESTART_INTERVAL)
+        state = aliases["state_index"]
+
+        def recorded() -> bool:
+            """Whether the first job has written the wire story's entry as fetched."""
+            es_client.indices.refresh(index=state)
+            found = es_client.options(ignore_status=404).get(
+                index=state, id=entry_id(wire.url("story.html"))).body
+            return "fetched_at" in found.get("_source", {})
+
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                # in streaming the entry's record may come before its article is written
+                wait_for(lambda: doc_count(es_client, aliases["index"]) == 1 and recorded(),
+                         180, "the first job's article and its entry record")
+            finally:
+                lifecycle.cancel(result)
+        source = es_client.get(index=state, id=source_id(wire.url("feed.xml")))["_source"]
+        assert source["etag"] and source["next_poll"] > time.time()
+        write_outlet(courier_root, "Courier", "Harbour channel shut after ship loses power",
+                     "2026-11-20T11:00:00Z", COPY)
+        asked_before = {server: len(server.requests) for server in (wire, courier)}
+
+        def polls(server: CountingServer) -> list[Request]:
+            """The restarted job's requests of the server's feed."""
+            return [request for request in server.requests[asked_before[server]:]
+                    if request.path == "/feed.xml"]
+
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                wait_for(lambda: doc_count(es_client, aliases["index"]) == 2
+                         and bool(polls(wire)),
+                         RESTART_INTERVAL + 120, "the restarted job's polls and the copy")
+            finally:
+                lifecycle.cancel(result)
+
+    # conditional, with the validators the first job left, and not before the state said
+    assert polls(wire)[0].if_none_match == source["etag"]
+    assert polls(wire)[0].at >= source["next_poll"] - 0.1  # ticks may be a tenth of one early
+    assert wire.pages_asked() == Counter({"/story.html": 1})
+    assert courier.pages_asked() == Counter({"/story.html": 1})
+    assert polls(courier)[0].if_none_match  # its feed too, though it changed (a 200)
+    es_client.indices.refresh(index=aliases["index"])
+    stored = es_client.get(index=aliases["index"], id=copy)["_source"]
+    assert (stored["duplicate_of"], stored["cluster_id"]) == (first, first)

@@ -21,7 +21,6 @@ from newswire.pipeline.services import prism
 from newswire.schemas.article import Article
 from newswire.schemas.seed import parse
 from newswire.transforms.duplicates.near import (
-    DEFAULT_THRESHOLD,
     LinkNearDuplicates,
     band_keys,
     band_shape,
@@ -30,6 +29,7 @@ from newswire.transforms.duplicates.near import (
     signature,
     similarity,
 )
+from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 
 WIRE = "meridian-wire/business/central-bank-holds-rates-signals-patience-on-cuts"
 REPUBLISHED = "northwind-herald/business/central-bank-keeps-rates-on-hold-as-inflation-cools"

@@ -12,8 +12,9 @@ from typing import ClassVar
 import pytest
 
 from newswire.transforms.fetching.fetch import PageFetcher
-from newswire.transforms.fetching.http import FetchError, HttpClient, HttpSettings
+from newswire.transforms.fetching.http import FetchError, HttpClient
 from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache, SlotKeys, SlotQueues
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 

@@ -15,7 +15,7 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from warcio.archiveiterator import ArchiveIterator
 
 from newswire.transforms.fetching.fetch import FetchPages
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.fetching.warc import ORIGINAL_TRANSFER_ENCODING, WarcArchive
 from newswire.transforms.records import FeedEntry, Page
 from tests.loopback import reply, serve

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pytest
 
-from newswire.pipeline.options import NewswireOptions
+from newswire.pipeline.job.pipeline_options import NewswireOptions
 from newswire.transforms.index.client import EsConnection
 
 NAME = "projects/newswire-test/secrets/es-api-key/versions/latest"

@@ -15,7 +15,8 @@ from newswire.transforms.index.layout import (
     indexed_article,
     migrate,
 )
-from newswire.transforms.index.pieces import Sizing, has_lifecycle, pieces, roll_over
+from newswire.transforms.index.pieces import has_lifecycle, pieces, roll_over
+from newswire.transforms.index.settings import Sizing
 from newswire.transforms.index.sink import BulkSettings
 from tests.conftest import drop_index
 from tests.transforms.index.test_sink import doc, write

@@ -18,7 +18,8 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.index.retry import ClusterUnavailable, RetryPolicy
+from newswire.transforms.index.retry import ClusterUnavailable
+from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
 from tests.loopback import reply, serve
 

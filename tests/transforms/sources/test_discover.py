@@ -16,7 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline import cli
 from newswire.pipeline.job import feed_lists, lifecycle
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import (
     Discoverer,

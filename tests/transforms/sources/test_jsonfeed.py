@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpClient, HttpSettings
+from newswire.transforms.fetching.http import HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.feeds import read_feed
 from newswire.transforms.sources.jsonfeed import entries_from_json_feed, is_json_feed
 

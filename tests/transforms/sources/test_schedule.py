@@ -8,12 +8,12 @@ import feedparser
 import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpClient, HttpSettings
+from newswire.transforms.fetching.http import HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.feeds import read_feed
 from newswire.transforms.sources.schedule import (
     FeedState,
-    PollSettings,
     after_poll,
     conditional_headers,
     header_interval,
@@ -24,6 +24,7 @@ from newswire.transforms.sources.schedule import (
     retry_after,
     seen_key,
 )
+from newswire.transforms.sources.settings import PollSettings
 
 SETTINGS = PollSettings()
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc).timestamp()

@@ -14,11 +14,11 @@ import pytest
 from apache_beam.transforms.window import GlobalWindow
 
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpSettings
+from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 from newswire.transforms.sources.discover import SITEMAP, PollSources
 from newswire.transforms.sources.feeds import PollFeeds, read_feed
-from newswire.transforms.sources.schedule import PollSettings
+from newswire.transforms.sources.settings import PollSettings
 from newswire.transforms.sources.sitemaps import (
     INDEX,
     MAX_URLS,

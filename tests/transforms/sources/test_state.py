@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -19,7 +20,6 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
-from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -31,33 +31,15 @@ from newswire.transforms.index.layout import (
 from newswire.transforms.index.pieces import first_piece
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.schedule import FeedState
-from newswire.transforms.sources.state import (
-    STATE_MAPPING,
-    CrawlState,
-    StateSettings,
-    entry_id,
-    is_due,
-    source_id,
-)
+from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
+from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, is_due
+from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
+from tests.loopback import CountingServer
 
 pytestmark = pytest.mark.es
 PAGES = 8
-
-
-class CountingServer(SeedServer):
-    """A SeedServer (ETag, Last-Modified, 304) that counts the requests for each path."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.asked: Counter[str] = Counter()
-
-    def resolve(self, path: str) -> Path | None:
-        self.asked[path.split("?")[0]] += 1
-        return super().resolve(path)
-
-    def pages_asked(self) -> Counter[str]:
-        return Counter({path: n for path, n in self.asked.items() if path.endswith(".html")})
+DAY = 86400.0
 
 
 def dates(count: int) -> dict[str, str]:
@@ -85,10 +67,11 @@ def run(feeds: Path, connection: EsConnection, aliases: dict[str, str],
 def snapshot(client: Elasticsearch, aliases: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every document of the job's indices but the state, with its version and sequence
     number (any write moves the latter)."""
-    client.indices.refresh(index=list(aliases.values()))
+    written = [alias for name, alias in aliases.items() if name != "state_index"]
+    client.indices.refresh(index=written)
     return {alias: {hit["_id"]: (hit["_version"], hit["_seq_no"]) for hit in client.search(
         index=alias, size=1000, version=True, seq_no_primary_term=True)["hits"]["hits"]}
-        for name, alias in aliases.items() if name != "state_index"}
+        for alias in written}
 
 
 def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
@@ -100,6 +83,14 @@ def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
     assert len(server.pages_asked()) == PAGES
     before = snapshot(es_client, aliases)
     server.asked.clear()
+    gone = "https://gone.example/rss"  # a source dropped from the feed lists 40 days ago
+    stale = CrawlState(StateSettings(es_connection, aliases["state_index"])).open()
+    try:
+        stale.record_poll(FeedState(gone, last_poll=time.time() - 40 * DAY), "200", "",
+                          [FeedEntry(link="https://gone.example/a", feed_url=gone)],
+                          time.time() - 40 * DAY)
+    finally:
+        stale.close()
 
     second = run(feeds, es_connection, aliases)
     assert server.pages_asked() == Counter()
@@ -108,12 +99,34 @@ def test_a_rerun_over_unchanged_feeds_fetches_no_page_and_changes_no_index(
     assert second.balanced
     assert snapshot(es_client, aliases) == before
 
+    found = es_client.mget(index=aliases["state_index"], ids=[
+        source_id(gone), entry_id("https://gone.example/a")])["docs"]
+    assert [doc["found"] for doc in found] == [False, False]  # pruned by the run
     source = es_client.get(index=aliases["state_index"], id=source_id(server.url("feed.xml")))
     assert source["_source"]["outcome"] == "304" and source["_source"]["entries"] == PAGES
     record = es_client.get(index=aliases["state_index"],
                            id=entry_id(server.url("story3.html")))["_source"]
     assert record["article_id"] == article_id(server.base_url, "story3")
     assert record["first_seen"] <= record["last_seen"] <= record["fetched_at"] + 60
+
+
+def test_an_index_written_without_a_state_gains_it_on_the_next_run(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    """As after an upgrade from a version that kept no crawl state: that run fetches once more
+    and changes no article; the next fetches nothing."""
+    server, feeds = site
+    run(feeds, es_connection, aliases)
+    drop_index(es_connection, aliases["state_index"])
+    before = snapshot(es_client, aliases)
+    server.asked.clear()
+    upgraded = run(feeds, es_connection, aliases)
+    assert len(server.pages_asked()) == PAGES and upgraded.unchanged == PAGES
+    assert snapshot(es_client, aliases) == before
+    server.asked.clear()
+    after = run(feeds, es_connection, aliases)
+    assert server.pages_asked() == Counter()
+    assert (after.feeds_not_modified, after.pages_fetched, after.indexed) == (1, 0, 0)
 
 
 def test_a_new_entry_is_the_only_page_fetched(
@@ -222,8 +235,42 @@ def test_a_source_keeps_validators_of_any_length(
         state.close()
 
 
-def test_es_migrate_moves_the_crawl_state_with_the_articles(
-        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str]) -> None:
+def test_a_prune_forgets_what_no_source_has_listed_within_the_retention(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    ensure_index(es_client, index_name, STATE_MAPPING)
+    now, old, recent = 1_800_000_000.0, 1_800_000_000.0 - 40 * DAY, 1_800_000_000.0 - DAY
+    live, dormant, gone = (f"https://{name}.example/rss" for name in ("live", "dormant", "gone"))
+
+    def entry(source: str, name: str) -> FeedEntry:
+        return FeedEntry(link=f"{source.removesuffix('rss')}{name}", feed_url=source)
+
+    def poll(state: CrawlState, source: str, outcome: str, listed: list[FeedEntry],
+             when: float) -> None:
+        state.record_poll(FeedState(source, last_poll=when), outcome, "", listed, when)
+
+    forever = CrawlState(StateSettings(es_connection, index_name)).open()
+    state = CrawlState(StateSettings(es_connection, index_name, retention=30 * DAY)).open()
+    try:
+        poll(state, live, "200", [entry(live, "dropped"), entry(live, "kept")], old)
+        poll(state, live, "200", [entry(live, "kept")], recent)
+        poll(state, dormant, "200", [entry(dormant, "quiet")], old)
+        poll(state, dormant, "304", [], recent)  # lists nothing, but its feed still has it
+        poll(state, gone, "200", [entry(gone, "left")], old)  # not polled since
+        es_client.indices.refresh(index=index_name)
+        assert forever.prune(now) == 0
+        assert state.prune(now) == 3  # live's dropped entry, and what the gone one left
+        es_client.indices.refresh(index=index_name)
+        left = {hit["_id"] for hit in es_client.search(index=index_name, size=20)["hits"]["hits"]}
+    finally:
+        state.close()
+        forever.close()
+    assert left == {source_id(live), source_id(dormant), entry_id(entry(live, "kept").link),
+                    entry_id(entry(dormant, "quiet").link)}
+
+
+def test_es_migrate_moves_the_crawl_state_with_the_articles_and_es_status_shows_it(
+        es_client: Elasticsearch, es_connection: EsConnection, aliases: dict[str, str],
+        capsys: pytest.CaptureFixture) -> None:
     ensure_index(es_client, aliases["index"], article_mapping_for(es_client))
     ensure_index(es_client, aliases["state_index"], STATE_MAPPING)
     es_client.index(index=aliases["state_index"], id=source_id("https://a.example/rss"),
@@ -235,3 +282,7 @@ def test_es_migrate_moves_the_crawl_state_with_the_articles(
     assert current_index(es_client, aliases["state_index"]) == first_piece(
         aliases["state_index"], 2)
     assert es_client.count(index=aliases["state_index"])["count"] == 1
+    capsys.readouterr()
+    assert cli.main(["es", "status", "--es-url", es_connection.url,
+                     "--index", aliases["index"]]) == 0
+    assert f"{aliases['state_index']}: 1 piece, 1 documents" in capsys.readouterr().out
