@@ -6,9 +6,7 @@ read them load without it; the job's graph (`pipeline/job/graph.py`) is built fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD, DEFAULT_TTL
 from newswire.transforms.fetching.settings import MAX_FILE_AGE, MAX_FILE_BYTES, HttpSettings
@@ -20,9 +18,6 @@ from newswire.transforms.index.client import (
 )
 from newswire.transforms.index.settings import RetryPolicy, Sizing
 from newswire.transforms.sources.settings import PollSettings, StateSettings
-
-if TYPE_CHECKING:
-    from newswire.transforms.fetching.http import FetchError, Response
 
 
 @dataclass(frozen=True)
@@ -54,8 +49,6 @@ class IngestConfig:
     poll: PollSettings = field(default_factory=PollSettings)
     # Streaming polls run in the background (a timer takes their answers); batch waits for them.
     streaming: bool = False
-    # Feed responses (or failures) already had while resolving `--feeds`, for first polls.
-    answered: Mapping[str, Response | FetchError] = field(default_factory=dict)
     archive: str = ""  # a directory to keep every fetched page in, as WARC
     archive_file_bytes: int = MAX_FILE_BYTES  # archive files rotate at this size ...
     archive_file_age: float = MAX_FILE_AGE  # ... and at this age in seconds

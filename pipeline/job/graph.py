@@ -1,11 +1,11 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
-In batch each feed URL arrives once and is polled once, keyed by host slot as page fetches
-are (PollFeedsOnce); in streaming it arrives on every tick and PollFeeds decides, per feed,
-whether it is due.
+In batch each source named (a URL, or a feed from a local list) arrives once, and ReadSources
+reads it and what it lists, keyed by host slot as page fetches are; in streaming each feed
+arrives on every tick and PollFeeds decides, per feed, whether it is due.
 
-    feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
-                   │                                                              │   (valid ones)
+    sources ─► ReadSources ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
+     (or PollFeeds)│                                                              │   (valid ones)
                    ▼                                                              ▼        │
                  dead letters ◄────────────────────────────────────────────────────────────┤
                                                                                            │
@@ -69,7 +69,8 @@ from newswire.transforms.index.sink import (
     WriteToElasticsearch,
 )
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
-from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce
+from newswire.transforms.sources.discover import ReadSources
+from newswire.transforms.sources.feeds import PollFeeds
 from newswire.transforms.sources.state import FETCHED, ExtractAndRecord, RememberFetched
 from newswire.transforms.tally import Tally
 
@@ -92,22 +93,18 @@ class IngestFeeds(beam.PTransform):
                                    config.archive_file_age) if config.archive else None)
             if config.streaming:  # every tick: each feed's own state says whether it is due
                 polled = (
-                    feed_urls
+                    feed_urls  # (URL, the answer had for it while its source was read)
                     # typed, so the key coder is the deterministic one for str
-                    | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
-                        tuple[str, str])
+                    | "KeyByFeed" >> beam.Map(lambda feed: feed).with_output_types(
+                        tuple[str, Any])
                     | "PollFeeds" >> with_dead_letters(
-                        PollFeeds(config.http, config.poll, answered=config.answered,
-                                  state=config.state), "entries"))
-            else:  # each feed once, keyed by host slot: concurrent within the per-host limits
-                polled = (
-                    feed_urls
-                    | "KeyFeedsBySlot" >> key_by_slot(config.http.per_host_concurrency, str, str)
-                    | "PollFeeds" >> with_dead_letters(
-                        PollFeedsOnce(config.http, config.poll, answered=config.answered,
-                                      state=config.state), "entries"))
+                        PollFeeds(config.http, config.poll, state=config.state), "entries"))
+                entries, feed_letters = polled.entries, polled[DEAD_LETTER]
+            else:  # each source once, keyed by host slot: concurrent within the per-host limits
+                entries, feed_letters = feed_urls | "ReadSources" >> ReadSources(
+                    config.http, config.poll, config.state)
             unique = (
-                count(polled.entries, "entries")
+                count(entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
             )
             pages = (
@@ -117,7 +114,7 @@ class IngestFeeds(beam.PTransform):
                 | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
-            fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
+            fetched, upstream = pages.pages, [feed_letters, pages[DEAD_LETTER]]
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
         if config.state and not config.drop_near_duplicates and is_batch(extracted):

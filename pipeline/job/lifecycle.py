@@ -1,5 +1,5 @@
-"""A job's life: start it (resolve the feeds, prepare the indices, build the graph, pick the
-runner), wait for it, stop it, and read its summary."""
+"""A job's life: start it (read the local feed lists, prepare the indices, build the graph,
+pick the runner), wait for it, stop it, and read its summary."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
 from newswire.pipeline.job import remote
 from newswire.pipeline.job.errors import outage_in_one_line
-from newswire.pipeline.job.feed_lists import FeedSources, resolve_feeds
+from newswire.pipeline.job.feed_lists import FeedSources, read_sources
 from newswire.pipeline.job.graph import IngestFeeds
 from newswire.pipeline.job.pipeline_options import NewswireOptions
 from newswire.pipeline.job.progress import ProgressReporter
@@ -70,10 +70,8 @@ def start(options: PipelineOptions, resources: ExitStack,
     if nw.warc and (streaming or nw.feeds):
         raise ValueError("--warc reads pages from files, in batch: drop --feeds and --streaming")
     warcs = warc_files(nw.warc) if nw.warc else []
-    sources = (FeedSources([]) if nw.warc
-               else resolve_feeds(nw.feeds, config.http, config.poll.max_age, say))
-    feed_urls = sources.urls
-    if not feed_urls and not nw.warc:
+    sources = FeedSources() if nw.warc else read_sources(nw.feeds)
+    if not sources.named and not nw.warc:
         raise ValueError("no feeds to poll: give --feeds FILE_OR_URL ...")
     lifecycle_managed = False  # whether the cluster rolls the aliases over (ILM), not the sinks
     if not remote.is_dry_run(options):  # a dry run only builds the job: it needs no cluster
@@ -85,7 +83,7 @@ def start(options: PipelineOptions, resources: ExitStack,
                                    (config.state_index, STATE_MAPPING)):
                 ensure_alias(client, alias, mapping, config.sizing, lifecycle_managed, say)
     source = (f"reading pages from {len(warcs)} WARC files matching {nw.warc}" if nw.warc else
-              f"polling {len(feed_urls)} feeds"
+              f"polling {sources.describe()}"
               + (f" (pages archived as WARC in {config.archive})" if config.archive else ""))
     say(f"{source} into {config.es.url}/{config.index}"
         + (f", every {config.poll.min_interval:g}s or as each feed asks" if streaming else ""))
@@ -101,12 +99,12 @@ def start(options: PipelineOptions, resources: ExitStack,
                  | "Tick" >> PeriodicImpulse(fire_interval=config.poll.min_interval,
                                              apply_windowing=False)
                  | "FeedURLs" >> beam.ParDo(RediscoverSources(
-                     sources.listed, config.http, config.poll.max_age,
+                     sources.named, config.http, config.poll.max_age,
                      config.poll.rediscover_every)))
     else:
-        feeds = pipeline | "FeedURLs" >> beam.Create(feed_urls)
+        feeds = pipeline | "FeedURLs" >> beam.Create(sources.named)
     _ = feeds | "Ingest" >> IngestFeeds(replace(
-        config, answered=sources.answered, roll_over=not lifecycle_managed,
+        config, roll_over=not lifecycle_managed,
         progress_dir=str(progress) if progress else None))
     with outage_in_one_line():
         return pipeline.run()

@@ -28,6 +28,9 @@ class Summary:
     dead_letters: int
     dead_letters_by_stage: dict[str, int]
     sitemap_entries_too_old: int = 0
+    sources_read: int = 0  # feed lists, robots.txt files, sitemap indexes, homepages read
+    sources_listed: int = 0  # the feeds and sitemaps they listed
+    sitemaps_too_old: int = 0  # sitemaps of an index older than --max-age, left out
     warc_records_skipped: int = 0
     warc_pages_read: int = 0
     pages_archived: int = 0
@@ -65,6 +68,10 @@ class Summary:
             f"feeds polled        {self.feeds_polled}"
             + (f"  ({self.feeds_not_modified} not modified)" if self.feeds_not_modified else "")
             + (f"  ({self.feeds_failed} failed, see dead letters)" if self.feeds_failed else ""),
+            *([f"sources read        {self.sources_read}  (listing {self.sources_listed} feeds "
+               "and sitemaps" + (f"; {self.sitemaps_too_old} sitemaps of an index older than "
+                                  "--max-age left out" if self.sitemaps_too_old else "") + ")"]
+              if self.sources_read else []),
             f"entries seen        {self.entries_seen}"
             + (f"  ({self.sitemap_entries_too_old} sitemap entries older than --max-age "
                "skipped)" if self.sitemap_entries_too_old else ""),
@@ -116,6 +123,9 @@ def summarize(result: PipelineResult) -> Summary:
         revisions=get("articles_revisions"),
         dead_letters=get("dead_letters_entry"),
         sitemap_entries_too_old=get("sitemap_entries_too_old"),
+        sources_read=get("sources_read"),
+        sources_listed=get("sources_listed"),
+        sitemaps_too_old=get("sitemaps_too_old"),
         warc_records_skipped=get("warc_records_skipped"),
         warc_pages_read=get("warc_pages_read"),
         pages_archived=get("pages_archived"),

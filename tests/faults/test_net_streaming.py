@@ -1,5 +1,5 @@
 """Streaming on Prism: a hanging feed and a slow feed never starve a healthy one, and no feed is
-asked twice at once or emits an entry twice."""
+asked twice at once or emits an entry twice, however its polls are collected."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job import lifecycle
-from newswire.pipeline.job.summary import summarize
+from newswire.pipeline.job.summary import Summary, summarize
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.faults.test_sources_feeds import ARTICLE, rss
@@ -28,18 +28,22 @@ from tests.pipeline.job.test_streaming import doc_count, wait_for
 
 pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
 POLL_SECONDS = 1.0
+MANY = 8  # entries of /many.xml ...
+LATE_SECONDS = 0.7  # ... which answers past a bundle's patience, within a tick
 FETCH_TIMEOUT = 4.0
 SLOW_SECONDS = 2.5  # answers, but later than a tick waits for it
 WATCH_SECONDS = 12.0
 
 
 class Feeds(BaseHTTPRequestHandler):
-    """/healthy.xml answers at once, /slow.xml after 2.5 s, /hang.xml never (in time)."""
+    """/healthy.xml answers at once, /many.xml after 0.7 s, /slow.xml after 2.5 s, /hang.xml
+    never (in time)."""
 
     lock: ClassVar[threading.Lock] = threading.Lock()
     in_flight: ClassVar[Counter[str]] = Counter()
     peak: ClassVar[Counter[str]] = Counter()
     polls: ClassVar[dict[str, list[float]]] = defaultdict(list)
+    url: ClassVar[str] = ""
 
     def do_GET(self) -> None:
         with Feeds.lock:
@@ -63,6 +67,9 @@ class Feeds(BaseHTTPRequestHandler):
             feed = rss("/slow-story.html")
         elif self.path == "/healthy.xml":
             feed = rss("/healthy-story.html")
+        elif self.path == "/many.xml":
+            time.sleep(LATE_SECONDS)
+            feed = rss(*(f"/many-{n}.html" for n in range(MANY)))
         else:
             reply(self, 200, ARTICLE.replace("Pier", self.path[1:6]).encode(),
                   {"Content-Type": "text/html"})
@@ -83,20 +90,23 @@ class Feeds(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def feeds() -> Iterator[str]:
+def feeds() -> Iterator[None]:
+    """The feeds, served afresh for each test at `Feeds.url`."""
+    Feeds.in_flight.clear()
+    Feeds.peak.clear()
+    Feeds.polls.clear()
     with serve(Feeds) as url:
-        yield url
+        Feeds.url = url
+        yield
 
 
-def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str) -> None:
-    index = f"test-starve-{uuid.uuid4().hex[:8]}"
+def watch(es_connection: EsConnection, paths: list[str], articles: int) -> tuple[Summary, float]:
+    """Stream the feeds at `paths` until `articles` are indexed, then WATCH_SECONDS more; the
+    summary then and when the watch began."""
+    index = f"test-streaming-{uuid.uuid4().hex[:8]}"
     client = es_connection.client()
-
-    def count() -> int:
-        return doc_count(client, index)
-
     options = PipelineOptions(
-        ["--streaming"], feeds=[f"{feeds}/hang.xml", f"{feeds}/slow.xml", f"{feeds}/healthy.xml"],
+        ["--streaming"], feeds=[f"{Feeds.url}{path}" for path in paths],
         es_url=es_connection.url, index=index, dead_letter_index=f"{index}-dead",
         history_index=f"{index}-history", allow_private_addresses=True,
         fetch_timeout=FETCH_TIMEOUT, poll_interval=POLL_SECONDS,
@@ -105,7 +115,8 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
-                wait_for(lambda: count() == 2, 150, "both answering feeds' articles indexed")
+                wait_for(lambda: doc_count(client, index) == articles, 150,
+                         f"{articles} articles indexed")
                 watch_from = time.monotonic()
                 time.sleep(WATCH_SECONDS)
                 summary = summarize(result)
@@ -117,6 +128,11 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
             drop_index(es_connection, alias)
     print(summary.render(), dict(Feeds.peak),
           {path: len(times) for path, times in Feeds.polls.items()})
+    return summary, watch_from
+
+
+def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: None) -> None:
+    summary, watch_from = watch(es_connection, ["/hang.xml", "/slow.xml", "/healthy.xml"], 2)
     healthy = [t for t in Feeds.polls["/healthy.xml"] if t >= watch_from]
     gaps = [later - earlier for earlier, later in pairwise(healthy)]
     assert len(healthy) >= WATCH_SECONDS / (3 * POLL_SECONDS), healthy
@@ -124,3 +140,13 @@ def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: str
     assert Feeds.peak["/hang.xml"] == Feeds.peak["/slow.xml"] == 1  # one request per feed
     assert len(Feeds.polls["/slow.xml"]) >= 3  # polled again and again, never at once
     assert (summary.entries_seen, summary.created, summary.duplicates_dropped) == (2, 2, 0)
+
+
+def test_a_feed_beside_a_hanging_one_emits_each_entry_once(
+        es_connection: EsConnection, feeds: None) -> None:
+    """/many.xml answers later than a bundle's patience, beside a hanging feed, so its polls
+    are taken by the feed's timer, which reads and writes the feed's state as a tick does: its
+    entries leave once, none to be dropped as a duplicate."""
+    summary, _ = watch(es_connection, ["/hang.xml", "/many.xml"], MANY)
+    assert len(Feeds.polls["/many.xml"]) >= WATCH_SECONDS / (3 * POLL_SECONDS)
+    assert (summary.entries_seen, summary.created, summary.duplicates_dropped) == (MANY, MANY, 0)

@@ -19,6 +19,7 @@ from newswire.pipeline.job.pipeline_options import NewswireOptions
 from newswire.transforms.fetching.http import FetchError, HttpClient
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.discover import ANY, FEED
 from newswire.transforms.sources.feeds import parse_feed_list
 from newswire.transforms.sources.schedule import FeedState, after_poll
 from newswire.transforms.sources.settings import PollSettings
@@ -95,22 +96,20 @@ def test_an_opml_feed_list_with_a_byte_order_mark_is_read_as_opml(tmp_path: Path
     assert parse_feed_list("\ufeff" + opml) == ["https://a.example/rss"]
     listed = tmp_path / "feeds.opml"
     listed.write_bytes(b"\xef\xbb\xbf" + opml.encode())
-    assert feed_lists.resolve_feeds([str(listed)], HttpSettings()).urls == ["https://a.example/rss"]
+    assert feed_lists.read_sources([str(listed)]).named == (("https://a.example/rss", FEED),)
 
 
-def test_an_unreachable_source_does_not_stop_resolving_the_others(site: str, refused: str,
-                                                                  tmp_path: Path) -> None:
+def test_the_launcher_reads_local_lists_and_asks_no_source(site: str, refused: str,
+                                                           tmp_path: Path) -> None:
+    """URLs are the job's to read (where the per-host limits hold); a local list is read."""
     Sources.hits.clear()
     listed = tmp_path / "feeds.txt"
-    listed.write_text(f"{site}/empty.xml\n")
-    sources = feed_lists.resolve_feeds([refused, f"{site}/feed.xml", str(listed)],
-                                HttpSettings(allow_private=True, retries=0))
-    assert sources.urls == [refused, f"{site}/feed.xml", f"{site}/empty.xml"]
-    failure = sources.answered[refused]
-    assert isinstance(failure, FetchError) and "connection refused" in failure.reason
-    assert sources.answered[f"{site}/feed.xml"].status == 200
-    assert f"{site}/empty.xml" not in sources.answered  # listed in a file: asked when polled
-    assert Sources.hits["/feed.xml"] == 1
+    listed.write_text(f"{site}/empty.xml\n{site}/feed.xml\n")
+    sources = feed_lists.read_sources([refused, f"{site}/feed.xml", str(listed)])
+    assert sources.named == ((refused, ANY), (f"{site}/feed.xml", ANY),
+                             (f"{site}/empty.xml", FEED))  # each once, in order
+    assert sources.describe() == "1 feed and the feeds 2 URLs give"
+    assert not Sources.hits
 
 
 def test_an_undated_feed_is_polled_at_the_poll_interval() -> None:

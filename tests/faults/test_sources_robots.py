@@ -1,17 +1,25 @@
-"""Sources that hang when the run starts: a robots.txt listing a hundred sitemaps gives only the
-first `MAX_ROBOTS_SITEMAPS`, and sitemaps and `--feeds` URLs are asked for at once, within the
-per-host limits, rather than each waiting `--fetch-timeout` for the one before."""
+"""Sources that hang: a robots.txt listing a hundred sitemaps gives only the first
+`MAX_ROBOTS_SITEMAPS`, and sitemaps and `--feeds` URLs are asked for at once, within the
+per-host limits, rather than each waiting `--fetch-timeout` for the one before: by a batch
+job's workers, keyed by host slot, so the limits hold across worker processes, and by the
+`Discoverer` that reads a streaming job's sources."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler
 
-from newswire.pipeline.job.feed_lists import resolve_feeds
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from newswire.pipeline.job import lifecycle
 from newswire.transforms.fetching.settings import HttpSettings
+from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import Discoverer
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
+from tests.conftest import drop_index
 from tests.faults.hostile import serve_routes
 from tests.loopback import reply, serve
 
@@ -24,9 +32,11 @@ def test_a_robots_txt_of_a_hundred_sitemaps_is_read_to_the_cap() -> None:
     said: list[str] = []
     with serve_routes(routes, asked) as site, Discoverer(
             HttpSettings(allow_private=True, retries=0), say=said.append) as discoverer:
-        listed, answer = discoverer.resolve(f"{site}/robots.txt")
-    assert answer is None
+        listed, answers = discoverer.resolve(f"{site}/robots.txt")
     assert listed == [f"{site}/sitemap-{n}.xml" for n in range(MAX_ROBOTS_SITEMAPS)]
+    # each asked once: its failure is the answer its first poll takes
+    assert {answer.reason for answer in answers.values()} == {"http 404"}
+    assert set(answers) == set(listed)
     assert len([path for path in asked if path.startswith("/sitemap-")]) == MAX_ROBOTS_SITEMAPS
     assert said == [f"{site}/robots.txt: {MAX_ROBOTS_SITEMAPS} sitemaps (the first "
                     f"{MAX_ROBOTS_SITEMAPS} of its Sitemap: lines are read)"]
@@ -37,6 +47,7 @@ class Busy:
 
     def __init__(self) -> None:
         self.now = self.most = 0
+        self.asked: list[str] = []
         self.lock = threading.Lock()
 
 
@@ -54,6 +65,7 @@ def slow_server(busy: Busy, robots: str = "") -> type[BaseHTTPRequestHandler]:
             with busy.lock:
                 busy.now += 1
                 busy.most = max(busy.most, busy.now)
+                busy.asked.append(self.path)
             time.sleep(0.3)
             with busy.lock:
                 busy.now -= 1
@@ -76,13 +88,30 @@ def test_a_robots_txt_s_sitemaps_are_asked_for_at_once_within_the_host_limit() -
     assert busy.most == 3  # at once, and no more than the host allows
 
 
-def test_feeds_sources_are_resolved_at_once() -> None:
-    """`--feeds` URLs were resolved one after another: a hanging one held every one after it."""
+@pytest.mark.es
+def test_a_job_reads_its_sources_at_once_within_the_host_limit_on_two_workers(
+        es_connection: EsConnection) -> None:
+    """`--feeds` URLs and a robots.txt's sitemaps on one host, read by a batch job's workers:
+    at once, never more than `--per-host-concurrency` (3) on the host across two worker
+    processes, and each asked once (the `--feeds` URLs were asked by the launcher, one after
+    another before that, and polled again)."""
     busy = Busy()
-    with serve(slow_server(busy)) as site:
-        sources = [f"{site}/feed-{n}.xml" for n in range(4)]
-        found = resolve_feeds(sources, HttpSettings(allow_private=True, retries=0,
-                                                    obey_robots=False), say=lambda _: None)
-    assert found.urls == sources  # in order, each answered with its failure for its poll
-    assert all(found.answered[url].reason == "http 404" for url in sources)
-    assert busy.most == 4
+    robots = "".join(f"Sitemap: {{base}}/slow-{n}.xml\n" for n in range(6))
+    index = f"test-read-{uuid.uuid4().hex[:8]}"
+    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
+               "history_index": f"{index}-history"}
+    with serve(slow_server(busy, robots)) as site:
+        sources = [f"{site}/robots.txt", *(f"{site}/feed-{n}.xml" for n in range(4))]
+        try:
+            summary = lifecycle.run(PipelineOptions(
+                feeds=sources, es_url=es_connection.url, allow_private_addresses=True,
+                per_host_concurrency=3, direct_num_workers=2,
+                direct_running_mode="multi_processing", **aliases), say=lambda _: None)
+        finally:
+            for alias in aliases.values():
+                drop_index(es_connection, alias)
+    assert busy.most == 3  # at once, and no more than the host allows
+    assert (summary.sources_read, summary.sources_listed) == (1, 6)
+    assert summary.feeds_failed == 10  # 4 feeds and 6 sitemaps, each a dead letter (404)
+    assert sorted(busy.asked) == sorted([*(f"/slow-{n}.xml" for n in range(6)),
+                                         *(f"/feed-{n}.xml" for n in range(4))])  # each once

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import apache_beam as beam
 from apache_beam.coders import StrUtf8Coder
@@ -88,13 +89,15 @@ class PageFetcher:
         with self.hosts.slot(host_of(url)):
             return self.get_in_turn(url)
 
-    def get_in_turn(self, url: str) -> Response:
-        """`get` for a caller that already holds the host's turn (a `SlotQueues` slot)."""
+    def get_in_turn(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+        """`get` for a caller that already holds the host's turn (a `SlotQueues` slot), with
+        any `headers` (validators)."""
         check_address(url, self.settings.allow_private)  # before robots.txt is asked
-        # a robots.txt request takes the host's turn too
-        if self.settings.obey_robots and not self.robots.allowed(url):
+        # a robots.txt request takes the host's turn too; robots.txt itself is always allowed
+        if (self.settings.obey_robots and urlsplit(url).path != "/robots.txt"
+                and not self.robots.allowed(url)):
             raise FetchError("disallowed by robots.txt")
-        return self.client.get(url)
+        return self.client.get(url, headers)
 
 
 class PageArchive(Protocol):
@@ -152,7 +155,8 @@ class BySlot(beam.DoFn):
 
     A subclass says what `work` does with an element on a pool thread and what `results` each
     outcome gives on the bundle's thread (where metrics count); `item` may first add to an
-    element what the work needs, on the bundle's thread.
+    element what the work needs, on the bundle's thread. The work's requests go through
+    `fetcher`, whose `get_in_turn` asks in the slot's turn.
     """
 
     def __init__(self, settings: HttpSettings) -> None:
@@ -165,11 +169,14 @@ class BySlot(beam.DoFn):
         self.turns = HostLimiter(1, self.spacing)
         self.slots = SlotQueues(self.pool, self.work, self.turns)
         self.owner = uuid.uuid4().hex
+        self.fetcher = PageFetcher(self.settings)
+        self.fetcher.open()
 
     def teardown(self) -> None:
         # Bundles end with nothing in flight; a failed one (a Ctrl-C) must not wait for its work.
         self.slots.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.fetcher.close()
 
     def start_bundle(self) -> None:
         self.slots.close()  # what a failed bundle left queued is not worked on
@@ -232,14 +239,11 @@ class FetchPages(BySlot):
 
     def setup(self) -> None:
         super().setup()
-        self.fetcher = PageFetcher(self.settings)
-        self.fetcher.open()
         if self.archive:
             self.archive.open()
 
     def teardown(self) -> None:
         super().teardown()
-        self.fetcher.close()
         if self.archive:
             self.archive.close()
 

@@ -6,8 +6,7 @@ import calendar
 import json
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,8 +19,7 @@ from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
-from newswire.transforms.fetching.fetch import BySlot
-from newswire.transforms.fetching.http import FetchError, HttpClient, Response
+from newswire.transforms.fetching.http import FetchError, Response
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
 from newswire.transforms.sources.items import POLL, read_item
@@ -118,7 +116,8 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
 class PollReader:
     """What a finished poll of a feed gives (its new entries and dead letters) and the feed's
     state after it, counted in the job's metrics; shared by both ways of polling, streaming
-    (`PollFeeds`) and batch (`PollFeedsOnce`). Its methods run on the bundle's thread.
+    (`PollFeeds`) and batch (`PollSources`, in sources/discover.py). Its methods run on the
+    bundle's thread.
 
     With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
     starts from the validators and schedule any earlier run left, and of its entries only those
@@ -252,8 +251,9 @@ class PollFeeds(beam.DoFn):
     a stopped DoFn touches no state again (a state call then would fail, and the harness
     print the failure as a traceback).
 
-    `answered` holds responses (or failures) already had for some feeds while telling feeds
-    from feed lists; a feed's first poll uses them rather than asking again.
+    Each tick's element is a feed URL and the answer had for it while its source was read
+    (`RediscoverSources`), else None; a feed's first poll uses that answer rather than asking
+    again.
     """
 
     FEED = ReadModifyWriteStateSpec("feed", FeedStateCoder())
@@ -263,12 +263,10 @@ class PollFeeds(beam.DoFn):
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
                  clock: Callable[[], float] = time.time,
-                 answered: Mapping[str, Response | FetchError] | None = None,
                  state: StateSettings | None = None) -> None:
         self.http = http
         self.schedule = schedule or PollSettings()
         self.clock = clock
-        self.answered = dict(answered or {})
         self.reader = PollReader(self.schedule, state)
         self._shared = Shared()
 
@@ -285,11 +283,12 @@ class PollFeeds(beam.DoFn):
         self.wait_until = time.monotonic() + self.PATIENCE
         self.reader.prune_if_due(self.clock())
 
-    def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
+    def process(self, keyed: tuple[str, Response | FetchError | None],
+                feed: Any = beam.DoFn.StateParam(FEED),
                 collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
         if self.stopped.is_set():
             return
-        feed_url, _ = keyed
+        feed_url, answered = keyed
         stored = feed.read()
         state = stored or self.reader.remembered(feed_url)
         poll = self.polls.current(feed_url)
@@ -302,8 +301,8 @@ class PollFeeds(beam.DoFn):
                     feed.write(state)
                     yield from self.reader.left_unfetched(feed_url, now)
                 return
-            answered = self.answered.get(feed_url) if stored is None else None
-            poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
+            poll = self.polls.start(feed_url, conditional_headers(state), now,
+                                    answered if stored is None else None)
         patience = max(self.wait_until - time.monotonic(), 0.0)
         yield from self._take(poll, state, stored is None, feed, collect, patience)
 
@@ -325,55 +324,3 @@ class PollFeeds(beam.DoFn):
             return
         if self.polls.finish(poll):  # else another tick or timer took it
             feed.write((yield from self.reader.apply(state, poll, first)))
-
-
-class PollFeedsOnce(BySlot):
-    """Batch: polls each feed once, keyed by host slot (`KeyBySlot`), so feeds are asked
-    concurrently while each host sees at most `--per-host-concurrency` requests at once across
-    the job (`BySlot`), conditionally when an earlier run left validators; what each answer
-    gives is read as a streaming poll's is (`PollReader`). `answered` is as for PollFeeds.
-    """
-
-    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
-                 clock: Callable[[], float] = time.time,
-                 answered: Mapping[str, Response | FetchError] | None = None,
-                 state: StateSettings | None = None) -> None:
-        super().__init__(http)
-        self.clock = clock
-        self.answered = dict(answered or {})
-        self.reader = PollReader(schedule or PollSettings(), state)
-
-    def setup(self) -> None:
-        super().setup()
-        self.client = HttpClient(self.settings)
-        self.client.open()
-        self.reader.open()
-
-    def teardown(self) -> None:
-        super().teardown()
-        self.client.close()
-        self.reader.close()
-
-    def start_bundle(self) -> None:
-        super().start_bundle()
-        self.reader.prune_if_due(self.clock())
-
-    def item(self, feed_url: str) -> FeedState:
-        return self.reader.remembered(feed_url)
-
-    def work(self, state: FeedState) -> Poll:
-        """The feed's poll, over (a request answered, or the answer already had)."""
-        outcome: Future[Response] = Future()
-        started = self.clock()
-        try:
-            answer = self.answered.get(state.feed_url) or self.client.get(
-                state.feed_url, conditional_headers(state))
-            if isinstance(answer, FetchError):
-                raise answer
-            outcome.set_result(answer)
-        except Exception as error:  # the feed's failure, read where the poll is applied
-            outcome.set_exception(error)
-        return Poll(state.feed_url, started, outcome)
-
-    def results(self, state: FeedState, outcome: Future) -> Iterator[Any]:
-        yield from self.reader.apply(state, outcome.result(), first=True)

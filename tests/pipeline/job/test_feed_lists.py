@@ -1,5 +1,6 @@
-"""The feeds a job polls, from feed-list files. (URLs of sources, asked at once and kept for
-their first poll, are proven in tests/faults/test_sources_feeds.py and test_sources_robots.py.)"""
+"""The sources a job reads, from what `--feeds` names: feed-list files read by the launcher, URLs
+kept for the job's workers to read (proven in tests/faults/test_sources_feeds.py and
+test_sources_robots.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire.pipeline.job.feed_lists import FeedSources, resolve_feeds
-from newswire.transforms.fetching.settings import HttpSettings
-
-
-def resolve(*sources: str) -> FeedSources:
-    return resolve_feeds(list(sources), HttpSettings(), say=lambda _: None)
+from newswire.pipeline.job.feed_lists import FeedSources, read_sources
+from newswire.transforms.sources.discover import ANY, FEED
 
 
 def test_feed_list_files_give_their_feeds_in_order_once_each(tmp_path: Path) -> None:
@@ -20,25 +17,31 @@ def test_feed_list_files_give_their_feeds_in_order_once_each(tmp_path: Path) -> 
     first.write_text("# harbour news\nhttps://a.example/rss\n\nhttps://b.example/rss  # b\n")
     second = tmp_path / "second.txt"
     second.write_text("https://b.example/rss\nhttps://c.example/rss\n")
-    found = resolve(str(first), str(second))
-    assert found.urls == ["https://a.example/rss", "https://b.example/rss",
-                          "https://c.example/rss"]
-    assert found.listed == {str(first): ["https://a.example/rss", "https://b.example/rss"],
-                            str(second): ["https://b.example/rss", "https://c.example/rss"]}
-    assert found.answered == {}  # nothing asked yet: files are read, their feeds polled later
+    found = read_sources([str(first), str(second)])
+    assert found.named == (("https://a.example/rss", FEED), ("https://b.example/rss", FEED),
+                           ("https://c.example/rss", FEED))
+    assert found.describe() == "3 feeds"
+
+
+def test_urls_are_kept_for_the_workers_in_order(tmp_path: Path) -> None:
+    listed = tmp_path / "feeds.txt"
+    listed.write_text("https://a.example/rss\n")
+    found = read_sources(["https://b.example/", str(listed), "https://b.example/"])
+    assert found.named == (("https://b.example/", ANY), ("https://a.example/rss", FEED))
+    assert found.describe() == "1 feed and the feeds 1 URL give"
 
 
 def test_a_missing_feed_list_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"cannot read feed list .*nowhere\.txt: No such file"):
-        resolve(str(tmp_path / "nowhere.txt"))
+        read_sources([str(tmp_path / "nowhere.txt")])
 
 
 def test_a_feed_list_that_is_not_text_is_one_clear_error(tmp_path: Path) -> None:
     listed = tmp_path / "feeds.bin"
     listed.write_bytes(b"\xff\xfe\x00https://a.example/rss")
     with pytest.raises(ValueError, match=r"cannot read feed list .*feeds\.bin: not UTF-8 text"):
-        resolve(str(listed))
+        read_sources([str(listed)])
 
 
 def test_no_sources_give_no_feeds() -> None:
-    assert resolve() == FeedSources([])
+    assert read_sources([]) == FeedSources()

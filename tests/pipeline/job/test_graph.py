@@ -32,7 +32,7 @@ def steps(config: IngestConfig, streaming: bool = False) -> set[str]:
     return step_names(pipeline, JOB)
 
 
-FEEDS_TO_INDEX = {"KeyFeedsBySlot", "PollFeeds", "DropDuplicateEntries", "SpreadFetches",
+FEEDS_TO_INDEX = {"ReadSources", "DropDuplicateEntries", "SpreadFetches",
                   "KeyBySlot", "FetchPages", "Extract", "DropDuplicateArticles",
                   "LinkNearDuplicates", "IndexArticles", "AllDeadLetters", "IndexDeadLetters"}
 
@@ -45,7 +45,7 @@ def test_a_batch_job_polls_fetches_extracts_and_indexes() -> None:
     assert "IndexArticles/AdvanceReextracted" not in names
 
 
-STREAMING = FEEDS_TO_INDEX - {"KeyFeedsBySlot"} | {"KeyByFeed"}
+STREAMING = FEEDS_TO_INDEX - {"ReadSources"} | {"KeyByFeed", "PollFeeds"}
 
 
 def test_a_streaming_job_keys_polls_by_feed_and_deduplicates_as_items_come() -> None:

@@ -163,6 +163,9 @@ def test_a_robots_txt_run_ingests_its_news_sitemaps(
             dead_letter_index=f"{index_name}-dead", history_index=f"{index_name}-history",
             allow_private_addresses=True), say=said.append)
         assert summary.feeds_polled == 1
+        # robots.txt lists the index; the index lists two sitemaps, one older than --max-age
+        assert (summary.sources_read, summary.sources_listed, summary.sitemaps_too_old) == (
+            2, 2, 1)
         assert summary.entries_seen == 3
         assert summary.sitemap_entries_too_old == 1
         assert summary.created == 3 and summary.balanced
@@ -186,7 +189,9 @@ def test_a_robots_txt_run_ingests_its_news_sitemaps(
     assert quiet["source_feed"] == world.server.url("sitemaps/news.xml.gz")
     # the page's own metadata wins where it has some
     assert listed["title"] != "Sitemap title one" and listed["provenance"]["title"] != "sitemap"
-    assert any("sitemap index, 1 of 2" in line for line in said)
+    assert said[0].startswith("polling the feeds 1 URL give into ")
+    assert "sources read        2  (listing 2 feeds and sitemaps; 1 sitemaps of an index older " \
+        "than --max-age left out)" in summary.render()
 
 
 @pytest.mark.es
@@ -204,11 +209,11 @@ def test_a_homepage_run_ingests_its_feeds_and_sitemaps(
         for name in (index_name, f"{index_name}-dead", f"{index_name}-history"):
             drop_index(es_connection, name)
     assert summary.feeds_polled == 2  # the feed it links to, and the fresh news sitemap
+    # the homepage (its feed, its robots.txt's index) and the index (one fresh sitemap)
+    assert (summary.sources_read, summary.sources_listed) == (2, 3)
     assert summary.entries_seen == len(feed_rows) + 3
     assert summary.balanced
     assert summary.indexed >= 3
-    site_line = next(line for line in said if line.startswith(world.server.url("index.html")))
-    assert "1 feeds" in site_line and "1 sitemaps" in site_line
 
 
 def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path: Path) -> None:
@@ -220,20 +225,27 @@ def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path
         url, s1, s2 = (server.url(name) for name in ("index.xml", "s1.xml", "s2.xml"))
         feed = server.url("feed.xml")
         settings = HttpSettings(allow_private=True)
-        sources = feed_lists.resolve_feeds([url, feed], settings, say=lambda _: None)
-        assert sources.listed == {url: [s1], feed: [feed]}
-        rediscover = RediscoverSources(sources.listed, settings, every=600,
-                                           clock=lambda: clock[0])
+        sources = feed_lists.read_sources([url, feed])
+        rediscover = RediscoverSources(sources.named, settings, every=600,
+                                       clock=lambda: clock[0])
         rediscover.setup()
+
+        def tick(n: int) -> list[str]:
+            return [url for url, _ in rediscover.process(n)]
+
         try:
-            assert list(rediscover.process(0)) == [s1, feed]
+            first = list(rediscover.process(0))  # read on the workers' first tick
+            assert [url for url, _ in first] == [s1, feed]
+            # the feed's answer goes with it, for its first poll; the index's child is polled
+            assert first[0][1] is None and first[1][1].reason == "http 404"
             sitemap_index.write_bytes(index(("{{BASE_URL}}/s1.xml", recent),
                                             ("{{BASE_URL}}/s2.xml", recent)))
-            assert list(rediscover.process(1)) == [s1, feed]  # not due yet
+            assert tick(1) == [s1, feed]  # not due yet
             clock[0] += 600
-            assert list(rediscover.process(2)) == [s1, s2, feed]
+            assert tick(2) == [s1, s2, feed]
             sitemap_index.unlink()  # a 404 keeps what the index gave last
             clock[0] += 600
-            assert list(rediscover.process(3)) == [s1, s2, feed]
+            assert tick(3) == [s1, s2, feed]
+            assert all(answer is None for _, answer in rediscover.process(4))
         finally:
             rediscover.teardown()

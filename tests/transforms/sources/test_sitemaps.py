@@ -16,7 +16,8 @@ from apache_beam.transforms.window import GlobalWindow
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
-from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce, read_feed
+from newswire.transforms.sources.discover import SITEMAP, PollSources
+from newswire.transforms.sources.feeds import PollFeeds, read_feed
 from newswire.transforms.sources.settings import PollSettings
 from newswire.transforms.sources.sitemaps import (
     INDEX,
@@ -227,7 +228,7 @@ def test_a_polled_sitemap_gives_only_new_or_changed_locs(
                 clock[0] += 100  # always due
                 poller.start_bundle()
                 return [e.link.removeprefix(server.base_url) for e in
-                        poller.process((url, url), feed=state, collect=None)
+                        poller.process((url, None), feed=state, collect=None)
                         if isinstance(e, FeedEntry)]
 
             assert poll() == ["/a.html", "/b.html"]
@@ -247,13 +248,13 @@ def test_a_polled_sitemap_over_the_limit_gives_its_first_entries_and_one_dead_le
     recent = datetime.fromtimestamp(time.time() - 3600, tz=timezone.utc)
     (tmp_path / "big.xml").write_bytes(urlset(*(plain_url(f"{{{{BASE_URL}}}}/{n}.html", recent)
                                                 for n in range(5))))
-    poller = PollFeedsOnce(HttpSettings(allow_private=True))
+    poller = PollSources(HttpSettings(allow_private=True))
     poller.setup()
     try:
         with SeedServer(tmp_path) as server:
             url = server.url("big.xml")
             poller.start_bundle()
-            out = [*poller.process(("host#0", url), window=GlobalWindow(), timestamp=0,
+            out = [*poller.process(("host#0", (url, SITEMAP)), window=GlobalWindow(), timestamp=0,
                                    fetched_by=None), *poller.finish_bundle()]
     finally:
         poller.teardown()
