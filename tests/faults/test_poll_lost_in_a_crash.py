@@ -37,7 +37,7 @@ def tick(poller: PollFeeds, url: str, feed: FakeState) -> list[str]:
     """The links a streaming tick of the feed hands on, its poll's answer collected as the
     timer would collect it."""
     poller.start_bundle()
-    out = list(poller.process((url, url), feed=feed, collect=FakeTimer()))
+    out = list(poller.process((url, None), feed=feed, collect=FakeTimer()))
     while poller.polls.current(url) is not None:
         time.sleep(PollFeeds.COLLECT_EVERY)
         out += poller.on_collect(url, feed=feed, collect=FakeTimer())

@@ -39,4 +39,4 @@ def test_status_shows_each_alias_s_pieces_and_which_takes_writes(
     assert lines[0].startswith(f"{index_name}: 1 piece, 3 documents, ")
     assert lines[1].startswith(f"  {written}  ") and lines[1].endswith("<- writes")
     assert "3 documents" in lines[1] and "1 shard(s), 0 replica(s)" in lines[1]
-    assert lines[2:] == [f"{index_name}-none: none yet"] * 2
+    assert lines[2:] == [f"{index_name}-none: none yet"] * 2 + [f"{index_name}-state: none yet"]
