@@ -63,10 +63,13 @@ def earliest_indexed(article: Article, hits: list[dict[str, Any]],
 
 
 class RecallEarlier(beam.DoFn):
-    """(article id, Link) to the earliest indexed article each marked article copies."""
+    """(article id, Link) to the earliest indexed article each marked article copies; with
+    `carry`, also (article id, article) for every article, after its link, so that a step keyed
+    by id gets the two together (in streaming a link sent apart could come after the watermark
+    has let its article go)."""
 
-    def __init__(self, copies: IndexedCopies, threshold: float) -> None:
-        self.copies, self.threshold = copies, threshold
+    def __init__(self, copies: IndexedCopies, threshold: float, carry: bool = False) -> None:
+        self.copies, self.threshold, self.carry = copies, threshold, carry
         self.recalled = Metrics.counter("newswire", "near_duplicates_of_indexed")
 
     def setup(self) -> None:
@@ -83,6 +86,8 @@ class RecallEarlier(beam.DoFn):
                 timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
         if article.lsh_bands and article.minhash:
             self.buffer.append((article, WindowedValue(None, timestamp, [window])))
+        elif self.carry:
+            yield article.id, article
         if len(self.buffer) >= BATCH:
             yield from self._flush()
 
@@ -112,4 +117,6 @@ class RecallEarlier(beam.DoFn):
             if link is not None:
                 self.recalled.inc()
                 yield where.with_value((article.id, link))
+            if self.carry:
+                yield where.with_value((article.id, article))
         self.buffer = []
