@@ -355,6 +355,10 @@ class LinkNearDuplicates(beam.PTransform):
                                                   ▼
                   articles with cluster_id / duplicate_of (copies dropped if `drop`)
 
+    With `recall`, in streaming each article reaches the Flatten through it, after its recalled
+    link, so the two arrive together (a link sent apart could come after the watermark has let
+    the article go).
+
     First-seen is the earliest published_at, ties by id, whatever the arrival order within
     `settle_seconds` of event time. Copies point at the earliest copy they match themselves
     (clusters are not closed transitively) and are counted as newswire/near_duplicates.
