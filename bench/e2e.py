@@ -18,8 +18,8 @@ corpus says it should.
 Corpora: `real`, the pages of ../shared/realpages (each listed once; skipped, with the reason,
 where the folder is absent), and `generated`, N articles (default 10,000) over 100 feeds on 20
 hosts, pages of 100-400 KB with scripts and navigation, about 10% duplicates (half a link listed
-in two feeds, half a byte-identical copy under another URL) and 5% updates (a newer version
-under another URL naming the original as canonical).
+in two feeds, half a byte-identical copy on another host, indexed as a near-duplicate) and 5%
+updates (a newer version under another URL of the same host naming the original as canonical).
 
     .venv/bin/python bench/e2e.py [--corpus real generated] [--articles 10000] [--repeat 1]
                                   [--port 9351] [--realpages PATH] [--timeout 1800]
@@ -61,6 +61,10 @@ BIN = Path(sys.executable).parent
 HOSTS = 20
 FEEDS = 100
 START = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
+# Between two generated articles' publication: 100,000 of them span 23 days, all in the past of
+# any run (a date more than a day past the fetch is a validation dead letter: at a minute apart,
+# a 100,000-entry corpus dated four in ten of its articles ahead of the clock).
+SPACING = timedelta(seconds=20)
 TARGETS = {"script": 1.5, "floor": 0.8, "cpu": 1.25, "cores": 1.7}
 
 
@@ -135,7 +139,7 @@ class Site:
                     yield url, self.real_page(name).decode("utf-8", "replace")
 
             return Corpus("real", entries, len(names), 0, real)
-        paths, originals, updated, _ = self.plan()
+        paths, originals, updated, mirrored = self.plan()
         entries = [self.url(path) for path in paths]
 
         def pages() -> Iterator[tuple[str, str]]:
@@ -143,7 +147,9 @@ class Site:
                 if "-v2" not in path and "/mirror/" not in path:
                     yield self.url(path), self.serve(path.split("/", 1)[1]).decode()
 
-        return Corpus("generated", entries, len(originals), len(updated), pages)
+        # A mirror names its original canonical from another host, so it is an article of its
+        # own (a canonical URL counts only on the page's own site), linked as a near-duplicate.
+        return Corpus("generated", entries, len(originals) + len(mirrored), len(updated), pages)
 
     def url(self, path: str) -> str:
         host, rest = path.split("/", 1)
@@ -155,16 +161,18 @@ class Site:
         count = FEEDS if self.kind == "generated" else HOSTS
         feeds: dict[str, list[str]] = {f"{self.base(f)}/feed/{f}.xml": [] for f in range(count)}
         urls = list(feeds)
+        listed: list[set[str]] = [set() for _ in urls]
         for i, link in enumerate(corpus.entries):
             feed = i % count
-            while link in feeds[urls[feed]]:  # a link listed twice goes to two feeds
+            while link in listed[feed]:  # a link listed twice goes to two feeds
                 feed = (feed + 1) % count
             feeds[urls[feed]].append(link)
+            listed[feed].add(link)
         return feeds
 
     def serve(self, path: str) -> bytes | None:
-        if path == "feeds.txt":
-            return "\n".join(self.feeds()).encode()
+        if path == "feeds.txt":  # laid out once by `start`: at 100,000 entries that takes time
+            return self.feed_list
         if path.startswith("feed/"):
             return self.feed_xml(path)
         if match := re.fullmatch(r"real/(.+)\.html", path):
@@ -181,7 +189,7 @@ class Site:
         items = []
         for link in links:
             number = int((re.findall(r"\d+", link.rsplit("/", 1)[1]) or [0])[0])
-            published = format_datetime(START + timedelta(minutes=number))
+            published = format_datetime(published_at(number))
             items.append(f"<item><title>Story {number}</title><link>{escape(link)}</link>"
                          f"<guid>{escape(link)}</guid><pubDate>{published}</pubDate></item>")
         return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -196,7 +204,9 @@ class Site:
             server.daemon_threads = True
             self.servers.append(server)
             self.ports[host_address(n)] = server.server_address[1]
-        self.feeds_cache = {url.split("/", 3)[3]: links for url, links in self.feeds().items()}
+        feeds = self.feeds()
+        self.feed_list = "\n".join(feeds).encode()
+        self.feeds_cache = {url.split("/", 3)[3]: links for url, links in feeds.items()}
         for server in self.servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
 
@@ -247,6 +257,11 @@ def _chrome(variant: int) -> tuple[str, str, str]:
 _CHROMES: dict[int, tuple[str, str, str]] = {}
 
 
+def published_at(number: int) -> datetime:
+    """Generated article `number`'s publication time, in its feed and on its page."""
+    return START + number * SPACING
+
+
 def generated_page(number: int, canonical: str, revised: bool = False) -> str:
     """Article `number`'s page; deterministic, so two fetches of one URL give the same bytes."""
     rng = random.Random(number)
@@ -257,7 +272,7 @@ def generated_page(number: int, canonical: str, revised: bool = False) -> str:
     title = " ".join(rng.choices(WORDS, k=rng.randint(5, 10))).capitalize() + (
         " (updated)" if revised else "")
     author = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS).capitalize()}"
-    published = START + timedelta(minutes=number)
+    published = published_at(number)
     modified = published + timedelta(hours=3 if revised else 0)
     paragraphs = [" ".join(rng.choices(WORDS, k=rng.randint(40, 90))).capitalize() + "."
                   for _ in range(rng.randint(6, 18))]

@@ -1,10 +1,10 @@
 """Peak memory of a batch run against its size: `newswire run` over bench/e2e.py's generated
-corpus at a small and a large size, each into fresh aliases, and large/small.
+corpus at each size, each into fresh aliases, and each larger size's peak over the first's.
 
 Memory is the peak PSS summed over the run's process tree (bench/e2e.py's `measure`); the
 issue's target is 20,000 entries at no more than 1.3x the peak of 5,000.
 
-    .venv/bin/python bench/memory.py [--sizes 5000 20000] [--port 9268] [--timeout 1800]
+    .venv/bin/python bench/memory.py [--sizes 5000 20000 ...] [--port 9268] [--timeout 1800]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e import Measured, Site, drop, run_newswire, serve_corpus
+from e2e import Measured, Site, drop, run_newswire, serve_corpus, summary_counts
 
 
 def run_size(articles: int, es_url: str, timeout: float) -> Measured:
@@ -41,7 +41,7 @@ def run_size(articles: int, es_url: str, timeout: float) -> Measured:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs=2, type=int, default=[5000, 20000])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[5000, 20000])
     parser.add_argument("--port", type=int, default=9268, help="a running node's port")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run, at most")
     args = parser.parse_args()
@@ -51,9 +51,16 @@ def main() -> None:
         measured = run_size(articles, es_url, args.timeout)
         peaks.append(measured.peak_mb)
         print(f"{articles:7,} entries  wall {measured.wall:6.0f} s  peak PSS "
-              f"{measured.peak_mb:6.0f} MB")
-    small, large = args.sizes
-    print(f"peak {large:,}/{small:,}: {peaks[1] / peaks[0]:.2f} (target <= 1.3)")
+              f"{measured.peak_mb:6.0f} MB  {summary_line(measured.output)}", flush=True)
+    for size, peak in zip(args.sizes[1:], peaks[1:], strict=True):
+        print(f"peak {size:,}/{args.sizes[0]:,}: {peak / peaks[0]:.2f} (target <= 1.3 at 20,000)")
+
+
+def summary_line(output: str) -> str:
+    """What the run indexed and dead-lettered, from its summary."""
+    counts = summary_counts(output)
+    return (f"indexed {counts['indexed']}, duplicates {counts['duplicates']}, dead letters "
+            f"{counts['dead']}, balanced {'yes' if counts['balanced'] else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ imports a subcommand's module only when that subcommand is given, so `newswire -
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -126,8 +127,14 @@ def _reported(error: Exception) -> bool:
 
 def console() -> NoReturn:
     """The `newswire` command: `main`, exiting at once after a Ctrl-C stopped a run, rather
-    than when the fetches still waiting on the network end (up to `--fetch-timeout`)."""
+    than when the fetches still waiting on the network end (up to `--fetch-timeout`).
+
+    The heap is frozen first (`gc.freeze`): the interpreter's last garbage collections at exit
+    would otherwise walk every object Beam and the job left (py-spy: half a second after a
+    run's summary, in `gc_collect_main`), which the process's end frees anyway. Exit handlers
+    and finalizers of objects that are freed still run."""
     status = main()
+    gc.freeze()
     if status == INTERRUPTED:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -14,8 +14,8 @@ from multiprocessing import forkserver
 from typing import NoReturn
 
 # What the worker processes need: the job's modules (all the transforms), and datasketch, which
-# only they use.
-_PRELOAD = ["newswire.pipeline.job.graph", "datasketch"]
+# only they use; then `preloaded`, which freezes what they built.
+_PRELOAD = ["newswire.pipeline.job.graph", "datasketch", "newswire.pipeline.preloaded"]
 # Flags after which the run does not extract in this machine's processes.
 _ELSEWHERE = {"streaming", "runner", "direct_num_workers", "direct_running_mode"}
 

@@ -54,17 +54,17 @@ _CREDIT_TRAIL = re.compile(r"[\s;,]+$")
 _CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
 # The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
 _SEED_LABEL = "Photo: "
-# Caption text that is not the caption: a trailing separator left where a credit was.
-_CAPTION_TRAIL = re.compile(r"[\s|/\u2013\u2014\u2022\u00b7-]+$")
 
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", and a bare name or
-# agency of a few words after the last sentence ("... at dawn. Agency").
+# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", "... / Name", and a bare
+# name or agency of a few words after the last sentence ("... at dawn. Agency").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
-           r"\u0444\u043e\u0442\u043e|courtesy\ of)")
+           r"\u0444\u043e\u0442\u043e|courtesy\ of|isithombe|zdj\u0119cie|kuva|billede|fot\u00f3|"
+           r"foto\u011fraf|\u5199\u771f|\uc0ac\uc9c4|\u56fe\u7247|\u5716\u7247|\u6444\u5f71|\u651d\u5f71)")
+_CAPITALISED = r"[A-Z\u00c0-\u00de][\w'\u2019.-]*"  # a word of a name ("Ana", "O'Neil")
 _TRAILING_CREDIT = re.compile(
     rf"""(?:
         \s+\|\s*(?P<bar>(?:{_LABELS}\s*:|\u00a9).{{1,120}})
@@ -76,12 +76,18 @@ _TRAILING_CREDIT = re.compile(
       | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
       | \s+(?P<via>\([^()]{{2,60}}\ via\ [^()]{{2,40}}\))
+      | \s/\s(?P<spaced>(?-i:{_CAPITALISED}(?:\ {_CAPITALISED}){{0,3}}))
       | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
 
+# Caption text that is not the caption: a separator, or a credit's bare label ("- Copyright",
+# "Foto:"), left at its end where the credit was taken out.
+_CAPTION_TRAIL = re.compile(
+    rf"(?:[\s|/\u2013\u2014\u2022\u00b7-]+(?:\u00a9|copyright|{_LABELS}\s*:))?"
+    r"[\s|/\u2013\u2014\u2022\u00b7-]*$", re.IGNORECASE)
 _LABELLED = re.compile(rf"^(?:{_LABELS}\s*:|\u00a9)", re.IGNORECASE)
 
 

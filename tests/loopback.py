@@ -39,6 +39,13 @@ def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.wfile.write(body)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing, so a test's output holds only what it asserts."""
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Request:
     """One GET a CountingServer answered: when, which path, and the validator it was sent."""

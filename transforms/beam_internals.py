@@ -11,6 +11,9 @@ below). Each stays because Beam 2.77 has no public way to do the same thing:
 - `flags_given`: the command-line flags a PipelineOptions was made from, kept only in `_flags`;
   `get_all_options(drop_default=True)` cannot tell a flag given its default value from one not
   given. (tests/pipeline/job/test_runners.py)
+- `set_runner_option`: an option only the job server knows (the portable runner asks it for
+  them when it submits, and a value set in `_all_options` overrides what the flags gave);
+  PipelineOptions sets no option it has no class for. (tests/pipeline/job/test_runners.py)
 - `cancel_job`: a portable job's cancel request alone. The result's `cancel()` also stops the
   in-process worker pool at once, before the job server has stopped its workers; the job
   service and id are kept in `_job_service` and `_job_id`. (tests/faults/test_stop_*.py)
@@ -54,6 +57,11 @@ class StrictPrimitivesCoder(coders.FastPrimitivesCoder):
 def flags_given(options: PipelineOptions) -> Sequence[str]:
     """The command-line flags `options` was made from (none when made from keywords)."""
     return getattr(options, "_flags", None) or []
+
+
+def set_runner_option(options: PipelineOptions, name: str, value: object) -> None:
+    """Set `--name` for the runner behind a job server, as if given on the command line."""
+    options._all_options[name] = value
 
 
 def cancel_job(result: portable_runner.PipelineResult) -> None:

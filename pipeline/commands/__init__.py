@@ -1,4 +1,5 @@
-"""The `newswire` subcommands, one module each: `arguments(parser)` adds a command's arguments
+"""The `newswire` subcommands, one module each (`evaluate` a package, with how a field is scored
+and how pages are split into folds beside it): `arguments(parser)` adds a command's arguments
 and sets its `handler`; `newswire.pipeline.cli` imports a module only when its command runs.
 A flag that is also one of `newswire run`'s (`--es-url`, the aliases, the sizing flags) comes
 from its one declaration in `OPTIONS`, through `newswire.pipeline.options.add_flags`."""

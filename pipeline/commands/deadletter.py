@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from newswire.pipeline.commands import moment
 from newswire.pipeline.options import add_flags
 from newswire.transforms.index.client import EsConnection, check_index_name
+from newswire.transforms.index.reader import reading
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -58,10 +59,10 @@ def query(stages: tuple[str, ...], since: datetime | None) -> dict[str, Any]:
 def _list(args: argparse.Namespace, _: list[str]) -> int:
     check_index_name(args.dead_letter_index)
     stages = (args.stage,) if args.stage else STAGES
-    with EsConnection(args.es_url).session() as client:
-        client.indices.refresh(index=args.dead_letter_index)  # include the latest run's
-        response = client.search(index=args.dead_letter_index, size=args.limit,
-                                 query=query(stages, args.since), sort=[{"at": "desc"}])
+    with reading(EsConnection(args.es_url)) as reader:
+        reader.refresh(args.dead_letter_index)  # include the latest run's
+        response = reader.search(args.dead_letter_index, {
+            "size": args.limit, "query": query(stages, args.since), "sort": [{"at": "desc"}]})
     hits = response["hits"]["hits"]
     for hit in hits:
         letter = hit["_source"]

@@ -15,6 +15,7 @@ from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection, check_index_name
 from newswire.transforms.index.layout import BY_LANGUAGE, PROSE_FIELDS
+from newswire.transforms.index.reader import reading
 
 _BOOSTED = ["title^3", "summary^2", "text", "authors", "credits.raw", "outlet"]
 # Each prose field also in every other language's stemmed copy (by_language.<analyzer>.<path>).
@@ -49,8 +50,8 @@ def _search(args: argparse.Namespace, _: list[str]) -> int:
         text=args.query, outlet=args.outlet, author=args.author, credit=args.credit,
         since=args.since, until=args.until, language=args.language, has_image=args.has_image,
         cluster=args.cluster, sort=args.sort, limit=args.limit)
-    with EsConnection(args.es_url).session() as client:
-        response = client.search(index=args.index, **request.body())
+    with reading(EsConnection(args.es_url)) as reader:
+        response = reader.search(args.index, request.body())
     hits = response["hits"]["hits"]
     print(render(hits, args.format))
     print(f"\n({len(hits)} of {response['hits']['total']['value']} hits)", file=sys.stderr)

@@ -10,8 +10,8 @@ from typing import Any
 
 from newswire.pipeline.options import add_flags
 from newswire.transforms.index.client import EsConnection, check_index_name
-from newswire.transforms.sources.settings import StateSettings, state_alias
-from newswire.transforms.sources.state import CrawlState
+from newswire.transforms.index.reader import Reader, reading
+from newswire.transforms.sources.settings import source_id, state_alias
 
 
 def arguments(command: argparse.ArgumentParser) -> None:
@@ -33,25 +33,24 @@ def _show(args: argparse.Namespace, _: list[str]) -> int:
         raise ValueError("--limit must be at least 1")
     alias = check_index_name(state_alias(args.index, args.state_index))
     connection = EsConnection(args.es_url)
-    with connection.session() as client:
-        if not client.indices.exists_alias(name=alias):
+    with reading(connection) as reader:
+        if not reader.exists_alias(alias):
             raise ValueError(f"no crawl state at {connection.address}/{alias}: no run has "
                              "written one yet")
-        state = CrawlState(StateSettings(connection, alias)).open(client)
         if args.url:
-            print(_one_source(state, args.url, args.limit))
+            print(_one_source(reader, alias, args.url, args.limit))
         else:
-            print(_all_sources(client, alias))
+            print(_all_sources(reader, alias))
     return 0
 
 
-def _all_sources(client: Any, alias: str) -> str:
-    sources = [hit["_source"] for hit in client.search(
-        index=alias, query={"term": {"kind": "source"}}, size=10_000,
-        sort=[{"source": "asc"}])["hits"]["hits"]]
-    counts = client.search(index=alias, size=0, query={"term": {"kind": "entry"}}, aggs={
+def _all_sources(reader: Reader, alias: str) -> str:
+    sources = [hit["_source"] for hit in reader.search(alias, {
+        "query": {"term": {"kind": "source"}}, "size": 10_000,
+        "sort": [{"source": "asc"}]})["hits"]["hits"]]
+    counts = reader.search(alias, {"size": 0, "query": {"term": {"kind": "entry"}}, "aggs": {
         "by_source": {"terms": {"field": "source", "size": 10_000}, "aggs": {
-            "waiting": {"missing": {"field": "fetched_at"}}}}})["aggregations"]["by_source"]
+            "waiting": {"missing": {"field": "fetched_at"}}}}}})["aggregations"]["by_source"]
     entries = {bucket["key"]: (bucket["doc_count"], bucket["waiting"]["doc_count"])
                for bucket in counts["buckets"]}
     rows = [("LAST POLL", "OUTCOME", "NEXT DUE", "FAILS", "ENTRIES", "WAITING", "SOURCE")]
@@ -63,10 +62,12 @@ def _all_sources(client: Any, alias: str) -> str:
     return _table(rows) + f"\n{len(sources)} sources"
 
 
-def _one_source(state: CrawlState, url: str, limit: int) -> str:
-    remembered = state.source_record(url)
-    if remembered is None:
+def _one_source(reader: Reader, alias: str, url: str, limit: int) -> str:
+    """The source's record, and its most recently listed entries' records, newest first."""
+    found = reader.mget(alias, [source_id(url)])[0]
+    if not found.get("found"):
         raise ValueError(f"no source {url} in the crawl state")
+    remembered = found["_source"]
     lines = [f"source        {url} ({remembered.get('source_type') or 'feed'})",
              f"last poll     {_when(remembered.get('last_poll'))}: "
              f"{remembered.get('outcome') or '-'}"
@@ -78,7 +79,11 @@ def _one_source(state: CrawlState, url: str, limit: int) -> str:
              f"{remembered.get('last_modified') or '-'}",
              f"entries       {remembered.get('entries', 0)} in its last full answer", ""]
     rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LINK")]
-    for entry in state.entries(url, limit):
+    entries = reader.search(alias, {
+        "query": {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}},
+        "size": limit, "sort": [{"last_seen": "desc"}, {"first_seen": "desc"}]},
+        _source_excludes="entry")["hits"]["hits"]
+    for entry in (hit["_source"] for hit in entries):
         rows.append((_when(entry.get("first_seen")), _when(entry.get("last_seen")),
                      _when(entry.get("fetched_at"), "not yet"), entry.get("article_id") or "-",
                      entry.get("link") or "-"))

@@ -1,7 +1,8 @@
 """IngestFeeds: the whole job as one composite, feed URLs in, dead letters out.
 
-In batch each feed URL arrives once; in streaming it arrives on every tick and PollFeeds
-decides, per feed, whether it is due.
+In batch each feed URL arrives once and is polled once, keyed by host slot as page fetches
+are (PollFeedsOnce); in streaming it arrives on every tick and PollFeeds decides, per feed,
+whether it is due.
 
     feed URLs ─► PollFeeds ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
                    │                                                              │   (valid ones)
@@ -18,6 +19,13 @@ Every feed entry ends indexed, counted as a duplicate, or as a dead letter with 
 With a crawl state (`state_index`), PollFeeds starts from each source's remembered validators
 and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
 `RememberFetched` records which entry gave which article once the articles are written.
+
+A batch run with a crawl state groups no articles, so its memory does not grow with the batch
+(`IndexThenLink`): each article is written as it comes, the index deciding exact duplicates (a
+repeat of a version it holds is a conflict, counted as a duplicate; a newer version replaces
+the older), and is then linked to its near-duplicates in the index
+(transforms/duplicates/memory.py, LinkWritten). Streaming, a run without a state and
+`drop_near_duplicates` (which must decide before writing) group or keep state as drawn above.
 
 With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
 `warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
@@ -36,8 +44,13 @@ from apache_beam.metrics import Metrics
 from newswire.pipeline.config import IngestConfig
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import ARTICLES, ENTRIES, Deduplicate, is_batch
-from newswire.transforms.duplicates.memory import IndexedCopies, RecallEarlier
-from newswire.transforms.duplicates.near import LinkNearDuplicates
+from newswire.transforms.duplicates.memory import IndexedCopies, LinkWritten, RecallEarlier
+from newswire.transforms.duplicates.near import (
+    LinkNearDuplicates,
+    MarkBands,
+    band_shape,
+    unlinked,
+)
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
@@ -49,9 +62,14 @@ from newswire.transforms.index.dead_letters import (
     repeated_letter,
 )
 from newswire.transforms.index.layout import indexed_article
-from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.index.sink import (
+    BulkSettings,
+    Document,
+    WriteAndPassOn,
+    WriteToElasticsearch,
+)
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
-from newswire.transforms.sources.feeds import PollFeeds
+from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce
 from newswire.transforms.sources.state import FETCHED, ExtractAndRecord, RememberFetched
 from newswire.transforms.tally import Tally
 
@@ -72,15 +90,22 @@ class IngestFeeds(beam.PTransform):
         else:
             archive = (WarcArchive(config.archive, config.archive_file_bytes,
                                    config.archive_file_age) if config.archive else None)
-            polled = (
-                feed_urls
-                # typed, so the key coder is the deterministic one for str
-                | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
-                    tuple[str, str])
-                | "PollFeeds" >> with_dead_letters(
-                    PollFeeds(config.http, config.poll, streaming=config.streaming,
-                              answered=config.answered, state=config.state), "entries")
-            )
+            if config.streaming:  # every tick: each feed's own state says whether it is due
+                polled = (
+                    feed_urls
+                    # typed, so the key coder is the deterministic one for str
+                    | "KeyByFeed" >> beam.Map(lambda url: (url, url)).with_output_types(
+                        tuple[str, str])
+                    | "PollFeeds" >> with_dead_letters(
+                        PollFeeds(config.http, config.poll, answered=config.answered,
+                                  state=config.state), "entries"))
+            else:  # each feed once, keyed by host slot: concurrent within the per-host limits
+                polled = (
+                    feed_urls
+                    | "KeyFeedsBySlot" >> key_by_slot(config.http.per_host_concurrency, str, str)
+                    | "PollFeeds" >> with_dead_letters(
+                        PollFeedsOnce(config.http, config.poll, answered=config.answered,
+                                      state=config.state), "entries"))
             unique = (
                 count(polled.entries, "entries")
                 | "DropDuplicateEntries" >> Deduplicate(ENTRIES, config.dedup_ttl)
@@ -94,14 +119,25 @@ class IngestFeeds(beam.PTransform):
             )
             fetched, upstream = pages.pages, [polled[DEAD_LETTER], pages[DEAD_LETTER]]
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
-        linked = (
-            count(articles.articles, "extracted")
-            | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
-            | "LinkNearDuplicates" >> LinkNearDuplicates(
-                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
-                processes=config.pool_processes, recall=self._recall())
-        )
-        rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
+        extracted = count(articles.articles, "extracted")
+        if config.state and not config.drop_near_duplicates and is_batch(extracted):
+            bands, rows = band_shape(config.near_dup_threshold)
+            marked = (extracted
+                      | "MarkBands" >> beam.ParDo(MarkBands(bands, rows, config.pool_processes))
+                      .with_output_types(Article)
+                      | "Unlinked" >> beam.Map(unlinked))
+            rejected = count(marked, "indexed") | "IndexThenLink" >> IndexArticles(
+                config, then_link=True)
+        else:
+            linked = (
+                extracted
+                | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
+                | "LinkNearDuplicates" >> LinkNearDuplicates(
+                    config.near_dup_threshold, config.dedup_ttl,
+                    drop=config.drop_near_duplicates, processes=config.pool_processes,
+                    recall=self._recall())
+            )
+            rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
         remember_fetched(config, articles, rejected)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
@@ -114,8 +150,7 @@ class IngestFeeds(beam.PTransform):
         config = self.config
         if config.state is None:
             return None
-        return RecallEarlier(IndexedCopies(config.es, config.index, config.dedup_ttl,
-                                           config.es_retry), config.near_dup_threshold)
+        return RecallEarlier(indexed_copies(config), config.near_dup_threshold)
 
     def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
         """`pcoll`, counted for the progress line when the run has somewhere to count."""
@@ -125,11 +160,16 @@ class IngestFeeds(beam.PTransform):
 
 
 class IndexArticles(beam.PTransform):
-    """Articles into the index (and their history); returns the dead letters of rejected ones."""
+    """Articles into the index (and their history); returns the dead letters of rejected ones.
 
-    def __init__(self, config: IngestConfig) -> None:
+    With `then_link` (IndexThenLink), the articles come ungrouped: a repeat of a version the
+    index holds from this run is counted as a duplicate, and each article written is then
+    linked to its near-duplicates in the index (LinkWritten).
+    """
+
+    def __init__(self, config: IngestConfig, then_link: bool = False) -> None:
         super().__init__()
-        self.config = config
+        self.config, self.then_link = config, then_link
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
@@ -137,9 +177,16 @@ class IndexArticles(beam.PTransform):
         if config.warc:  # a replay re-extracts: changed articles must replace their old selves
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
-        return documents | "Write" >> WriteToElasticsearch(
+        write = WriteAndPassOn if self.then_link else WriteToElasticsearch
+        outputs = documents | "Write" >> write(
             config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
-            history_index=config.history_index, rollover=config.rollover)
+            history_index=config.history_index, rollover=config.rollover,
+            repeats_are_duplicates=self.then_link)
+        if not self.then_link:
+            return outputs
+        _ = outputs.written | "LinkWritten" >> beam.ParDo(
+            LinkWritten(indexed_copies(config), config.near_dup_threshold))
+        return outputs[DEAD_LETTER]
 
 
 class IndexDeadLetters(beam.PTransform):
@@ -179,6 +226,11 @@ class ValidateArticles(beam.DoFn):
         output = checked(article)
         yield beam.pvalue.TaggedOutput(DEAD_LETTER, output) if isinstance(
             output, DeadLetter) else output
+
+
+def indexed_copies(config: IngestConfig) -> IndexedCopies:
+    """Where near-duplicates are sought among the articles already indexed."""
+    return IndexedCopies(config.es, config.index, config.dedup_ttl, config.es_retry)
 
 
 def extract_recorded(config: IngestConfig) -> beam.ParDo:

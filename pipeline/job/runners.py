@@ -26,7 +26,11 @@ from newswire.pipeline.services.flink import FlinkJobServer, ensure_flink_job_se
 from newswire.pipeline.services.jobserver import LocalJobServer
 from newswire.pipeline.services.prism import PrismJobServer, ensure_prism
 from newswire.transforms import process_pool
-from newswire.transforms.beam_internals import HarnessCommandRunner, flags_given
+from newswire.transforms.beam_internals import (
+    HarnessCommandRunner,
+    flags_given,
+    set_runner_option,
+)
 
 _LOCAL_RUNNERS = {"direct", "directrunner"}
 _PRISM_RUNNERS = {"prism", "prismrunner"}
@@ -62,6 +66,13 @@ def choose_runner(options: PipelineOptions, resources: ExitStack,
         return _submit_to(server, options)
     if name == "flink":
         server = resources.enter_context(FlinkJobServer(ensure_flink_job_server(say)))
+        if standard.streaming:
+            # Beam's Flink runner finishes the bundle in flight inside each checkpoint and keeps
+            # its output there, sent on only when that step next starts a bundle: a step that
+            # gets no more input (a fetch, an extraction, once a feed's entries are through)
+            # holds those pages and articles back for good, and so does a job restored from
+            # that checkpoint. Finished before the barrier, the output goes on at once.
+            set_runner_option(options, "finish_bundle_before_checkpointing", True)
         say(f"running on an embedded Flink cluster (job server {server.endpoint})")
         return _submit_to(server, options)
     if name is None or name.lower() in _LOCAL_RUNNERS:

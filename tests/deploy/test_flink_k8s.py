@@ -151,6 +151,8 @@ def test_the_pieces_reach_each_other() -> None:
     assert mounts(manager, "flink-main-container")[volume] == path
     # a streaming job that checkpoints by its own option, which Beam's runner reads
     assert "streaming" in pipeline and int(pipeline["checkpointing_interval"]) > 0
+    # and sends a bundle's output on before each checkpoint, not held in it (pipeline/job/runners)
+    assert pipeline["finish_bundle_before_checkpointing"] == ""  # a flag, true when given
     assert "execution.checkpointing.interval" not in spec["flinkConfiguration"]
     # the pipeline is built by the image the workers run, and hands work to the sidecar pool
     assert build["image"] == pool["image"]

@@ -6,19 +6,11 @@ from __future__ import annotations
 import pytest
 
 from newswire.schemas.article import document_id
-from newswire.schemas.urls import canonical_url
 from newswire.transforms.index.client import EsConnection
 from tests.faults.hostile import HTML, XML, rss, run_job, serve_routes, story
 
 QUERY_ADDRESSED = ("/view?story=1", "/view?story=2", "/article.aspx?articleid=31",
                    "/article.aspx?articleid=32", "/news.php?nid=41", "/news.php?nid=42")
-
-
-def test_only_tracking_parameters_are_removed() -> None:
-    assert canonical_url("HTTP://News.Example:80/news.php?nid=41&utm_source=rss&FBCLID=x"
-                         "&gclid=y&page=2#comments") == "http://news.example/news.php?nid=41&page=2"
-    assert canonical_url("https://news.example/view?story=1") != canonical_url(
-        "https://news.example/view?story=2")
 
 
 @pytest.mark.es

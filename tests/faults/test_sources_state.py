@@ -9,9 +9,7 @@ from apache_beam.coders import PickleCoder
 
 from newswire.transforms.fetching.http import FetchError
 from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache
-from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.feeds import PollFeeds
-from newswire.transforms.sources.polling import FeedPolls
 from newswire.transforms.sources.schedule import FeedState, FeedStateCoder, Seen
 
 STATE = FeedState("https://a.example/rss", etag='W/"1"', last_modified="Tue, 01 Dec 2026",
@@ -111,23 +109,3 @@ def test_robots_rules_of_origins_not_asked_about_within_the_ttl_are_forgotten() 
     clock.now += 3601
     assert robots.allowed("http://new.example/a")
     assert len(robots) == 1
-
-
-def test_a_feed_has_one_poll_at_a_time_and_its_answer_is_taken_once() -> None:
-    polls = FeedPolls(HttpSettings())
-    answer = FetchError("connection failed: connection refused")
-    first = polls.start("https://a.example/rss", {}, 10.0, answered=answer)
-    assert polls.start("https://a.example/rss", {}, 11.0) is first  # not asked again
-    assert first.wait(0) and polls.current("https://a.example/rss") is first
-    assert polls.finish(first) and not polls.finish(first)
-    assert polls.current("https://a.example/rss") is None
-    with pytest.raises(FetchError, match="refused"):
-        first.outcome.result()
-
-
-def test_answers_nobody_takes_are_dropped_after_a_while() -> None:
-    polls = FeedPolls(HttpSettings(), keep=60.0)
-    polls.start("https://a.example/rss", {}, 0.0, answered=FetchError("x"))
-    polls.start("https://b.example/rss", {}, 61.0, answered=FetchError("x"))
-    assert polls.current("https://a.example/rss") is None
-    assert polls.current("https://b.example/rss") is not None

@@ -277,6 +277,11 @@ def unseal(sealed: bytes) -> Article | Link:
     return _SEALS[sealed[:1]].decode(sealed[1:])
 
 
+def unlinked(article: Article) -> Article:
+    """The article as the first copy of its story: its own cluster, a copy of nothing."""
+    return article.replace(cluster_id=article.id, duplicate_of="")
+
+
 class Clusters:
     """What both forms do with an article and its earliest link: a copy joins the first-seen
     copy's cluster (or is dropped, if asked) and is counted; an article without links is its own.
@@ -289,7 +294,7 @@ class Clusters:
 
     def place(self, article: Article, first_seen: Link | None) -> Iterator[Article]:
         if first_seen is None:
-            yield article.replace(cluster_id=article.id, duplicate_of="")
+            yield unlinked(article)
             return
         self.near_duplicates.inc()
         if self.drop:

@@ -34,6 +34,13 @@ _LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
 # A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.){200,}"')
 _ESCAPED_PARAGRAPH = "\\u003cp"
+# A heading over a list of other stories, which ends the story.
+_OTHER_STORIES = re.compile(
+    r"(?:most\ (?:read|popular|viewed|shared)|popular(?:\ (?:now|stories))?$|more\ from\ |related\ "
+    r"(?:stories|articles|news)|recommended|trending|read\ next|you\ (?:may|might)\ also\ like|"
+    r"sign\ up\ for\ |top\ stories|meistgelesen|weitere\ artikel|lo\ m\u00e1s\ le\u00eddo|"
+    r"les\ plus\ lus)", re.IGNORECASE | re.VERBOSE)
+_MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
 _DEK_DEPTH = 2  # the element itself or its parent
 _MAX_DEK = 600
 
@@ -61,7 +68,22 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
         kept.pop(0)
-    return [block for block, _ in kept]
+    return [block for block, _ in kept[:_story_end(kept)]]
+
+
+def _story_end(kept: list[tuple[str, str]]) -> int:
+    """Where the story ends: at a heading in its second half that names a list of other stories
+    ("## Most read", "## More from the Courier", "## Sign up for news updates") and is followed
+    only by teasers: their headlines as headings and blocks of a teaser's size (a sidebar's
+    heading amid the story's paragraphs is not its end); else its end."""
+    for number in range(len(kept) // 2, len(kept)):
+        block, text = kept[number]
+        rest = kept[number + 1:]
+        if block.startswith("#") and _OTHER_STORIES.match(text.lstrip("# ")) and all(
+                len(after) <= _MAX_TEASER for _, after in rest) and any(
+                after.startswith("#") for after, _ in rest):
+            return number
+    return len(kept)
 
 
 def embedded_article(tree: HtmlElement) -> HtmlElement | None:

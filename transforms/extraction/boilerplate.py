@@ -1,11 +1,14 @@
-"""Boilerplate paragraphs that extractors let into an article body: the standards, licensing and
-newsletter lines wire services and publishers append, and byline or timestamp lines."""
+"""Boilerplate paragraphs that extractors let into an article body: the standards, licensing,
+copyright and newsletter lines wire services and publishers append (sign-up, follow-us and
+reCAPTCHA notices), embeds' placeholders, links to other stories set off by a "read also" label,
+and byline or timestamp lines."""
 
 from __future__ import annotations
 
 import re
 
 from newswire.schemas.article import markdown_to_text
+from newswire.schemas.credits import is_labelled_credit
 from newswire.transforms.extraction.bylines import byline_names
 
 # Whole-paragraph patterns, matched on the plain text of a short paragraph only.
@@ -19,14 +22,31 @@ _BOILERPLATE = re.compile(
       | (?:sign\ up|subscribe)\ (?:here|now)\b.{0,60}
       | .{0,120}\bnewsletter\b.{0,60}\bsign\ up\ here\.?
       | (?:copyright|\u00a9)\ .{0,80}all\ rights\ reserved\.?
+      | (?:copyright\s*[:\u00a9]|\u00a9).{1,100}                          # \u00a9 Agency 2024
       | this\ (?:material|article)\ may\ not\ be\ published,\ broadcast,\ rewritten.*
       | the\ associated\ press\ receives\ (?:financial\ )?support\ .*
       | .{0,40}\bis\ solely\ responsible\ for\ all\ content\.?
       | find\ ap['\u2019]s\ standards\ for\ working\ with\ philanthropies.*
+      | (?=.*\b(?:newsletters?|inbox|below)\b).{0,120}\bsign(?:ing)?\ up\b.{0,160}
+      | get\ .{0,60}\bin\ your\ inbox\.?
+      | by\ submitting\ your\ (?:information|email|details)\b.*
+      | (?:got\ a\ story\?\ )?get\ in\ touch\ with\ our\ .{0,200}
+      | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
+      | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
+      | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?
+      | embed(?:ded\ content)?|externer\ inhalt|external\ content       # an embed's placeholder
+      | link\ zum\ [\w-]*inhalt | (?:watch|view)\ (?:this\ )?on\ (?:youtube|instagram|x|twitter)
+      | (?:more|mehr)\s*:\s*.{0,160}                             # MORE: Other headline
+      | (?:read\ (?:more|also)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
+         |l\u00e4s\ (?:ocks\u00e5|mer)|lesen\ sie\ (?:auch|mehr)|(?:\u00e0\ )?lire\ aussi
+         |leer\ m\u00e1s|lea\ tambi\u00e9n|leia\ (?:tamb\u00e9m|mais)|leggi\ anche
+         |czytaj\ (?:wi\u0119cej|te\u017c|tak\u017ce)|lees\ ook|l\u00e6s\ ogs\u00e5|lue\ my\u00f6s)
+        (?:\s*:)?(?:\s.{0,160})?                                 # Read also: Other headline
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _MAX_BOILERPLATE = 320
+_MAX_CREDIT_LINE = 100
 
 # A timestamp line: "Posted Wednesday, November 18, 2026 9:25 AM", "Updated 3 hours ago".
 _STAMP_PREFIX = re.compile(
@@ -70,8 +90,10 @@ def plain(paragraph: str) -> str:
 
 
 def is_boilerplate(text: str) -> bool:
-    """Whether a paragraph is a standards, licensing, advertising or newsletter line."""
-    return len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))
+    """Whether a paragraph is a standards, licensing, advertising or newsletter line, or the
+    photo credit of a picture in the story ("Foto: Name", "Image: Name")."""
+    return (len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))) or (
+        len(text) <= _MAX_CREDIT_LINE and is_labelled_credit(text))
 
 
 def is_timestamp(text: str) -> bool:

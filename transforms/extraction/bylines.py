@@ -30,7 +30,9 @@ _MAX_WORDS = 5
 _AND = {"de": "und", "da": "og", "no": "og", "nb": "og", "nn": "og", "sv": "och", "fr": "et",
         "es": "y", "pt": "e", "it": "e", "nl": "en", "ca": "i", "fi": "ja", "pl": "i",
         "cs": "a", "sk": "a"}
-_INITIALS = re.compile(r"\s*\([a-z]{1,4}\)$")  # "Jane Doe (jd)": the author's desk initials
+_INITIALS = re.compile(r"\s*\([a-z]{1,4}\.?\)$")  # "Jane Doe (jd)": the author's desk initials
+# A job title written after the name, as Korean, Japanese and Chinese bylines do ("Name 기자").
+_TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
 # An e-mail address, a URL, a numeric id or a URL slug ("jane-doe") is not a name.
 _NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.|^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # The elements a page marks as its byline: by class, then by rel or microdata, then a block
@@ -85,7 +87,7 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
         if names is None:
             names = [name for name in _NAME_SPLIT.split(_PREFIX.sub("", value)) if name]
         for name in names:
-            name = _INITIALS.sub("", name).strip()
+            name = _TITLE_AFTER.sub("", _INITIALS.sub("", name)).strip()
             if name and not _NOT_A_NAME.search(name) and name not in cleaned:
                 cleaned.append(name)
     return cleaned

@@ -47,8 +47,6 @@ from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
 _DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.published",
               "dc.date", "dcterms.date", "dc.date.issued", "sailthru.date", "parsely-pub-date")
 _SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
-# Meta tags that name the author, in the order they are trusted.
-_AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # A web address in an author's name ("outlet.de", "Outlet (www.outlet.com)"): a site, not a person.
 _HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
 # A time of day (15:25, 9:05), and how far before it the date it belongs to may be written.
@@ -196,7 +194,7 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
     companies |= {_initials(n) for n in companies if len(n.split()) > 1}
     sources: list[Candidate] = [
         ("json-ld", lambda: names(author, meta.jsonld_nodes)),
-        ("meta", lambda: [value for key in _AUTHOR_META if (value := _meta(meta, key))]),
+        ("meta", lambda: meta.authors),
         ("byline", lambda: page_byline(tree)),
         ("feed", lambda: list(entry.authors) if entry else []),
     ]
@@ -222,12 +220,6 @@ def _initials(name: str) -> str:
 
 def _site_names(meta: PageMetadata) -> list[str]:
     return [meta.og.get("og:site_name", ""), *names(meta.jsonld.get("publisher"))]
-
-
-def _meta(meta: PageMetadata, key: str) -> str:
-    """A meta tag's value, unless it is a link (article:author is often a profile URL)."""
-    value = meta.og.get(key) or meta.meta.get(key) or ""
-    return "" if value.startswith(("http://", "https://", "/")) else value
 
 
 def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:

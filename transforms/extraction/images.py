@@ -34,6 +34,13 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
 _CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
+# The label of a gallery, zoom or fullscreen control laid over a picture, in a few languages.
+_CONTROL = re.compile(
+    r"^(?:(?:view|see|show|open)\s+(?:all\s+)?)?(?:\d+\s+)?(?:images?|photos?|pictures?|"
+    r"bilder|fotos?|gallery|galerie|slideshow)$|^(?:enlarge|expand|zoom(?:\s+in)?|full\s*screen|"
+    r"vollbild|vergr\u00f6\u00dfern|agrandir|plein\s+\u00e9cran|ampliar|pantalla\s+completa|"
+    r"ingrandisci|schermo\s+intero|vergroten|volledig\s+scherm)(?:\s+(?:image|photo|bild|foto))?$",
+    re.IGNORECASE)
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
@@ -44,6 +51,7 @@ _CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may
 _PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
 _MAX_CAPTION = 1200
 _MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
+_MIN_CAPTION_WORDS = 4  # alt text of fewer words is a label ("Photo", "Ana Ruiz"), no caption
 # A picture's id in its URL: six or more digits, or eight or more hex digits.
 _PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
 _MAX_CREDIT = 200
@@ -86,14 +94,25 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
                 if part != "alt":
                     provenance[part] = name
                 break
+    if "caption" not in parts and _describes(parts.get("alt", "")):
+        caption, credit = _split_credit(parts["alt"])
+        parts["caption"], provenance["caption"] = caption, "alt"
+        if credit and "credit" not in parts:
+            parts["credit"], provenance["credit"] = credit, "alt"
     return LeadImage(**parts), provenance
+
+
+def _describes(alt: str) -> bool:
+    """Whether an image's alt text reads as a caption: a phrase of some words, not a file name
+    or a label."""
+    return len(alt.split()) >= _MIN_CAPTION_WORDS
 
 
 def _page_picture(tree: HtmlElement, url: str,
                   cover: list[str]) -> tuple[str, LeadImage] | None:
     """The lead figure (the one showing the cover image, else the first) and its source name."""
     if cover and (shown := _showing(tree, url, cover)) is not None:
-        return _captioned(*shown, url)
+        return shown
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
         found = [] if scope is None else [p for p in _PICTURES(scope) if not _portrait(p)]
         if found:
@@ -106,12 +125,14 @@ def _portrait(picture: HtmlElement) -> bool:
     return any(_named(node, _PORTRAIT_NAME) for node in (picture, *picture.iterancestors()))
 
 
-def _showing(tree: HtmlElement, url: str,
-             cover: list[str]) -> tuple[HtmlElement, HtmlElement] | None:
+def _showing(tree: HtmlElement, url: str, cover: list[str]) -> tuple[str, LeadImage] | None:
     """The first image showing one of the cover pictures inside a figure or a block named as
-    captioned, and that block; else the first inside a block with a caption's worth of text."""
+    captioned that gives a caption or credit, with them; else the first in such a block (a
+    teaser of the same story in a list of links shows the cover too, captionless); else the
+    first inside a block with a caption's worth of text."""
     pictures = [_Picture(address) for address in cover]
     keys = {key for picture in pictures for key in picture.keys}
+    named: tuple[str, LeadImage] | None = None
     unnamed: tuple[HtmlElement, HtmlElement] | None = None
     for element in tree.iter("img", "source"):
         attributes = " ".join(element.attrib.values())
@@ -121,12 +142,15 @@ def _showing(tree: HtmlElement, url: str,
         if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
                                   for source in _image_sources(img) for picture in pictures):
             continue
-        container, named = _container(img)
-        if container is not None and named:
-            return img, container
-        if container is not None and unnamed is None:
+        container, is_named = _container(img)
+        if container is not None and is_named:
+            found = _captioned(img, container, url)
+            if found[1].caption or found[1].credit:
+                return found
+            named = named or found
+        elif container is not None and unnamed is None:
             unnamed = (img, container)
-    return unnamed
+    return named or (_captioned(*unnamed, url) if unnamed else None)
 
 
 def _picture_img(source: HtmlElement) -> HtmlElement | None:
@@ -194,12 +218,7 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
         text = _clean(img.get("title") or "")
     if not credit:
-        text, credit = split_caption(text)
-        credit = credit.lstrip(_SEPARATORS)
-        if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
-            credit = clean_credit(credit)
-    if not credit:
-        text, credit = split_trailing_credit(text)
+        text, credit = _split_credit(text)
     if not credit:
         credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
@@ -207,9 +226,19 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
                      caption=_worded(clean_caption(text)), credit=_worded(credit))
 
 
+def _split_credit(text: str) -> tuple[str, str]:
+    """A caption line split into caption and the photo credit at its end, if any."""
+    text, credit = split_caption(text)
+    credit = credit.lstrip(_SEPARATORS)
+    if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+        credit = clean_credit(credit)
+    return (text, credit) if credit else split_trailing_credit(text)
+
+
 def _worded(text: str) -> str:
-    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit)."""
-    return text if any(c.isalpha() for c in text) else ""
+    """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit) or
+    is a control's label ("View 6 images", "Vollbild", "Enlarge")."""
+    return text if any(c.isalpha() for c in text) and not _CONTROL.match(text) else ""
 
 
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
@@ -222,7 +251,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
             continue
         for element in scope.iterdescendants(etree.Element):
             if (_named(element, _CREDIT_NAME) or element.tag == "cite") and (
-                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img"):
+                    0 < len(_text(element)) <= _MAX_CREDIT) and img not in element.iter("img") and (
+                    clean_credit(_text(element))):  # a bare label ("Copyright") is not it
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
@@ -237,7 +267,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 element is caption or caption in element.iterancestors()
                 or element in caption.iterancestors())):
             continue
-        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT:
+        if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT and (
+                _worded(_text(element))):
             return element
     return None
 

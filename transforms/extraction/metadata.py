@@ -11,6 +11,8 @@ from typing import Any
 from lxml.html import HtmlElement
 
 _REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
+# Meta tags that name the author, in the order they are trusted; a page may give several.
+AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # Blocks a page shows over or beside the article: login and consent modals, popups.
 _OVERLAY = re.compile(r"modal|login|log-in|signin|sign-in|popup|overlay|dialog", re.IGNORECASE)
 # JSON-LD types by how surely they are the article: news articles, other articles and posts,
@@ -37,18 +39,22 @@ class PageMetadata:
     h1: str = ""
     time: str = ""
     language: str = ""
+    authors: list[str] = field(default_factory=list)  # every author meta tag's text value
 
 
 def read_metadata(tree: HtmlElement) -> PageMetadata:
     """Collect every metadata source from a parsed page in one pass over the elements that
     carry them."""
     found = PageMetadata()
+    authors: list[tuple[int, str]] = []
     scripts: list[str] = []
     times: list[HtmlElement] = []
     for element in tree.iter("meta", "link", "script", "title", "h1", "time"):
         tag = element.tag
         if tag == "meta":
             _read_meta(element, found)
+            if (value := _author_meta(element)) is not None:
+                authors.append(value)
         elif tag == "link":
             if not found.canonical and element.get("href") and "canonical" in (
                     element.get("rel") or "").lower().split():
@@ -66,7 +72,18 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
     in_article = [t for t in times if next(t.iterancestors("article"), None) is not None]
     found.time = (in_article or times)[0].get("datetime", "") if times else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
+    found.authors = [value for _, value in sorted(authors, key=lambda pair: pair[0])]
     return found
+
+
+def _author_meta(element: HtmlElement) -> tuple[int, str] | None:
+    """An author meta tag's rank and text value; None for another tag or a link (article:author
+    is often a profile URL). Pages give several: the outlet's name, then the reporter's."""
+    key = (element.get("property") or element.get("name") or "").strip().lower()
+    value = " ".join((element.get("content") or "").split())
+    if key not in AUTHOR_META or not value or value.startswith(("http://", "https://", "/")):
+        return None
+    return AUTHOR_META.index(key), value
 
 
 def _in_overlay(element: HtmlElement) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any, Protocol
 
 import apache_beam as beam
@@ -112,115 +113,161 @@ class PageArchive(Protocol):
 
 
 class KeyBySlot(beam.DoFn):
-    """Keys each entry by one of its host's `slots` slots ("host#k", in turn), for FetchPages."""
+    """Keys each element by one of its host's `slots` slots ("host#k", in turn), for a `BySlot`
+    step; `url` says which URL an element is for (a FeedEntry's link, a feed URL itself)."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(self, slots: int, url: Callable[[Any], str]) -> None:
         self.slots = slots
+        self.url = url
 
     def setup(self) -> None:
         self.keys = SlotKeys(self.slots)
 
-    def process(self, entry: FeedEntry) -> Iterator[tuple[str, FeedEntry]]:
-        yield self.keys(entry.link), entry
+    def process(self, element: Any) -> Iterator[tuple[str, Any]]:
+        yield self.keys(self.url(element)), element
 
 
-def key_by_slot(slots: int) -> beam.ParDo:
-    """KeyBySlot, its keys typed as state keys (see transforms/coders.py)."""
-    return beam.ParDo(KeyBySlot(slots)).with_output_types(tuple[StateKey, FeedEntry])
+def key_by_slot(slots: int, kind: type = FeedEntry,
+                url: Callable[[Any], str] = attrgetter("link")) -> beam.ParDo:
+    """KeyBySlot for elements of type `kind` (entries by their link unless told), its keys
+    typed as state keys (see transforms/coders.py)."""
+    return beam.ParDo(KeyBySlot(slots, url)).with_output_types(tuple[StateKey, kind])
 
 
-# Which FetchPages instance fetched a slot's pages last: with a per-host delay, one that takes
+# Which instance of a BySlot step worked for a slot last: with a per-host delay, one that takes
 # over a slot waits a delay first. One short string per slot seen, only with a delay.
 FETCHED_BY = ReadModifyWriteStateSpec("fetched_by", StrUtf8Coder())
 
 
-class FetchPages(beam.DoFn):
-    """Fetches pages keyed by host slot (`KeyBySlot`) concurrently; failures, whatever raised
-    them, leave as dead letters with the reason.
+class BySlot(beam.DoFn):
+    """A step keyed by host slot (`KeyBySlot`) that works on its elements concurrently while
+    each host sees at most `--per-host-concurrency` requests in flight, however many workers
+    run: the base of `FetchPages` and of the feed polls.
 
     The input is a keyed state step, so the runner gives each slot to one instance at a time
-    across the whole job; there `SlotQueues` fetches one page at a time per slot (a slot with
+    across the whole job; there `SlotQueues` runs one element at a time per slot (a slot with
     nothing left helps its host's other slots in the bundle), starting `--per-host-delay` x
-    slots apart, while up to `concurrency` slots fetch at once on a thread pool. So a host sees
-    at most `per_host_concurrency` requests in flight however many workers run. Results leave
-    in completion order, each in its input's window. With an `archive`, each page is kept there
-    as it was served, where the raw exchange is at hand, so nothing but the page travels on.
+    slots apart, while up to `concurrency` slots work at once on a thread pool. Outcomes leave
+    in completion order, each in its input's window.
+
+    A subclass says what `work` does with an element on a pool thread and what `results` each
+    outcome gives on the bundle's thread (where metrics count); `item` may first add to an
+    element what the work needs, on the bundle's thread.
     """
 
-    def __init__(self, settings: HttpSettings, archive: PageArchive | None = None) -> None:
+    def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
-        self.archive = archive
-        self.fetched = Metrics.counter("newswire", "pages_fetched")
-        self.failed = Metrics.counter("newswire", "pages_failed")
-        self.archived = Metrics.counter("newswire", "pages_archived")
         self.host_wait = Metrics.counter("newswire", "host_slot_wait_ms")
 
     def setup(self) -> None:
-        self.fetcher = PageFetcher(self.settings)
-        self.fetcher.open()
-        self.pool = ThreadPoolExecutor(self.settings.concurrency, "fetch")
+        self.pool = ThreadPoolExecutor(self.settings.concurrency, type(self).__name__)
         self.spacing = self.settings.per_host_delay * self.settings.per_host_concurrency
         self.turns = HostLimiter(1, self.spacing)
-        self.slots = SlotQueues(self.pool, self._fetch, self.turns)
+        self.slots = SlotQueues(self.pool, self.work, self.turns)
         self.owner = uuid.uuid4().hex
-        if self.archive:
-            self.archive.open()
 
     def teardown(self) -> None:
-        # Bundles end with nothing in flight; a failed one (a Ctrl-C) must not wait for its fetches.
+        # Bundles end with nothing in flight; a failed one (a Ctrl-C) must not wait for its work.
         self.slots.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self.fetcher.close()
-        if self.archive:
-            self.archive.close()
 
     def start_bundle(self) -> None:
-        self.slots.close()  # what a failed bundle left queued is not fetched
-        self.slots = SlotQueues(self.pool, self._fetch, self.turns)
+        self.slots.close()  # what a failed bundle left queued is not worked on
+        self.slots = SlotQueues(self.pool, self.work, self.turns)
 
-    def process(self, keyed: tuple[str, FeedEntry],
+    def process(self, keyed: tuple[str, Any],
                 window: BoundedWindow = beam.DoFn.WindowParam,
                 timestamp: Any = beam.DoFn.TimestampParam,
                 fetched_by: Any = beam.DoFn.StateParam(FETCHED_BY)) -> Iterator[Any]:
-        slot, entry = keyed
+        slot, element = keyed
         if self.spacing and (last := fetched_by.read()) != self.owner:
             if last is not None:  # its last request, elsewhere, started before now
                 self.turns.hold(slot, self.spacing)
             fetched_by.write(self.owner)
-        self.slots.put(slot, entry, (entry, WindowedValue(None, timestamp, [window])))
-        # Pages queue for their slots up to 4 per fetching thread, so each busy slot has its next
-        # page at hand (2 per thread left threads idle: 1.47 x the ideal in bench/fetch.py).
+        item = self.item(element)
+        self.slots.put(slot, item, (item, WindowedValue(None, timestamp, [window])))
+        # Items queue for their slots up to 4 per thread, so each busy slot has its next one at
+        # hand (2 per thread left threads idle: 1.47 x the ideal in bench/fetch.py).
         while done := self.slots.take(block=self.slots.pending >= 4 * self.settings.concurrency):
             yield from self._outputs(*done)
 
     def finish_bundle(self) -> Iterator[Any]:
         while self.slots.pending:
             yield from self._outputs(*self.slots.take())
+
+    def item(self, element: Any) -> Any:
+        """What `work` gets for an element (the element itself unless a subclass adds to it)."""
+        return element
+
+    def work(self, item: Any) -> Any:
+        """On a pool thread, in the slot's turn: the item's outcome (raising is an outcome)."""
+        raise NotImplementedError
+
+    def results(self, item: Any, outcome: Future) -> Iterator[Any]:
+        """On the bundle's thread: the outputs of one finished outcome, tagged or not."""
+        raise NotImplementedError
+
+    def _outputs(self, tag: tuple[Any, WindowedValue], outcome: Future) -> Iterator[Any]:
+        self.host_wait.inc(self.slots.take_waited_ms())
+        item, where = tag
+        for output in self.results(item, outcome):
+            if isinstance(output, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(output.tag, where.with_value(output.value))
+            else:
+                yield where.with_value(output)
+
+
+class FetchPages(BySlot):
+    """Fetches pages keyed by host slot (`BySlot`) concurrently; failures, whatever raised them,
+    leave as dead letters with the reason. With an `archive`, each page is kept there as it was
+    served, where the raw exchange is at hand, so nothing but the page travels on.
+    """
+
+    def __init__(self, settings: HttpSettings, archive: PageArchive | None = None) -> None:
+        super().__init__(settings)
+        self.archive = archive
+        self.fetched = Metrics.counter("newswire", "pages_fetched")
+        self.failed = Metrics.counter("newswire", "pages_failed")
+        self.archived = Metrics.counter("newswire", "pages_archived")
+
+    def setup(self) -> None:
+        super().setup()
+        self.fetcher = PageFetcher(self.settings)
+        self.fetcher.open()
+        if self.archive:
+            self.archive.open()
+
+    def teardown(self) -> None:
+        super().teardown()
+        self.fetcher.close()
+        if self.archive:
+            self.archive.close()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from super().finish_bundle()
         if self.archive:  # a failed write fails the bundle, which is then retried
             self.archive.flush()
 
     def display_data(self) -> dict[str, Any]:
         return {"archive": str(self.archive)} if self.archive else {}
 
-    def _fetch(self, entry: FeedEntry) -> Page:
-        """On a fetching thread, in the entry's slot turn: its page, archived if asked."""
+    def work(self, entry: FeedEntry) -> Page:
+        """The entry's page, archived if asked."""
         response = self.fetcher.get_in_turn(entry.link)
         page = page_from_response(entry, response)
         if self.archive and response.exchange:
             self.archive.keep(page, response.exchange)
         return page
 
-    def _outputs(self, tag: tuple[FeedEntry, WindowedValue], outcome: Future) -> Iterator[Any]:
-        self.host_wait.inc(self.slots.take_waited_ms())
-        entry, where = tag
+    def results(self, entry: FeedEntry, outcome: Future) -> Iterator[Any]:
         try:
             page = outcome.result()
         except Exception as error:  # the stage's boundary: whatever the fetch raised
             self.failed.inc()
-            letter = DeadLetter.for_entry("fetch", failure_reason(error), entry)
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, where.with_value(letter))
+            yield beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_entry("fetch", failure_reason(error), entry))
             return
         self.fetched.inc()
         if self.archive:
             self.archived.inc()
-        yield where.with_value(page)
+        yield page

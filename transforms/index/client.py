@@ -67,14 +67,46 @@ class ClusterRefused(RuntimeError):
     """The cluster could not be reached, or refused our credentials or the request."""
 
 
-def _reason(error: ApiError) -> str:
+def api_reason(error: ApiError) -> str:
     """The node's own one-line reason for an error response."""
     body = error.body if isinstance(error.body, dict) else {}
     detail = body.get("error")
     return str(detail.get("reason", error.message) if isinstance(detail, dict) else error.message)
 
 
-def _root_cause(error: BaseException) -> str:
+def error_reason(body: Any) -> str:
+    """The same reason from an error response's decoded body, for a caller without the client
+    (`reader`): the error's reason, else its type, else the error or the body as it is."""
+    message = str(body)
+    if not isinstance(body, dict):
+        return message
+    detail = body.get("error", message)
+    if isinstance(detail, dict):
+        return str(detail.get("reason", detail.get("type", detail)))
+    return str(detail)
+
+
+def refusal(where: str, status: int, reason: str) -> ClusterRefused:
+    """What a node at `where` answering `status` for `reason` means, in one line."""
+    if status == 401:
+        return ClusterRefused(
+            f"Elasticsearch at {where} refused the credentials ({reason}); set "
+            f"{ENV_PREFIX}API_KEY or {ENV_PREFIX}USERNAME and _PASSWORD (or their _FILE forms)")
+    if status == 403:
+        return ClusterRefused(f"Elasticsearch at {where} denied the request: {reason}")
+    if status == 404:
+        return ClusterRefused(f"Elasticsearch at {where}: {reason}")
+    return ClusterRefused(f"Elasticsearch at {where} answered {status}: {reason}")
+
+
+def unreachable(where: str, error: BaseException, timed_out: bool = False) -> ClusterRefused:
+    """A node at `where` that could not be reached, or (`timed_out`) not in time."""
+    if timed_out:
+        return ClusterRefused(f"Elasticsearch at {where} failed: {root_cause(error)}")
+    return ClusterRefused(f"could not reach Elasticsearch at {where}: {root_cause(error)}")
+
+
+def root_cause(error: BaseException) -> str:
     """What a transport failure came down to, in a few words: 'Connection refused', the TLS
     verifier's or the pinned fingerprint's complaint."""
     cause = error
@@ -145,10 +177,17 @@ class EsConnection:
         from elasticsearch import Elasticsearch
 
         kwargs: dict[str, Any] = {"request_timeout": self.request_timeout, "max_retries": 0}
-        if cloud_id := _secret("CLOUD_ID"):
+        if cloud_id := self.cloud_id():
             kwargs["cloud_id"] = cloud_id
         else:
             kwargs["hosts"] = [self.url]
+        return Elasticsearch(**kwargs, **self.credentials())
+
+    def credentials(self) -> dict[str, Any]:
+        """The credentials and TLS pins from Secret Manager or the environment, as the client
+        takes them (`api_key`, `bearer_auth`, `basic_auth`, `ca_certs`,
+        `ssl_assert_fingerprint`); read at each call, never kept."""
+        kwargs: dict[str, Any] = {}
         if self.api_key_secret:
             kwargs["api_key"] = read_secret_version(self.api_key_secret)
         elif api_key := _secret("API_KEY"):
@@ -161,7 +200,11 @@ class EsConnection:
             kwargs["ca_certs"] = ca_certs
         if fingerprint := _secret("FINGERPRINT"):
             kwargs["ssl_assert_fingerprint"] = fingerprint
-        return Elasticsearch(**kwargs)
+        return kwargs
+
+    def cloud_id(self) -> str | None:
+        """The Elastic Cloud id the environment gives instead of the URL, if any."""
+        return _secret("CLOUD_ID")
 
     @contextmanager
     def session(self) -> Iterator[Elasticsearch]:
@@ -169,35 +212,17 @@ class EsConnection:
         refuses us raises ClusterRefused with a one-line reason instead of a traceback."""
         from elastic_transport import ConnectionError as TransportConnectionError
         from elastic_transport import TransportError
-        from elasticsearch import (
-            ApiError,
-            AuthenticationException,
-            AuthorizationException,
-            NotFoundError,
-        )
+        from elasticsearch import ApiError
 
         where = self.address
         client = self.client()
         try:
             yield client
-        except AuthenticationException as error:
-            raise ClusterRefused(
-                f"Elasticsearch at {where} refused the credentials ({_reason(error)}); set "
-                f"{ENV_PREFIX}API_KEY or {ENV_PREFIX}USERNAME and _PASSWORD (or their _FILE forms)"
-            ) from None
-        except AuthorizationException as error:
-            raise ClusterRefused(f"Elasticsearch at {where} denied the request: "
-                                 f"{_reason(error)}") from None
-        except NotFoundError as error:
-            raise ClusterRefused(f"Elasticsearch at {where}: {_reason(error)}") from None
         except ApiError as error:
-            raise ClusterRefused(f"Elasticsearch at {where} answered {error.status_code}: "
-                                 f"{_reason(error)}") from None
+            raise refusal(where, error.status_code, api_reason(error)) from None
         except TransportConnectionError as error:
-            raise ClusterRefused(f"could not reach Elasticsearch at {where}: "
-                                 f"{_root_cause(error)}") from None
-        except TransportError as error:
-            raise ClusterRefused(f"Elasticsearch at {where} failed: {_root_cause(error)}"
-                                 ) from None
+            raise unreachable(where, error) from None
+        except TransportError as error:  # a timeout
+            raise unreachable(where, error, timed_out=True) from None
         finally:
             client.close()

@@ -10,18 +10,14 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from typing import Any
-
-from elasticsearch import (
-    AuthorizationException,
-    BadRequestError,
-    Elasticsearch,
-    helpers,
-)
+from typing import TYPE_CHECKING, Any
 
 from newswire.schemas.fields import ARTICLE_FIELDS, Field, Kind, leaves
 from newswire.transforms.index.pieces import PIECE, first_piece, pieces, put_policy, roll_over
 from newswire.transforms.index.settings import Sizing
+
+if TYPE_CHECKING:  # imported where called: `newswire search` reads the field names without it
+    from elasticsearch import Elasticsearch
 
 MAPPING_VERSION = 1
 _VERSIONED = re.compile(r"-v(\d+)$")
@@ -159,6 +155,8 @@ def has_english_analyzer(client: Elasticsearch) -> bool:
     A least-privilege API key may analyze only its own indices, not ask the cluster; then the
     node list answers instead (cluster privilege `monitor`).
     """
+    from elasticsearch import AuthorizationException, BadRequestError
+
     try:
         client.indices.analyze(analyzer="english", text="probe")
     except BadRequestError:
@@ -190,6 +188,8 @@ def ensure_index(client: Elasticsearch, alias: str, mapping: dict[str, Any],
     ValueError naming `newswire es migrate`. Safe when another run does the same at the same
     moment: the template is put whole, and an index the other run created first is taken.
     """
+    from elasticsearch import BadRequestError
+
     _put_template(client, alias, mapping, Sizing().settings() if settings is None else settings)
     concrete = current_index(client, alias)
     if concrete is None:
@@ -248,6 +248,8 @@ def migrate(client: Elasticsearch, alias: str, mapping: dict[str, Any],
     rolled over as the pieces fill; versions are kept (external). The swap is one atomic alias
     update. Stop the job first: writes during the copy would stay behind in the old pieces.
     """
+    from elasticsearch import helpers
+
     sizing = sizing or Sizing()
     source = pieces(client, alias)
     if source is None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
+from typing import TYPE_CHECKING, Any
 
 from newswire.transforms.index.settings import Sizing
+
+if TYPE_CHECKING:  # imported where called: `es status` reads the pieces without the client
+    from elasticsearch import Elasticsearch
 
 # <alias>-v<generation>-<piece>: a migration starts a generation, a rollover the next piece.
 PIECE = re.compile(r"-v(\d+)-(\d{6})$")
@@ -43,10 +44,16 @@ class Pieces:
 
 def pieces(client: Elasticsearch, alias: str) -> Pieces | None:
     """The pieces behind `alias`, or None if there is no such alias."""
+    from elasticsearch import NotFoundError
+
     try:
-        indices = client.indices.get_alias(name=alias).body
+        return pieces_of(client.indices.get_alias(name=alias).body, alias)
     except NotFoundError:
         return None
+
+
+def pieces_of(indices: dict[str, Any], alias: str) -> Pieces:
+    """The pieces in an answer to "which indices are behind `alias`" (GET _alias)."""
     names = tuple(sorted(indices))
     writers = [name for name in names
                if indices[name]["aliases"][alias].get("is_write_index", len(names) == 1)]
@@ -55,6 +62,8 @@ def pieces(client: Elasticsearch, alias: str) -> Pieces | None:
 
 def has_lifecycle(client: Elasticsearch) -> bool:
     """Whether the cluster runs index lifecycle management and lets us use it."""
+    from elasticsearch import ApiError
+
     try:
         return client.ilm.get_status()["operation_mode"] == "RUNNING"
     except ApiError:  # no such endpoint (400), or a key without the privilege (403)
@@ -77,6 +86,8 @@ def roll_over(client: Elasticsearch, alias: str, sizing: Sizing) -> str | None:
     only, and the old piece again after, so `lookup` finds its last documents there. Two
     writers may check together: the second one's new piece exists already, and it lets be.
     """
+    from elasticsearch import BadRequestError
+
     behind = pieces(client, alias)
     if behind is None or not behind.rolls_over:
         return None

@@ -14,7 +14,10 @@ Ids and versions derive from each document's content (the canonical URL, the art
 timestamps), so a retried bundle writes the same ids without the Reshuffle that sinks with
 random ids need to checkpoint them; skipping it saves encoding every document once more.
 Versions are external: an older version never replaces a newer one, and re-sending the current
-version is a conflict we count as `unchanged`, not an error.
+version is a conflict we count as `unchanged`, not an error. With `repeats_are_duplicates`, a
+conflict on an id this writer already had an answer for in the run is a repeat within the run,
+counted as `newswire/duplicates_dropped`: a batch run that does not group its articles lets the
+index decide exact duplicates (`WriteAndPassOn`, pipeline/job/graph.py).
 """
 
 from __future__ import annotations
@@ -109,23 +112,41 @@ class WriteToElasticsearch(beam.PTransform):
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
                  settings: BulkSettings = BulkSettings(), history_index: str | None = None,
-                 merge: Merge | None = None, rollover: Sizing | None = None) -> None:
+                 merge: Merge | None = None, rollover: Sizing | None = None,
+                 repeats_are_duplicates: bool = False) -> None:
         super().__init__()
         if settings.max_in_flight < 1:
             raise ValueError("BulkSettings.max_in_flight must be at least 1")
         self.writer = _BulkWriter(connection, index, metric_prefix, settings, history_index,
-                                  merge, rollover)
+                                  merge, rollover, repeats_are_duplicates)
 
     def expand(self, documents: beam.PCollection) -> beam.PCollection:
-        written = documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
+        return self._bulk(documents)[DEAD_LETTER]
+
+    def _bulk(self, documents: beam.PCollection) -> Any:
+        return documents | "Bulk" >> beam.ParDo(self.writer).with_outputs(
             DEAD_LETTER, main="written")
-        return written[DEAD_LETTER]
+
+
+class WriteAndPassOn(WriteToElasticsearch):
+    """WriteToElasticsearch that also passes on, as `written`, a `Written` for each document
+    the index took (created or replaced), once its bulk request is answered; returns both
+    outputs (`written` and the dead letters)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writer.pass_on = True
+
+    def expand(self, documents: beam.PCollection) -> Any:
+        return self._bulk(documents)
 
 
 Buffered = tuple[Document, WindowedValue, bytes]
 """A buffered document, where its output goes (window, timestamp), and its bulk lines."""
 Failed = tuple[Buffered, int, dict[str, Any]]
 """A buffered document whose bulk item failed, with the item's status and error."""
+Written = tuple[Document, str]
+"""A document the index took, and the piece (concrete index) it went to."""
 
 
 @dataclass
@@ -136,9 +157,11 @@ class _Outcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0
     retried: int = 0
     revisions: int = 0
     rejected: list[tuple[Buffered, str]] = field(default_factory=list)
+    written: list[tuple[Buffered, str]] = field(default_factory=list)  # with `pass_on`
 
     def retrying(self, documents: int) -> Callable[[], None]:
         """A Repeater's `on_retry`: a request for `documents` is tried again."""
@@ -156,18 +179,21 @@ class _BulkWriter(beam.DoFn):
 
     def __init__(self, connection: EsConnection, index: str, metric_prefix: str,
                  settings: BulkSettings, history_index: str | None, merge: Merge | None,
-                 rollover: Sizing | None) -> None:
+                 rollover: Sizing | None, repeats_are_duplicates: bool) -> None:
         self.connection = connection
         self.index = index
         self.settings = settings
         self.history_index = history_index
         self.merge = merge
         self.rollover = rollover
+        self.repeats_are_duplicates = repeats_are_duplicates
+        self.pass_on = False
         counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
         self.created, self.updated, self.unchanged = (
             counter("created"), counter("updated"), counter("unchanged"))
         self.retried, self.rejected = counter("retried"), counter("rejected")
         self.revisions = counter("revisions")
+        self.duplicates = Metrics.counter("newswire", "duplicates_dropped")
 
     def setup(self) -> None:
         self.client = self.connection.client()
@@ -178,6 +204,9 @@ class _BulkWriter(beam.DoFn):
         # the job rolled the alias over at its start if it was due
         self.next_rollover_check = time.monotonic() + (
             self.rollover.check_every or 0.0 if self.rollover else 0.0)
+        # With `repeats_are_duplicates`: the ids the index answered for in this run (about 60
+        # bytes each), so a later conflict on one is a repeat, not an unchanged article.
+        self.answered: set[str] = set()
 
     def teardown(self) -> None:
         self.writers.shutdown(wait=True)
@@ -224,6 +253,9 @@ class _BulkWriter(beam.DoFn):
             self.unchanged.inc(outcome.unchanged)
             self.retried.inc(outcome.retried)
             self.revisions.inc(outcome.revisions)
+            self.duplicates.inc(outcome.duplicates)
+            for (document, where, _), piece in outcome.written:
+                yield where.with_value((document, piece))
             for (document, where, _), reason in outcome.rejected:
                 self.rejected.inc()
                 yield from self._dead_letter(document, where, reason)
@@ -345,6 +377,14 @@ class _BulkWriter(beam.DoFn):
         for item, pair in zip(response["items"], batch, strict=True):
             result = item["index"]
             status = result.get("status", 0)
+            if status in (200, 201, 409) and self.repeats_are_duplicates:
+                repeat = pair[0].id in self.answered
+                self.answered.add(pair[0].id)
+                if status == 409 and repeat:
+                    outcome.duplicates += 1
+                    continue
+            if status in (200, 201) and self.pass_on:
+                outcome.written.append((pair, result["_index"]))
             if status == 201:
                 outcome.created += 1
             elif status == 200:

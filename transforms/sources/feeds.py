@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +20,8 @@ from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
-from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.fetch import BySlot
+from newswire.transforms.fetching.http import FetchError, HttpClient, Response
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
 from newswire.transforms.sources.items import POLL, read_item
@@ -113,122 +115,64 @@ def _utc(parsed: time.struct_time | None) -> datetime | None:
         return None
 
 
-class PollFeeds(beam.DoFn):
-    """Polls each feed when it is due and emits its new or changed entries.
-
-    Input is keyed by feed URL; the key's state is the feed's `FeedState` (validators, seen
-    entries, next poll time). In batch every feed is due once and its poll is waited for. In
-    streaming, ticks arrive regularly and a feed is fetched only when its adaptive schedule
-    says so, with a conditional GET; the request runs off the bundle (`FeedPolls`), so a feed
-    that hangs holds up no other feed and is never asked twice at once. A bundle's ticks wait
-    `PATIENCE` seconds in all for their answers; one not there by then is looked for every
-    `COLLECT_EVERY` seconds by a processing-time timer on the feed's key (as Beam's
-    `AsyncWrapper` commits its finished items). Whoever takes the answer reads the state,
-    applies the poll and writes it, once.
-
-    When the worker stops, Beam closes its state and data channels and then tears the DoFn
-    down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
-    a stopped DoFn touches no state again (a state call then would fail, and the harness
-    print the failure as a traceback).
+class PollReader:
+    """What a finished poll of a feed gives (its new entries and dead letters) and the feed's
+    state after it, counted in the job's metrics; shared by both ways of polling, streaming
+    (`PollFeeds`) and batch (`PollFeedsOnce`). Its methods run on the bundle's thread.
 
     With a crawl state (`state`, see transforms/sources/state.py) a feed new to this job
     starts from the validators and schedule any earlier run left, and of its entries only those
     no run has fetched yet (or due a re-check) go on; the poll's outcome is written back. What
-    no source has listed for the state's retention is pruned at the start and every
-    `PRUNE_EVERY` seconds after.
-
-    `answered` holds responses (or failures) already had for some feeds while telling feeds
-    from feed lists; a feed's first poll uses them rather than asking again. Unreachable or
-    broken feeds are feed dead letters; an entry without a link cannot be fetched and leaves
-    as an entry dead letter.
+    no source has listed for the state's retention is pruned at the first bundle and every
+    `PRUNE_EVERY` seconds after (`prune_if_due`). Unreachable or broken feeds are feed dead
+    letters; an entry without a link cannot be fetched and leaves as an entry dead letter.
     """
 
-    FEED = ReadModifyWriteStateSpec("feed", FeedStateCoder())
-    COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
-    COLLECT_EVERY = 0.25
-    PATIENCE = 0.5
     PRUNE_EVERY = 3600.0  # seconds between prunes of the crawl state, in streaming
 
-    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
-                 clock: Callable[[], float] = time.time, streaming: bool = False,
-                 answered: Mapping[str, Response | FetchError] | None = None,
-                 state: StateSettings | None = None) -> None:
-        self.http = http
+    def __init__(self, schedule: PollSettings, state: StateSettings | None) -> None:
+        self.schedule = schedule
         self.state = state
-        self.schedule = schedule or PollSettings()
-        self.clock = clock
-        self.streaming = streaming
-        self.answered = dict(answered or {})
-        self._shared = Shared()
         self.polled = Metrics.counter("newswire", "feeds_polled")
         self.not_modified = Metrics.counter("newswire", "feeds_not_modified")
         self.failed = Metrics.counter("newswire", "feeds_failed")
         self.seen = Metrics.counter("newswire", "entries_seen")
         self.known = Metrics.counter("newswire", "entries_known")
+        self.crawl: CrawlState | None = None
 
-    def setup(self) -> None:
-        self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
-        self.stopped = threading.Event()
+    def open(self) -> None:
         self.crawl = CrawlState(self.state).open() if self.state else None
         self.prune_due = time.monotonic()
 
-    def teardown(self) -> None:
-        self.stopped.set()
+    def close(self) -> None:
         if self.crawl:
             self.crawl.close()
 
-    def start_bundle(self) -> None:
-        self.wait_until = time.monotonic() + self.PATIENCE
-        if self.crawl and time.monotonic() >= self.prune_due:  # a batch run's first bundle
+    def prune_if_due(self, now: float) -> None:
+        """Prunes the crawl state if it is time: at a DoFn's first bundle (a batch run's
+        start), then every `PRUNE_EVERY` seconds."""
+        if self.crawl and time.monotonic() >= self.prune_due:
             self.prune_due = time.monotonic() + self.PRUNE_EVERY
-            self.crawl.prune(self.clock())
+            self.crawl.prune(now)
 
-    def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
-                collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
-        if self.stopped.is_set():
-            return
-        feed_url, _ = keyed
-        stored = feed.read()
-        state = stored or self._remembered(feed_url)
-        poll = self.polls.current(feed_url)
-        if poll is None:
-            now = self.clock()
-            # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
-            early = 0.1 * self.schedule.min_interval
-            # A batch run asks every source (conditionally): the batch's schedule is the user's.
-            if self.streaming and state.next_poll is not None and now < state.next_poll - early:
-                return
-            answered = self.answered.get(feed_url) if stored is None else None
-            poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
-        patience = max(self.wait_until - time.monotonic(), 0.0) if self.streaming else None
-        yield from self._take(poll, state, stored is None, feed, collect, patience)
+    def left_unfetched(self, feed_url: str, now: float) -> list[FeedEntry]:
+        """What the crawl state holds as listed by the feed and not fetched yet, handed on at
+        once for a feed new to the job that is not due. A job restored from a checkpoint taken
+        before its first poll of the feed wrote the feed's state finds that poll's schedule in
+        the crawl state; the entries the poll handed on, lost in the crash, would otherwise
+        wait for the feed's next poll, a whole interval away."""
+        if self.crawl is None:
+            return []
+        pending = self.crawl.due([], feed_url, now)
+        self.seen.inc(len(pending))
+        return pending
 
-    @on_timer(COLLECT)
-    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
-                   feed: Any = beam.DoFn.StateParam(FEED),
-                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
-        if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
-            stored = feed.read()
-            yield from self._take(poll, stored or self._remembered(feed_url), stored is None,
-                                  feed, collect, 0.0)
-
-    def _take(self, poll: Poll, state: FeedState, first: bool, feed: Any, collect: Any,
-              patience: float | None) -> Iterator[Any]:
-        """Apply the poll if it is over within `patience` s (None: once it is); else look again
-        shortly."""
-        if not poll.wait(patience, self.stopped):
-            if not self.stopped.is_set():
-                collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
-            return
-        if self.polls.finish(poll):  # else another tick or timer took it
-            feed.write((yield from self._apply(state, poll, first)))
-
-    def _remembered(self, feed_url: str) -> FeedState:
+    def remembered(self, feed_url: str) -> FeedState:
         """The feed's state as the crawl state keeps it (validators, schedule), else new."""
         return (self.crawl.source(feed_url) if self.crawl else None) or FeedState(feed_url)
 
-    def _apply(self, state: FeedState, poll: Poll, first: bool
-               ) -> Generator[Any, None, FeedState]:
+    def apply(self, state: FeedState, poll: Poll, first: bool
+              ) -> Generator[Any, None, FeedState]:
         """Emit what the finished poll found; returns the feed's state after it. The job's
         `first` poll of a feed also hands on what earlier runs left unfetched.
 
@@ -249,7 +193,6 @@ class PollFeeds(beam.DoFn):
             return after
         yield from outputs
         return after
-
     def _read(self, state: FeedState, poll: Poll, first: bool
               ) -> tuple[list[Any], FeedState]:
         """What the finished poll found, in order (new entries, and dead letters for entries
@@ -290,3 +233,147 @@ class PollFeeds(beam.DoFn):
         self.polled.inc()
         self.seen.inc(len(fresh) + len(unreadable))
         return outputs, after
+
+
+class PollFeeds(beam.DoFn):
+    """Streaming: polls each feed when it is due and emits its new or changed entries.
+
+    Input is keyed by feed URL; the key's state is the feed's `FeedState` (validators, seen
+    entries, next poll time). Ticks arrive regularly and a feed is fetched only when its
+    adaptive schedule says so, with a conditional GET; the request runs off the bundle
+    (`FeedPolls`), so a feed that hangs holds up no other feed and is never asked twice at
+    once. A bundle's ticks wait `PATIENCE` seconds in all for their answers; one not there by
+    then is looked for every `COLLECT_EVERY` seconds by a processing-time timer on the feed's
+    key (as Beam's `AsyncWrapper` commits its finished items). Whoever takes the answer reads
+    the state, applies the poll (`PollReader`) and writes it, once.
+
+    When the worker stops, Beam closes its state and data channels and then tears the DoFn
+    down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
+    a stopped DoFn touches no state again (a state call then would fail, and the harness
+    print the failure as a traceback).
+
+    `answered` holds responses (or failures) already had for some feeds while telling feeds
+    from feed lists; a feed's first poll uses them rather than asking again.
+    """
+
+    FEED = ReadModifyWriteStateSpec("feed", FeedStateCoder())
+    COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
+    COLLECT_EVERY = 0.25
+    PATIENCE = 0.5
+
+    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
+                 clock: Callable[[], float] = time.time,
+                 answered: Mapping[str, Response | FetchError] | None = None,
+                 state: StateSettings | None = None) -> None:
+        self.http = http
+        self.schedule = schedule or PollSettings()
+        self.clock = clock
+        self.answered = dict(answered or {})
+        self.reader = PollReader(self.schedule, state)
+        self._shared = Shared()
+
+    def setup(self) -> None:
+        self.polls: FeedPolls = self._shared.acquire(lambda: FeedPolls(self.http))
+        self.stopped = threading.Event()
+        self.reader.open()
+
+    def teardown(self) -> None:
+        self.stopped.set()
+        self.reader.close()
+
+    def start_bundle(self) -> None:
+        self.wait_until = time.monotonic() + self.PATIENCE
+        self.reader.prune_if_due(self.clock())
+
+    def process(self, keyed: tuple[str, Any], feed: Any = beam.DoFn.StateParam(FEED),
+                collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if self.stopped.is_set():
+            return
+        feed_url, _ = keyed
+        stored = feed.read()
+        state = stored or self.reader.remembered(feed_url)
+        poll = self.polls.current(feed_url)
+        if poll is None:
+            now = self.clock()
+            # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
+            early = 0.1 * self.schedule.min_interval
+            if state.next_poll is not None and now < state.next_poll - early:
+                if stored is None:  # new to the job, its schedule remembered
+                    feed.write(state)
+                    yield from self.reader.left_unfetched(feed_url, now)
+                return
+            answered = self.answered.get(feed_url) if stored is None else None
+            poll = self.polls.start(feed_url, conditional_headers(state), now, answered)
+        patience = max(self.wait_until - time.monotonic(), 0.0)
+        yield from self._take(poll, state, stored is None, feed, collect, patience)
+
+    @on_timer(COLLECT)
+    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
+                   feed: Any = beam.DoFn.StateParam(FEED),
+                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
+            stored = feed.read()
+            yield from self._take(poll, stored or self.reader.remembered(feed_url),
+                                  stored is None, feed, collect, 0.0)
+
+    def _take(self, poll: Poll, state: FeedState, first: bool, feed: Any, collect: Any,
+              patience: float) -> Iterator[Any]:
+        """Apply the poll if it is over within `patience` s; else look again shortly."""
+        if not poll.wait(patience, self.stopped):
+            if not self.stopped.is_set():
+                collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
+            return
+        if self.polls.finish(poll):  # else another tick or timer took it
+            feed.write((yield from self.reader.apply(state, poll, first)))
+
+
+class PollFeedsOnce(BySlot):
+    """Batch: polls each feed once, keyed by host slot (`KeyBySlot`), so feeds are asked
+    concurrently while each host sees at most `--per-host-concurrency` requests at once across
+    the job (`BySlot`), conditionally when an earlier run left validators; what each answer
+    gives is read as a streaming poll's is (`PollReader`). `answered` is as for PollFeeds.
+    """
+
+    def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
+                 clock: Callable[[], float] = time.time,
+                 answered: Mapping[str, Response | FetchError] | None = None,
+                 state: StateSettings | None = None) -> None:
+        super().__init__(http)
+        self.clock = clock
+        self.answered = dict(answered or {})
+        self.reader = PollReader(schedule or PollSettings(), state)
+
+    def setup(self) -> None:
+        super().setup()
+        self.client = HttpClient(self.settings)
+        self.client.open()
+        self.reader.open()
+
+    def teardown(self) -> None:
+        super().teardown()
+        self.client.close()
+        self.reader.close()
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        self.reader.prune_if_due(self.clock())
+
+    def item(self, feed_url: str) -> FeedState:
+        return self.reader.remembered(feed_url)
+
+    def work(self, state: FeedState) -> Poll:
+        """The feed's poll, over (a request answered, or the answer already had)."""
+        outcome: Future[Response] = Future()
+        started = self.clock()
+        try:
+            answer = self.answered.get(state.feed_url) or self.client.get(
+                state.feed_url, conditional_headers(state))
+            if isinstance(answer, FetchError):
+                raise answer
+            outcome.set_result(answer)
+        except Exception as error:  # the feed's failure, read where the poll is applied
+            outcome.set_exception(error)
+        return Poll(state.feed_url, started, outcome)
+
+    def results(self, state: FeedState, outcome: Future) -> Iterator[Any]:
+        yield from self.reader.apply(state, outcome.result(), first=True)

@@ -4,13 +4,16 @@ Elasticsearch client, so the options load without either.
     PollSettings    the bounds of every feed's polling (and how often `--feeds` sources that
                     list others are read again), and the oldest sitemap entry taken
     StateSettings   where the crawl state lives, when a fetched entry is fetched again, and
-                    how long what no source lists is kept
+                    how long what no source lists is kept; its alias (`state_alias`) and its
+                    records' ids (`source_id`, `entry_id`)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from newswire.schemas.article import document_id
+from newswire.schemas.urls import canonical_url
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.settings import RetryPolicy
 
@@ -36,6 +39,17 @@ def state_alias(index: str, given: str = "") -> str:
     """The crawl state's alias: the one `given` (`--state-index`), else beside the articles
     alias `index`."""
     return given or f"{index}-state"
+
+
+def source_id(url: str) -> str:
+    """A source's record in the crawl state: one per URL."""
+    return document_id(f"source {url}")
+
+
+def entry_id(link: str) -> str:
+    """An entry's record: one per canonical link, whichever sources list it (as
+    Deduplicate(ENTRIES) takes them for one)."""
+    return document_id(f"entry {canonical_url(link)}")
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,14 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from elasticsearch import Elasticsearch, helpers
 
-from newswire.schemas.article import Article, document_id
+from newswire.schemas.article import Article
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
 from newswire.transforms.index.retry import Repeater
 from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from newswire.transforms.sources.schedule import FeedState
-from newswire.transforms.sources.settings import StateSettings
+from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
 
 FETCHED = "fetched"
 """The tag of the extraction output that says which entry gave which article."""
@@ -78,16 +78,6 @@ STATE_MAPPING: dict[str, Any] = {
         "fingerprint": {"type": "keyword"},
     },
 }
-
-
-def source_id(url: str) -> str:
-    return document_id(f"source {url}")
-
-
-def entry_id(link: str) -> str:
-    """An entry's record: one per canonical link, whichever sources list it (as
-    Deduplicate(ENTRIES) takes them for one)."""
-    return document_id(f"entry {canonical_url(link)}")
 
 
 def _seconds(value: Any) -> int | None:
@@ -271,14 +261,6 @@ class CrawlState:
             deleted += sum(item["delete"].get("result") == "deleted"
                            for item in response["items"])
         return deleted
-
-    def entries(self, url: str, limit: int) -> list[dict[str, Any]]:
-        """The source's most recently listed entries' records, newest first."""
-        query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}}
-        hits = self.es.search(index=self.alias, query=query, size=limit,
-                              sort=[{"last_seen": "desc"}, {"first_seen": "desc"}],
-                              source_excludes=["entry"])["hits"]["hits"]
-        return [hit["_source"] for hit in hits]
 
 
 Fetched = tuple[str, dict[str, Any]]

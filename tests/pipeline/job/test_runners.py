@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import apache_beam as beam
 import pytest
@@ -61,3 +62,34 @@ def test_in_process_with_extraction_per_core_unless_workers_are_asked_for(
 def test_extraction_stays_inline_without_a_forkserver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(process_pool, "available", lambda: False)  # as on Windows
     assert runners.pool_processes(PipelineOptions(feeds=["http://feeds.example/rss"])) == 0
+
+
+class FakeJobServer:
+    """Stands in for the Flink job server: these tests look at the options only."""
+
+    endpoint = "localhost:8099"
+
+    def __init__(self, _classpath: object) -> None:
+        pass
+
+    def __enter__(self) -> FakeJobServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("flags", "finished"), [(["--streaming"], True), ([], False)])
+def test_streaming_on_flink_finishes_bundles_before_each_checkpoint(
+        monkeypatch: pytest.MonkeyPatch, flags: list[str], finished: bool) -> None:
+    monkeypatch.setattr(runners, "FlinkJobServer", FakeJobServer)
+    monkeypatch.setattr(runners, "ensure_flink_job_server", lambda say: None)
+    options = PipelineOptions(["--runner", "flink", *flags], feeds=["http://feeds.example/rss"])
+    with ExitStack() as resources:
+        assert runners.choose_runner(options, resources, say=lambda _: None) == "PortableRunner"
+
+    def job_server_options(parser: Any) -> None:  # as the portable runner adds them
+        parser.add_argument("--finish_bundle_before_checkpointing", action="store_true")
+
+    submitted = options.get_all_options(add_extra_args_fn=job_server_options)
+    assert submitted["finish_bundle_before_checkpointing"] is finished

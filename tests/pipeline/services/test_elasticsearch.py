@@ -1,10 +1,7 @@
 """The managed node: a second start is a no-op that says so; status tells the truth; newswire's
-plugin is there, and rebuilt when its source changes."""
+plugin is there (its build and rebuild: test_es_plugin.py)."""
 
 from __future__ import annotations
-
-import dataclasses
-from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -54,15 +51,3 @@ def test_every_managed_node_has_the_language_analyzers(es_node: LocalNode,
     # (a secured node started from the same distribution adds the security plugin beside it)
     assert es_plugin.LANGUAGES.name in [p["component"]
                                         for p in es_client.cat.plugins(format="json")]
-
-
-def test_a_changed_plugin_source_is_built_again(tmp_path: Path) -> None:
-    source = tmp_path / es_plugin.LANGUAGES.source.name
-    source.write_bytes(es_plugin.LANGUAGES.source.read_bytes())
-    plugin = dataclasses.replace(es_plugin.LANGUAGES, source=source)
-    installed = tmp_path / "dist" / "plugins" / plugin.name
-    installed.mkdir(parents=True)
-    (installed / plugin.jar_name).touch()
-    assert plugin.installed_in(tmp_path / "dist")
-    source.write_text(source.read_text() + "// changed\n")
-    assert not plugin.installed_in(tmp_path / "dist")

@@ -2,7 +2,12 @@
 with `--runner flink --streaming --checkpointing_interval`, its Python stages on the wheel-only
 worker pool (`--environment_type EXTERNAL`); once checkpoints complete, the pool and every SDK
 harness it started are killed and the pool restarted on the same port. Flink restores the job
-from its last checkpoint, and the index ends with every article of the corpus once."""
+from its last checkpoint, and the index ends with every article of the corpus once.
+
+`--runner flink` asks Beam's runner to finish each bundle before a checkpoint
+(pipeline/job/runners.py): what a bundle output inside one would otherwise wait in it for the
+step's next input, which a quiet streaming job may never bring. Each wait is bounded and says,
+when it runs out, where the job stood; together they stay under the test's timeout."""
 
 from __future__ import annotations
 
@@ -30,21 +35,16 @@ from newswire.pipeline.services.worker_pool import WorkerPool
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
-# Recovery after the pool is killed did not come within the waits below in 3 of 9 runs here;
-# until it does every time, the test runs where it is asked for, not in the default suite.
-pytestmark = [
-    pytest.mark.es, pytest.mark.timeout(900),
-    pytest.mark.skipif(os.environ.get("NEWSWIRE_FLINK_CHECKPOINT") != "1",
-                       reason="set NEWSWIRE_FLINK_CHECKPOINT=1: recovery is not yet reliable "
-                       "within its waits"),
-]
+pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
 CHECKPOINT_MS = 3000
 REST = re.compile(r"Rest endpoint listening at (localhost:\d+)")
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """The first true value of `condition`; fails the test after `timeout` seconds. An HTTP
-    error counts as not yet: Flink's REST API answers 500 while a job (re)initializes."""
+def wait_for(condition: Callable[[], Any], timeout: float, what: str,
+             situation: Callable[[], str] = lambda: "") -> Any:
+    """The first true value of `condition`; fails the test after `timeout` seconds, saying
+    what did not happen and `situation()`. An HTTP error counts as not yet: Flink's REST API
+    answers 500 while a job (re)initializes."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -53,7 +53,8 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         except urllib.error.HTTPError:
             pass
         if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout:.0f} s")
+            pytest.fail(f"{what} did not happen within {timeout:.0f} s: {situation()}",
+                        pytrace=False)
         time.sleep(0.5)
 
 
@@ -71,7 +72,8 @@ class EmbeddedCluster:
 
     def __init__(self, log: Path, offset: int, name: str) -> None:
         self.log, self.offset, self.name = log, offset, name
-        self.rest, self.job = wait_for(self._find, 240, f"the Flink job {name}")
+        self.rest, self.job = wait_for(self._find, 120, f"the Flink job {name}",
+                                       lambda: f"not in {log} past byte {offset}")
 
     def _find(self) -> tuple[str, str] | None:
         with self.log.open("rb") as log:
@@ -102,6 +104,16 @@ class EmbeddedCluster:
         """Completed, failed and restored checkpoint counts."""
         return self.get(f"/jobs/{self.job}/checkpoints")["counts"]
 
+    def describe(self) -> str:
+        """The job's state, checkpoint counts and last failure, as far as the API answers."""
+        try:
+            failures = self.failures()
+            last = failures[0].splitlines()[0] if failures else "none"
+            return (f"job {self.status()}, checkpoints {self.checkpoints()}, "
+                    f"{len(failures)} failures, the last: {last}")
+        except OSError as error:
+            return f"Flink's REST API at {self.rest} did not answer: {error}"
+
 
 def documents(client: Elasticsearch, index: str) -> list[dict[str, Any]]:
     """The documents in `index`, each its source with its `_id`."""
@@ -123,49 +135,63 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
     log = flink_root() / "job-server.log"
     offset = log.stat().st_size if log.exists() else 0
     index = f"test-flinkcp-{uuid.uuid4().hex[:8]}"
+    aliases = (index, f"{index}-dead", f"{index}-history", f"{index}-state")
     totals = manifest["totals"]
     client = es_connection.client()
     options = PipelineOptions(
         ["--runner", "flink", "--streaming", "--parallelism", "1", "--job_name", index,
          "--checkpointing_interval", str(CHECKPOINT_MS), *worker_pool.pipeline_args()],
         feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
-        dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
+        dead_letter_index=aliases[1], history_index=aliases[2], state_index=aliases[3],
         allow_private_addresses=True, poll_interval=5.0)
+    started = time.monotonic()
+
+    def indexed() -> tuple[int, int]:
+        return len(documents(client, index)), len(documents(client, aliases[1]))
+
     try:
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
                 cluster = EmbeddedCluster(log, offset, index)
-                wait_for(lambda: cluster.checkpoints()["completed"] >= 1, 240,
-                         "a completed checkpoint")
+
+                def situation() -> str:
+                    articles, letters = indexed()
+                    return (f"{cluster.describe()}; {articles} of {totals['indexed']} articles "
+                            f"and {letters} of {totals['dead_letters']} dead letters indexed, "
+                            f"{time.monotonic() - started:.0f} s in (logs: {log}, "
+                            f"{worker_pool.log})")
+
+                wait_for(lambda: cluster.checkpoints()["completed"] >= 1, 150,
+                         "a completed checkpoint", situation)
                 before = cluster.checkpoints()
-                indexed = len(documents(client, index))
-                print(f"[flink] killing the worker pool: {before}, {indexed} articles indexed")
+                print(f"[flink] killing the worker pool: {before}, {indexed()} indexed")
                 crash(worker_pool)
                 # The job fails over for its lost workers: the harness's connection lost, or,
                 # when the job asks first, the pool's port refusing it.
                 wait_for(lambda: [trace for trace in cluster.failures()
                                   if "SDK Harness connection lost" in trace
-                                  or "Connection refused" in trace], 120,
-                         "the job failing over for its lost worker pool")
+                                  or "Connection refused" in trace], 90,
+                         "the job failing over for its lost worker pool", situation)
                 worker_pool.__enter__()  # a new pool on the same port
-                wait_for(lambda: cluster.checkpoints()["restored"] >= 1, 240,
-                         "a restore from the checkpoint")
-                wait_for(lambda: len(documents(client, index)) >= totals["indexed"]
-                         and len(documents(client, f"{index}-dead")) >= totals["dead_letters"],
-                         300, "every article and dead letter indexed")
+                wait_for(lambda: cluster.checkpoints()["restored"] >= 1, 150,
+                         "a restore from the checkpoint", situation)
+                wanted = (totals["indexed"], totals["dead_letters"])
+                wait_for(lambda: all(n >= w for n, w in zip(indexed(), wanted, strict=True)), 240,
+                         "every article and dead letter indexed after the restore", situation)
                 restored = cluster.checkpoints()["completed"]
-                wait_for(lambda: cluster.checkpoints()["completed"] > restored, 120,
-                         "a checkpoint after the restore")
-                assert cluster.status() == "RUNNING"
-                print(f"[flink] recovered: {cluster.checkpoints()}")
+                wait_for(lambda: cluster.checkpoints()["completed"] > restored, 90,
+                         "a checkpoint after the restore", situation)
+                assert cluster.status() == "RUNNING", situation()
+                print(f"[flink] recovered in {time.monotonic() - started:.0f} s: "
+                      f"{cluster.checkpoints()}")
                 articles = documents(client, index)
-                dead = documents(client, f"{index}-dead")
+                dead = documents(client, aliases[1])
             finally:
                 lifecycle.cancel(result)
     finally:
         client.close()
-        for alias in (index, f"{index}-dead", f"{index}-history"):
+        for alias in aliases:
             drop_index(es_connection, alias)
     assert before["completed"] >= 1 and before["restored"] == 0
     links = sorted(entry["link"].replace("{{BASE_URL}}", seed_server.base_url)

@@ -11,6 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import Elasticsearch
 
 from newswire.pipeline.job import lifecycle
+from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas.article import document_id
 from newswire.transforms.duplicates.near import band_shape
@@ -35,9 +36,10 @@ def outlets(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
                document_id(first.url("story.html")), document_id(second.url("story.html")))
 
 
-def ingest(feeds: list[str], connection: EsConnection, aliases: dict[str, str]) -> None:
-    lifecycle.run(PipelineOptions(feeds=feeds, es_url=connection.url,
-                                  allow_private_addresses=True, **aliases), say=lambda _: None)
+def ingest(feeds: list[str], connection: EsConnection, aliases: dict[str, str]) -> Summary:
+    return lifecycle.run(PipelineOptions(feeds=feeds, es_url=connection.url,
+                                         allow_private_addresses=True, **aliases),
+                         say=lambda _: None)
 
 
 def links(client: Elasticsearch, index: str) -> dict[str, tuple[str | None, str | None]]:
@@ -66,3 +68,14 @@ def test_a_copy_in_a_later_run_is_linked_as_in_one_run(
             drop_index(es_connection, alias)
 
     assert two_runs == one_run == {first: (first, None), copied: (first, first)}
+
+
+def test_a_first_copy_ingested_after_its_copy_takes_it_into_its_cluster(
+        outlets: tuple[str, str, str, str], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    wire, courier, first, copied = outlets
+    later = ingest([courier], es_connection, aliases)
+    earlier = ingest([wire], es_connection, aliases)
+
+    assert (later.near_duplicates, earlier.near_duplicates) == (0, 1)
+    assert links(es_client, aliases["index"]) == {first: (first, None), copied: (first, first)}

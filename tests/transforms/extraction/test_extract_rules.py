@@ -7,61 +7,14 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from trafilatura.utils import load_html
 
 from newswire.transforms.extraction.extract import extract_article
-from newswire.transforms.extraction.metadata import read_metadata
+from tests.transforms.extraction.markup import NEWS, STORY, jsonld, page
 
 URL = "https://news.example/2026/03/harbour"
-STORY = ("<p>The harbour reopened on Wednesday after a winter of repairs to its stone walls, "
-         "which the storms of January had breached in three places.</p><p>Fishing boats "
-         "returned first, followed by the ferry that links the two islands, and by noon the "
-         "quay was as busy as before, the harbour master said.</p>")
 
 
-def page(head: str = "", body: str = STORY, lang: str = "en") -> str:
-    return (f"<html lang='{lang}'><head><title>Harbour reopens | Courier</title>{head}</head>"
-            f"<body><article>{body}</article></body></html>")
-
-
-def jsonld(data: object, wrap: str = "{}") -> str:
-    return f"<script type='application/ld+json'>{wrap.format(json.dumps(data))}</script>"
-
-
-def metadata(head: str) -> dict:
-    return read_metadata(load_html(page(head))).jsonld
-
-
-# --- which JSON-LD object is the article -----------------------------------------------------
-
-WEBPAGE = {"@type": "WebPage", "name": "Courier", "datePublished": "2020-01-01T00:00:00Z"}
-NEWS = {"@type": "NewsArticle", "headline": "Harbour reopens",
-        "datePublished": "2026-03-04T12:00:00Z"}
-
-
-def test_a_news_article_beats_a_web_page_before_it() -> None:
-    assert metadata(jsonld(WEBPAGE) + jsonld(NEWS))["headline"] == "Harbour reopens"
-
-
-@pytest.mark.parametrize("data", [
-    {"@context": "https://schema.org", "@graph": [WEBPAGE, NEWS]},
-    {**WEBPAGE, "mainEntity": NEWS},
-    [WEBPAGE, {**NEWS, "@type": ["NewsArticle", "Thing"]}],
-    [WEBPAGE, {**NEWS, "@type": "https://schema.org/ReportageNewsArticle"}],
-])
-def test_the_article_is_found_in_graphs_main_entities_and_lists(data: object) -> None:
-    assert metadata(jsonld(data))["headline"] == "Harbour reopens"
-
-
-def test_a_web_page_is_used_when_there_is_no_article() -> None:
-    assert metadata(jsonld(WEBPAGE))["name"] == "Courier"
-
-
-@pytest.mark.parametrize("wrap", [
-    "//<![CDATA[\n{}\n//]]>", "<!--{}-->", "/* <![CDATA[ */{}/* ]]> */"])
-def test_wrapped_json_ld_is_read(wrap: str) -> None:
-    assert metadata(jsonld(NEWS, wrap))["headline"] == "Harbour reopens"
-
+# --- which JSON-LD object is the article (how it is found: test_metadata.py) -----------------
 
 def test_html_entities_in_json_ld_strings_are_decoded() -> None:
     head = jsonld({**NEWS, "headline": "&#8216;Harbour&#8217; reopens &amp; rebuilds"})
@@ -109,12 +62,19 @@ def test_a_figcaption_just_after_its_figure_is_its_caption() -> None:
         "Boats at dawn.", "Ana Ruiz")
 
 
-def test_the_lead_figure_is_the_one_showing_the_cover_image() -> None:
-    figures = ("<figure><img src='/avatars/jane-doe.png'><figcaption>Jane Doe</figcaption>"
-               "</figure><div class='hero'><picture><source srcset='/img/lead-1200.jpg 1200w'>"
-               "<img src='data:image/gif;base64,R0lGOD'></picture><p class='hero__caption'>"
-               "Boats at dawn.</p><p class='hero__credit'>Foto: Ana Ruiz</p></div>")
-    head = "<meta property='og:image' content='https://cdn.example/x/lead-1200.jpg'>"
+@pytest.mark.parametrize(("figures", "cover"), [
+    ("<figure><img src='/avatars/jane-doe.png'><figcaption>Jane Doe</figcaption>"
+     "</figure><div class='hero'><picture><source srcset='/img/lead-1200.jpg 1200w'>"
+     "<img src='data:image/gif;base64,R0lGOD'></picture><p class='hero__caption'>"
+     "Boats at dawn.</p><p class='hero__credit'>Foto: Ana Ruiz</p></div>", "x/lead-1200.jpg"),
+    # a captionless teaser of the same story showing the cover yields to the captioned lead
+    ("<aside><figure class='teaser'><a href='/same-story'><img src='/p/122x69_lead-4815162342.jpg'>"
+     "</a></figure></aside><figure><img src='/p/1536x864_lead-4815162342.jpg'><figcaption>Boats at "
+     "dawn. <span class='credit'>Ana Ruiz</span></figcaption></figure>",
+     "p/1200x675_lead-4815162342.jpg"),
+])
+def test_the_lead_figure_is_the_one_showing_the_cover_image(figures: str, cover: str) -> None:
+    head = f"<meta property='og:image' content='https://cdn.example/{cover}'>"
     assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz")
 
 
@@ -135,6 +95,10 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
      "Ana Ruiz, AFP via Getty Images"),
     ("\u6e2f\u306e\u8239\uff1d\uff21\uff30", "\u6e2f\u306e\u8239", "\uff21\uff30"),
     ("Boats at dawn: the harbour reopened", "Boats at dawn: the harbour reopened", ""),
+    ("Boats at dawn in the harbour / Ana Ruiz", "Boats at dawn in the harbour", "Ana Ruiz"),
+    ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats at dawn. Zdj\u0119cie: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
+    ("Boats and nets / sails", "Boats and nets / sails", ""),
 ])
 def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
         line: str, caption: str, credit: str) -> None:
@@ -161,6 +125,9 @@ def test_json_ld_people_given_by_given_and_family_name_or_by_reference() -> None
     ("fr", "Ana Ruiz et Tom Berg", ("Ana Ruiz", "Tom Berg")),
     ("es", "Ana Ruiz y Tom Berg", ("Ana Ruiz", "Tom Berg")),
     ("en", "Ana Ruiz (ar), desk@news.example, 48213", ("Ana Ruiz",)),
+    ("en", "Ana Ruiz (aru.)", ("Ana Ruiz",)),
+    ("ko", "\ubc15\uc11c\uc5f0 \uae30\uc790", ("\ubc15\uc11c\uc5f0",)),
+    ("ja", "\u5c71\u7530\u82b1\u5b50\u8a18\u8005", ("\u5c71\u7530\u82b1\u5b50",)),
 ])
 def test_names_split_on_the_page_languages_and_without_mails_ids_or_initials(
         lang: str, line: str, expected: tuple[str, ...]) -> None:
@@ -184,6 +151,14 @@ def test_an_organisation_or_the_outlet_as_author_yields_to_a_person_in_the_bylin
     byline = "<p class='article-author'>von <a href='/autoren/ana'>Ana Ruiz</a></p>"
     assert authors(head, byline) == ("Ana Ruiz",)
     assert authors(head) == ("Courier",)
+
+
+def test_the_reporter_in_a_later_author_meta_tag_beats_the_outlet_in_the_first() -> None:
+    head = ("<meta property='og:site_name' content='Courier'><meta name='author' content='Courier'>"
+            "<meta name='author' content='Ana Ruiz'>")
+    assert authors(head) == ("Ana Ruiz",)
+    assert authors("<meta name='author' content='Courier'>"
+                   "<meta property='og:site_name' content='Courier'>") == ("Courier",)
 
 
 # --- titles ----------------------------------------------------------------------------------
@@ -238,6 +213,54 @@ def test_a_teaser_that_is_only_a_link_and_a_heading_repeating_the_title_are_drop
     article = extract_article(page(jsonld(NEWS), body), URL)
     assert "Ferry fares" not in article.body and "Courier:" not in article.body
     assert article.body.count("The harbour reopened") == 2
+
+
+@pytest.mark.parametrize("teaser", [
+    "Les ogs\u00e5: Ferry fares rise again", "MORE: Ferry fares rise again", "Czytaj wi\u0119cej",
+    "\u00c0 lire aussi Ferry fares rise again", "Read also: Ferry fares rise again"])
+def test_a_link_to_another_story_set_off_by_a_read_also_label_is_dropped(teaser: str) -> None:
+    body = STORY + f"<p><strong>{teaser}</strong></p>" + STORY
+    article = extract_article(page(body=body), URL)
+    assert teaser.split()[-1] not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+@pytest.mark.parametrize("line", [
+    "For the latest news from the coast, sign up for our free newsletters.",
+    "Get the morning briefing in your inbox", "Got a story? Get in touch with our news team.",
+    "By submitting your information, you agree to our terms.",
+    "Follow the Courier on Twitter and Facebook for the latest news.",
+    "Folgst du schon dem Courier auf Whatsapp?", "\u00a9 Courier Wire Ltd. 2026",
+    "Copyright: Courier Syndicate, 2026", "Copyright \u00a9 2026 The Courier, LLC.",
+    "Foto: Ana Ruiz, Courier", "Image: Ana Ruiz", "Embed", "Link zum YouTube-Inhalt"])
+def test_newsletter_follow_us_copyright_and_photo_credit_lines_are_dropped(line: str) -> None:
+    article = extract_article(page(body=STORY + f"<p>{line}</p>" + STORY), URL)
+    assert line not in article.body and article.body.count("The harbour reopened") == 2
+
+
+@pytest.mark.parametrize("line", [
+    "More than forty boats returned to the harbour before noon on the first day.",
+    "Fishermen can sign up for a berth at the harbour office until the end of March.",
+    "Copyright law gave the harbour's old charts to the public in the spring."])
+def test_prose_that_begins_like_a_label_or_a_notice_stays(line: str) -> None:
+    assert line in extract_article(page(body=STORY + f"<p>{line}</p>"), URL).body
+
+
+OTHER_STORIES = ("<h2>More from the Courier</h2><h3>Ferry fares rise again</h3>"
+                 "<p>The operator blames the price of fuel.</p><h3>Lighthouse to reopen</h3>"
+                 "<p>Visitors may climb it from May.</p>")
+
+
+def test_a_list_of_other_stories_under_a_heading_at_the_end_is_not_the_story() -> None:
+    article = extract_article(page(body=STORY + STORY + OTHER_STORIES), URL)
+    assert "More from" not in article.body and "Ferry fares" not in article.body
+    assert article.body.count("The harbour reopened") == 2
+
+
+def test_a_sidebar_heading_amid_the_storys_paragraphs_is_not_its_end() -> None:
+    sidebar = "<h2>Most read in Sport</h2>"
+    article = extract_article(page(body=STORY + STORY + sidebar + STORY), URL)
+    assert article.body.count("The harbour reopened") == 3
 
 
 def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state() -> None:
@@ -454,10 +477,18 @@ def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -
     assert authors(head) == (site,)
 
 
-def test_a_bare_number_is_no_credit() -> None:
+@pytest.mark.parametrize("control", ["1/12", "View 6 Images", "Vollbild", "Enlarge image"])
+def test_a_bare_number_or_a_controls_label_is_no_credit(control: str) -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
-              "<span>1/12</span></figure>")
+              f"<span>{control}</span></figure>")
     assert lead(figure) == ("Boats at dawn.", "")
+
+
+def test_a_credit_label_in_an_element_of_its_own_is_passed_over_for_the_credit() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption><span>Boats at dawn - </span>"
+              "<span class='caption__copyright'>Copyright</span>"
+              "<span class='caption__credit'>Ana Ruiz/AP</span></figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn", "Ana Ruiz/AP")
 
 
 @pytest.mark.parametrize("shown", ["<p class='meta'>Published March 4, 2026 at 14:05</p>",
@@ -466,3 +497,24 @@ def test_a_date_found_without_its_time_takes_the_time_written_after_it(shown: st
     article = extract_article(page("", shown + STORY), "https://news.example/harbour")
     assert (article.published_at, article.provenance["published_at"]) == (
         datetime(2026, 3, 4, 14, 5, tzinfo=timezone.utc), "htmldate")
+
+
+@pytest.mark.parametrize(("head", "figure"), [
+    ("<meta property='og:image' content='https://news.example/lead.jpg'>"
+     "<meta property='og:image:alt' content='Boats leave the harbour at dawn'>", ""),
+    ("", "<figure><img src='/lead.jpg' alt='Boats leave the harbour at dawn'></figure>"),
+])
+def test_an_image_described_only_by_its_alt_text_has_that_as_its_caption(
+        head: str, figure: str) -> None:
+    article = extract_article(page(head, figure + STORY), URL)
+    assert article.image is not None and article.image.caption == "Boats leave the harbour at dawn"
+    assert article.provenance["caption"] == "alt"
+
+
+def test_a_credit_at_the_end_of_an_alt_text_taken_as_caption_is_split_off() -> None:
+    figure = "<figure><img src='/lead.jpg' alt='Boats leave at dawn. (AP Photo/Ana Ruiz)'></figure>"
+    assert lead(figure) == ("Boats leave at dawn.", "(AP Photo/Ana Ruiz)")
+
+
+def test_a_short_alt_text_is_a_label_not_a_caption() -> None:
+    assert lead("<figure><img src='/lead.jpg' alt='Harbour'></figure>") == ("", "")

@@ -8,10 +8,8 @@ from typing import ClassVar
 
 import pytest
 
-from newswire.transforms.fetching.fetch import decode_html, page_from_response
-from newswire.transforms.fetching.http import FetchError, HttpClient, Response, Retry, check_address
+from newswire.transforms.fetching.http import FetchError, HttpClient, Retry, check_address
 from newswire.transforms.fetching.settings import HttpSettings
-from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
 
 
@@ -108,19 +106,3 @@ def test_retry_backs_off_exponentially_and_gives_up() -> None:
         Retry(attempts=3, backoff=0.5, sleep=sleeps.append)(failing)
     assert len(calls) == 4
     assert sleeps == [0.5, 1.0, 2.0]
-
-
-def test_non_html_pages_are_refused() -> None:
-    pdf = Response(url="u", status=200, headers={"content-type": "application/pdf"}, body=b"%PDF")
-    with pytest.raises(FetchError, match="unsupported content type application/pdf"):
-        page_from_response(FeedEntry(link="u", feed_url="f"), pdf)
-
-
-@pytest.mark.parametrize(("headers", "body", "text"), [
-    ({"content-type": "text/html; charset=ISO-8859-1"}, "café".encode("latin-1"), "café"),
-    ({"content-type": "text/html"}, b'<meta charset="windows-1252">caf\xe9', "café"),
-    ({"content-type": "text/html"}, "café".encode(), "café"),
-    ({"content-type": "text/html; charset=bogus"}, "café".encode(), "café"),
-])
-def test_charsets(headers: dict[str, str], body: bytes, text: str) -> None:
-    assert text in decode_html(Response(url="u", status=200, headers=headers, body=body))

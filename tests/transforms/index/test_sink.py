@@ -20,7 +20,12 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import ARTICLE_MAPPING, DEAD_LETTER_MAPPING, ensure_index
-from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
+from newswire.transforms.index.sink import (
+    BulkSettings,
+    Document,
+    WriteAndPassOn,
+    WriteToElasticsearch,
+)
 from newswire.transforms.records import DeadLetter
 
 pytestmark = pytest.mark.es
@@ -79,6 +84,33 @@ def test_versions_are_idempotent_and_never_go_back(
     assert counts.get("unchanged") == 2
     assert es_client.get(index=index_name, id="a")["_source"]["title"] == "second"
     assert es_client.get(index=index_name, id="b")["_source"]["title"] == "b"
+
+
+def test_a_repeat_within_the_run_is_a_duplicate_and_what_was_taken_is_passed_on(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    piece = ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    write(es_connection, index_name, [doc("old", "from an earlier run", 1)])
+    with tempfile.TemporaryDirectory() as out:
+        pipeline = beam.Pipeline(runner=FnApiRunner())
+        written = (pipeline
+                   | beam.Create([doc("a", "first", 1), doc("a", "first", 1), doc("a", "v2", 2),
+                                  doc("a", "older", 0), doc("old", "from an earlier run", 1)],
+                                 reshuffle=False)  # in this order
+                   | WriteAndPassOn(es_connection, index_name, "t", repeats_are_duplicates=True))
+        _ = (written.written
+             | beam.MapTuple(lambda document, where: f"{document.id} {document.version} {where}")
+             | beam.io.WriteToText(f"{out}/written"))
+        result = pipeline.run()
+        result.wait_until_finish()
+        passed = sorted(line for path in Path(out).glob("written*")
+                        for line in path.read_text().splitlines())
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query(
+        MetricsFilter().with_namespace("newswire"))["counters"]}
+    # the same version twice and an older one: repeats; the earlier run's article: unchanged
+    assert (counters.get("t_created"), counters.get("t_updated"),
+            counters.get("duplicates_dropped"), counters.get("t_unchanged")) == (1, 1, 2, 1)
+    assert passed == [f"a 1 {piece}", f"a 2 {piece}"]
+    assert es_client.get(index=index_name, id="a")["_source"]["title"] == "v2"
 
 
 def test_mapping_rejections_become_dead_letters_and_the_batch_goes_on(

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apache_beam.transforms.window import GlobalWindow
 
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
-from newswire.transforms.sources.feeds import PollFeeds, read_feed
+from newswire.transforms.sources.feeds import PollFeeds, PollFeedsOnce, read_feed
 from newswire.transforms.sources.settings import PollSettings
 from newswire.transforms.sources.sitemaps import (
     INDEX,
@@ -201,8 +202,10 @@ class FakeState:
         self.value = value
 
 
-def test_a_polled_sitemap_gives_only_new_or_changed_locs(tmp_path: Path, corpus: Path) -> None:
+def test_a_polled_sitemap_gives_only_new_or_changed_locs(
+        tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Polled like a feed, over real HTTP: conditional GET, then only what moved by lastmod."""
+    monkeypatch.setattr(PollFeeds, "PATIENCE", 30.0)  # each tick waits for its answer
     now = time.time()
     recent = datetime.fromtimestamp(now - 3600, tz=timezone.utc)
     sitemap = tmp_path / "news.xml"
@@ -222,8 +225,9 @@ def test_a_polled_sitemap_gives_only_new_or_changed_locs(tmp_path: Path, corpus:
 
             def poll() -> list[str]:
                 clock[0] += 100  # always due
+                poller.start_bundle()
                 return [e.link.removeprefix(server.base_url) for e in
-                        poller.process((url, url), feed=state)
+                        poller.process((url, url), feed=state, collect=None)
                         if isinstance(e, FeedEntry)]
 
             assert poll() == ["/a.html", "/b.html"]
@@ -243,16 +247,19 @@ def test_a_polled_sitemap_over_the_limit_gives_its_first_entries_and_one_dead_le
     recent = datetime.fromtimestamp(time.time() - 3600, tz=timezone.utc)
     (tmp_path / "big.xml").write_bytes(urlset(*(plain_url(f"{{{{BASE_URL}}}}/{n}.html", recent)
                                                 for n in range(5))))
-    poller = PollFeeds(HttpSettings(allow_private=True))
+    poller = PollFeedsOnce(HttpSettings(allow_private=True))
     poller.setup()
     try:
         with SeedServer(tmp_path) as server:
             url = server.url("big.xml")
-            out = list(poller.process((url, url), feed=FakeState()))
+            poller.start_bundle()
+            out = [*poller.process(("host#0", url), window=GlobalWindow(), timestamp=0,
+                                   fetched_by=None), *poller.finish_bundle()]
     finally:
         poller.teardown()
-    entries = [e.link.removeprefix(server.base_url) for e in out if isinstance(e, FeedEntry)]
-    letters = [o.value for o in out if getattr(o, "tag", None) == DEAD_LETTER]
+    entries = [o.value.link.removeprefix(server.base_url) for o in out
+               if isinstance(o.value, FeedEntry)]
+    letters = [o.value.value for o in out if getattr(o, "tag", None) == DEAD_LETTER]
     assert entries == ["/0.html", "/1.html", "/2.html"]
     assert [(d.unit, d.url, d.reason) for d in letters] == [
         ("feed", url, "sitemap lists 5 URLs, more than the protocol's 3: only the first 3 URLs "

@@ -31,8 +31,8 @@ from newswire.transforms.index.layout import (
 from newswire.transforms.index.pieces import first_piece
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.schedule import FeedState
-from newswire.transforms.sources.settings import StateSettings
-from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, entry_id, is_due, source_id
+from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
+from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, is_due
 from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 from tests.loopback import CountingServer

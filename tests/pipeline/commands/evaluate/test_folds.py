@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.cli import main
-from newswire.pipeline.commands.folds import assign_folds
+from newswire.pipeline.commands.evaluate.folds import assign_folds
 
 TOPICS = ["Harbour", "Library", "Bridge", "Orchard", "Tramline", "Museum"]
 PUBLISHERS = ["Gazette", "Courier", "Herald"]

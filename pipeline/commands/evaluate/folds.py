@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from newswire.pipeline.commands.scoring import METRICS, RANKED_BY
+from newswire.pipeline.commands.evaluate.scoring import METRICS, RANKED_BY
 
 if TYPE_CHECKING:
     from newswire.pipeline.commands.evaluate import Evaluation

@@ -33,13 +33,19 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.utils import decode_file
 
-from newswire.pipeline.commands.folds import (
+from newswire.pipeline.commands.evaluate.folds import (
     assign_folds,
     fold_table,
     page_changes,
     publisher_table,
 )
-from newswire.pipeline.commands.scoring import METRICS, RANKED_BY, Extracted, parse_time, score_page
+from newswire.pipeline.commands.evaluate.scoring import (
+    METRICS,
+    RANKED_BY,
+    Extracted,
+    parse_time,
+    score_page,
+)
 from newswire.transforms.extraction.extract import extract_article
 
 TRUTH_FILE = "truth.jsonl"

@@ -1,0 +1,88 @@
+"""The article body: trafilatura's main text without what is not story text, links resolved,
+the closing credits line taken off, and the article read from a page's hydration state."""
+
+from __future__ import annotations
+
+import json
+
+from trafilatura.utils import load_html
+
+from newswire.schemas.article import LeadImage
+from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
+from tests.transforms.extraction.markup import STORY, page
+
+URL = "https://news.example/2026/03/harbour"
+FIRST = "The harbour reopened on Wednesday"
+
+
+def paragraphs(body: str, image: LeadImage | None = None, title: str = "") -> list[str]:
+    return body_paragraphs(load_html(page(body=body)), URL, image, title)
+
+
+def test_the_story_paragraphs_come_out_in_order() -> None:
+    found = paragraphs(STORY)
+    assert len(found) == 2
+    assert found[0].startswith(FIRST)
+    assert found[1].startswith("Fishing boats returned first")
+
+
+def test_the_headline_goes_and_section_headings_stay() -> None:
+    found = paragraphs("<h2>Harbour reopens after repairs</h2>" + STORY
+                       + "<h2>What comes next</h2>" + STORY, title="Harbour reopens after repairs")
+    assert "## What comes next" in found
+    assert not any("Harbour reopens after repairs" in block for block in found)
+
+
+def test_the_lead_images_caption_and_credit_are_not_story_text() -> None:
+    image = LeadImage(url="https://news.example/lead.jpg", caption="Boats at dawn on the quay.",
+                      credit="Ana Ruiz/Courier")
+    found = paragraphs("<p>Boats at dawn on the quay.</p><p>Ana Ruiz/Courier</p>" + STORY, image)
+    assert found[0].startswith(FIRST)
+    assert paragraphs("<p>Boats at dawn on the quay.</p>" + STORY)[0].startswith("Boats at dawn")
+
+
+def test_a_leading_dek_marked_as_such_goes() -> None:
+    dek = "Storm damage had closed the quay for three months."
+    found = paragraphs(f"<p class='standfirst'>{dek}</p>" + STORY)
+    assert found[0].startswith(FIRST)
+    assert paragraphs(f"<p>{dek}</p>" + STORY)[0] == dek
+
+
+def test_a_teaser_that_is_only_a_link_goes_and_relative_links_resolve_against_the_page() -> None:
+    body = (STORY + "<p><a href='/other'>Ferry fares rise again</a></p><p>The harbour master "
+            "published <a href='../plan.pdf'>the repair plan</a> and the costs of every wall "
+            "that the storms of January had breached, with the dates of the works.</p>")
+    found = paragraphs(body)
+    assert not any("Ferry fares" in block for block in found)
+    assert "[the repair plan](https://news.example/2026/plan.pdf)" in found[-1]
+
+
+def test_a_closing_credits_line_is_split_off() -> None:
+    line = "(Reporting by Ana Ruiz; Editing by Tom Berg)"
+    kept, credits = split_credits(["The harbour reopened.", line])
+    assert kept == ["The harbour reopened."]
+    assert credits is not None
+    assert (credits.raw, credits.reporting, credits.editing) == (line, ("Ana Ruiz",),
+                                                                 ("Tom Berg",))
+
+
+def test_without_a_credits_line_the_paragraphs_stay_whole() -> None:
+    assert split_credits(["The harbour reopened.", "Ferries followed."]) == (
+        ["The harbour reopened.", "Ferries followed."], None)
+    assert split_credits([]) == ([], None)
+
+
+def test_the_article_html_in_a_hydration_state_is_parsed() -> None:
+    state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
+    tree = load_html(f"<html><body><div id='app'></div><script>window.__STATE__ = {state};"
+                     "</script></body></html>")
+    article = embedded_article(tree)
+    assert article is not None
+    assert [p.text_content()[:33] for p in article.iter("p")] == [
+        FIRST, "Fishing boats returned first, fol"]
+
+
+def test_a_page_without_a_hydration_state_has_no_embedded_article() -> None:
+    assert embedded_article(load_html(page())) is None
+    short = "<script>window.__STATE__ = {\"html\": \"\\u003cp>Hi\\u003c/p>\"};</script>"
+    assert embedded_article(load_html(page(body=short + STORY))) is None

@@ -1,0 +1,43 @@
+"""Boilerplate, byline and timestamp lines, and markdown read as plain text."""
+
+from __future__ import annotations
+
+import pytest
+
+from newswire.transforms.extraction.boilerplate import (
+    is_boilerplate,
+    is_byline_or_timestamp,
+    is_timestamp,
+    plain,
+)
+
+
+@pytest.mark.parametrize("line", [
+    "The newspaper said the reporter had breached its editorial standards.",
+    "Officials said the licensing rights would be sold at auction next month.",
+])
+def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Posted Wednesday, November 18, 2026 9:25 AM", True),
+    ("Updated Nov. 20, 2026, 9:15 a.m. ET", True),
+    ("November 19, 2026 3:04 PM UTC", True),
+    ("2026-11-19", True),
+    ("Published 3 hours ago", True),
+    ("The council met on November 18, 2026 at 9 a.m. to vote.", False),
+    ("Updated guidance", False),
+])
+def test_timestamps(text: str, expected: bool) -> None:
+    assert is_timestamp(text) is expected
+
+
+def test_a_byline_and_timestamp_line_is_recognised_as_a_whole() -> None:
+    assert is_byline_or_timestamp("By Jane Doe | Updated May 2, 2025")
+    assert not is_byline_or_timestamp("LONDON — The Bank of England held rates on Thursday.")
+
+
+def test_markdown_plain_text() -> None:
+    assert plain("A **bold** [link](https://x.example/a_b) and snake\\_case") == (
+        "A bold link and snake_case")

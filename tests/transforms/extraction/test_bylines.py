@@ -1,0 +1,60 @@
+"""Author names from byline lines, metadata values and the page's byline element."""
+
+from __future__ import annotations
+
+import pytest
+from trafilatura.utils import load_html
+
+from newswire.transforms.extraction.bylines import byline_names, clean_names, is_name, page_byline
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("By Jane Doe, Staff Writer", ["Jane Doe"]),
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("By Ana Ruiz, Tom Becker and Lena Hoffmann", ["Ana Ruiz", "Tom Becker", "Lena Hoffmann"]),
+    ("By Jane Doe in London, Reuters", ["Jane Doe"]),
+    ("BY Ludwig van Beethoven", ["Ludwig van Beethoven"]),
+    ("By JANE DOE Associated Press", ["JANE DOE"]),
+    ("By Jane Doe for The Guardian", ["Jane Doe"]),
+    ("By Reuters Staff", []),
+    ("By the way.", None),
+    ("By Tuesday, officials said the bridge would reopen.", None),
+    ("By 2030 the city will need more homes", None),
+    ("By the end of the year, prices had doubled", None),
+    ("Jane Doe", None),
+])
+def test_byline_names(line: str, names: list[str] | None) -> None:
+    assert byline_names(line) == names
+
+
+def test_clean_names_from_bylines_and_metadata() -> None:
+    assert clean_names(["By Jane Doe, Staff Writer", "Jane Doe", "John Roe and Ann Lee"]) == [
+        "Jane Doe", "John Roe", "Ann Lee"]
+
+
+def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
+    assert clean_names(["Ana Ruiz und Tom Berg"], "de") == ["Ana Ruiz", "Tom Berg"]
+    assert clean_names(["Ana Ruiz (ar)", "desk@news.example", "ana-ruiz", "48213"]) == [
+        "Ana Ruiz"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ana Ruiz", True),
+    ("Ludwig van Beethoven", True),
+    ("Tuesday", False),
+    ("the harbour master said the quay was busy", False),
+])
+def test_is_name(text: str, expected: bool) -> None:
+    assert is_name(text) is expected
+
+
+def test_the_page_byline_gives_the_names_of_its_links() -> None:
+    tree = load_html("<html><body><article><p class='byline'>By <a href='/ana'>Ana Ruiz</a> "
+                     "and <a href='/tom'>Tom Berg</a> <a href='/share'>Share</a></p>"
+                     "<p>The harbour reopened.</p></article></body></html>")
+    assert page_byline(tree) == ["Ana Ruiz", "Tom Berg"]
+
+
+def test_a_page_without_a_byline_element_gives_no_names() -> None:
+    tree = load_html("<html><body><article><p>The harbour reopened.</p></article></body></html>")
+    assert page_byline(tree) == []

@@ -1,0 +1,82 @@
+"""The outlet's name from the title tag, the feed title, the masthead logo and the footer."""
+
+from __future__ import annotations
+
+import pytest
+from trafilatura.utils import load_html
+
+from newswire.transforms.extraction.outlet import (
+    copyright_holder,
+    feed_site_name,
+    logo_name,
+    strip_outlet,
+    strip_site_name,
+    title_site_name,
+)
+
+
+@pytest.mark.parametrize(("title", "headline", "site"), [
+    ("Council approves plan | The Bay Courier", "Council approves plan", "The Bay Courier"),
+    ("Council approves plan - Bay Courier", "Council approves plan", "Bay Courier"),
+    ("Council approves plan | Local | Bay Courier", "Council approves plan", "Bay Courier"),
+    ("Bay Courier: Council approves plan", "Council approves plan", "Bay Courier"),
+    ("White House: Russia acts | Reuters", "White House: Russia acts", "Reuters"),
+    ("White House: Russia acts", "White House: Russia acts", ""),
+    ("Something else entirely | Site", "Council approves plan", ""),
+])
+def test_title_site_name(title: str, headline: str, site: str) -> None:
+    assert title_site_name(title, headline) == site
+
+
+@pytest.mark.parametrize(("title", "headline"), [
+    ("Council approves plan | The Bay Courier", "Council approves plan"),
+    ("Council approves plan - Bay Courier", "Council approves plan"),
+    ("Council approves plan", "Council approves plan"),
+    ("Mayor: We will rebuild the pier", "Mayor: We will rebuild the pier"),
+])
+def test_title_suffix_removal(title: str, headline: str) -> None:
+    assert strip_site_name(title) == headline
+
+
+@pytest.mark.parametrize(("feed_title", "host", "site"), [
+    ("Harbor City Gazette - Local", "www.harborcitygazette.example", "Harbor City Gazette"),
+    ("World news | The Guardian", "www.theguardian.com", "The Guardian"),
+    ("Reuters: World News", "www.reuters.com", "Reuters"),
+])
+def test_feed_site_name(feed_title: str, host: str, site: str) -> None:
+    assert feed_site_name(feed_title, host) == site
+
+
+@pytest.mark.parametrize(("title", "outlets", "headline"), [
+    ("Harbour reopens - Courier.de", ["Courier.de"], "Harbour reopens"),
+    ("Harbour reopens | Sport | Courier", ["Courier"], "Harbour reopens"),
+    ("Harbour reopens - and the ferry returns", ["Courier"],
+     "Harbour reopens - and the ferry returns"),
+    ("Harbour reopens | Courier", ["AB"], "Harbour reopens | Courier"),
+])
+def test_strip_outlet(title: str, outlets: list[str], headline: str) -> None:
+    assert strip_outlet(title, outlets) == headline
+
+
+def page(body: str) -> str:
+    return f"<html><head><title>Harbour reopens</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(("body", "name"), [
+    ("<a href='/'><img src='/img/top.png' alt='The Bay Courier logo'></a>", "The Bay Courier"),
+    ("<div class='masthead'><img src='/img/top.png' alt='Bay Courier'></div>", "Bay Courier"),
+    ("<a class='brand-link' href='/'>Bay Courier home</a>", "Bay Courier"),
+    ("<p><img src='/img/harbour.jpg' alt='Boats at dawn'></p>", ""),
+])
+def test_logo_name(body: str, name: str) -> None:
+    assert logo_name(load_html(page(body))) == name
+
+
+@pytest.mark.parametrize(("body", "holder"), [
+    ("<footer>&copy; 2026 Bay Courier Media, 1 Pier Rd. All rights reserved.</footer>",
+     "Bay Courier Media"),
+    ("<div id='site-footer'>Copyright 2026 Harbor Gazette</div>", "Harbor Gazette"),
+    ("<p>&copy; 2026 Bay Courier Media</p>", ""),
+])
+def test_copyright_holder_is_read_from_the_footer(body: str, holder: str) -> None:
+    assert copyright_holder(load_html(page(body))) == holder

@@ -1,0 +1,70 @@
+"""Feed requests off the bundle's thread: one poll per feed at a time, its answer taken once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.settings import HttpSettings
+from newswire.transforms.sources.polling import FeedPolls
+from tests.loopback import QuietHandler, reply, serve
+
+
+def test_a_feed_has_one_poll_at_a_time_and_its_answer_is_taken_once() -> None:
+    polls = FeedPolls(HttpSettings())
+    answer = FetchError("connection failed: connection refused")
+    first = polls.start("https://a.example/rss", {}, 10.0, answered=answer)
+    assert polls.start("https://a.example/rss", {}, 11.0) is first  # not asked again
+    assert first.wait(0) and polls.current("https://a.example/rss") is first
+    assert polls.finish(first) and not polls.finish(first)
+    assert polls.current("https://a.example/rss") is None
+    with pytest.raises(FetchError, match="refused"):
+        first.outcome.result()
+
+
+def test_answers_nobody_takes_are_dropped_after_a_while() -> None:
+    polls = FeedPolls(HttpSettings(), keep=60.0)
+    polls.start("https://a.example/rss", {}, 0.0, answered=FetchError("x"))
+    polls.start("https://b.example/rss", {}, 61.0, answered=FetchError("x"))
+    assert polls.current("https://a.example/rss") is None
+    assert polls.current("https://b.example/rss") is not None
+
+
+class Feed(QuietHandler):
+    """Answers /rss with a small feed; holds /slow until `release` is set."""
+
+    release = threading.Event()
+
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            Feed.release.wait(10)
+        reply(self, 200, b"<rss/>", {"Content-Type": "application/rss+xml"})
+
+
+def test_a_poll_asks_the_feed_on_the_pool_and_its_outcome_is_the_response() -> None:
+    polls = FeedPolls(HttpSettings(allow_private=True))
+    with serve(Feed) as base:
+        poll = polls.start(f"{base}/rss", {"If-None-Match": '"1"'}, 5.0)
+        assert poll.wait(10)
+        response = poll.outcome.result()
+    assert isinstance(response, Response)
+    assert (response.status, response.body) == (200, b"<rss/>")
+    assert (poll.feed_url, poll.started) == (f"{base}/rss", 5.0)
+
+
+def test_a_wait_ends_at_its_limit_or_when_told_to_stop() -> None:
+    polls = FeedPolls(HttpSettings(allow_private=True))
+    Feed.release.clear()
+    with serve(Feed) as base:
+        poll = polls.start(f"{base}/slow", {}, 0.0)
+        try:
+            assert not poll.wait(0.2)
+            stop = threading.Event()
+            stop.set()
+            assert not poll.wait(None, stop)
+            assert polls.current(f"{base}/slow") is poll  # still under way, not dropped
+        finally:
+            Feed.release.set()
+        assert poll.wait(10) and poll.outcome.result().status == 200
