@@ -123,10 +123,14 @@ class _SeekingCopies(beam.DoFn):
 
 
 class RecallEarlier(_SeekingCopies):
-    """(article id, Link) to the earliest indexed article each marked article copies."""
+    """(article id, Link) to the earliest indexed article each marked article copies; with
+    `carry`, also (article id, article) for every article, after its link, so that a step keyed
+    by id gets the two together (in streaming a link sent apart could come after the watermark
+    has let its article go)."""
 
-    def __init__(self, copies: IndexedCopies, threshold: float) -> None:
+    def __init__(self, copies: IndexedCopies, threshold: float, carry: bool = False) -> None:
         super().__init__(copies, threshold)
+        self.carry = carry
         self.recalled = Metrics.counter("newswire", "near_duplicates_of_indexed")
 
     def start_bundle(self) -> None:
@@ -136,6 +140,8 @@ class RecallEarlier(_SeekingCopies):
                 timestamp: Any = beam.DoFn.TimestampParam) -> Iterator[Any]:
         if article.lsh_bands and article.minhash:
             self.buffer.append((article, WindowedValue(None, timestamp, [window])))
+        elif self.carry:
+            yield article.id, article
         if len(self.buffer) >= BATCH:
             yield from self._flush()
 
@@ -157,6 +163,8 @@ class RecallEarlier(_SeekingCopies):
             if link is not None:
                 self.recalled.inc()
                 yield where.with_value((article.id, link))
+            if self.carry:
+                yield where.with_value((article.id, article))
         self.buffer = []
 
 

@@ -12,6 +12,7 @@ indexed with it; with `recall`, links to copies indexed by earlier runs join tho
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -359,6 +360,10 @@ class LinkNearDuplicates(beam.PTransform):
                                                   ▼
                   articles with cluster_id / duplicate_of (copies dropped if `drop`)
 
+    With `recall`, in streaming each article reaches the Flatten through it, after its recalled
+    link, so the two arrive together (a link sent apart could come after the watermark has let
+    the article go).
+
     First-seen is the earliest published_at, ties by id, whatever the arrival order within
     `settle_seconds` of event time. Copies point at the earliest copy they match themselves
     (clusters are not closed transitively) and are counted as newswire/near_duplicates.
@@ -387,24 +392,24 @@ class LinkNearDuplicates(beam.PTransform):
         sketches = articles | "Sketch" >> beam.ParDo(
             SketchArticle(bands, rows, self.ttl_seconds)
         ).with_output_types(tuple[StateKey, Any])
-        recalled = [] if self.recall is None else [
-            articles | "RecallEarlier" >> beam.ParDo(self.recall)
-            .with_output_types(tuple[StateKey, Any])]
         if self.grouped if self.grouped is not None else is_batch(articles):
+            recalled = [] if self.recall is None else [
+                articles | "RecallEarlier" >> beam.ParDo(self.recall)
+                .with_output_types(tuple[StateKey, Any])]
             return self._grouped(articles, sketches, recalled)
+        # Streaming: a recalled link travels with its article (RecallEarlier's `carry`).
+        by_id = (beam.Map(lambda article: (article.id, article)) if self.recall is None
+                 else beam.ParDo(_carrying(self.recall)))
         links = (
             (sketches | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold)),
-             *recalled)
+             articles | ("KeyById" if self.recall is None else "RecallEarlier")
+             >> by_id.with_output_types(tuple[StateKey, Any]))
             | "AllLinks" >> beam.Flatten()
             | "SealLinks" >> beam.Map(lambda kv: (kv[0], seal(kv[1])))
             .with_output_types(tuple[StateKey, bytes])
         )
-        by_id = (articles
-                 | "KeyById" >> beam.Map(lambda article: (article.id, seal(article)))
-                 .with_output_types(tuple[StateKey, bytes]))
         return (
-            (by_id, links)
-            | "Together" >> beam.Flatten()
+            links
             | "AttachCluster" >> beam.ParDo(AttachCluster(self.settle_seconds, self.drop))
             .with_output_types(Article)
         )
@@ -422,6 +427,13 @@ class LinkNearDuplicates(beam.PTransform):
         )
         return articles | "Attach" >> beam.ParDo(
             AttachLinks(self.drop), beam.pvalue.AsDict(first_links)).with_output_types(Article)
+
+
+def _carrying(recall: beam.DoFn) -> beam.DoFn:
+    """`recall` (RecallEarlier) also sending each article on, after its link."""
+    carrying = copy.copy(recall)
+    carrying.carry = True
+    return carrying
 
 
 def match_band(band: tuple[str, Iterable[Sketch]], threshold: float,
