@@ -30,9 +30,11 @@ def groups(config: IngestConfig) -> list[str]:
     return visitor.labels
 
 
+BEFORE_FETCHING = ("ReadSources", "Entries", "SpreadFetches")  # sources, entries, not articles
+
+
 def after_fetching(labels: list[str]) -> list[str]:
-    return [label for label in labels
-            if "Entries" not in label and "SpreadFetches" not in label]
+    return [label for label in labels if not any(step in label for step in BEFORE_FETCHING)]
 
 
 def test_a_batch_run_with_a_state_groups_no_articles() -> None:
