@@ -18,7 +18,8 @@ Every feed entry ends indexed, counted as a duplicate, or as a dead letter with 
 
 With a crawl state (`state_index`), PollFeeds starts from each source's remembered validators
 and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
-`RememberFetched` records which entry gave which article once the articles are written.
+`RememberFetched` records which entry gave which article once its article is written (in
+streaming, on the sink's answer for it, so a job stopped in between leaves the entry to fetch).
 
 A batch run with a crawl state groups no articles, so its memory does not grow with the batch
 (`IndexThenLink`): each article is written as it comes, the index deciding exact duplicates (a
@@ -35,6 +36,7 @@ versions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,6 +127,7 @@ class IngestFeeds(beam.PTransform):
                       | "Unlinked" >> beam.Map(unlinked))
             rejected = count(marked, "indexed") | "IndexThenLink" >> IndexArticles(
                 config, then_link=True)
+            written = None
         else:
             linked = (
                 extracted
@@ -134,8 +137,13 @@ class IngestFeeds(beam.PTransform):
                     drop=config.drop_near_duplicates, processes=config.pool_processes,
                     recall=self._recall())
             )
-            rejected = count(linked, "indexed") | "IndexArticles" >> IndexArticles(config)
-        remember_fetched(config, articles, rejected)
+            # streaming with a state: the sink says which articles are in, for RememberFetched
+            answers = config.state is not None and not is_batch(linked)
+            indexed = count(linked, "indexed") | "IndexArticles" >> IndexArticles(
+                config, answers=answers)
+            rejected, written = (indexed[DEAD_LETTER], indexed.written) if answers else (
+                indexed, None)
+        remember_fetched(config, articles, rejected, written)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -161,12 +169,15 @@ class IndexArticles(beam.PTransform):
 
     With `then_link` (IndexThenLink), the articles come ungrouped: a repeat of a version the
     index holds from this run is counted as a duplicate, and each article written is then
-    linked to its near-duplicates in the index (LinkWritten).
+    linked to its near-duplicates in the index (LinkWritten). With `answers`, returns the
+    sink's outputs instead: its dead letters and, as `written`, each article it took or
+    already held.
     """
 
-    def __init__(self, config: IngestConfig, then_link: bool = False) -> None:
+    def __init__(self, config: IngestConfig, then_link: bool = False,
+                 answers: bool = False) -> None:
         super().__init__()
-        self.config, self.then_link = config, then_link
+        self.config, self.then_link, self.answers = config, then_link, answers
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
@@ -174,7 +185,8 @@ class IndexArticles(beam.PTransform):
         if config.warc:  # a replay re-extracts: changed articles must replace their old selves
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
-        write = WriteAndPassOn if self.then_link else WriteToElasticsearch
+        write = (functools.partial(WriteAndPassOn, unchanged=self.answers)
+                 if self.then_link or self.answers else WriteToElasticsearch)
         outputs = documents | "Write" >> write(
             config.es, config.index, "articles", BulkSettings(retry=config.es_retry),
             history_index=config.history_index, rollover=config.rollover,
@@ -239,12 +251,13 @@ def extract_recorded(config: IngestConfig) -> beam.ParDo:
 
 
 def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple,
-                     rejected: beam.PCollection) -> None:
-    """With a crawl state, records each entry whose article was indexed (not `rejected`), so
-    no later run fetches it again."""
+                     rejected: beam.PCollection, written: beam.PCollection | None = None) -> None:
+    """With a crawl state, records each entry whose article was indexed (in batch: not
+    `rejected`; in streaming: `written`), so no later run fetches it again."""
     if config.state:
         _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
-            config.state, rejected if is_batch(rejected) else None)
+            config.state, rejected=rejected if written is None else None, written=written,
+            ttl_seconds=config.dedup_ttl)
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

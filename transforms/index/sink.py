@@ -131,11 +131,13 @@ class WriteToElasticsearch(beam.PTransform):
 class WriteAndPassOn(WriteToElasticsearch):
     """WriteToElasticsearch that also passes on, as `written`, a `Written` for each document
     the index took (created or replaced), once its bulk request is answered; returns both
-    outputs (`written` and the dead letters)."""
+    outputs (`written` and the dead letters). With `unchanged`, also each document the index
+    already held in that version or a newer one (a conflict): it is in the index all the same."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, unchanged: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writer.pass_on = True
+        self.writer.pass_unchanged = unchanged
 
     def expand(self, documents: beam.PCollection) -> Any:
         return self._bulk(documents)
@@ -187,7 +189,7 @@ class _BulkWriter(beam.DoFn):
         self.merge = merge
         self.rollover = rollover
         self.repeats_are_duplicates = repeats_are_duplicates
-        self.pass_on = False
+        self.pass_on = self.pass_unchanged = False
         counter = lambda name: Metrics.counter("newswire", f"{metric_prefix}_{name}")  # noqa: E731
         self.created, self.updated, self.unchanged = (
             counter("created"), counter("updated"), counter("unchanged"))
@@ -383,7 +385,8 @@ class _BulkWriter(beam.DoFn):
                 if status == 409 and repeat:
                     outcome.duplicates += 1
                     continue
-            if status in (200, 201) and self.pass_on:
+            held = status in (200, 201) or (status == 409 and self.pass_unchanged)
+            if self.pass_on and held:
                 outcome.written.append((pair, result["_index"]))
             if status == 201:
                 outcome.created += 1

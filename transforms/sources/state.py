@@ -16,9 +16,9 @@ without `--update`, and two runs at once all read and write one record:
 
 Records no source has listed for the retention (30 days by default) are pruned
 (`CrawlState.prune`). Every write is an update by a fixed id, so writing twice is writing
-once; an entry is marked fetched only after its article's batch is written
-(`RememberFetched`), so a run that dies half-way loses nothing: its entries are fetched by the
-next run.
+once; an entry is marked fetched only after its article is written (in batch, after its
+batch; in streaming, after the sink's answer for it: `RememberFetched`), so a run that dies
+half-way loses nothing: its entries are fetched by the next run.
 """
 
 from __future__ import annotations
@@ -28,14 +28,26 @@ from itertools import islice
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.coders import PickleCoder, VarIntCoder
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
+from apache_beam.utils.timestamp import Duration, Timestamp
 from elasticsearch import Elasticsearch, helpers
 
 from newswire.schemas.article import Article
 from newswire.schemas.urls import canonical_url
+from newswire.transforms.coders import StateKey
+from newswire.transforms.duplicates.settings import DEFAULT_TTL
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
 from newswire.transforms.index.retry import Repeater
+from newswire.transforms.index.sink import Written
 from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
@@ -335,22 +347,87 @@ class _WriteFetched(beam.DoFn):
         self.buffer = []
 
 
-class RememberFetched(beam.PTransform):
-    """Entry records to the crawl state, after their articles are written.
+class _AwaitWritten(beam.DoFn):
+    """Per article id: entry records held until the sink answers for that version of the
+    article or a newer one (written, or already held), then passed on. The answer is kept as
+    long as the records (a TTL after the key was last seen), for records that come after it;
+    records still waiting then (their article a dead letter, or dropped before the sink) are
+    let go unwritten, so a later run fetches their entries again."""
 
-    In batch the records wait for the index's rejections (a side input is complete only once
-    the whole write is), so an entry whose article did not make it is fetched again next run.
-    In streaming they are written as they come: the index writes the same bundle's articles
-    at about the same time, and the record only spares a fetch.
+    RECORDS = BagStateSpec("records", PickleCoder())
+    ANSWERED = ReadModifyWriteStateSpec("answered", VarIntCoder())
+    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+
+    def __init__(self, ttl_seconds: int) -> None:
+        self.ttl = Duration(seconds=ttl_seconds)
+
+    def process(self, keyed: tuple[str, tuple[int, Fetched | None]],
+                timestamp: Timestamp = beam.DoFn.TimestampParam,
+                records: Any = beam.DoFn.StateParam(RECORDS),
+                answered: Any = beam.DoFn.StateParam(ANSWERED),
+                expiry: Any = beam.DoFn.TimerParam(EXPIRY)) -> Iterator[Fetched]:
+        expiry.set(timestamp + self.ttl)
+        version, record = keyed[1]
+        held = answered.read()
+        if record is not None:  # an entry's record
+            if held is not None and version <= held:
+                yield record
+            else:
+                records.add((version, record))
+            return
+        answered.write(max(version, held or 0))  # the sink's answer
+        waiting = list(records.read())
+        records.clear()
+        for wanted, kept in waiting:
+            if wanted <= version:
+                yield kept
+            else:
+                records.add((wanted, kept))
+
+    @on_timer(EXPIRY)
+    def forget(self, records: Any = beam.DoFn.StateParam(RECORDS),
+               answered: Any = beam.DoFn.StateParam(ANSWERED)) -> None:
+        records.clear()
+        answered.clear()
+
+
+def _by_article(record: Fetched) -> tuple[str, tuple[int, Fetched | None]]:
+    return record[1]["article_id"], (record[1]["article_version"], record)
+
+
+def _answer(written: Written) -> tuple[str, tuple[int, Fetched | None]]:
+    return written[0].id, (written[0].version or 0, None)
+
+
+class RememberFetched(beam.PTransform):
+    """Entry records to the crawl state, only once their articles are in the index, so an
+    entry whose article did not make it (a dead letter, a run stopped in between) is fetched
+    again by a later run.
+
+    In batch the records wait for the index's `rejected` (a side input is complete only once
+    the whole write is). In streaming each waits, per article, for the sink's answer
+    (`written`: WriteAndPassOn's, unchanged ones included), in keyed state for up to
+    `ttl_seconds`.
     """
 
-    def __init__(self, settings: StateSettings, rejected: beam.PCollection | None) -> None:
+    def __init__(self, settings: StateSettings, rejected: beam.PCollection | None = None,
+                 written: beam.PCollection | None = None, ttl_seconds: int = DEFAULT_TTL
+                 ) -> None:
         super().__init__()
-        self.settings, self.rejected = settings, rejected
+        if (rejected is None) == (written is None):
+            raise ValueError("RememberFetched waits for either the rejected or the written")
+        self.settings, self.rejected, self.written = settings, rejected, written
+        self.ttl_seconds = ttl_seconds
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         write = _WriteFetched(self.settings)
-        if self.rejected is None:
-            return records | "Write" >> beam.ParDo(write)
-        rejected_ids = self.rejected | "RejectedIds" >> beam.Map(lambda letter: letter.key)
-        return records | "Write" >> beam.ParDo(write, beam.pvalue.AsList(rejected_ids))
+        if self.rejected is not None:
+            rejected_ids = self.rejected | "RejectedIds" >> beam.Map(lambda letter: letter.key)
+            return records | "Write" >> beam.ParDo(write, beam.pvalue.AsList(rejected_ids))
+        keyed = tuple[StateKey, tuple[int, Any]]
+        answered = (
+            (records | "ByArticle" >> beam.Map(_by_article).with_output_types(keyed),
+             self.written | "Answers" >> beam.Map(_answer).with_output_types(keyed))
+            | "Meet" >> beam.Flatten().with_output_types(keyed)
+            | "AwaitWritten" >> beam.ParDo(_AwaitWritten(self.ttl_seconds)))
+        return answered | "Write" >> beam.ParDo(write)

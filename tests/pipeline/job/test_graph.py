@@ -66,6 +66,9 @@ def test_a_batch_with_a_crawl_state_writes_each_article_then_links_it_and_rememb
 def test_a_streaming_job_with_a_crawl_state_keeps_deciding_duplicates_as_items_come() -> None:
     names = steps(IngestConfig(streaming=True, state_index="newswire-state"), streaming=True)
     assert top(names) == STREAMING | {"RememberFetched"}
+    # each entry's record waits for the sink's answer for its article
+    assert "RememberFetched/AwaitWritten" in names
+    assert "RememberFetched/RejectedIds" not in names
 
 
 def test_a_warc_replay_reads_pages_instead_of_polling_and_advances_changed_versions() -> None:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -19,6 +20,7 @@ from newswire.pipeline.job.summary import summarize
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas.article import document_id
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.layout import article_mapping_for, ensure_index
 from newswire.transforms.sources.state import entry_id, source_id
 from tests.conftest import drop_index
 from tests.faults.site import COPY, PARAGRAPHS, write_outlet
@@ -137,7 +139,7 @@ def test_a_restarted_job_takes_up_its_schedule_and_validators_from_the_state(
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
-                # in streaming the entry's record may come before its article is written
+                # the entry's record comes a moment after its article is written
                 wait_for(lambda: doc_count(es_client, aliases["index"]) == 1 and recorded(),
                          180, "the first job's article and its entry record")
             finally:
@@ -171,3 +173,47 @@ def test_a_restarted_job_takes_up_its_schedule_and_validators_from_the_state(
     es_client.indices.refresh(index=aliases["index"])
     stored = es_client.get(index=aliases["index"], id=copy)["_source"]
     assert (stored["duplicate_of"], stored["cluster_id"]) == (first, first)
+
+
+def test_an_entry_whose_article_was_not_written_is_left_for_the_next_job(
+        es_connection: EsConnection, es_client: Elasticsearch, aliases: dict[str, str],
+        tmp_path: Path) -> None:
+    """A streaming job records an entry as fetched only on the sink's answer for its article:
+    with the article index refusing writes, the article is a dead letter and its entry stays
+    unrecorded, so the next job fetches the page again, indexes it and records the entry."""
+    root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
+                        "2026-11-20T08:00:00Z", PARAGRAPHS)
+    concrete = ensure_index(es_client, aliases["index"], article_mapping_for(es_client))
+    es_client.indices.put_settings(index=concrete, settings={"index.blocks.write": True})
+    with CountingServer(root) as wire:
+        options = PipelineOptions(["--streaming"], feeds=[wire.url("feed.xml")],
+                                  es_url=es_connection.url, allow_private_addresses=True,
+                                  **aliases, poll_interval=1.0, max_poll_interval=1.0)
+        state, record_id = aliases["state_index"], entry_id(wire.url("story.html"))
+
+        def record() -> dict[str, Any]:
+            es_client.indices.refresh(index=state)
+            found = es_client.options(ignore_status=404).get(index=state, id=record_id).body
+            return found.get("_source", {})
+
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                wait_for(lambda: doc_count(es_client, aliases["dead_letter_index"]) == 1,
+                         180, "the refused article's dead letter")
+                time.sleep(2.0)  # a record written beside the article would be in by now
+            finally:
+                lifecycle.cancel(result)
+        assert record()["link"] and "fetched_at" not in record()  # listed, not fetched
+        assert doc_count(es_client, aliases["index"]) == 0
+
+        es_client.indices.put_settings(index=concrete, settings={"index.blocks.write": False})
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                wait_for(lambda: doc_count(es_client, aliases["index"]) == 1
+                         and "fetched_at" in record(), 180, "the article and its record")
+            finally:
+                lifecycle.cancel(result)
+        assert wire.pages_asked() == Counter({"/story.html": 2})
+    assert record()["article_id"] == document_id(wire.url("story.html"))

@@ -86,17 +86,15 @@ def test_versions_are_idempotent_and_never_go_back(
     assert es_client.get(index=index_name, id="b")["_source"]["title"] == "b"
 
 
-def test_a_repeat_within_the_run_is_a_duplicate_and_what_was_taken_is_passed_on(
-        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
-    piece = ensure_index(es_client, index_name, ARTICLE_MAPPING)
-    write(es_connection, index_name, [doc("old", "from an earlier run", 1)])
+def passed_on(connection: EsConnection, index: str, documents: list[Document],
+              **options: Any) -> tuple[list[str], dict[str, int]]:
+    """What WriteAndPassOn passes on of `documents` (written in this order), as "id version
+    piece" lines, and its counters."""
     with tempfile.TemporaryDirectory() as out:
         pipeline = beam.Pipeline(runner=FnApiRunner())
         written = (pipeline
-                   | beam.Create([doc("a", "first", 1), doc("a", "first", 1), doc("a", "v2", 2),
-                                  doc("a", "older", 0), doc("old", "from an earlier run", 1)],
-                                 reshuffle=False)  # in this order
-                   | WriteAndPassOn(es_connection, index_name, "t", repeats_are_duplicates=True))
+                   | beam.Create(documents, reshuffle=False)
+                   | WriteAndPassOn(connection, index, "t", **options))
         _ = (written.written
              | beam.MapTuple(lambda document, where: f"{document.id} {document.version} {where}")
              | beam.io.WriteToText(f"{out}/written"))
@@ -106,11 +104,38 @@ def test_a_repeat_within_the_run_is_a_duplicate_and_what_was_taken_is_passed_on(
                         for line in path.read_text().splitlines())
     counters = {c.key.metric.name: c.committed for c in result.metrics().query(
         MetricsFilter().with_namespace("newswire"))["counters"]}
+    return passed, counters
+
+
+def test_a_repeat_within_the_run_is_a_duplicate_and_what_was_taken_is_passed_on(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    piece = ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    write(es_connection, index_name, [doc("old", "from an earlier run", 1)])
+    passed, counters = passed_on(
+        es_connection, index_name,
+        [doc("a", "first", 1), doc("a", "first", 1), doc("a", "v2", 2), doc("a", "older", 0),
+         doc("old", "from an earlier run", 1)], repeats_are_duplicates=True)
     # the same version twice and an older one: repeats; the earlier run's article: unchanged
     assert (counters.get("t_created"), counters.get("t_updated"),
             counters.get("duplicates_dropped"), counters.get("t_unchanged")) == (1, 1, 2, 1)
     assert passed == [f"a 1 {piece}", f"a 2 {piece}"]
     assert es_client.get(index=index_name, id="a")["_source"]["title"] == "v2"
+
+
+def test_with_unchanged_what_the_index_already_held_is_passed_on_too(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str) -> None:
+    """As a streaming job's entry records need: an article the index holds is in, whoever
+    wrote it; a rejected one is not."""
+    piece = ensure_index(es_client, index_name, ARTICLE_MAPPING)
+    write(es_connection, index_name, [doc("old", "from an earlier run", 2)])
+    passed, counters = passed_on(
+        es_connection, index_name,
+        [doc("new", "new", 1), doc("old", "from an earlier run", 1),
+         doc("bad", "has a field the strict mapping refuses", 1, surprise="!")],
+        unchanged=True)
+    assert (counters.get("t_created"), counters.get("t_unchanged"),
+            counters.get("t_rejected")) == (1, 1, 1)
+    assert passed == [f"new 1 {piece}", f"old 1 {piece}"]
 
 
 def test_mapping_rejections_become_dead_letters_and_the_batch_goes_on(

@@ -13,13 +13,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing import test_stream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import TimestampedValue
 from elasticsearch import Elasticsearch
 
 from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
+from newswire.transforms.coders import StateKey
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import (
     DEAD_LETTER_MAPPING,
@@ -32,10 +37,11 @@ from newswire.transforms.index.pieces import first_piece
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
-from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, is_due
+from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, _AwaitWritten, is_due
 from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 from tests.loopback import CountingServer
+from tests.transforms.duplicates.test_exact import at, prism_pipeline, stamp
 
 pytestmark = pytest.mark.es
 PAGES = 8
@@ -286,3 +292,34 @@ def test_es_migrate_moves_the_crawl_state_with_the_articles_and_es_status_shows_
     assert cli.main(["es", "status", "--es-url", es_connection.url,
                      "--index", aliases["index"]]) == 0
     assert f"{aliases['state_index']}: 1 piece, 1 documents" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(900)
+def test_a_streaming_entry_record_waits_for_the_sink_to_answer_for_its_article() -> None:
+    """On Prism, per article: a record passes on the sink's answer for its version or a newer
+    one, at once if the answer came first; one never answered (a dead letter) is forgotten
+    after the TTL, so a late answer for another copy does not record it."""
+    def record(entry: str, article: str, version: int, day: int) -> TimestampedValue:
+        return stamp((article, (version, (entry, {"article_id": article}))), day)
+
+    def answer(article: str, version: int, day: int) -> TimestampedValue:
+        return stamp((article, (version, None)), day)
+
+    stream = (
+        test_stream.TestStream()
+        .advance_watermark_to(at(20).timestamp())
+        .add_elements([record("first", "a", 1, 20), answer("a", 1, 20)])
+        .add_elements([answer("b", 1, 20), record("after", "b", 1, 20)])  # the answer first
+        .add_elements([record("newer", "c", 2, 20), answer("c", 1, 20)])  # not yet: holds v1
+        .add_elements([answer("c", 2, 20)])
+        .add_elements([record("refused", "d", 1, 20)])
+        .advance_watermark_to(at(26).timestamp())  # the TTL (3 days) runs out for d
+        .add_elements([answer("d", 1, 26)])
+        .advance_watermark_to_infinity())
+    pipeline = prism_pipeline()
+    passed = (pipeline | stream
+              | beam.Map(lambda keyed: keyed).with_output_types(tuple[StateKey, Any])
+              | beam.ParDo(_AwaitWritten(int(3 * DAY)))
+              | beam.Map(lambda fetched: fetched[0]))
+    assert_that(passed, equal_to(["first", "after", "newer"]))
+    pipeline.run().wait_until_finish()
