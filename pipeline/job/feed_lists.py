@@ -17,12 +17,12 @@ class FeedSources:
     named: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
-        """What a job polls, for its start line: "6 feeds", "the feeds 2 URLs give", or both."""
+        """What a job polls, for its start line: "6 feeds", "the feeds found at 2 URLs", or both."""
         feeds = sum(may_be == FEED for _, may_be in self.named)
         urls = len(self.named) - feeds
         return " and ".join(part for part, count in (
             (f"{feeds} feed{'s' * (feeds != 1)}", feeds),
-            (f"the feeds {urls} URL{'s' * (urls != 1)} give", urls)) if count)
+            (f"the feeds found at {urls} URL{'s' * (urls != 1)}", urls)) if count)
 
 
 def read_sources(sources: list[str]) -> FeedSources:

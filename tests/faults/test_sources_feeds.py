@@ -108,7 +108,7 @@ def test_the_launcher_reads_local_lists_and_asks_no_source(site: str, refused: s
     sources = feed_lists.read_sources([refused, f"{site}/feed.xml", str(listed)])
     assert sources.named == ((refused, ANY), (f"{site}/feed.xml", ANY),
                              (f"{site}/empty.xml", FEED))  # each once, in order
-    assert sources.describe() == "1 feed and the feeds 2 URLs give"
+    assert sources.describe() == "1 feed and the feeds found at 2 URLs"
     assert not Sources.hits
 
 

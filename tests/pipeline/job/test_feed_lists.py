@@ -28,7 +28,7 @@ def test_urls_are_kept_for_the_workers_in_order(tmp_path: Path) -> None:
     listed.write_text("https://a.example/rss\n")
     found = read_sources(["https://b.example/", str(listed), "https://b.example/"])
     assert found.named == (("https://b.example/", ANY), ("https://a.example/rss", FEED))
-    assert found.describe() == "1 feed and the feeds 1 URL give"
+    assert found.describe() == "1 feed and the feeds found at 1 URL"
 
 
 def test_a_missing_feed_list_is_one_clear_error(tmp_path: Path) -> None:

@@ -189,7 +189,7 @@ def test_a_robots_txt_run_ingests_its_news_sitemaps(
     assert quiet["source_feed"] == world.server.url("sitemaps/news.xml.gz")
     # the page's own metadata wins where it has some
     assert listed["title"] != "Sitemap title one" and listed["provenance"]["title"] != "sitemap"
-    assert said[0].startswith("polling the feeds 1 URL give into ")
+    assert said[0].startswith("polling the feeds found at 1 URL into ")
     assert "sources read        2  (listing 2 feeds and sitemaps; 1 sitemaps of an index older " \
         "than --max-age left out)" in summary.render()
 
