@@ -120,35 +120,45 @@ class IngestFeeds(beam.PTransform):
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
         if config.state and not config.drop_near_duplicates and is_batch(extracted):
-            bands, rows = band_shape(config.near_dup_threshold)
-            marked = (extracted
-                      | "MarkBands" >> beam.ParDo(MarkBands(bands, rows, config.pool_processes))
-                      .with_output_types(Article)
-                      | "Unlinked" >> beam.Map(unlinked))
-            rejected = count(marked, "indexed") | "IndexThenLink" >> IndexArticles(
-                config, then_link=True)
-            written = None
+            rejected, written = self._write_then_link(extracted), None
         else:
-            linked = (
-                extracted
-                | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
-                | "LinkNearDuplicates" >> LinkNearDuplicates(
-                    config.near_dup_threshold, config.dedup_ttl,
-                    drop=config.drop_near_duplicates, processes=config.pool_processes,
-                    recall=self._recall())
-            )
-            # streaming with a state: the sink says which articles are in, for RememberFetched
-            answers = config.state is not None and not is_batch(linked)
-            indexed = count(linked, "indexed") | "IndexArticles" >> IndexArticles(
-                config, answers=answers)
-            rejected, written = (indexed[DEAD_LETTER], indexed.written) if answers else (
-                indexed, None)
+            rejected, written = self._link_then_write(extracted)
         remember_fetched(config, articles, rejected, written)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
         )
         return count(letters, "dead_letters") | "IndexDeadLetters" >> IndexDeadLetters(config)
+
+    def _write_then_link(self, extracted: beam.PCollection) -> beam.PCollection:
+        """Batch with a crawl state: each article written as it comes, then linked to its
+        near-duplicates in the index; returns the rejected articles' dead letters."""
+        config = self.config
+        bands, rows = band_shape(config.near_dup_threshold)
+        marked = (extracted
+                  | "MarkBands" >> beam.ParDo(MarkBands(bands, rows, config.pool_processes))
+                  .with_output_types(Article)
+                  | "Unlinked" >> beam.Map(unlinked))
+        return self._tally(marked, "indexed") | "IndexThenLink" >> IndexArticles(
+            config, then_link=True)
+
+    def _link_then_write(self, extracted: beam.PCollection
+                         ) -> tuple[beam.PCollection, beam.PCollection | None]:
+        """Duplicates decided before writing (streaming, no state, or dropping copies); returns
+        the rejected articles' dead letters and, in streaming with a state, what the sink took
+        (for RememberFetched), else None."""
+        config = self.config
+        linked = (
+            extracted
+            | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
+            | "LinkNearDuplicates" >> LinkNearDuplicates(
+                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
+                processes=config.pool_processes, recall=self._recall())
+        )
+        answers = config.state is not None and not is_batch(linked)
+        indexed = self._tally(linked, "indexed") | "IndexArticles" >> IndexArticles(
+            config, answers=answers)
+        return (indexed[DEAD_LETTER], indexed.written) if answers else (indexed, None)
 
     def _recall(self) -> RecallEarlier | None:
         """With a crawl state, near-duplicates are also sought among the indexed articles."""
