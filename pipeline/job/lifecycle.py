@@ -40,7 +40,7 @@ from newswire.transforms.index.layout import (
     ensure_alias,
 )
 from newswire.transforms.index.pieces import has_lifecycle
-from newswire.transforms.sources.discover import RediscoverSources
+from newswire.transforms.sources.discover import RediscoverSources, one_reader
 from newswire.transforms.sources.state import STATE_MAPPING
 
 # Seconds a stop waits for the entries in flight to end before it cancels the job.
@@ -98,6 +98,7 @@ def start(options: PipelineOptions, resources: ExitStack,
         feeds = (pipeline
                  | "Tick" >> PeriodicImpulse(fire_interval=config.poll.min_interval,
                                              apply_windowing=False)
+                 | "OneReader" >> one_reader()
                  | "FeedURLs" >> beam.ParDo(RediscoverSources(
                      sources.named, config.http, config.poll.max_age,
                      config.poll.rediscover_every)))

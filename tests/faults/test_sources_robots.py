@@ -2,22 +2,25 @@
 `MAX_ROBOTS_SITEMAPS`, and sitemaps and `--feeds` URLs are asked for at once, within the
 per-host limits, rather than each waiting `--fetch-timeout` for the one before: by a batch
 job's workers, keyed by host slot, so the limits hold across worker processes, and by the
-`Discoverer` that reads a streaming job's sources."""
+one reader that reads a streaming job's sources for the whole job."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 
+import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.util import assert_that, equal_to
 
 from newswire.pipeline.job import lifecycle
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
-from newswire.transforms.sources.discover import Discoverer
+from newswire.transforms.sources.discover import ANY, Discoverer, RediscoverSources, one_reader
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
 from tests.conftest import drop_index
 from tests.faults.hostile import serve_routes
@@ -48,6 +51,7 @@ class Busy:
     def __init__(self) -> None:
         self.now = self.most = 0
         self.asked: list[str] = []
+        self.starts: list[float] = []
         self.lock = threading.Lock()
 
 
@@ -66,6 +70,7 @@ def slow_server(busy: Busy, robots: str = "") -> type[BaseHTTPRequestHandler]:
                 busy.now += 1
                 busy.most = max(busy.most, busy.now)
                 busy.asked.append(self.path)
+                busy.starts.append(time.monotonic())
             time.sleep(0.3)
             with busy.lock:
                 busy.now -= 1
@@ -115,3 +120,32 @@ def test_a_job_reads_its_sources_at_once_within_the_host_limit_on_two_workers(
     assert summary.feeds_failed == 10  # 4 feeds and 6 sitemaps, each a dead letter (404)
     assert sorted(busy.asked) == sorted([*(f"/slow-{n}.xml" for n in range(6)),
                                          *(f"/feed-{n}.xml" for n in range(4))])  # each once
+
+
+def test_a_streaming_job_s_sources_are_read_once_by_one_reader_on_two_workers() -> None:
+    """A streaming job's discovery steps (`one_reader`, `RediscoverSources`) on 30 ticks and
+    two worker processes: each source asked once in the rediscovery period, never more than
+    `--per-host-concurrency` (2) at once nor closer than `--per-host-delay` (0.2 s) apart, and
+    every tick still gives every feed. Each instance used to read every source on its first
+    tick, with as many threads as `--fetch-concurrency` whatever the host: here each source
+    asked twice, 4 at once."""
+    busy = Busy()
+    ticks = 30
+    with serve(slow_server(busy)) as site:
+        sources = [f"{site}/feed-{n}.xml" for n in range(6)]
+        settings = HttpSettings(allow_private=True, retries=0, obey_robots=False,
+                                per_host_concurrency=2, per_host_delay=0.2)
+        with beam.Pipeline(options=PipelineOptions(
+                direct_num_workers=2, direct_running_mode="multi_processing")) as pipeline:
+            feeds = (pipeline
+                     | beam.Create(range(ticks))
+                     | one_reader()
+                     | beam.ParDo(RediscoverSources([(url, ANY) for url in sources], settings,
+                                                    every=600, patience=30))
+                     | beam.Map(lambda feed: feed[0])
+                     | beam.combiners.Count.PerElement())
+            assert_that(feeds, equal_to([(url, ticks) for url in sources]))
+    assert sorted(busy.asked) == sorted(f"/feed-{n}.xml" for n in range(6))  # each once
+    assert busy.most == 2  # side by side, and no more than the host allows
+    starts = sorted(busy.starts)
+    assert min(later - first for first, later in itertools.pairwise(starts)) >= 0.15

@@ -13,14 +13,15 @@ The kind of a URL is read from what it serves, not from its name:
 `SITEMAP`, `FEED`), or None when the source is itself polled. A job reads its sources on its
 workers, one level per step keyed by host slot (`PollSources` in sources/feeds.py); the
 `Discoverer` reads a source and what it lists at once, in one process, for `newswire discover`
-and a streaming job's sources. Every request goes through `PageFetcher` (politeness,
-robots.txt, the address guard, limits). A sitemap that cannot be read as an index is polled,
-so its failure becomes a dead letter.
+and for a streaming job's one reader of its sources (`RediscoverSources`). Every request goes
+through `PageFetcher` (politeness, robots.txt, the address guard, limits). A sitemap that
+cannot be read as an index is polled, so its failure becomes a dead letter.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,11 +33,16 @@ from xml.sax.saxutils import quoteattr
 
 import apache_beam as beam
 import lxml.html
+from apache_beam.coders import FloatCoder, IterableCoder, StrUtf8Coder, TupleCoder
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.utils.shared import Shared
 from lxml import etree
 
+from newswire.transforms.coders import StateKey
 from newswire.transforms.fetching.fetch import HTML_TYPES, BySlot, PageFetcher, key_by_slot
 from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.politeness import host_of
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, failure_reason
 from newswire.transforms.sources.feeds import PollReader, parse_feed_list
@@ -242,7 +248,9 @@ class Discoverer:
         return site_of(response, self.robots_txt(robots_url(response.url)))
 
     def robots_txt(self, url: str) -> str:
-        return read_robots_txt(self.fetcher, url)
+        """A homepage's robots.txt, read in its host's turn as every other request here."""
+        with self.fetcher.hosts.slot(host_of(url)):
+            return read_robots_txt(self.fetcher, url)
 
     def _expand(self, listed: tuple[tuple[str, str], ...]) -> tuple[list[str], Answers]:
         """The URLs to poll for what a source listed, in order, with the answers had: a sitemap
@@ -277,62 +285,137 @@ def _failure(error: Exception) -> FetchError:
     return error if isinstance(error, FetchError) else FetchError(failure_reason(error))
 
 
-class RediscoverSources(beam.DoFn):
-    """Streaming: on each tick, the feeds to poll, each with the answer had for it while its
-    source was read (on the tick that read it; None after). The `--feeds` URLs are read on the
-    first tick, and those that list others (sitemap indexes, robots.txt files, homepages, feed
-    lists) again every `every` seconds, so a sitemap added to an index later is polled without
-    a restart; feeds from local lists (`FEED`) are polled as they are.
+READER = "sources"
+"""The one key of streaming discovery: the runner hands it to one instance at a time."""
+_SOURCES_CODER = IterableCoder(TupleCoder((StrUtf8Coder(), IterableCoder(StrUtf8Coder()))))
 
-    A source that cannot be read again keeps what it last gave, so a passing outage does not
-    stop its feeds being polled.
+
+def one_reader() -> beam.Map:
+    """Keys each tick to `READER`, for `RediscoverSources`."""
+    return beam.Map(lambda tick: (READER, tick)).with_output_types(tuple[StateKey, Any])
+
+
+Resolved = dict[str, tuple[list[str], Answers]]
+"""What a read of sources gave: for each source, the URLs to poll and the answers had."""
+
+
+class SourceReads:
+    """A worker process's reading of a streaming job's sources, off the bundle's thread: one
+    read at a time (a `Poll` whose outcome is `Resolved`), shared by the process's
+    RediscoverSources instances (`Shared`), as `FeedPolls` is by PollFeeds. A source that hangs
+    then holds up no bundle (a runner may split a bundle that makes no progress, and Prism
+    hands the split-off ticks of the key to another bundle at once), and ticks meanwhile start
+    no second read. The read asks its sources at once through the `Discoverer`'s fetcher,
+    whose `HostLimiter` keeps each host to `--per-host-concurrency` and `--per-host-delay`.
+
+    It also starts no read within `every` seconds of its last: the key's state says when a read
+    is due, but a tick may read that state as it was before the tick that started the read
+    (seen on Prism: 4 s later, a second read of every source)."""
+
+    def __init__(self, settings: HttpSettings, max_age: float, every: float,
+                 clock: Callable[[], float]) -> None:
+        self.discoverer = Discoverer(settings, max_age, clock=clock).__enter__()
+        self.concurrency = settings.concurrency
+        self.every = every
+        self._pool = ThreadPoolExecutor(1, "sources")
+        self._lock = threading.Lock()
+        self._read: Poll | None = None
+        self._started: float | None = None
+
+    def current(self) -> Poll | None:
+        """The read under way or finished and not yet taken, if any."""
+        with self._lock:
+            return self._read
+
+    def due(self, now: float) -> bool:
+        """Whether a read may start: none under way, and none started here within `every`."""
+        with self._lock:
+            return self._read is None and (self._started is None
+                                           or now >= self._started + self.every)
+
+    def start(self, urls: list[str], now: float) -> Poll:
+        """Start reading `urls` unless a read is already under way (that one is returned)."""
+        with self._lock:
+            if self._read is None:
+                self._read = Poll(READER, now, self._pool.submit(self._resolve, urls))
+                self._started = now
+            return self._read
+
+    def finish(self, read: Poll) -> bool:
+        """Take a finished read back; False if another caller already took it."""
+        with self._lock:
+            if self._read is not read:
+                return False
+            self._read = None
+            return True
+
+    def _resolve(self, urls: list[str]) -> Resolved:
+        with ThreadPoolExecutor(min(len(urls), self.concurrency), "resolve") as pool:
+            return dict(zip(urls, pool.map(self.discoverer.resolve, urls), strict=True))
+
+
+class RediscoverSources(beam.DoFn):
+    """Streaming: on each tick (keyed by `one_reader`), the feeds to poll, each with the answer
+    had for it while its source was read (on the tick that took the read; None after). The
+    `--feeds` URLs are read first, and those that list others (sitemap indexes, robots.txt
+    files, homepages, feed lists) again every `every` seconds, so a sitemap added to an index
+    later is polled without a restart; feeds from local lists (`FEED`) are polled as they are,
+    a source that lists others from once it has been read.
+
+    The ticks share one key, so the runner gives discovery to one instance at a time across the
+    whole job, and what each source gave (`CURRENT`) and when the next read is due (`DUE`) are
+    that key's state: however many workers run, each source is asked once per `every`, and a
+    worker that takes the key over goes on from the state rather than reading everything
+    again. The read runs off the bundle (`SourceReads`); a tick waits `patience` seconds for
+    it, and one not over by then is taken by a later tick. A source that cannot be read again
+    keeps what it last gave, so a passing outage does not stop its feeds being polled.
     """
+
+    CURRENT = ReadModifyWriteStateSpec("current", _SOURCES_CODER)
+    DUE = ReadModifyWriteStateSpec("due", FloatCoder())
 
     def __init__(self, sources: Sequence[tuple[str, str]], settings: HttpSettings,
                  max_age: float = DEFAULT_MAX_AGE,
                  every: float = PollSettings.rediscover_every,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, patience: float = 0.5) -> None:
         self.sources = list(sources)
         self.settings = settings
         self.max_age = max_age
         self.every = every
         self.clock = clock
+        self.patience = patience
         self.rediscovered = Metrics.counter("newswire", "sources_rediscovered")
+        self._shared = Shared()
 
     def setup(self) -> None:
-        self.discoverer = Discoverer(self.settings, self.max_age, clock=self.clock).__enter__()
-        # what each source gives, in their order: a listed feed itself, a URL once it is read
-        self.current = {url: [url] for url, _ in self.sources}
-        self.read = False
-        self.due = self.clock()
+        self.reads: SourceReads = self._shared.acquire(
+            lambda: SourceReads(self.settings, self.max_age, self.every, self.clock))
 
-    def teardown(self) -> None:
-        self.discoverer.__exit__()
-
-    def process(self, _tick: Any) -> Iterator[tuple[str, Response | FetchError | None]]:
+    def process(self, _keyed: tuple[str, Any],
+                current: Any = beam.DoFn.StateParam(CURRENT),
+                due: Any = beam.DoFn.StateParam(DUE),
+                ) -> Iterator[tuple[str, Response | FetchError | None]]:
+        had = dict(current.read() or ())
+        if (read := self.reads.current()) is None:
+            next_read, now = due.read(), self.clock()
+            if (next_read is None or now >= next_read) and self.reads.due(now):
+                due.write(now + self.every)
+                # never read (on the first tick, or new to the job), or listing others
+                if unread := [url for url, may_be in self.sources if may_be != FEED and (
+                        url not in had or had[url] != [url])]:
+                    read = self.reads.start(unread, now)
+        # the read's answers if it is over within `patience` s (else a later tick takes it)
         answers: Answers = {}
-        if self.clock() >= self.due:
-            self.due = self.clock() + self.every
-            answers = self._read()
-        for url in dict.fromkeys(url for urls in self.current.values() for url in urls):
-            yield url, answers.get(url)
-
-    def _read(self) -> Answers:
-        """Read the `--feeds` URLs the first time, then again those that list others, at once."""
-        first, self.read = not self.read, True
-        due = [url for url, may_be in self.sources
-               if may_be != FEED and (first or self.current[url] != [url])]
-        answers: Answers = {}
-        if not due:
-            return answers
-        with ThreadPoolExecutor(min(len(due), self.settings.concurrency), "resolve") as pool:
-            for url, (found, answered) in zip(due, pool.map(self.discoverer.resolve, due),
-                                              strict=True):
-                if first or not isinstance(answered.get(url), FetchError):
-                    self.current[url] = found
+        if read is not None and read.wait(self.patience) and self.reads.finish(read):
+            for url, (found, answered) in read.outcome.result().items():
+                if url not in had or not isinstance(answered.get(url), FetchError):
+                    self.rediscovered.inc(url in had)
+                    had[url] = found
                     answers.update(answered)
-                    self.rediscovered.inc(not first)
-        return answers
+            current.write([(url, had[url]) for url, _ in self.sources if url in had])
+        feeds = (had.get(url, [url] if may_be == FEED else []) for url, may_be in self.sources)
+        for url in dict.fromkeys(url for urls in feeds for url in urls):
+            yield url, answers.get(url)
 
 
 LISTED = "listed"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -19,6 +20,7 @@ from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import (
+    READER,
     Discoverer,
     RediscoverSources,
     Site,
@@ -27,7 +29,7 @@ from newswire.transforms.sources.discover import (
 )
 from newswire.transforms.sources.feeds import parse_feed_list
 from tests.conftest import drop_index
-from tests.transforms.sources.test_sitemaps import index, news_url, plain_url, urlset
+from tests.transforms.sources.test_sitemaps import FakeState, index, news_url, plain_url, urlset
 
 FEED = "reuters/rss/world.xml"
 QUIET_PAGE = "sitemap-only/harbor-dredging-resumes.html"
@@ -227,14 +229,18 @@ def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path
         settings = HttpSettings(allow_private=True)
         sources = feed_lists.read_sources([url, feed])
         rediscover = RediscoverSources(sources.named, settings, every=600,
-                                       clock=lambda: clock[0])
+                                       clock=lambda: clock[0], patience=30)
         rediscover.setup()
+        current, due = FakeState(), FakeState()
+
+        def read(n: int) -> list[tuple[str, Any]]:
+            return list(rediscover.process((READER, n), current, due))
 
         def tick(n: int) -> list[str]:
-            return [url for url, _ in rediscover.process(n)]
+            return [url for url, _ in read(n)]
 
         try:
-            first = list(rediscover.process(0))  # read on the workers' first tick
+            first = read(0)  # read on the workers' first tick
             assert [url for url, _ in first] == [s1, feed]
             # the feed's answer goes with it, for its first poll; the index's child is polled
             assert first[0][1] is None and first[1][1].reason == "http 404"
@@ -246,6 +252,11 @@ def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path
             sitemap_index.unlink()  # a 404 keeps what the index gave last
             clock[0] += 600
             assert tick(3) == [s1, s2, feed]
-            assert all(answer is None for _, answer in rediscover.process(4))
+            assert all(answer is None for _, answer in read(4))
+            # a worker taking the key over goes on from its state: nothing is read again
+            rediscover = RediscoverSources(sources.named, settings, every=600,
+                                           clock=lambda: clock[0], patience=30)
+            rediscover.setup()
+            assert read(5) == [(s1, None), (s2, None), (feed, None)]
         finally:
             rediscover.teardown()
