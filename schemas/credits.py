@@ -61,7 +61,7 @@ _SEED_LABEL = "Photo: "
 # "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", "... / Name", and a bare
 # name or agency of a few words after the last sentence ("... at dawn. Agency").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
-           r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
+           r"symbolfoto|credits?|image\ credits?|photo\ credits?|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of|isithombe|zdj\u0119cie|kuva|billede|fot\u00f3|"
            r"foto\u011fraf|\u5199\u771f|\uc0ac\uc9c4|\u56fe\u7247|\u5716\u7247|\u6444\u5f71|\u651d\u5f71)")
 _CAPITALISED = r"[A-Z\u00c0-\u00de][\w'\u2019.-]*"  # a word of a name ("Ana", "O'Neil")

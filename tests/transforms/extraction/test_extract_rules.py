@@ -518,3 +518,30 @@ def test_a_credit_at_the_end_of_an_alt_text_taken_as_caption_is_split_off() -> N
 
 def test_a_short_alt_text_is_a_label_not_a_caption() -> None:
     assert lead("<figure><img src='/lead.jpg' alt='Harbour'></figure>") == ("", "")
+
+
+def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edit() -> None:
+    figures = ("<figure><img src='/teaser.jpg'><figcaption>Another story.</figcaption></figure>"
+               "<figure><img src='/uploads/harbour-boats-e1715708581580-1024x576.png?w=1024'>"
+               "<figcaption>Boats at dawn.</figcaption></figure>")
+    head = "<meta property='og:image' content='https://news.example/uploads/harbour-boats.png'>"
+    assert lead(figures, head) == ("Boats at dawn.", "")
+
+
+def test_the_sites_logo_in_a_figure_is_not_the_lead_picture() -> None:
+    figures = ("<figure class='site-logo'><a href='https://news.example'>"
+               "<img src='/theme/courier-logo.svg' alt='Courier'></a></figure>"
+               "<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption></figure>")
+    assert lead(figures) == ("Boats at dawn.", "")
+
+
+def test_a_caption_of_only_a_labelled_credit_is_the_credit() -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption><strong>Image Credits:</strong> "
+              "Ana Ruiz</figcaption></figure>")
+    assert lead(figure) == ("", "Ana Ruiz")
+
+
+def test_a_figcaption_just_after_the_block_its_figure_fills_is_its_caption() -> None:
+    block = ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div>"
+             "<figcaption>Boats at dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>")
+    assert lead(block) == ("Boats at dawn.", "Ana Ruiz/AP")
