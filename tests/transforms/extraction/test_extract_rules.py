@@ -99,6 +99,11 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
     ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
     ("Boats at dawn. Zdj\u0119cie: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
     ("Boats and nets / sails", "Boats and nets / sails", ""),
+    ("Boats at dawn Foto: Ana Ruiz", "Boats at dawn", "Ana Ruiz"),
+    ("Boats at dawn as the photo: a test", "Boats at dawn as the photo: a test", ""),
+    ("Boats at dawn. Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
+    ("Boats at dawn. Ana Ruiz / Courier", "Boats at dawn.", "Ana Ruiz / Courier"),
+    ("Boats at dawn - Ana Ruiz/Courier", "Boats at dawn", "Ana Ruiz/Courier"),
 ])
 def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
         line: str, caption: str, credit: str) -> None:
