@@ -62,6 +62,8 @@ _VARIANT = re.compile(r"(?:-\d{2,5}x\d{2,5}|-e\d{10,13}|-scaled)+(?=\.\w{3,4}$)"
 _MAX_CREDIT = 200
 _SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
 _MAX_CREDIT_WORDS = 6
+_PARTICLE = 3  # the longest lower-case word a credit's names may hold ("via", "og", "von")
+_WORD = re.compile(r"[^\W\d_]+")
 _MAX_LABELLED_WORDS = 10  # a caption that begins with a credit label and is no longer: a credit
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 # An ImageObject's properties that name its credit, in the order they are trusted.
@@ -298,9 +300,20 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 or element in caption.iterancestors())):
             continue
         if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT and (
-                _worded(_text(element))):
+                _worded(_text(element))) and _reads_as_credit(_text(element)):
             return element
     return None
+
+
+def _reads_as_credit(text: str) -> bool:
+    """Whether unnamed text beside a caption reads as a credit rather than a control's label
+    or a byline and date ("Bild vergrößern", "Open in fullscreen", "Ana Ruiz, 4. März"): it
+    begins with a credit label or a copyright sign, or parts names with a slash, or has no
+    digit and no lower-case word longer than a particle ("Ana Ruiz", "Bloomberg via Getty")."""
+    if is_labelled_credit(text) or "/" in text:
+        return True
+    return not any(c.isdigit() for c in text) and not any(
+        len(word) > _PARTICLE and word[0].islower() for word in _WORD.findall(text))
 
 
 def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:

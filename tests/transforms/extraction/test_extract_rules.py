@@ -550,3 +550,12 @@ def test_a_figcaption_just_after_the_block_its_figure_fills_is_its_caption() -> 
     block = ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div>"
              "<figcaption>Boats at dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>")
     assert lead(block) == ("Boats at dawn.", "Ana Ruiz/AP")
+
+
+@pytest.mark.parametrize("widget", ["Open in fullscreen", "Ver imagen ampliada",
+                                    "Bildergalerie \u00f6ffnen", "Ana Ruiz, 4. M\u00e4rz 2026"])
+def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
+        widget: str) -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
+              f"<span>{widget}</span><span>Ana Ruiz via Courier</span></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
