@@ -533,23 +533,21 @@ def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edi
     assert lead(figures, head) == ("Boats at dawn.", "")
 
 
-def test_the_sites_logo_in_a_figure_is_not_the_lead_picture() -> None:
-    figures = ("<figure class='site-logo'><a href='https://news.example'>"
-               "<img src='/theme/courier-logo.svg' alt='Courier'></a></figure>"
-               "<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption></figure>")
-    assert lead(figures) == ("Boats at dawn.", "")
-
-
-def test_a_caption_of_only_a_labelled_credit_is_the_credit() -> None:
-    figure = ("<figure><img src='/lead.jpg'><figcaption><strong>Image Credits:</strong> "
-              "Ana Ruiz</figcaption></figure>")
-    assert lead(figure) == ("", "Ana Ruiz")
-
-
-def test_a_figcaption_just_after_the_block_its_figure_fills_is_its_caption() -> None:
-    block = ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div>"
-             "<figcaption>Boats at dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>")
-    assert lead(block) == ("Boats at dawn.", "Ana Ruiz/AP")
+@pytest.mark.parametrize(("figures", "caption", "credit"), [
+    # the site's logo in a figure is not the lead picture
+    ("<figure class='site-logo'><a href='https://news.example'><img src='/theme/courier-logo.svg' "
+     "alt='Courier'></a></figure><figure><img src='/lead.jpg'><figcaption>Boats at dawn."
+     "</figcaption></figure>", "Boats at dawn.", ""),
+    # a caption of only a labelled credit is the credit
+    ("<figure><img src='/lead.jpg'><figcaption><strong>Image Credits:</strong> Ana Ruiz"
+     "</figcaption></figure>", "", "Ana Ruiz"),
+    # a figcaption just after the block its figure fills is its caption
+    ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div><figcaption>Boats at "
+     "dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>", "Boats at dawn.", "Ana Ruiz/AP"),
+])
+def test_the_lead_figure_its_caption_and_credit_where_the_markup_sets_them_apart(
+        figures: str, caption: str, credit: str) -> None:
+    assert lead(figures) == (caption, credit)
 
 
 @pytest.mark.parametrize("widget", ["Open in fullscreen", "Ver imagen ampliada",
