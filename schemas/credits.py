@@ -46,7 +46,7 @@ def split_caption(text: str) -> tuple[str, str]:
 
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
 # ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
-_CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
+_CREDIT_LABEL = re.compile(r"^(?:(?:\u00a9|\(c\)|copyright\b)\s*:?|courtesy of\b|"
                            r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")

@@ -355,6 +355,7 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
 @pytest.mark.parametrize(("element", "credit"), [
     ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
+    ("Copyright: Ana Ruiz", "Ana Ruiz"),
 ])
 def test_a_credit_element_loses_its_label_and_semicolons_part_a_list(element: str,
                                                                      credit: str) -> None:
