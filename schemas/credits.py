@@ -46,7 +46,7 @@ def split_caption(text: str) -> tuple[str, str]:
 
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
 # ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
-_CREDIT_LABEL = re.compile(r"^(?:\u00a9|\(c\)|copyright\b|courtesy of\b|"
+_CREDIT_LABEL = re.compile(r"^(?:(?:\u00a9|\(c\)|copyright\b)\s*:?|courtesy of\b|"
                            r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
@@ -58,19 +58,26 @@ _SEED_LABEL = "Photo: "
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", "... / Name", and a bare
-# name or agency of a few words after the last sentence ("... at dawn. Agency").
+# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", "... / Name", a
+# capitalised label after the last word ("... at dawn Foto: Name"), and a bare name or agency of
+# a few words after the last sentence or a bar ("... at dawn. Agency", "... at dawn. Name/dpa").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
-           r"symbolfoto|credits?|image\ credit|photo\ credit|source|fuente|cr\u00e9dits?|"
+           r"symbolfoto|credits?|(?:image|photo)\ credits?|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of|isithombe|zdj\u0119cie|kuva|billede|fot\u00f3|"
            r"foto\u011fraf|\u5199\u771f|\uc0ac\uc9c4|\u56fe\u7247|\u5716\u7247|\u6444\u5f71|\u651d\u5f71)")
 _CAPITALISED = r"[A-Z\u00c0-\u00de][\w'\u2019.-]*"  # a word of a name ("Ana", "O'Neil")
+# A name or agency of a few words, then one to three more after slashes: "Ana Ruiz/dpa",
+# "Ana Ruiz / Agency".
+_WORDS = r"[^\W\d_][\w'\u2019.-]*(?:\ [^\W\d_][\w'\u2019.-]*){0,3}"
+_SLASHED = rf"{_WORDS}(?:\ ?/\ ?{_WORDS}){{1,3}}"
 _TRAILING_CREDIT = re.compile(
     rf"""(?:
         \s+\|\s*(?P<bar>(?:{_LABELS}\s*:|\u00a9).{{1,120}})
       | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
       | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
+      | \s+(?P<capital>(?=(?-i:[A-Z\u00c0-\u00de\u0400-\u042f])){_LABELS}\s*:\s*[^():]{{1,120}})
+      | (?:(?<=[.!?])|\s[|\u2013\u2014-])\s+(?P<slashed>{_SLASHED})
       | (?:(?<=[.!?])|\s[\u2013\u2014-])\s+(?P<by>(?:photo(?:graph)?s?|pictures?|images?)
             \ by\ [^()]{{1,80}})
       | (?<=[.!?])\s+(?P<word>[^\W\d_][\w'\u2019-]*(?:\ [^\W\d_][\w'\u2019-]*){{0,2}})

@@ -18,6 +18,7 @@ from newswire.schemas.credits import (
     split_trailing_credit,
 )
 from newswire.transforms.extraction.metadata import PageMetadata, names
+from newswire.transforms.extraction.outlet import is_logo
 from newswire.transforms.records import FeedEntry
 
 # The lead picture: a <figure> with an image, or an image followed by a caption block
@@ -48,15 +49,22 @@ _NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "
              "template", "iframe"}
 _INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
 _CONTAINER_DEPTH = 4  # how far up from the lead image its caption container may be
+_WRAPPER_DEPTH = 2  # how far up from a figure the wrapper its figcaption follows may be
 _PICTURE_DEPTH = 8  # how far up from an image its <picture> may be
 _MAX_CAPTION = 1200
 _MAX_UNNAMED_CAPTION = 400  # the text of a block around the image that names no caption
 _MIN_CAPTION_WORDS = 4  # alt text of fewer words is a label ("Photo", "Ana Ruiz"), no caption
 # A picture's id in its URL: six or more digits, or eight or more hex digits.
 _PICTURE_ID = re.compile(r"(?<![0-9a-f])(?:\d{6,}|[0-9a-f]{8,})(?![0-9a-f])", re.IGNORECASE)
+# What an image server adds to a file's name for another version of the picture: a size
+# ("-1024x576"), an edit's timestamp ("-e1715708581580"), "-scaled", before the extension.
+_VARIANT = re.compile(r"(?:-\d{2,5}x\d{2,5}|-e\d{10,13}|-scaled)+(?=\.\w{3,4}$)")
 _MAX_CREDIT = 200
 _SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
 _MAX_CREDIT_WORDS = 6
+_PARTICLE = 3  # the longest lower-case word a credit's names may hold ("via", "og", "von")
+_WORD = re.compile(r"[^\W\d_]+")
+_MAX_LABELLED_WORDS = 10  # a caption that begins with a credit label and is no longer: a credit
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 # An ImageObject's properties that name its credit, in the order they are trusted.
 _JSONLD_CREDITS = ("creditText", "copyrightHolder", "author", "creator")
@@ -114,7 +122,8 @@ def _page_picture(tree: HtmlElement, url: str,
     if cover and (shown := _showing(tree, url, cover)) is not None:
         return shown
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
-        found = [] if scope is None else [p for p in _PICTURES(scope) if not _portrait(p)]
+        found = [] if scope is None else [p for p in _PICTURES(scope)
+                                          if not _portrait(p) and not _logo(p)]
         if found:
             return _picture(found[0], url)
     return None
@@ -123,6 +132,14 @@ def _page_picture(tree: HtmlElement, url: str,
 def _portrait(picture: HtmlElement) -> bool:
     """Whether a picture sits in a byline or author block: the writer's photo, not the lead."""
     return any(_named(node, _PORTRAIT_NAME) for node in (picture, *picture.iterancestors()))
+
+
+def _logo(picture: HtmlElement) -> bool:
+    """Whether a picture shows the site's logo (a masthead figure can sit in the main region)."""
+    img = next(picture.iter("img"), None) if picture.tag == "figure" else None
+    if img is None and (previous := picture.getprevious()) is not None:
+        img = previous if previous.tag == "img" else next(previous.iter("img"), None)
+    return img is not None and is_logo(img)
 
 
 def _showing(tree: HtmlElement, url: str, cover: list[str]) -> tuple[str, LeadImage] | None:
@@ -197,8 +214,7 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
     """An image with the caption and credit its figure or block gives, and the source name."""
     caption = next(container.iter("figcaption"), None)
     if caption is None and container.tag == "figure":
-        following = container.getnext()  # a figcaption just after its figure
-        caption = following if following is not None and following.tag == "figcaption" else None
+        caption = _following_figcaption(container)
     if caption is None:
         caption = next((e for e in container.iter(etree.Element)
                         if _named(e, _CAPTION_NAME) and not _named(e, _CREDIT_NAME)
@@ -206,6 +222,19 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
     name = "figcaption" if caption is not None and caption.tag == "figcaption" else (
         "caption-block")
     return name, _described(img, caption, container, url)
+
+
+def _following_figcaption(figure: HtmlElement) -> HtmlElement | None:
+    """A figcaption just after its figure, or just after a wrapper the figure alone fills."""
+    node: HtmlElement | None = figure
+    for _ in range(_WRAPPER_DEPTH):
+        following = node.getnext()
+        if following is not None:
+            return following if following.tag == "figcaption" else None
+        node = node.getparent()
+        if node is None:
+            break
+    return None
 
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
@@ -227,7 +256,10 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
 
 
 def _split_credit(text: str) -> tuple[str, str]:
-    """A caption line split into caption and the photo credit at its end, if any."""
+    """A caption line split into caption and the photo credit at its end, if any; a few words
+    after a credit label ("Image Credits: Name") are all credit."""
+    if is_labelled_credit(text) and len(text.split()) <= _MAX_LABELLED_WORDS:
+        return "", clean_credit(text)
     text, credit = split_caption(text)
     credit = credit.lstrip(_SEPARATORS)
     if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
@@ -268,9 +300,20 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 or element in caption.iterancestors())):
             continue
         if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT and (
-                _worded(_text(element))):
+                _worded(_text(element))) and _reads_as_credit(_text(element)):
             return element
     return None
+
+
+def _reads_as_credit(text: str) -> bool:
+    """Whether unnamed text beside a caption reads as a credit rather than a control's label
+    or a byline and date ("Bild vergrößern", "Open in fullscreen", "Ana Ruiz, 4. März"): it
+    begins with a credit label or a copyright sign, or parts names with a slash, or has no
+    digit and no lower-case word longer than a particle ("Ana Ruiz", "Bloomberg via Getty")."""
+    if is_labelled_credit(text) or "/" in text:
+        return True
+    return not any(c.isdigit() for c in text) and not any(
+        len(word) > _PARTICLE and word[0].islower() for word in _WORD.findall(text))
 
 
 def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
@@ -394,6 +437,11 @@ class _Picture:
         return self.path.rsplit("/", 1)[-1]
 
     @cached_property
+    def stem(self) -> str:
+        """The file's name without a version's size or edit suffix ("a-1024x576.jpg": "a.jpg")."""
+        return _VARIANT.sub("", self.name)
+
+    @cached_property
     def ids(self) -> set[str]:
         return {token for token in _PICTURE_ID.findall(self.address)
                 if any(c.isdigit() for c in token)}
@@ -401,11 +449,12 @@ class _Picture:
     @property
     def keys(self) -> set[str]:
         """Substrings an address showing this picture contains: its path, file name or ids."""
-        return {key for key in (self.path, self.name) if len(key) >= 8} | self.ids
+        return {key for key in (self.path, self.name, self.stem.rsplit(".", 1)[0])
+                if len(key) >= 8} | self.ids
 
     def shown_by(self, other: _Picture) -> bool:
         return (self.address == other.address
-                or (len(self.name) >= 8 and self.name == other.name)
+                or (len(self.stem) >= 8 and self.stem == other.stem)
                 or not self.ids.isdisjoint(other.ids))
 
 

@@ -88,7 +88,7 @@ def logo_name(tree: HtmlElement) -> str:
     """The outlet name a masthead logo gives: its alt text, or the brand link's text."""
     for img in tree.iter("img"):
         name = _site(_LOGO_WORDS.sub(" ", img.get("alt", "")))
-        if name and _is_logo(img):
+        if name and is_logo(img):
             return name
     for link in tree.iter("a"):
         if _LOGO_MARK.search(link.get("class", "")):
@@ -98,7 +98,7 @@ def logo_name(tree: HtmlElement) -> str:
     return ""
 
 
-def _is_logo(img: HtmlElement) -> bool:
+def is_logo(img: HtmlElement) -> bool:
     """An image named as a logo, inside a logo or masthead container, or linking home."""
     if _LOGO_MARK.search(" ".join((img.get("src", ""), img.get("class", ""), img.get("id", "")))):
         return True

@@ -99,6 +99,11 @@ def test_the_seed_formats_photo_label_is_kept() -> None:
     ("Boats at dawn. Isithombe: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
     ("Boats at dawn. Zdj\u0119cie: Ana Ruiz", "Boats at dawn.", "Ana Ruiz"),
     ("Boats and nets / sails", "Boats and nets / sails", ""),
+    ("Boats at dawn Foto: Ana Ruiz", "Boats at dawn", "Ana Ruiz"),
+    ("Boats at dawn as the photo: a test", "Boats at dawn as the photo: a test", ""),
+    ("Boats at dawn. Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
+    ("Boats at dawn. Ana Ruiz / Courier", "Boats at dawn.", "Ana Ruiz / Courier"),
+    ("Boats at dawn - Ana Ruiz/Courier", "Boats at dawn", "Ana Ruiz/Courier"),
 ])
 def test_a_credit_set_off_at_the_end_of_a_caption_line_is_split_off(
         line: str, caption: str, credit: str) -> None:
@@ -350,6 +355,7 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
 @pytest.mark.parametrize(("element", "credit"), [
     ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
+    ("Copyright: Ana Ruiz", "Ana Ruiz"),
 ])
 def test_a_credit_element_loses_its_label_and_semicolons_part_a_list(element: str,
                                                                      credit: str) -> None:
@@ -518,3 +524,37 @@ def test_a_credit_at_the_end_of_an_alt_text_taken_as_caption_is_split_off() -> N
 
 def test_a_short_alt_text_is_a_label_not_a_caption() -> None:
     assert lead("<figure><img src='/lead.jpg' alt='Harbour'></figure>") == ("", "")
+
+
+def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edit() -> None:
+    figures = ("<figure><img src='/teaser.jpg'><figcaption>Another story.</figcaption></figure>"
+               "<figure><img src='/uploads/harbour-boats-e1715708581580-1024x576.png?w=1024'>"
+               "<figcaption>Boats at dawn.</figcaption></figure>")
+    head = "<meta property='og:image' content='https://news.example/uploads/harbour-boats.png'>"
+    assert lead(figures, head) == ("Boats at dawn.", "")
+
+
+@pytest.mark.parametrize(("figures", "caption", "credit"), [
+    # the site's logo in a figure is not the lead picture
+    ("<figure class='site-logo'><a href='https://news.example'><img src='/theme/courier-logo.svg' "
+     "alt='Courier'></a></figure><figure><img src='/lead.jpg'><figcaption>Boats at dawn."
+     "</figcaption></figure>", "Boats at dawn.", ""),
+    # a caption of only a labelled credit is the credit
+    ("<figure><img src='/lead.jpg'><figcaption><strong>Image Credits:</strong> Ana Ruiz"
+     "</figcaption></figure>", "", "Ana Ruiz"),
+    # a figcaption just after the block its figure fills is its caption
+    ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div><figcaption>Boats at "
+     "dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>", "Boats at dawn.", "Ana Ruiz/AP"),
+])
+def test_the_lead_figure_its_caption_and_credit_where_the_markup_sets_them_apart(
+        figures: str, caption: str, credit: str) -> None:
+    assert lead(figures) == (caption, credit)
+
+
+@pytest.mark.parametrize("widget", ["Open in fullscreen", "Ver imagen ampliada",
+                                    "Bildergalerie \u00f6ffnen", "Ana Ruiz, 4. M\u00e4rz 2026"])
+def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
+        widget: str) -> None:
+    figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
+              f"<span>{widget}</span><span>Ana Ruiz via Courier</span></figure>")
+    assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
