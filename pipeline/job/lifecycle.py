@@ -132,7 +132,7 @@ def wait(result: PipelineResult) -> None:
         result.wait_until_finish()
 
 
-def cancel(result: PipelineResult, timeout: float = 30.0) -> None:
+def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
     """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
     have stopped.
 
