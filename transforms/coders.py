@@ -10,6 +10,12 @@ import it from here.
 
 `ArticleCoder`: an Article as compact, key-sorted JSON, deterministic and portable (no pickle).
 
+`FeedEntryCoder`: a FeedEntry as a compact JSON list, for the entries a batch holds whole
+between polling and fetching (the in-process runner keeps each stage's input until the stage
+is done). Pickled, an entry of the generated corpus took 498 bytes, most of them its class's
+and fields' names; as a list without its trailing defaults, about 190. Decoded, the entries of
+one feed share their feed's URL and title, and an id that is the link is the link.
+
 `StateKey`, the key type of newswire's keyed state: a str, with a coder Beam can call
 deterministic. Stateful DoFns need their keys encoded the same way every time. Left untyped,
 keys get Beam's FastPrimitivesCoder, which is deterministic for a str but cannot say so (it
@@ -24,11 +30,16 @@ cannot encode deterministically.
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
 from apache_beam import coders
 
 from newswire.schemas.article import Article
 from newswire.transforms.beam_internals import StrictPrimitivesCoder
+from newswire.transforms.records import FeedEntry
 
 
 class ArticleCoder(coders.Coder):
@@ -47,6 +58,50 @@ class ArticleCoder(coders.Coder):
         return Article
 
 
+_ENTRY_FIELDS = tuple(fields(FeedEntry))
+_ENTRY_DATES = frozenset({"published", "updated"})
+_ENTRY_LISTS = frozenset({"authors", "tags"})
+_ENTRY_SHARED = frozenset({"feed_url", "feed_title", "source"})
+
+
+class FeedEntryCoder(coders.Coder):
+    """Encodes a FeedEntry as a JSON list of its fields in order, without the trailing ones
+    that hold their defaults; dates as ISO 8601, an id equal to the link as null."""
+
+    def encode(self, value: FeedEntry) -> bytes:
+        row: list[Any] = []
+        for field in _ENTRY_FIELDS:
+            item = getattr(value, field.name)
+            if field.name == "entry_id" and item == value.link:
+                item = None  # an id is a str, so null says "the link"
+            elif field.name in _ENTRY_DATES and item is not None:
+                item = item.isoformat()
+            row.append(item)
+        while row and row[-1] == _ENTRY_FIELDS[len(row) - 1].default:
+            row.pop()
+        return json.dumps(row, separators=(",", ":")).encode()
+
+    def decode(self, encoded: bytes) -> FeedEntry:
+        values: dict[str, Any] = {}
+        for field, item in zip(_ENTRY_FIELDS, json.loads(encoded), strict=False):
+            if field.name in _ENTRY_DATES and item is not None:
+                item = datetime.fromisoformat(item)
+            elif field.name in _ENTRY_LISTS:
+                item = tuple(item)
+            elif field.name in _ENTRY_SHARED:
+                item = sys.intern(item)
+            values[field.name] = item
+        if values.get("entry_id", "") is None:
+            values["entry_id"] = values["link"]
+        return FeedEntry(**values)
+
+    def is_deterministic(self) -> bool:
+        return True
+
+    def to_type_hint(self) -> type:
+        return FeedEntry
+
+
 class StateKey(str):
     """Type hint for the key of a stateful step; the keys themselves are plain str."""
 
@@ -61,4 +116,5 @@ class StateKeyCoder(StrictPrimitivesCoder):
 
 
 coders.registry.register_coder(Article, ArticleCoder)
+coders.registry.register_coder(FeedEntry, FeedEntryCoder)
 coders.registry.register_coder(StateKey, StateKeyCoder)

@@ -168,10 +168,12 @@ class IngestFeeds(beam.PTransform):
         return RecallEarlier(indexed_copies(config), config.near_dup_threshold)
 
     def _tally(self, pcoll: beam.PCollection, name: str) -> beam.PCollection:
-        """`pcoll`, counted for the progress line when the run has somewhere to count."""
+        """`pcoll`, counted for the progress line when the run has somewhere to count (as
+        typed as it came, so its elements keep their coder)."""
         if self.config.progress_dir is None:
             return pcoll
-        return pcoll | f"Count_{name}" >> beam.ParDo(Tally(self.config.progress_dir, name))
+        return pcoll | f"Count_{name}" >> beam.ParDo(
+            Tally(self.config.progress_dir, name)).with_output_types(pcoll.element_type)
 
 
 class IndexArticles(beam.PTransform):

@@ -41,13 +41,15 @@ class Identity(Generic[T]):
     """How to recognise the same item, tell a change from a repeat, and order versions.
 
     `advance` makes a changed item's version exceed the remembered one when its own
-    timestamps did not move (a silent edit), so the index accepts it as newer.
+    timestamps did not move (a silent edit), so the index accepts it as newer. `kind` types
+    the items between the steps, so they get their type's coder (transforms/coders.py).
     """
 
     key: Callable[[T], str]
     fingerprint: Callable[[T], str]
     version: Callable[[T], int]
     advance: Callable[[T, int], T] = lambda item, _previous: item
+    kind: Any = Any
 
 
 def entry_key(entry: FeedEntry) -> str:
@@ -72,7 +74,8 @@ def _advance_article(article: Article, previous: int) -> Article:
 
 
 ENTRIES: Identity[FeedEntry] = Identity(
-    key=entry_key, fingerprint=lambda e: str(_entry_version(e)), version=_entry_version)
+    key=entry_key, fingerprint=lambda e: str(_entry_version(e)), version=_entry_version,
+    kind=FeedEntry)
 ARTICLES: Identity[Article] = Identity(
     key=lambda a: a.key, fingerprint=lambda a: a.fingerprint, version=lambda a: a.version,
     advance=_advance_article)
@@ -93,14 +96,16 @@ class Deduplicate(beam.PTransform):
         self.grouped = grouped
 
     def expand(self, items: beam.PCollection) -> beam.PCollection:
+        kind = self.identity.kind
         keyed = (items
                  | "Key" >> beam.Map(lambda item, key=self.identity.key: (key(item), item))
-                 .with_output_types(tuple[StateKey, Any]))
+                 .with_output_types(tuple[StateKey, kind]))
         if self.grouped if self.grouped is not None else is_batch(items):
             return (keyed
                     | "Group" >> beam.GroupByKey()
-                    | "Decide" >> beam.ParDo(DecideGroup(self.identity)))
-        return keyed | "Remember" >> beam.ParDo(Remember(self.identity, self.ttl_seconds))
+                    | "Decide" >> beam.ParDo(DecideGroup(self.identity)).with_output_types(kind))
+        return keyed | "Remember" >> beam.ParDo(
+            Remember(self.identity, self.ttl_seconds)).with_output_types(kind)
 
 
 def is_batch(pcoll: beam.PCollection) -> bool:

@@ -44,7 +44,7 @@ from newswire.transforms.fetching.fetch import HTML_TYPES, BySlot, PageFetcher, 
 from newswire.transforms.fetching.http import FetchError, Response
 from newswire.transforms.fetching.politeness import host_of
 from newswire.transforms.fetching.settings import HttpSettings
-from newswire.transforms.records import DEAD_LETTER, failure_reason
+from newswire.transforms.records import DEAD_LETTER, FeedEntry, failure_reason
 from newswire.transforms.sources.feeds import PollReader, parse_feed_list
 from newswire.transforms.sources.polling import Poll
 from newswire.transforms.sources.schedule import FeedState, conditional_headers
@@ -531,5 +531,5 @@ class ReadSources(beam.PTransform):
                     | f"Once{step}" >> beam.Distinct()
                     | f"NotAsked{step}" >> beam.Filter(
                         lambda source, asked: source[0] not in asked, beam.pvalue.AsDict(done)))
-        return (entries | "Entries" >> beam.Flatten(),
+        return (entries | "Entries" >> beam.Flatten().with_output_types(FeedEntry),
                 letters | "DeadLetters" >> beam.Flatten())

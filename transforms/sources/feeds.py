@@ -244,7 +244,8 @@ class PollFeeds(beam.DoFn):
     once. A bundle's ticks wait `PATIENCE` seconds in all for their answers; one not there by
     then is looked for every `COLLECT_EVERY` seconds by a processing-time timer on the feed's
     key (as Beam's `AsyncWrapper` commits its finished items). Whoever takes the answer reads
-    the state, applies the poll (`PollReader`) and writes it, once.
+    the state, applies the poll (`PollReader`) and writes it, once; a state read older than
+    what the process's last poll of the feed left is taken as that (`FeedPolls.newest`).
 
     When the worker stops, Beam closes its state and data channels and then tears the DoFn
     down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
@@ -289,7 +290,7 @@ class PollFeeds(beam.DoFn):
         if self.stopped.is_set():
             return
         feed_url, answered = keyed
-        stored = feed.read()
+        stored = self.polls.newest(feed_url, feed.read())
         state = stored or self.reader.remembered(feed_url)
         poll = self.polls.current(feed_url)
         if poll is None:
@@ -311,7 +312,7 @@ class PollFeeds(beam.DoFn):
                    feed: Any = beam.DoFn.StateParam(FEED),
                    collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
         if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
-            stored = feed.read()
+            stored = self.polls.newest(feed_url, feed.read())
             yield from self._take(poll, stored or self.reader.remembered(feed_url),
                                   stored is None, feed, collect, 0.0)
 
@@ -323,4 +324,6 @@ class PollFeeds(beam.DoFn):
                 collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
             return
         if self.polls.finish(poll):  # else another tick or timer took it
-            feed.write((yield from self.reader.apply(state, poll, first)))
+            after = yield from self.reader.apply(state, poll, first)
+            feed.write(after)
+            self.polls.settled(after)

@@ -7,6 +7,12 @@ state. `FeedPolls` runs the requests on a thread pool instead, one per feed at a
 shared by every PollFeeds instance of a worker process (`apache_beam.utils.shared`, as Beam's
 own `AsyncWrapper` shares its pool), so two bundles that tick the same feed still ask it once.
 The tick that finds a request finished takes its outcome and applies it to the feed's state.
+
+A runner may hand a tick its key's state as it was before another bundle's write of it was
+committed: Prism, splitting a bundle that waits on a hanging feed, gives the split-off ticks to a
+new bundle at once. A poll applied to that older state would hand on again what the last poll
+handed on, so `FeedPolls` also keeps the state each poll left its feed in, for a while
+(`settled`, `newest`), and a tick takes whichever is newer.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 
 from newswire.transforms.fetching.http import FetchError, HttpClient, Response
 from newswire.transforms.fetching.settings import HttpSettings
+from newswire.transforms.sources.schedule import FeedState
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,13 @@ class FeedPolls:
     """Feed requests on a thread pool: `start` one per feed at a time, `finish` takes it back.
 
     A finished poll nobody takes (its feed moved to another worker) is dropped after `keep`
-    seconds, so the table stays as small as the set of feeds being polled. It lives as long as
-    a DoFn of the process holds it (`Shared`), its pool's threads and connections with it.
+    seconds, so the table stays as small as the set of feeds being polled; the state a poll
+    left its feed in is kept `SETTLED_FOR` seconds, far longer than a bundle waits on its
+    feeds. It lives as long as a DoFn of the process holds it (`Shared`), its pool's threads
+    and connections with it.
     """
+
+    SETTLED_FOR = 60.0
 
     def __init__(self, http: HttpSettings, keep: float = 3600.0) -> None:
         self.client = HttpClient(http)
@@ -58,6 +69,7 @@ class FeedPolls:
         self._pool = ThreadPoolExecutor(http.concurrency, "poll")
         self._lock = threading.Lock()
         self._polls: dict[str, Poll] = {}
+        self._settled: dict[str, tuple[float, FeedState]] = {}
 
     def current(self, feed_url: str) -> Poll | None:
         """The feed's poll under way or finished and not yet taken, if any."""
@@ -90,6 +102,24 @@ class FeedPolls:
                 return False
             del self._polls[poll.feed_url]
             return True
+
+    def settled(self, state: FeedState) -> None:
+        """Keep the state a poll just left its feed in, for `newest`."""
+        with self._lock:
+            self._settled[state.feed_url] = (time.monotonic(), state)
+
+    def newest(self, feed_url: str, stored: FeedState | None) -> FeedState | None:
+        """The key's stored state, or the one a poll in this process left the feed in since,
+        if the stored one is older (see the module's docstring)."""
+        with self._lock:
+            since = time.monotonic() - self.SETTLED_FOR
+            for url in [url for url, (at, _) in self._settled.items() if at < since]:
+                del self._settled[url]
+            _, settled = self._settled.get(feed_url, (0.0, None))
+        if settled is None or (stored is not None
+                               and (stored.last_poll or 0.0) >= (settled.last_poll or 0.0)):
+            return stored
+        return settled
 
     def _forget_stale(self, now: float) -> None:
         stale = [url for url, poll in self._polls.items()
