@@ -122,10 +122,10 @@ def _page_picture(tree: HtmlElement, url: str,
     if cover and (shown := _showing(tree, url, cover)) is not None:
         return shown
     for scope in (*(next(tree.iter(tag), None) for tag in _SCOPES), tree):
-        found = [] if scope is None else [p for p in _PICTURES(scope)
-                                          if not _portrait(p) and not _logo(p)]
-        if found:
-            return _picture(found[0], url)
+        found = None if scope is None else next(
+            (p for p in _PICTURES(scope) if not _portrait(p) and not _logo(p)), None)
+        if found is not None:
+            return _picture(found, url)
     return None
 
 
