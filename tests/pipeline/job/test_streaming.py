@@ -16,7 +16,6 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import Elasticsearch
 
 from newswire.pipeline.job import lifecycle
-from newswire.pipeline.job.summary import summarize
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas.article import document_id
 from newswire.transforms.index.client import EsConnection
@@ -89,8 +88,9 @@ def test_new_entries_are_searchable_within_the_poll_interval(
             hit = client.search(index=index, query={"match": {"title": "Pier"}})["hits"]
             assert hit["total"]["value"] == 1
             # the sink's metrics arrive when its bundle is done, a moment after the write shows
-            wait_for(lambda: summarize(result).created == 2, 10, "the metrics counting it")
-            summary = summarize(result)
+            wait_for(lambda: lifecycle.current_summary(result).created == 2, 10,
+                     "the metrics counting it")
+            summary = lifecycle.current_summary(result)
         finally:
             lifecycle.cancel(result)
     client.close()
