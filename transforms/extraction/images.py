@@ -14,6 +14,7 @@ from newswire.schemas.credits import (
     clean_caption,
     clean_credit,
     is_labelled_credit,
+    is_photo_credit,
     split_caption,
     split_trailing_credit,
 )
@@ -107,6 +108,8 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
         parts["caption"], provenance["caption"] = caption, "alt"
         if credit and "credit" not in parts:
             parts["credit"], provenance["credit"] = credit, "alt"
+    elif "credit" not in parts and (credit := _split_credit(parts.get("alt", ""))[1]):
+        parts["credit"], provenance["credit"] = credit, "alt"  # "Boats at dawn © Ana Ruiz"
     return LeadImage(**parts), provenance
 
 
@@ -262,7 +265,8 @@ def _split_credit(text: str) -> tuple[str, str]:
         return "", clean_credit(text)
     text, credit = split_caption(text)
     credit = credit.lstrip(_SEPARATORS)
-    if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+    # "(AP Photo/Name)" is kept as the seed format writes it; "(Foto: Name/AFP)" loses its label
+    if not credit.startswith("(") or is_labelled_credit(credit[1:]):
         credit = clean_credit(credit)
     return (text, credit) if credit else split_trailing_credit(text)
 
@@ -337,7 +341,7 @@ def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
     if len(parts) < 2:
         return None
     before, last = _text(parts[-2]), _text(parts[-1])
-    if is_labelled_credit(last) and len(last) <= _MAX_CREDIT:
+    if (is_labelled_credit(last) or is_photo_credit(last)) and len(last) <= _MAX_CREDIT:
         return parts[-1]
     if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
             len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):

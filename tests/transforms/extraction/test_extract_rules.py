@@ -558,3 +558,22 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
               f"<span>{widget}</span><span>Ana Ruiz via Courier</span></figure>")
     assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
+
+
+COVER = "<meta property='og:image' content='https://news.example/lead.jpg'>"
+
+
+@pytest.mark.parametrize(("figures", "caption", "credit"), [
+    # a labelled credit in parentheses at the caption's end loses its label and parentheses
+    ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <small>(Foto: Ana Ruiz/AFP)</small>"
+     "</figcaption></figure>", "Boats at dawn.", "Ana Ruiz/AFP"),
+    # a credit only in the alt text of a picture whose caption is shown apart
+    ("<figure><img src='/lead.jpg' alt='Boats at dawn \u00a9 Courier Foto: Ana Ruiz'>"
+     "<figcaption>Boats at dawn.</figcaption></figure>", "Boats at dawn.", "Ana Ruiz"),
+    # the last block beside the picture is a photo credit by itself
+    ("<div><img src='/lead.jpg'><div>Boats at dawn</div><div>Getty Images</div></div>",
+     "Boats at dawn", "Getty Images"),
+])
+def test_a_credit_in_parentheses_in_the_alt_text_or_in_a_last_block_of_its_own(
+        figures: str, caption: str, credit: str) -> None:
+    assert lead(figures, COVER) == (caption, credit)
