@@ -166,6 +166,18 @@ def test_the_reporter_in_a_later_author_meta_tag_beats_the_outlet_in_the_first()
                    "<meta property='og:site_name' content='Courier'>") == ("Courier",)
 
 
+@pytest.mark.parametrize(("line", "expected"), [
+    ("<p><strong>Ana Ruiz/Tom Berg</strong></p>", ("Ana Ruiz", "Tom Berg")),
+    ("<p>&nbsp;</p><p><b>Ana Ruiz</b></p>", ("Ana Ruiz",)),
+    ("<p><strong>The harbour master</strong></p>", ("Courier",)),
+])
+def test_the_outlet_as_author_yields_to_a_bold_line_of_names_at_the_storys_start(
+        line: str, expected: tuple[str, ...]) -> None:
+    head = jsonld({**NEWS, "author": {"name": "Courier"}}) + (
+        "<meta property='og:site_name' content='Courier'>")
+    assert authors(head, line) == expected
+
+
 # --- titles ----------------------------------------------------------------------------------
 
 def title(head: str = "", body: str = STORY) -> str:
