@@ -245,8 +245,9 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     """An image with its caption (else its title attribute); a credit element in the caption,
     or a credit-only part of the figure outside it, wins over parsing the caption's text."""
     credit_element = _credit_element(caption, container, img)
-    credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
-    text = _text(caption, skip=credit_element) if caption is not None else ""
+    parts = _credit_parts(credit_element) if credit_element is not None else []
+    credit = clean_credit(" ".join(_text(part) for part in parts))
+    text = _text(caption, skip=parts) if caption is not None else ""
     if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
         text = _clean(img.get("title") or "")
     if not credit:
@@ -309,6 +310,16 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
     return None
 
 
+def _credit_parts(element: HtmlElement) -> list[HtmlElement]:
+    """A credit element and the elements named as credits just after it (a copyright notice
+    and the name, each in its own)."""
+    parts = [element]
+    while _named(element, _CREDIT_NAME) and not (element.tail or "").strip() and (
+            (following := element.getnext()) is not None and _named(following, _CREDIT_NAME)):
+        parts.append(element := following)
+    return parts
+
+
 def _reads_as_credit(text: str) -> bool:
     """Whether unnamed text beside a caption reads as a credit rather than a control's label
     or a byline and date ("Bild vergrößern", "Open in fullscreen", "Ana Ruiz, 4. März"): it
@@ -357,7 +368,7 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
     return bool(value) and name.search(value) is not None
 
 
-def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
+def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
     `skip`, scripts, buttons, hidden and screen-reader-only text left out."""
     if element is None:
@@ -365,7 +376,8 @@ def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
-        if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
+        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and (
+                not any(node is part for part in skip or ())) and (
                 node.get("hidden") is None and not _named(node, _HIDDEN_NAME)):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")

@@ -368,6 +368,9 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
     ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
     ("Copyright: Ana Ruiz", "Ana Ruiz"),
+    # a copyright notice and the name, each in an element named as a credit: both
+    ("All rights reserved&nbsp;</span><span class='credit__name'>Ana Ruiz",
+     "All rights reserved Ana Ruiz"),
 ])
 def test_a_credit_element_loses_its_label_and_semicolons_part_a_list(element: str,
                                                                      credit: str) -> None:
