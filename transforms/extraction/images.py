@@ -228,16 +228,28 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
 
 
 def _following_figcaption(figure: HtmlElement) -> HtmlElement | None:
-    """A figcaption just after its figure, or just after a wrapper the figure alone fills."""
+    """A figcaption just after its figure, or just after a wrapper the figure alone fills
+    (empty blocks beside it count for nothing); or a block just after that holds figcaptions
+    only (caption and credit, each in its own)."""
     node: HtmlElement | None = figure
     for _ in range(_WRAPPER_DEPTH):
         following = node.getnext()
+        while following is not None and _empty(following):
+            following = following.getnext()
         if following is not None:
-            return following if following.tag == "figcaption" else None
+            children = [child for child in following if isinstance(child.tag, str)]
+            return following if following.tag == "figcaption" or (children and all(
+                child.tag == "figcaption" for child in children)) else None
         node = node.getparent()
         if node is None:
             break
     return None
+
+
+def _empty(element: HtmlElement) -> bool:
+    """Whether an element shows nothing: no text and no image."""
+    return isinstance(element.tag, str) and not element.text_content().strip() and (
+        next(element.iter("img"), None) is None)
 
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,

@@ -560,6 +560,10 @@ def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edi
     # a figcaption just after the block its figure fills is its caption
     ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div><figcaption>Boats at "
      "dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>", "Boats at dawn.", "Ana Ruiz/AP"),
+    # past an empty block beside the figure, a block of figcaptions: caption and credit
+    ("<div><figure><img src='/lead.jpg'></figure><div class='overlay'></div></div><div>"
+     "<figcaption>Boats at dawn.</figcaption><figcaption class='author'>Foto: Ana Ruiz"
+     "</figcaption></div>", "Boats at dawn.", "Ana Ruiz"),
 ])
 def test_the_lead_figure_its_caption_and_credit_where_the_markup_sets_them_apart(
         figures: str, caption: str, credit: str) -> None:
