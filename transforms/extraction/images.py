@@ -305,6 +305,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
+    if caption is not None and (first := _leading_part(caption)) is not None:
+        return first
     following = caption.getnext() if caption is not None else None
     if following is not None and (following.tag == "small" or _named(following, _CREDIT_NAME)) and (
             0 < len(_text(following)) <= _MAX_CREDIT):
@@ -370,6 +372,19 @@ def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
             len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
         return parts[-1]
     return None
+
+
+def _leading_part(caption: HtmlElement) -> HtmlElement | None:
+    """The caption's first part when it is a credit set on a line of its own before the
+    caption: an element of a few words that reads as a credit, then a line break."""
+    first = next((child for child in caption if isinstance(child.tag, str)), None)
+    if first is None or (caption.text or "").strip() or (first.tail or "").strip():
+        return None
+    following, text = first.getnext(), _text(first)
+    if following is None or following.tag != "br" or not text or (
+            len(text.split()) > _MAX_CREDIT_WORDS or text[-1] in _SENTENCE_END):
+        return None
+    return first if _reads_as_credit(text) else None
 
 
 def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:

@@ -564,6 +564,11 @@ def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edi
     ("<div><figure><img src='/lead.jpg'></figure><div class='overlay'></div></div><div>"
      "<figcaption>Boats at dawn.</figcaption><figcaption class='author'>Foto: Ana Ruiz"
      "</figcaption></div>", "Boats at dawn.", "Ana Ruiz"),
+    # a credit on a line of its own before the caption, not a heading that reads as prose
+    ("<figure><img src='/lead.jpg'><figcaption><span>Ana Ruiz</span><br>Boats at dawn."
+     "</figcaption></figure>", "Boats at dawn.", "Ana Ruiz"),
+    ("<figure><img src='/lead.jpg'><figcaption><b>Before the storm</b><br>Boats at dawn."
+     "</figcaption></figure>", "Before the storm Boats at dawn.", ""),
 ])
 def test_the_lead_figure_its_caption_and_credit_where_the_markup_sets_them_apart(
         figures: str, caption: str, credit: str) -> None:
