@@ -42,6 +42,12 @@ _BYLINES = tuple(etree.XPath(path) for path in (
     ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]",
     ".//a[contains(@href,'/author') or contains(@href,'/autor') or contains(@href,'/auteur')]"))
 _MAX_LENGTH = 160
+# A paragraph that is only bold text, near the story's start: where a small site writes its
+# byline ("<p><strong>Ana Ruiz/Tom Berg</strong></p>"); names in it parted by slashes too.
+_BOLD_LINES = etree.XPath("(.//p[count(*)=1][strong or b][not(normalize-space(text()))])"
+                          "[position() <= 3]")
+_LEAD_PARAGRAPHS = 8  # how many of the article's first paragraphs the bold byline may follow
+_NAME_PARTS = re.compile(r"\s*/\s*|\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
 
 def byline_names(text: str) -> list[str] | None:
@@ -105,4 +111,20 @@ def page_byline(tree: HtmlElement) -> list[str]:
         text = element.text_content()
         if "byline" in (element.get("class") or "") or is_name(_PREFIX.sub("", text.strip())):
             return [text]
+    return []
+
+
+def bold_byline(tree: HtmlElement) -> list[str]:
+    """The names of a bold-only paragraph among the (first) article's first ones that holds
+    only full names ("Ana Ruiz", "Ana Ruiz/Tom Berg"); an empty list if there is none."""
+    article = next(tree.iter("article"), None)
+    if article is None:
+        return []
+    lead = set(list(article.iter("p"))[:_LEAD_PARAGRAPHS])
+    for paragraph in _BOLD_LINES(article):
+        if paragraph not in lead:
+            break
+        found = _NAME_PARTS.split(" ".join(paragraph.text_content().split()))
+        if all(is_name(name) and len(name.split()) > 1 for name in found):
+            return found
     return []

@@ -24,7 +24,7 @@ from newswire.schemas.urls import canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
-from newswire.transforms.extraction.bylines import clean_names, page_byline
+from newswire.transforms.extraction.bylines import bold_byline, clean_names, page_byline
 from newswire.transforms.extraction.images import lead_image
 from newswire.transforms.extraction.metadata import (
     PageMetadata,
@@ -185,9 +185,9 @@ def _pick_time(provenance: dict[str, str], field: str,
 
 def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
              entry: FeedEntry | None, outlet: str) -> tuple[str, ...]:
-    """The authors: the people JSON-LD names, an author meta tag, the page's byline, the feed
-    entry; an organisation (or the outlet) named as author only when no person is found. The
-    source that gave them goes into `provenance`."""
+    """The authors: the people JSON-LD names, an author meta tag, the page's byline, a bold
+    line of names at the story's start, the feed entry; an organisation (or the outlet) named
+    as author only when no person is found. The source that gave them goes into `provenance`."""
     language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
     author = meta.jsonld.get("author")
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
@@ -196,6 +196,7 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
         ("json-ld", lambda: names(author, meta.jsonld_nodes)),
         ("meta", lambda: meta.authors),
         ("byline", lambda: page_byline(tree)),
+        ("bold-byline", lambda: bold_byline(tree)),
         ("feed", lambda: list(entry.authors) if entry else []),
     ]
     named: tuple[str, list[str]] | None = None  # the first names found, people or not

@@ -14,6 +14,7 @@ from newswire.schemas.credits import (
     clean_caption,
     clean_credit,
     is_labelled_credit,
+    is_photo_credit,
     split_caption,
     split_trailing_credit,
 )
@@ -107,6 +108,8 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
         parts["caption"], provenance["caption"] = caption, "alt"
         if credit and "credit" not in parts:
             parts["credit"], provenance["credit"] = credit, "alt"
+    elif "credit" not in parts and (credit := _split_credit(parts.get("alt", ""))[1]):
+        parts["credit"], provenance["credit"] = credit, "alt"  # "Boats at dawn © Ana Ruiz"
     return LeadImage(**parts), provenance
 
 
@@ -225,16 +228,28 @@ def _captioned(img: HtmlElement, container: HtmlElement, url: str) -> tuple[str,
 
 
 def _following_figcaption(figure: HtmlElement) -> HtmlElement | None:
-    """A figcaption just after its figure, or just after a wrapper the figure alone fills."""
+    """A figcaption just after its figure, or just after a wrapper the figure alone fills
+    (empty blocks beside it count for nothing); or a block just after that holds figcaptions
+    only (caption and credit, each in its own)."""
     node: HtmlElement | None = figure
     for _ in range(_WRAPPER_DEPTH):
         following = node.getnext()
+        while following is not None and _empty(following):
+            following = following.getnext()
         if following is not None:
-            return following if following.tag == "figcaption" else None
+            children = [child for child in following if isinstance(child.tag, str)]
+            return following if following.tag == "figcaption" or (children and all(
+                child.tag == "figcaption" for child in children)) else None
         node = node.getparent()
         if node is None:
             break
     return None
+
+
+def _empty(element: HtmlElement) -> bool:
+    """Whether an element shows nothing: no text and no image."""
+    return isinstance(element.tag, str) and not element.text_content().strip() and (
+        next(element.iter("img"), None) is None)
 
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,
@@ -242,8 +257,9 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     """An image with its caption (else its title attribute); a credit element in the caption,
     or a credit-only part of the figure outside it, wins over parsing the caption's text."""
     credit_element = _credit_element(caption, container, img)
-    credit = clean_credit(_text(credit_element)) if credit_element is not None else ""
-    text = _text(caption, skip=credit_element) if caption is not None else ""
+    parts = _credit_parts(credit_element) if credit_element is not None else []
+    credit = clean_credit(" ".join(_text(part) for part in parts))
+    text = _text(caption, skip=parts) if caption is not None else ""
     if not text:  # no caption shown: the image's tooltip, where a CMS writes caption and credit
         text = _clean(img.get("title") or "")
     if not credit:
@@ -262,7 +278,8 @@ def _split_credit(text: str) -> tuple[str, str]:
         return "", clean_credit(text)
     text, credit = split_caption(text)
     credit = credit.lstrip(_SEPARATORS)
-    if not credit.startswith("("):  # "(AP Photo/Name)" is kept as the seed format writes it
+    # "(AP Photo/Name)" is kept as the seed format writes it; "(Foto: Name/AFP)" loses its label
+    if not credit.startswith("(") or is_labelled_credit(credit[1:]):
         credit = clean_credit(credit)
     return (text, credit) if credit else split_trailing_credit(text)
 
@@ -288,6 +305,8 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 return element
     if caption is not None and (last := _trailing_part(caption)) is not None:
         return last
+    if caption is not None and (first := _leading_part(caption)) is not None:
+        return first
     following = caption.getnext() if caption is not None else None
     if following is not None and (following.tag == "small" or _named(following, _CREDIT_NAME)) and (
             0 < len(_text(following)) <= _MAX_CREDIT):
@@ -303,6 +322,16 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 _worded(_text(element))) and _reads_as_credit(_text(element)):
             return element
     return None
+
+
+def _credit_parts(element: HtmlElement) -> list[HtmlElement]:
+    """A credit element and the elements named as credits just after it (a copyright notice
+    and the name, each in its own)."""
+    parts = [element]
+    while _named(element, _CREDIT_NAME) and not (element.tail or "").strip() and (
+            (following := element.getnext()) is not None and _named(following, _CREDIT_NAME)):
+        parts.append(element := following)
+    return parts
 
 
 def _reads_as_credit(text: str) -> bool:
@@ -337,12 +366,25 @@ def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
     if len(parts) < 2:
         return None
     before, last = _text(parts[-2]), _text(parts[-1])
-    if is_labelled_credit(last) and len(last) <= _MAX_CREDIT:
+    if (is_labelled_credit(last) or is_photo_credit(last)) and len(last) <= _MAX_CREDIT:
         return parts[-1]
     if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
             len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
         return parts[-1]
     return None
+
+
+def _leading_part(caption: HtmlElement) -> HtmlElement | None:
+    """The caption's first part when it is a credit set on a line of its own before the
+    caption: an element of a few words that reads as a credit, then a line break."""
+    first = next((child for child in caption if isinstance(child.tag, str)), None)
+    if first is None or (caption.text or "").strip() or (first.tail or "").strip():
+        return None
+    following, text = first.getnext(), _text(first)
+    if following is None or following.tag != "br" or not text or (
+            len(text.split()) > _MAX_CREDIT_WORDS or text[-1] in _SENTENCE_END):
+        return None
+    return first if _reads_as_credit(text) else None
 
 
 def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
@@ -353,7 +395,7 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
     return bool(value) and name.search(value) is not None
 
 
-def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
+def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
     `skip`, scripts, buttons, hidden and screen-reader-only text left out."""
     if element is None:
@@ -361,7 +403,8 @@ def _text(element: HtmlElement | None, skip: HtmlElement | None = None) -> str:
     parts: list[str] = []
 
     def walk(node: HtmlElement) -> None:
-        if isinstance(node.tag, str) and node is not skip and node.tag not in _NOT_TEXT and (
+        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and (
+                not any(node is part for part in skip or ())) and (
                 node.get("hidden") is None and not _named(node, _HIDDEN_NAME)):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")

@@ -166,6 +166,18 @@ def test_the_reporter_in_a_later_author_meta_tag_beats_the_outlet_in_the_first()
                    "<meta property='og:site_name' content='Courier'>") == ("Courier",)
 
 
+@pytest.mark.parametrize(("line", "expected"), [
+    ("<p><strong>Ana Ruiz/Tom Berg</strong></p>", ("Ana Ruiz", "Tom Berg")),
+    ("<p>&nbsp;</p><p><b>Ana Ruiz</b></p>", ("Ana Ruiz",)),
+    ("<p><strong>The harbour master</strong></p>", ("Courier",)),
+])
+def test_the_outlet_as_author_yields_to_a_bold_line_of_names_at_the_storys_start(
+        line: str, expected: tuple[str, ...]) -> None:
+    head = jsonld({**NEWS, "author": {"name": "Courier"}}) + (
+        "<meta property='og:site_name' content='Courier'>")
+    assert authors(head, line) == expected
+
+
 # --- titles ----------------------------------------------------------------------------------
 
 def title(head: str = "", body: str = STORY) -> str:
@@ -356,6 +368,9 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
     ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
     ("Copyright: Ana Ruiz", "Ana Ruiz"),
+    # a copyright notice and the name, each in an element named as a credit: both
+    ("All rights reserved&nbsp;</span><span class='credit__name'>Ana Ruiz",
+     "All rights reserved Ana Ruiz"),
 ])
 def test_a_credit_element_loses_its_label_and_semicolons_part_a_list(element: str,
                                                                      credit: str) -> None:
@@ -545,6 +560,15 @@ def test_the_cover_is_recognised_in_a_version_of_its_file_at_another_size_or_edi
     # a figcaption just after the block its figure fills is its caption
     ("<div><div class='media'><figure><img src='/lead.jpg'></figure></div><figcaption>Boats at "
      "dawn. <cite>(Image: Ana Ruiz/AP)</cite></figcaption></div>", "Boats at dawn.", "Ana Ruiz/AP"),
+    # past an empty block beside the figure, a block of figcaptions: caption and credit
+    ("<div><figure><img src='/lead.jpg'></figure><div class='overlay'></div></div><div>"
+     "<figcaption>Boats at dawn.</figcaption><figcaption class='author'>Foto: Ana Ruiz"
+     "</figcaption></div>", "Boats at dawn.", "Ana Ruiz"),
+    # a credit on a line of its own before the caption, not a heading that reads as prose
+    ("<figure><img src='/lead.jpg'><figcaption><span>Ana Ruiz</span><br>Boats at dawn."
+     "</figcaption></figure>", "Boats at dawn.", "Ana Ruiz"),
+    ("<figure><img src='/lead.jpg'><figcaption><b>Before the storm</b><br>Boats at dawn."
+     "</figcaption></figure>", "Before the storm Boats at dawn.", ""),
 ])
 def test_the_lead_figure_its_caption_and_credit_where_the_markup_sets_them_apart(
         figures: str, caption: str, credit: str) -> None:
@@ -558,3 +582,22 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
               f"<span>{widget}</span><span>Ana Ruiz via Courier</span></figure>")
     assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
+
+
+COVER = "<meta property='og:image' content='https://news.example/lead.jpg'>"
+
+
+@pytest.mark.parametrize(("figures", "caption", "credit"), [
+    # a labelled credit in parentheses at the caption's end loses its label and parentheses
+    ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <small>(Foto: Ana Ruiz/AFP)</small>"
+     "</figcaption></figure>", "Boats at dawn.", "Ana Ruiz/AFP"),
+    # a credit only in the alt text of a picture whose caption is shown apart
+    ("<figure><img src='/lead.jpg' alt='Boats at dawn \u00a9 Courier Foto: Ana Ruiz'>"
+     "<figcaption>Boats at dawn.</figcaption></figure>", "Boats at dawn.", "Ana Ruiz"),
+    # the last block beside the picture is a photo credit by itself
+    ("<div><img src='/lead.jpg'><div>Boats at dawn</div><div>Getty Images</div></div>",
+     "Boats at dawn", "Getty Images"),
+])
+def test_a_credit_in_parentheses_in_the_alt_text_or_in_a_last_block_of_its_own(
+        figures: str, caption: str, credit: str) -> None:
+    assert lead(figures, COVER) == (caption, credit)
