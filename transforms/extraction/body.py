@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from urllib.parse import urljoin
 
 import trafilatura
@@ -43,19 +44,24 @@ _OTHER_STORIES = re.compile(
 _MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
 _DEK_DEPTH = 2  # the element itself or its parent
 _MAX_DEK = 600
+# A heading is the headline again when this share of its words (at least this many) are in it.
+_WORD = re.compile(r"\w+")
+_HEADLINE_SHARE = 0.75
+_MIN_HEADLINE_WORDS = 3
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
-                    title: str = "") -> list[str]:
+                    headlines: Sequence[str] = ()) -> list[str]:
     """The story's markdown paragraphs and section headings (## ...): trafilatura's main text
-    without the headline (# ..., or a heading holding `title`), teasers (a block that is only
-    a link), the lead image's caption and credit, boilerplate, byline and
-    timestamp lines, and a leading dek."""
+    without the headline (# ..., a heading holding the title, the first of `headlines`, or a
+    heading before the story's first paragraph that is one of the other `headlines` the page
+    gives), teasers (a block that is only a link), the lead image's caption and credit,
+    boilerplate, byline and timestamp lines, and a leading dek."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
         leaks = {plain(text) for text in captions} - {""}
-    headline = " ".join(title.split()).casefold()
+    headline = " ".join(headlines[0].split()).casefold() if headlines else ""
     document = trafilatura.bare_extraction(tree, options=_EXTRACTION)
     markdown = _resolve_links(document.text, url) if document else ""
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
@@ -67,6 +73,8 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
+        kept.pop(0)
+    while kept and kept[0][0].startswith("#") and _is_headline(kept[0][1], headlines):
         kept.pop(0)
     return [block for block, _ in kept[:_story_end(kept)]]
 
@@ -119,6 +127,17 @@ def _resolve_links(markdown: str, url: str) -> str:
         return f"]({match['open']}{urljoin(url, match['target'])}"
 
     return _RELATIVE_TARGET.sub(resolve, markdown)
+
+
+def _is_headline(heading: str, headlines: Sequence[str]) -> bool:
+    """Whether a heading is the page's headline in another wording: nearly all its words are
+    words of one of the headlines the page gives (a kicker joined on, punctuation changed). A
+    headline given that ends as a sentence does ("... im Einsatz.") is a dek, not a headline."""
+    words = _WORD.findall(heading.lstrip("# ").casefold())
+    return len(words) >= _MIN_HEADLINE_WORDS and any(
+        sum(word in given for word in words) >= _HEADLINE_SHARE * len(words)
+        for given in ({*_WORD.findall(text.casefold())} for text in headlines
+                      if not text.rstrip().endswith(".")))
 
 
 def _is_dek(tree: HtmlElement, text: str) -> bool:

@@ -16,7 +16,7 @@ FIRST = "The harbour reopened on Wednesday"
 
 
 def paragraphs(body: str, image: LeadImage | None = None, title: str = "") -> list[str]:
-    return body_paragraphs(load_html(page(body=body)), URL, image, title)
+    return body_paragraphs(load_html(page(body=body)), URL, image, (title,) if title else ())
 
 
 def test_the_story_paragraphs_come_out_in_order() -> None:
@@ -86,3 +86,15 @@ def test_a_page_without_a_hydration_state_has_no_embedded_article() -> None:
     assert embedded_article(load_html(page())) is None
     short = "<script>window.__STATE__ = {\"html\": \"\\u003cp>Hi\\u003c/p>\"};</script>"
     assert embedded_article(load_html(page(body=short + STORY))) is None
+
+
+def test_a_heading_before_the_story_that_is_another_headline_of_the_page_goes() -> None:
+    headlines = ("Harbour reopens after winter repairs", "Storm damage: walls mended at last")
+    body = "<h2>Storm damage Walls mended at last</h2>" + STORY + "<h2>Walls mended</h2>" + STORY
+    found = body_paragraphs(load_html(page(body=body)), URL, None, headlines)
+    assert found[0].startswith(FIRST)
+    assert "## Walls mended" in found
+    assert paragraphs(body, title=headlines[0])[0] == "## Storm damage Walls mended at last"
+    dek = ("Harbour reopens after winter repairs", "Storm damage: the walls are mended at last.")
+    assert body_paragraphs(load_html(page(body="<h2>Storm damage: the walls are mended at last"
+                                          "</h2>" + STORY)), URL, None, dek)[0].startswith("##")
