@@ -30,6 +30,8 @@ _DEK_NAME = re.compile(r"dek|standfirst|subtitle|subhead|summary|description|str
                        r"excerpt|abstract|alternativeheadline", re.IGNORECASE)
 _ELEMENTS_WITH_TEXT = etree.XPath(
     "(//p|//h2|//span|//div[not(.//p or .//div)])[normalize-space()=$text]")
+# A page's figcaptions, whole and by their paragraphs.
+_CAPTIONS = etree.XPath("//figcaption/descendant-or-self::*[self::figcaption or self::p]")
 # A block that is one link and nothing else: a teaser of another story ("Also read" lists).
 _LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
 # A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
@@ -56,11 +58,12 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
     without the headline (# ..., a heading holding the title, the first of `headlines`, or a
     heading before the story's first paragraph that is one of the other `headlines` the page
     gives), teasers (a block that is only a link), the lead image's caption and credit,
-    boilerplate, byline and timestamp lines, and a leading dek."""
+    any picture's figcaption, boilerplate, byline and timestamp lines, and a leading dek."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
         leaks = {plain(text) for text in captions} - {""}
+    leaks |= _caption_texts(tree)
     headline = " ".join(headlines[0].split()).casefold() if headlines else ""
     document = trafilatura.bare_extraction(tree, options=_EXTRACTION)
     markdown = _resolve_links(document.text, url) if document else ""
@@ -127,6 +130,12 @@ def _resolve_links(markdown: str, url: str) -> str:
         return f"]({match['open']}{urljoin(url, match['target'])}"
 
     return _RELATIVE_TARGET.sub(resolve, markdown)
+
+
+def _caption_texts(tree: HtmlElement) -> set[str]:
+    """The text of every figcaption on the page and of each paragraph in one: a caption of a
+    later picture, which the extractor may keep as a paragraph, is not story text."""
+    return {" ".join(caption.text_content().split()) for caption in _CAPTIONS(tree)} - {""}
 
 
 def _is_headline(heading: str, headlines: Sequence[str]) -> bool:

@@ -98,3 +98,11 @@ def test_a_heading_before_the_story_that_is_another_headline_of_the_page_goes() 
     dek = ("Harbour reopens after winter repairs", "Storm damage: the walls are mended at last.")
     assert body_paragraphs(load_html(page(body="<h2>Storm damage: the walls are mended at last"
                                           "</h2>" + STORY)), URL, None, dek)[0].startswith("##")
+
+
+def test_the_figcaption_of_a_later_picture_is_not_story_text() -> None:
+    figure = ("<div class='media'><img src='/divers.jpg' alt=''><figcaption><p>Divers inspect "
+              "the breach in the outer wall</p></figcaption></div>")
+    found = paragraphs(STORY + figure + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Divers inspect" in block for block in found)
