@@ -32,6 +32,11 @@ _ELEMENTS_WITH_TEXT = etree.XPath(
     "(//p|//h2|//span|//div[not(.//p or .//div)])[normalize-space()=$text]")
 # A page's figcaptions, whole and by their paragraphs.
 _CAPTIONS = etree.XPath("//figcaption/descendant-or-self::*[self::figcaption or self::p]")
+# The blocks of a social network's embedded post, as its embed code marks them.
+_EMBEDDED_POSTS = etree.XPath(
+    "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' instagram-media ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' tiktok-embed ')]")
 # A block that is one link and nothing else: a teaser of another story ("Also read" lists).
 _LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
 # A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
@@ -57,14 +62,16 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
     """The story's markdown paragraphs and section headings (## ...): trafilatura's main text
     without the headline (# ..., a heading holding the title, the first of `headlines`, or a
     heading before the story's first paragraph that is one of the other `headlines` the page
-    gives), teasers (a block that is only a link), the lead image's caption and credit,
-    any picture's figcaption, boilerplate, byline and timestamp lines, and a leading dek."""
+    gives), teasers (a block that is only a link), embedded social posts, the lead image's
+    caption and credit, any picture's figcaption, boilerplate, byline and timestamp lines, and a
+    leading dek."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
         leaks = {plain(text) for text in captions} - {""}
     leaks |= _caption_texts(tree)
     headline = " ".join(headlines[0].split()).casefold() if headlines else ""
+    posts = ["".join(post.text_content().split()) for post in _EMBEDDED_POSTS(tree)]
     document = trafilatura.bare_extraction(tree, options=_EXTRACTION)
     markdown = _resolve_links(document.text, url) if document else ""
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
@@ -72,7 +79,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
         text = plain(block)
         if (text and not block.startswith("# ") and text not in leaks
                 and not (headline and block.startswith("#") and headline in text.casefold())
-                and not _LINK_ONLY.fullmatch(block)
+                and not _LINK_ONLY.fullmatch(block) and not _in_post(text, posts)
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
@@ -130,6 +137,12 @@ def _resolve_links(markdown: str, url: str) -> str:
         return f"]({match['open']}{urljoin(url, match['target'])}"
 
     return _RELATIVE_TARGET.sub(resolve, markdown)
+
+
+def _in_post(text: str, posts: list[str]) -> bool:
+    """Whether a block is part of an embedded social post (a tweet's text, its attribution)."""
+    squeezed = "".join(text.split())
+    return any(squeezed in post for post in posts)
 
 
 def _caption_texts(tree: HtmlElement) -> set[str]:

@@ -106,3 +106,12 @@ def test_the_figcaption_of_a_later_picture_is_not_story_text() -> None:
     found = paragraphs(STORY + figure + STORY.replace("harbour", "port"))
     assert len(found) == 4
     assert not any("Divers inspect" in block for block in found)
+
+
+def test_an_embedded_social_post_is_not_story_text() -> None:
+    post = ("<blockquote class='twitter-tweet'><p lang='en'>Ferries run again from noon today. "
+            "<a href='https://t.co/x'>pic.twitter.com/x</a></p>&mdash; Harbour Office "
+            "(@harbouroffice) <a href='https://x.example/s/1'>March 4, 2026</a></blockquote>")
+    found = paragraphs(STORY + post + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Ferries run again" in block or "@harbouroffice" in block for block in found)
