@@ -37,8 +37,11 @@ _EMBEDDED_POSTS = etree.XPath(
     "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ') or "
     "contains(concat(' ', normalize-space(@class), ' '), ' instagram-media ') or "
     "contains(concat(' ', normalize-space(@class), ' '), ' tiktok-embed ')]")
-# A block that is one link and nothing else: a teaser of another story ("Also read" lists).
-_LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
+# A markdown link and its anchor text. A block that is one link and nothing else is a teaser of
+# another story ("Also read" lists), and so is a list whose every item is mostly links.
+_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)\s]*\)")
+_LIST_ITEM = re.compile(r"^[-*+] ")
+_LINKED_SHARE = 0.5
 # A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.){200,}"')
 _ESCAPED_PARAGRAPH = "\\u003cp"
@@ -79,7 +82,8 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
         text = plain(block)
         if (text and not block.startswith("# ") and text not in leaks
                 and not (headline and block.startswith("#") and headline in text.casefold())
-                and not _LINK_ONLY.fullmatch(block) and not _in_post(text, posts)
+                and not _LINK.fullmatch(block) and not _is_teaser_list(block)
+                and not _in_post(text, posts)
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
@@ -143,6 +147,14 @@ def _in_post(text: str, posts: list[str]) -> bool:
     """Whether a block is part of an embedded social post (a tweet's text, its attribution)."""
     squeezed = "".join(text.split())
     return any(squeezed in post for post in posts)
+
+
+def _is_teaser_list(block: str) -> bool:
+    """Whether a block is a list whose every item is mostly links: other stories, not this one."""
+    items = block.split("\n")
+    return all(_LIST_ITEM.match(item) and sum(
+        len(plain(link)) for link in _LINK.findall(item)) >= _LINKED_SHARE * len(plain(item))
+        for item in items)
 
 
 def _caption_texts(tree: HtmlElement) -> set[str]:

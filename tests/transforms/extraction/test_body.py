@@ -115,3 +115,15 @@ def test_an_embedded_social_post_is_not_story_text() -> None:
     found = paragraphs(STORY + post + STORY.replace("harbour", "port"))
     assert len(found) == 4
     assert not any("Ferries run again" in block or "@harbouroffice" in block for block in found)
+
+
+def test_a_list_whose_items_are_links_to_other_stories_goes() -> None:
+    teasers = ("<ul><li><strong>Live:</strong> <a href='/ferries'>Ferry fares rise again as the "
+               "operator counts the cost of the winter</a></li><li><strong>Storms:</strong> "
+               "<a href='/walls'>Who pays for the new walls of the old quay</a></li></ul>")
+    found = paragraphs(STORY + teasers + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Ferry fares" in block or "new walls" in block for block in found)
+    steps = ("<ul><li>Divers checked <a href='/walls'>the walls</a> on Monday and Tuesday</li>"
+             "<li>The ferry company tested its ramps</li></ul>")
+    assert any("Divers checked" in block for block in paragraphs(STORY + steps + STORY))
