@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from urllib.parse import urljoin
 
 import trafilatura
@@ -29,8 +30,18 @@ _DEK_NAME = re.compile(r"dek|standfirst|subtitle|subhead|summary|description|str
                        r"excerpt|abstract|alternativeheadline", re.IGNORECASE)
 _ELEMENTS_WITH_TEXT = etree.XPath(
     "(//p|//h2|//span|//div[not(.//p or .//div)])[normalize-space()=$text]")
-# A block that is one link and nothing else: a teaser of another story ("Also read" lists).
-_LINK_ONLY = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
+# A page's figcaptions, whole and by their paragraphs.
+_CAPTIONS = etree.XPath("//figcaption/descendant-or-self::*[self::figcaption or self::p]")
+# The blocks of a social network's embedded post, as its embed code marks them.
+_EMBEDDED_POSTS = etree.XPath(
+    "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' instagram-media ') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' tiktok-embed ')]")
+# A markdown link and its anchor text. A block that is one link and nothing else is a teaser of
+# another story ("Also read" lists), and so is a list whose every item is mostly links.
+_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)\s]*\)")
+_LIST_ITEM = re.compile(r"^[-*+] ")
+_LINKED_SHARE = 0.5
 # A JSON string in a script, and the escaped paragraph tag that says it holds article HTML.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.){200,}"')
 _ESCAPED_PARAGRAPH = "\\u003cp"
@@ -43,19 +54,27 @@ _OTHER_STORIES = re.compile(
 _MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
 _DEK_DEPTH = 2  # the element itself or its parent
 _MAX_DEK = 600
+# A heading is the headline again when this share of its words (at least this many) are in it.
+_WORD = re.compile(r"\w+")
+_HEADLINE_SHARE = 0.75
+_MIN_HEADLINE_WORDS = 3
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
-                    title: str = "") -> list[str]:
+                    headlines: Sequence[str] = ()) -> list[str]:
     """The story's markdown paragraphs and section headings (## ...): trafilatura's main text
-    without the headline (# ..., or a heading holding `title`), teasers (a block that is only
-    a link), the lead image's caption and credit, boilerplate, byline and
-    timestamp lines, and a leading dek."""
+    without the headline (# ..., a heading holding the title, the first of `headlines`, or a
+    heading before the story's first paragraph that is one of the other `headlines` the page
+    gives), teasers (a block that is only a link), embedded social posts, the lead image's
+    caption and credit, any picture's figcaption, boilerplate, byline and timestamp lines, and a
+    leading dek."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
         leaks = {plain(text) for text in captions} - {""}
-    headline = " ".join(title.split()).casefold()
+    leaks |= _caption_texts(tree)
+    headline = " ".join(headlines[0].split()).casefold() if headlines else ""
+    posts = ["".join(post.text_content().split()) for post in _EMBEDDED_POSTS(tree)]
     document = trafilatura.bare_extraction(tree, options=_EXTRACTION)
     markdown = _resolve_links(document.text, url) if document else ""
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
@@ -63,10 +82,13 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
         text = plain(block)
         if (text and not block.startswith("# ") and text not in leaks
                 and not (headline and block.startswith("#") and headline in text.casefold())
-                and not _LINK_ONLY.fullmatch(block)
+                and not _LINK.fullmatch(block) and not _is_teaser_list(block)
+                and not _in_post(text, posts)
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
     if kept and _is_dek(tree, kept[0][1]):
+        kept.pop(0)
+    while kept and kept[0][0].startswith("#") and _is_headline(kept[0][1], headlines):
         kept.pop(0)
     return [block for block, _ in kept[:_story_end(kept)]]
 
@@ -119,6 +141,37 @@ def _resolve_links(markdown: str, url: str) -> str:
         return f"]({match['open']}{urljoin(url, match['target'])}"
 
     return _RELATIVE_TARGET.sub(resolve, markdown)
+
+
+def _in_post(text: str, posts: list[str]) -> bool:
+    """Whether a block is part of an embedded social post (a tweet's text, its attribution)."""
+    squeezed = "".join(text.split())
+    return any(squeezed in post for post in posts)
+
+
+def _is_teaser_list(block: str) -> bool:
+    """Whether a block is a list whose every item is mostly links: other stories, not this one."""
+    items = block.split("\n")
+    return all(_LIST_ITEM.match(item) and sum(
+        len(plain(link)) for link in _LINK.findall(item)) >= _LINKED_SHARE * len(plain(item))
+        for item in items)
+
+
+def _caption_texts(tree: HtmlElement) -> set[str]:
+    """The text of every figcaption on the page and of each paragraph in one: a caption of a
+    later picture, which the extractor may keep as a paragraph, is not story text."""
+    return {" ".join(caption.text_content().split()) for caption in _CAPTIONS(tree)} - {""}
+
+
+def _is_headline(heading: str, headlines: Sequence[str]) -> bool:
+    """Whether a heading is the page's headline in another wording: nearly all its words are
+    words of one of the headlines the page gives (a kicker joined on, punctuation changed). A
+    headline given that ends as a sentence does ("... im Einsatz.") is a dek, not a headline."""
+    words = _WORD.findall(heading.lstrip("# ").casefold())
+    return len(words) >= _MIN_HEADLINE_WORDS and any(
+        sum(word in given for word in words) >= _HEADLINE_SHARE * len(words)
+        for given in ({*_WORD.findall(text.casefold())} for text in headlines
+                      if not text.rstrip().endswith(".")))
 
 
 def _is_dek(tree: HtmlElement, text: str) -> bool:

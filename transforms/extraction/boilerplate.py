@@ -49,8 +49,13 @@ _MAX_BOILERPLATE = 320
 _MAX_CREDIT_LINE = 100
 
 # A timestamp line: "Posted Wednesday, November 18, 2026 9:25 AM", "Updated 3 hours ago".
+# The label may be in another language: "Stand:", "Aktualisiert am", "Uppdaterad", "Mis à jour
+# le", "Güncelleme:".
 _STAMP_PREFIX = re.compile(
-    r"^(?:(?:first\s+|last\s+)?(?:posted|published|updated|modified|date)(?:\s+on|\s+at)?\s*:?\s*)+",
+    r"^(?:(?:first\s+|last\s+)?(?:posted|published|updated|modified|date|stand|aktualisiert"
+    r"|ver\u00f6ffentlicht|publiziert|uppdaterad|publicerad|oppdatert|publisert|opdateret"
+    r"|publiceret|mis\s+\u00e0\s+jour|publi\u00e9|actualizado|publicado|aggiornato|pubblicato"
+    r"|giri\u015f|g\u00fcncelleme)(?:\s+on|\s+at|\s+am|\s+le|\s+el|\s+il)?\s*:?\s*)+",
     re.IGNORECASE,
 )
 _STAMP_TOKEN = re.compile(
@@ -64,7 +69,7 @@ _STAMP_TOKEN = re.compile(
       | \d{1,2}(?:[:.]\d\d){1,2}(?:[ap]\.?m\.?)? | [ap]\.?m\.?
       | (?:utc|gmt)(?:[+-]\d{1,2}(?::?\d\d)?)? | z | [ecmp][sd]?t | bst | w?est | cest | ist | jst
       | aest | aedt | msk
-      | at | on | of | ago | just | now | today | yesterday
+      | at | on | of | ago | just | now | today | yesterday | uhr | [-\u2013]
       | (?:min|minute|hr|hour|day|week)s?
     )$""",
     re.IGNORECASE | re.VERBOSE,

@@ -79,10 +79,13 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
-    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, title))
+    headlines = (title, *(str(text) for text in (
+        meta.jsonld.get("headline"), meta.jsonld.get("alternativeHeadline"),
+        meta.og.get("og:title"), meta.h1) if text))
+    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, headlines))
     provenance["body"] = "trafilatura"
     if not paragraphs and (embedded := embedded_article(tree)) is not None:
-        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, title))
+        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, headlines))
         provenance["body"] = "hydration-state"
     if not paragraphs:
         raise ExtractionError("no article text found")

@@ -16,7 +16,7 @@ FIRST = "The harbour reopened on Wednesday"
 
 
 def paragraphs(body: str, image: LeadImage | None = None, title: str = "") -> list[str]:
-    return body_paragraphs(load_html(page(body=body)), URL, image, title)
+    return body_paragraphs(load_html(page(body=body)), URL, image, (title,) if title else ())
 
 
 def test_the_story_paragraphs_come_out_in_order() -> None:
@@ -86,3 +86,44 @@ def test_a_page_without_a_hydration_state_has_no_embedded_article() -> None:
     assert embedded_article(load_html(page())) is None
     short = "<script>window.__STATE__ = {\"html\": \"\\u003cp>Hi\\u003c/p>\"};</script>"
     assert embedded_article(load_html(page(body=short + STORY))) is None
+
+
+def test_a_heading_before_the_story_that_is_another_headline_of_the_page_goes() -> None:
+    headlines = ("Harbour reopens after winter repairs", "Storm damage: walls mended at last")
+    body = "<h2>Storm damage Walls mended at last</h2>" + STORY + "<h2>Walls mended</h2>" + STORY
+    found = body_paragraphs(load_html(page(body=body)), URL, None, headlines)
+    assert found[0].startswith(FIRST)
+    assert "## Walls mended" in found
+    assert paragraphs(body, title=headlines[0])[0] == "## Storm damage Walls mended at last"
+    dek = ("Harbour reopens after winter repairs", "Storm damage: the walls are mended at last.")
+    assert body_paragraphs(load_html(page(body="<h2>Storm damage: the walls are mended at last"
+                                          "</h2>" + STORY)), URL, None, dek)[0].startswith("##")
+
+
+def test_the_figcaption_of_a_later_picture_is_not_story_text() -> None:
+    figure = ("<div class='media'><img src='/divers.jpg' alt=''><figcaption><p>Divers inspect "
+              "the breach in the outer wall</p></figcaption></div>")
+    found = paragraphs(STORY + figure + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Divers inspect" in block for block in found)
+
+
+def test_an_embedded_social_post_is_not_story_text() -> None:
+    post = ("<blockquote class='twitter-tweet'><p lang='en'>Ferries run again from noon today. "
+            "<a href='https://t.co/x'>pic.twitter.com/x</a></p>&mdash; Harbour Office "
+            "(@harbouroffice) <a href='https://x.example/s/1'>March 4, 2026</a></blockquote>")
+    found = paragraphs(STORY + post + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Ferries run again" in block or "@harbouroffice" in block for block in found)
+
+
+def test_a_list_whose_items_are_links_to_other_stories_goes() -> None:
+    teasers = ("<ul><li><strong>Live:</strong> <a href='/ferries'>Ferry fares rise again as the "
+               "operator counts the cost of the winter</a></li><li><strong>Storms:</strong> "
+               "<a href='/walls'>Who pays for the new walls of the old quay</a></li></ul>")
+    found = paragraphs(STORY + teasers + STORY.replace("harbour", "port"))
+    assert len(found) == 4
+    assert not any("Ferry fares" in block or "new walls" in block for block in found)
+    steps = ("<ul><li>Divers checked <a href='/walls'>the walls</a> on Monday and Tuesday</li>"
+             "<li>The ferry company tested its ramps</li></ul>")
+    assert any("Divers checked" in block for block in paragraphs(STORY + steps + STORY))

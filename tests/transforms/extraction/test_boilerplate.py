@@ -28,6 +28,9 @@ def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None
     ("Published 3 hours ago", True),
     ("The council met on November 18, 2026 at 9 a.m. to vote.", False),
     ("Updated guidance", False),
+    ("Stand: 22.04.2026, 06:00 Uhr", True),
+    ("Giri\u015f:03.07.2026 - 18:24", True),
+    ("Stand der Dinge: zw\u00f6lf Boote", False),
 ])
 def test_timestamps(text: str, expected: bool) -> None:
     assert is_timestamp(text) is expected
@@ -35,6 +38,7 @@ def test_timestamps(text: str, expected: bool) -> None:
 
 def test_a_byline_and_timestamp_line_is_recognised_as_a_whole() -> None:
     assert is_byline_or_timestamp("By Jane Doe | Updated May 2, 2025")
+    assert is_byline_or_timestamp("Uppdaterad 15.59 | Publicerad 14.14")
     assert not is_byline_or_timestamp("LONDON — The Bank of England held rates on Thursday.")
 
 
