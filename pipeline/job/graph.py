@@ -48,6 +48,8 @@ from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import ARTICLES, ENTRIES, Deduplicate, is_batch
 from newswire.transforms.duplicates.memory import IndexedCopies, LinkWritten, RecallEarlier
 from newswire.transforms.duplicates.near import (
+    DROPPED,
+    DropCopies,
     LinkNearDuplicates,
     MarkBands,
     band_shape,
@@ -120,10 +122,10 @@ class IngestFeeds(beam.PTransform):
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
         if config.state and not config.drop_near_duplicates and is_batch(extracted):
-            rejected, written = self._write_then_link(extracted), None
+            rejected, written, dropped = self._write_then_link(extracted), None, None
         else:
-            rejected, written = self._link_then_write(extracted)
-        remember_fetched(config, articles, rejected, written)
+            rejected, written, dropped = self._link_then_write(extracted)
+        remember_fetched(config, articles, rejected, written, dropped)
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -142,23 +144,30 @@ class IngestFeeds(beam.PTransform):
         return self._tally(marked, "indexed") | "IndexThenLink" >> IndexArticles(
             config, then_link=True)
 
-    def _link_then_write(self, extracted: beam.PCollection
-                         ) -> tuple[beam.PCollection, beam.PCollection | None]:
+    def _link_then_write(self, extracted: beam.PCollection) -> tuple[
+            beam.PCollection, beam.PCollection | None, beam.PCollection | None]:
         """Duplicates decided before writing (streaming, no state, or dropping copies); returns
         the rejected articles' dead letters and, in streaming with a state, what the sink took
-        (for RememberFetched), else None."""
+        and the copies dropped (for RememberFetched), else None and None."""
         config = self.config
         linked = (
             extracted
             | "DropDuplicateArticles" >> Deduplicate(ARTICLES, config.dedup_ttl)
             | "LinkNearDuplicates" >> LinkNearDuplicates(
-                config.near_dup_threshold, config.dedup_ttl, drop=config.drop_near_duplicates,
-                processes=config.pool_processes, recall=self._recall())
+                config.near_dup_threshold, config.dedup_ttl, processes=config.pool_processes,
+                recall=self._recall())
         )
+        dropped = None
+        if config.drop_near_duplicates:
+            kept = linked | "DropCopies" >> beam.ParDo(DropCopies()).with_outputs(
+                DROPPED, main="articles")
+            linked, dropped = kept.articles, kept[DROPPED]
         answers = config.state is not None and not is_batch(linked)
         indexed = self._tally(linked, "indexed") | "IndexArticles" >> IndexArticles(
             config, answers=answers)
-        return (indexed[DEAD_LETTER], indexed.written) if answers else (indexed, None)
+        if not answers:
+            return indexed, None, None
+        return indexed[DEAD_LETTER], indexed.written, dropped
 
     def _recall(self) -> RecallEarlier | None:
         """With a crawl state, near-duplicates are also sought among the indexed articles."""
@@ -263,13 +272,15 @@ def extract_recorded(config: IngestConfig) -> beam.ParDo:
 
 
 def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple,
-                     rejected: beam.PCollection, written: beam.PCollection | None = None) -> None:
-    """With a crawl state, records each entry whose article was indexed (in batch: not
-    `rejected`; in streaming: `written`), so no later run fetches it again."""
+                     rejected: beam.PCollection, written: beam.PCollection | None = None,
+                     dropped: beam.PCollection | None = None) -> None:
+    """With a crawl state, records each entry whose article was indexed or dropped as a copy
+    (in batch: not `rejected`; in streaming: `written` or `dropped`), so no later run fetches
+    it again."""
     if config.state:
         _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
             config.state, rejected=rejected if written is None else None, written=written,
-            ttl_seconds=config.dedup_ttl)
+            dropped=dropped, ttl_seconds=config.dedup_ttl)
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

@@ -284,23 +284,35 @@ def unlinked(article: Article) -> Article:
 
 class Clusters:
     """What both forms do with an article and its earliest link: a copy joins the first-seen
-    copy's cluster (or is dropped, if asked) and is counted; an article without links is its own.
+    copy's cluster and is counted; an article without links is its own.
     """
 
-    def __init__(self, drop: bool) -> None:
-        self.drop = drop
+    def __init__(self) -> None:
         self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
+
+    def place(self, article: Article, first_seen: Link | None) -> Article:
+        if first_seen is None:
+            return unlinked(article)
+        self.near_duplicates.inc()
+        return article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+
+
+DROPPED = "dropped"
+
+
+class DropCopies(beam.DoFn):
+    """Linked articles on; later copies of a story out by the `DROPPED` output instead, counted
+    (`--drop-near-duplicates`), so what waits on an article's fate hears of theirs too."""
+
+    def __init__(self) -> None:
         self.dropped = Metrics.counter("newswire", "near_duplicates_dropped")
 
-    def place(self, article: Article, first_seen: Link | None) -> Iterator[Article]:
-        if first_seen is None:
-            yield unlinked(article)
-            return
-        self.near_duplicates.inc()
-        if self.drop:
+    def process(self, article: Article) -> Iterator[Any]:
+        if article.duplicate_of:
             self.dropped.inc()
+            yield beam.pvalue.TaggedOutput(DROPPED, article)
         else:
-            yield article.replace(cluster_id=first_seen.target, duplicate_of=first_seen.target)
+            yield article
 
 
 SETTLED = TimerSpec("settled", TimeDomain.WATERMARK)
@@ -311,9 +323,9 @@ class AttachCluster(beam.DoFn):
     has spoken, then sets cluster_id/duplicate_of from the earliest link.
     """
 
-    def __init__(self, settle_seconds: float, drop: bool) -> None:
+    def __init__(self, settle_seconds: float) -> None:
         self.settle = Duration.of(settle_seconds)
-        self.clusters = Clusters(drop)
+        self.clusters = Clusters()
 
     def process(
         self,
@@ -335,7 +347,7 @@ class AttachCluster(beam.DoFn):
     ) -> Iterator[Article]:
         first_seen = min(links.read(), default=None)
         for article in articles.read():
-            yield from self.clusters.place(article, first_seen)
+            yield self.clusters.place(article, first_seen)
         articles.clear()
         links.clear()
 
@@ -358,7 +370,7 @@ class LinkNearDuplicates(beam.PTransform):
                                                   ▼
                        AttachCluster (keyed by id; a watermark timer says all links are in)
                                                   ▼
-                  articles with cluster_id / duplicate_of (copies dropped if `drop`)
+                  articles with cluster_id / duplicate_of
 
     With `recall`, in streaming each article reaches the Flatten through it, after its recalled
     link, so the two arrive together (a link sent apart could come after the watermark has let
@@ -373,7 +385,6 @@ class LinkNearDuplicates(beam.PTransform):
         self,
         threshold: float = DEFAULT_THRESHOLD,
         ttl_seconds: float = 3 * 86400,
-        drop: bool = False,
         settle_seconds: float = 0,
         grouped: bool | None = None,
         processes: int = 0,
@@ -381,7 +392,7 @@ class LinkNearDuplicates(beam.PTransform):
     ) -> None:
         super().__init__()
         self.threshold, self.ttl_seconds = threshold, ttl_seconds
-        self.drop, self.settle_seconds = drop, settle_seconds
+        self.settle_seconds = settle_seconds
         self.grouped, self.processes = grouped, processes
         self.recall = recall
 
@@ -410,7 +421,7 @@ class LinkNearDuplicates(beam.PTransform):
         )
         return (
             links
-            | "AttachCluster" >> beam.ParDo(AttachCluster(self.settle_seconds, self.drop))
+            | "AttachCluster" >> beam.ParDo(AttachCluster(self.settle_seconds))
             .with_output_types(Article)
         )
 
@@ -426,7 +437,7 @@ class LinkNearDuplicates(beam.PTransform):
             | "EarliestLink" >> beam.CombinePerKey(min)
         )
         return articles | "Attach" >> beam.ParDo(
-            AttachLinks(self.drop), beam.pvalue.AsDict(first_links)).with_output_types(Article)
+            AttachLinks(), beam.pvalue.AsDict(first_links)).with_output_types(Article)
 
 
 def _carrying(recall: beam.DoFn) -> beam.DoFn:
@@ -451,8 +462,8 @@ def match_band(band: tuple[str, Iterable[Sketch]], threshold: float,
 class AttachLinks(beam.DoFn):
     """Batch: sets cluster_id/duplicate_of from the article's earliest link, as AttachCluster."""
 
-    def __init__(self, drop: bool) -> None:
-        self.clusters = Clusters(drop)
+    def __init__(self) -> None:
+        self.clusters = Clusters()
 
     def process(self, article: Article, first_links: dict[str, Link]) -> Iterator[Article]:
-        yield from self.clusters.place(article, first_links.get(article.id))
+        yield self.clusters.place(article, first_links.get(article.id))

@@ -399,6 +399,10 @@ def _answer(written: Written) -> tuple[str, tuple[int, Fetched | None]]:
     return written[0].id, (written[0].version or 0, None)
 
 
+def _dropped(copy: Article) -> tuple[str, tuple[int, Fetched | None]]:
+    return copy.id, (copy.version or 0, None)
+
+
 class RememberFetched(beam.PTransform):
     """Entry records to the crawl state, only once their articles are in the index, so an
     entry whose article did not make it (a dead letter, a run stopped in between) is fetched
@@ -406,18 +410,19 @@ class RememberFetched(beam.PTransform):
 
     In batch the records wait for the index's `rejected` (a side input is complete only once
     the whole write is). In streaming each waits, per article, for the sink's answer
-    (`written`: WriteAndPassOn's, unchanged ones included), in keyed state for up to
-    `ttl_seconds`.
+    (`written`: WriteAndPassOn's, unchanged ones included) or the article's drop as a copy
+    (`dropped`, with `--drop-near-duplicates`), in keyed state for up to `ttl_seconds`.
     """
 
     def __init__(self, settings: StateSettings, rejected: beam.PCollection | None = None,
-                 written: beam.PCollection | None = None, ttl_seconds: int = DEFAULT_TTL
+                 written: beam.PCollection | None = None,
+                 dropped: beam.PCollection | None = None, ttl_seconds: int = DEFAULT_TTL
                  ) -> None:
         super().__init__()
         if (rejected is None) == (written is None):
             raise ValueError("RememberFetched waits for either the rejected or the written")
         self.settings, self.rejected, self.written = settings, rejected, written
-        self.ttl_seconds = ttl_seconds
+        self.dropped, self.ttl_seconds = dropped, ttl_seconds
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
         write = _WriteFetched(self.settings)
@@ -425,9 +430,12 @@ class RememberFetched(beam.PTransform):
             rejected_ids = self.rejected | "RejectedIds" >> beam.Map(lambda letter: letter.key)
             return records | "Write" >> beam.ParDo(write, beam.pvalue.AsList(rejected_ids))
         keyed = tuple[StateKey, tuple[int, Any]]
+        answers = [self.written | "Answers" >> beam.Map(_answer).with_output_types(keyed)]
+        if self.dropped is not None:
+            answers.append(self.dropped | "DroppedCopies" >> beam.Map(
+                _dropped).with_output_types(keyed))
         answered = (
-            (records | "ByArticle" >> beam.Map(_by_article).with_output_types(keyed),
-             self.written | "Answers" >> beam.Map(_answer).with_output_types(keyed))
+            (records | "ByArticle" >> beam.Map(_by_article).with_output_types(keyed), *answers)
             | "Meet" >> beam.Flatten().with_output_types(keyed)
             | "AwaitWritten" >> beam.ParDo(_AwaitWritten(self.ttl_seconds)))
         return answered | "Write" >> beam.ParDo(write)

@@ -217,3 +217,42 @@ def test_an_entry_whose_article_was_not_written_is_left_for_the_next_job(
                 lifecycle.cancel(result)
         assert wire.pages_asked() == Counter({"/story.html": 2})
     assert record()["article_id"] == document_id(wire.url("story.html"))
+
+
+def test_a_copy_dropped_as_a_near_duplicate_has_its_entry_recorded(
+        es_connection: EsConnection, es_client: Elasticsearch, aliases: dict[str, str],
+        tmp_path: Path) -> None:
+    """With `--drop-near-duplicates` a copy of an indexed story never reaches the sink; its
+    entry is recorded as fetched on its drop all the same, so no later job fetches it again."""
+    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
+                             "2026-11-20T08:00:00Z", PARAGRAPHS)
+    courier_root = write_outlet(tmp_path / "courier", "Courier",
+                                "Harbour channel shut after ship loses power",
+                                "2026-11-20T11:00:00Z", COPY)
+    with CountingServer(wire_root) as wire, CountingServer(courier_root) as courier:
+        settings = {"es_url": es_connection.url, "allow_private_addresses": True, **aliases,
+                    "drop_near_duplicates": True}
+        # a batch run indexes the wire story first
+        lifecycle.start(PipelineOptions([], feeds=[wire.url("feed.xml")], **settings),
+                        ExitStack(), say=print).wait_until_finish()
+        state = aliases["state_index"]
+
+        def record(server: CountingServer) -> dict[str, Any]:
+            es_client.indices.refresh(index=state)
+            found = es_client.options(ignore_status=404).get(
+                index=state, id=entry_id(server.url("story.html"))).body
+            return found.get("_source", {})
+
+        assert "fetched_at" in record(wire)
+        options = PipelineOptions(["--streaming"], feeds=[courier.url("feed.xml")], **settings,
+                                  poll_interval=1.0, max_poll_interval=1.0)
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                wait_for(lambda: "fetched_at" in record(courier), 120, "the dropped copy's record")
+            finally:
+                lifecycle.cancel(result)
+        assert courier.pages_asked() == Counter({"/story.html": 1})
+    assert record(courier)["article_id"] == document_id(courier.url("story.html"))
+    es_client.indices.refresh(index=aliases["index"])
+    assert doc_count(es_client, aliases["index"]) == 1

@@ -21,6 +21,8 @@ from newswire.pipeline.services import prism
 from newswire.schemas.article import Article
 from newswire.schemas.seed import parse
 from newswire.transforms.duplicates.near import (
+    DROPPED,
+    DropCopies,
     LinkNearDuplicates,
     band_keys,
     band_shape,
@@ -67,11 +69,18 @@ def cluster(article: Article) -> Cluster:
     return article.url, article.cluster_id, article.duplicate_of
 
 
-def run_batch(articles: list[Article], expected: list[Cluster], **options: object) -> int:
-    """Runs LinkNearDuplicates on the FnApiRunner, checks the output clusters, returns the count."""
+def run_batch(articles: list[Article], expected: list[Cluster], drop: bool = False,
+              **options: object) -> int:
+    """Runs LinkNearDuplicates (then DropCopies if `drop`) on the FnApiRunner, checks the output
+    clusters (and that the dropped are the copies), returns the count."""
     pipeline = beam.Pipeline(runner=FnApiRunner())
-    output = pipeline | beam.Create(articles) | LinkNearDuplicates(**options) | beam.Map(cluster)
-    assert_that(output, equal_to(expected))
+    linked = pipeline | beam.Create(articles) | LinkNearDuplicates(**options)
+    if drop:
+        kept = linked | beam.ParDo(DropCopies()).with_outputs(DROPPED, main="articles")
+        linked = kept.articles
+        assert_that(kept[DROPPED] | beam.Map(lambda copy: bool(copy.duplicate_of)),
+                    equal_to([True] * (len(articles) - len(expected))), label="Dropped")
+    assert_that(linked | beam.Map(cluster), equal_to(expected))
     result = pipeline.run()
     result.wait_until_finish()
     counters = result.metrics().query(MetricsFilter().with_name("near_duplicates"))["counters"]
