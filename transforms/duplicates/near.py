@@ -28,6 +28,8 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
     BagRuntimeState,
     BagStateSpec,
+    ReadModifyWriteRuntimeState,
+    ReadModifyWriteStateSpec,
     RuntimeTimer,
     TimerSpec,
     on_timer,
@@ -221,8 +223,16 @@ SEEN = BagStateSpec("seen", coders.registry.get_coder(Sketch))
 EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
 
+class Heard(NamedTuple):
+    """A band's word on a newcomer: the earliest copy it found there, if any. An article is
+    placed once every one of its bands has spoken (AttachCluster counts them)."""
+
+    link: Link | None
+
+
 class MatchWithinBand(beam.DoFn):
-    """Per band key: remembers sketches until their TTL and links each newcomer to its copies.
+    """Per band key: remembers sketches until their TTL and gives each newcomer its `Heard`,
+    and a `Link` to each remembered copy the newcomer predates.
 
     An event-time timer at the earliest expiry forgets old sketches, so state stays bounded.
     """
@@ -236,10 +246,16 @@ class MatchWithinBand(beam.DoFn):
         timestamp: Timestamp = beam.DoFn.TimestampParam,
         seen: BagRuntimeState = beam.DoFn.StateParam(SEEN),
         expiry: RuntimeTimer = beam.DoFn.TimerParam(EXPIRY),
-    ) -> Iterator[tuple[str, Link]]:
+    ) -> Iterator[tuple[str, Heard | Link]]:
         _, sketch = element
         live = unexpired(seen.read(), timestamp.micros)
-        yield from band_verdicts(sketch, live, self.threshold)
+        own: list[Link] = []
+        for copy_id, link in band_verdicts(sketch, live, self.threshold):
+            if copy_id == sketch.id:
+                own.append(link)
+            else:
+                yield copy_id, link
+        yield sketch.id, Heard(min(own, default=None))
         seen.add(sketch)
         expiry.set(Timestamp(micros=min(s.expires for s in [*live, sketch])))
 
@@ -260,20 +276,26 @@ class MatchWithinBand(beam.DoFn):
 
 ARTICLES = BagStateSpec("articles", ArticleCoder())
 LINKS = BagStateSpec("links", coders.registry.get_coder(Link))
+HEARD = ReadModifyWriteStateSpec("heard", coders.VarIntCoder())  # bands heard so far
 _SEALS = {b"A": ARTICLES.coder, b"L": LINKS.coder}
 
 
-def seal(value: Article | Link) -> bytes:
-    """An article or a link as tagged bytes, so the join's two inputs share one value coder.
+def seal(value: Article | Link | Heard) -> bytes:
+    """An article, a link or a band's word as tagged bytes, so the join's two inputs share one
+    value coder (a `Heard` is "H" and its link, if any).
 
     The keys are `StateKey`s (see transforms/coders.py): with keys declared `str`, Beam 2.77's
     multi-process FnApiRunner failed to decode the join's and the bands' keyed timers.
     """
+    if isinstance(value, Heard):
+        return b"H" + (b"" if value.link is None else LINKS.coder.encode(value.link))
     tag = b"A" if isinstance(value, Article) else b"L"
     return tag + _SEALS[tag].encode(value)
 
 
-def unseal(sealed: bytes) -> Article | Link:
+def unseal(sealed: bytes) -> Article | Link | Heard:
+    if sealed[:1] == b"H":
+        return Heard(LINKS.coder.decode(sealed[1:]) if len(sealed) > 1 else None)
     return _SEALS[sealed[:1]].decode(sealed[1:])
 
 
@@ -315,12 +337,21 @@ class DropCopies(beam.DoFn):
             yield article
 
 
-SETTLED = TimerSpec("settled", TimeDomain.WATERMARK)
+SETTLED = TimerSpec("settled", TimeDomain.REAL_TIME)
+SETTLE_SECONDS = 2.0
 
 
 class AttachCluster(beam.DoFn):
-    """Per article id: holds the article and its band links until the watermark says every band
-    has spoken, then sets cluster_id/duplicate_of from the earliest link.
+    """Per article id: holds the article and its links until every band of the article has
+    given its `Heard` and `settle_seconds` have passed with nothing new for it, then sets
+    cluster_id/duplicate_of from the earliest link.
+
+    Counting the bands, rather than waiting for the watermark, places an article only once its
+    own links are in on any runner (Prism was seen to let the watermark pass articles whose
+    links were still on their way). The settling, in processing time, lets in the link an
+    earlier-published copy sends when its sketch reaches a band just after the article's.
+    A key left with links but no article and no band's word (a link to an article already
+    placed) is cleared when it settles.
     """
 
     def __init__(self, settle_seconds: float) -> None:
@@ -330,26 +361,39 @@ class AttachCluster(beam.DoFn):
     def process(
         self,
         element: tuple[str, bytes],
-        timestamp: Timestamp = beam.DoFn.TimestampParam,
         articles: BagRuntimeState = beam.DoFn.StateParam(ARTICLES),
         links: BagRuntimeState = beam.DoFn.StateParam(LINKS),
+        heard: ReadModifyWriteRuntimeState = beam.DoFn.StateParam(HEARD),
         settled: RuntimeTimer = beam.DoFn.TimerParam(SETTLED),
     ) -> None:
         value = unseal(element[1])
-        (articles if isinstance(value, Article) else links).add(value)
-        settled.set(timestamp + self.settle)
+        if isinstance(value, Article):
+            articles.add(value)
+        elif isinstance(value, Heard):
+            heard.write((heard.read() or 0) + 1)
+            if value.link is not None:
+                links.add(value.link)
+        else:
+            links.add(value)
+        settled.set(Timestamp.now() + self.settle)
 
     @on_timer(SETTLED)
     def emit(
         self,
         articles: BagRuntimeState = beam.DoFn.StateParam(ARTICLES),
         links: BagRuntimeState = beam.DoFn.StateParam(LINKS),
+        heard: ReadModifyWriteRuntimeState = beam.DoFn.StateParam(HEARD),
     ) -> Iterator[Article]:
+        held, bands_heard = list(articles.read()), heard.read() or 0
+        if bands_heard < sum(len(article.lsh_bands) for article in held) or (
+                not held and bands_heard):
+            return  # a band, or the article, is still on its way: its arrival sets the timer
         first_seen = min(links.read(), default=None)
-        for article in articles.read():
+        for article in held:
             yield self.clusters.place(article, first_seen)
         articles.clear()
         links.clear()
+        heard.clear()
 
 
 class LinkNearDuplicates(beam.PTransform):
@@ -363,29 +407,32 @@ class LinkNearDuplicates(beam.PTransform):
                   │                       MatchWithinBand (keyed by band key)
                   │                         sketches kept until a TTL timer;
                   │                         estimated-Jaccard check
-                  │                                          │ (later id, Link to earlier)
+                  │                                          │ (id, Heard: its earliest copy
+                  │                                          │  in the band; Links to later
+                  │                                          │  copies it predates)
                   ├─► recall, if given ─► (id, Link to an indexed earlier copy)
                   │                                          │
                   └─► (id, article) ─────────► Flatten ◄─────┘
                                                   ▼
-                       AttachCluster (keyed by id; a watermark timer says all links are in)
+                       AttachCluster (keyed by id; placed once all its bands were heard)
                                                   ▼
                   articles with cluster_id / duplicate_of
 
     With `recall`, in streaming each article reaches the Flatten through it, after its recalled
-    link, so the two arrive together (a link sent apart could come after the watermark has let
-    the article go).
+    link, so the two arrive together (a link sent apart could come after the article settled).
 
-    First-seen is the earliest published_at, ties by id, whatever the arrival order within
-    `settle_seconds` of event time. Copies point at the earliest copy they match themselves
-    (clusters are not closed transitively) and are counted as newswire/near_duplicates.
+    First-seen is the earliest published_at, ties by id: in batch whatever the arrival order;
+    in streaming for copies whose sketches reach a band within `settle_seconds` (processing
+    time) of each other, or in publication order. Copies point at the earliest copy they match
+    themselves (clusters are not closed transitively) and are counted as
+    newswire/near_duplicates.
     """
 
     def __init__(
         self,
         threshold: float = DEFAULT_THRESHOLD,
         ttl_seconds: float = 3 * 86400,
-        settle_seconds: float = 0,
+        settle_seconds: float = SETTLE_SECONDS,
         grouped: bool | None = None,
         processes: int = 0,
         recall: beam.DoFn | None = None,
@@ -412,7 +459,8 @@ class LinkNearDuplicates(beam.PTransform):
         by_id = (beam.Map(lambda article: (article.id, article)) if self.recall is None
                  else beam.ParDo(_carrying(self.recall)))
         links = (
-            (sketches | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold)),
+            (sketches | "MatchWithinBand" >> beam.ParDo(MatchWithinBand(self.threshold))
+             .with_output_types(tuple[StateKey, Any]),
              articles | ("KeyById" if self.recall is None else "RecallEarlier")
              >> by_id.with_output_types(tuple[StateKey, Any]))
             | "AllLinks" >> beam.Flatten()

@@ -256,3 +256,33 @@ def test_a_copy_dropped_as_a_near_duplicate_has_its_entry_recorded(
     assert record(courier)["article_id"] == document_id(courier.url("story.html"))
     es_client.indices.refresh(index=aliases["index"])
     assert doc_count(es_client, aliases["index"]) == 1
+
+
+def test_copies_found_in_one_job_are_linked_to_the_first_published(
+        es_connection: EsConnection, es_client: Elasticsearch, aliases: dict[str, str],
+        tmp_path: Path) -> None:
+    """Two outlets' copies of a story, found at the same tick, are linked within the job: the
+    later-published one to the earlier, whichever reaches the bands first."""
+    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
+                             "2026-11-20T08:00:00Z", PARAGRAPHS)
+    courier_root = write_outlet(tmp_path / "courier", "Courier",
+                                "Harbour channel shut after ship loses power",
+                                "2026-11-20T11:00:00Z", COPY)
+    with CountingServer(wire_root) as wire, CountingServer(courier_root) as courier:
+        first, copy = document_id(wire.url("story.html")), document_id(courier.url("story.html"))
+        options = PipelineOptions(["--streaming"], feeds=[wire.url("feed.xml"),
+                                                          courier.url("feed.xml")],
+                                  es_url=es_connection.url, allow_private_addresses=True,
+                                  **aliases, poll_interval=1.0, max_poll_interval=1.0)
+        with ExitStack() as resources:
+            result = lifecycle.start(options, resources, say=print)
+            try:
+                wait_for(lambda: doc_count(es_client, aliases["index"]) == 2, 120,
+                         "both copies indexed")
+            finally:
+                lifecycle.cancel(result)
+    es_client.indices.refresh(index=aliases["index"])
+    stored = {hit["_id"]: hit["_source"] for hit in es_client.search(
+        index=aliases["index"])["hits"]["hits"]}
+    assert (stored[copy]["duplicate_of"], stored[copy]["cluster_id"]) == (first, first)
+    assert (stored[first]["duplicate_of"], stored[first]["cluster_id"]) == (None, first)
