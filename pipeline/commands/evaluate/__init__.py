@@ -56,7 +56,7 @@ def development_pages() -> Path:
     else `shared/realpages` beside the checkout (absent for users: callers skip, saying so)."""
     if folder := os.environ.get("NEWSWIRE_REALPAGES"):
         return Path(folder)
-    return Path(__file__).resolve().parents[3] / "shared" / "realpages"
+    return Path(__file__).resolve().parents[4] / "shared" / "realpages"
 _SHOWN = 110  # characters of expected and got text a "worst pages" line shows
 
 

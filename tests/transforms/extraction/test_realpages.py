@@ -55,3 +55,9 @@ def test_floors_never_pass_the_targets() -> None:
     for field, metrics in FLOORS["floors"].items():
         for metric, floor in metrics.items():
             assert floor <= FLOORS["targets"][field][metric], (field, metric)
+
+
+def test_the_pages_are_looked_for_beside_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSWIRE_REALPAGES", raising=False)
+    checkout = Path(__file__).resolve().parents[3]
+    assert development_pages() == checkout.parent / "shared" / "realpages"
