@@ -47,7 +47,7 @@ from newswire.transforms.duplicates.settings import DEFAULT_TTL
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
 from newswire.transforms.index.retry import Repeater
-from newswire.transforms.index.sink import Written
+from newswire.transforms.index.sink import Document
 from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
@@ -395,12 +395,10 @@ def _by_article(record: Fetched) -> tuple[str, tuple[int, Fetched | None]]:
     return record[1]["article_id"], (record[1]["article_version"], record)
 
 
-def _answer(written: Written) -> tuple[str, tuple[int, Fetched | None]]:
-    return written[0].id, (written[0].version or 0, None)
-
-
-def _dropped(copy: Article) -> tuple[str, tuple[int, Fetched | None]]:
-    return copy.id, (copy.version or 0, None)
+def _answer(done: Article | Document) -> tuple[str, tuple[int, Fetched | None]]:
+    """An article the sink took (its document) or dropped as a copy, as the answer its entry
+    records wait for."""
+    return done.id, (done.version or 0, None)
 
 
 class RememberFetched(beam.PTransform):
@@ -430,10 +428,11 @@ class RememberFetched(beam.PTransform):
             rejected_ids = self.rejected | "RejectedIds" >> beam.Map(lambda letter: letter.key)
             return records | "Write" >> beam.ParDo(write, beam.pvalue.AsList(rejected_ids))
         keyed = tuple[StateKey, tuple[int, Any]]
-        answers = [self.written | "Answers" >> beam.Map(_answer).with_output_types(keyed)]
+        answers = [self.written | "Answers" >> beam.Map(
+            lambda written: _answer(written[0])).with_output_types(keyed)]
         if self.dropped is not None:
             answers.append(self.dropped | "DroppedCopies" >> beam.Map(
-                _dropped).with_output_types(keyed))
+                _answer).with_output_types(keyed))
         answered = (
             (records | "ByArticle" >> beam.Map(_by_article).with_output_types(keyed), *answers)
             | "Meet" >> beam.Flatten().with_output_types(keyed)

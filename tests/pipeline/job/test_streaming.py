@@ -104,6 +104,26 @@ def test_new_entries_are_searchable_within_the_poll_interval(
     assert summary.balanced
 
 
+def write_wire(root: Path) -> Path:
+    """The wire's outlet: a feed listing its story."""
+    return write_outlet(root, "Wire", "Ship drifts across harbour channel",
+                        "2026-11-20T08:00:00Z", PARAGRAPHS)
+
+
+def write_courier(root: Path) -> Path:
+    """The courier's outlet: a feed listing its copy of the wire's story, three hours later."""
+    return write_outlet(root, "Courier", "Harbour channel shut after ship loses power",
+                        "2026-11-20T11:00:00Z", COPY)
+
+
+def entry_record(client: Elasticsearch, state: str, server: CountingServer) -> dict[str, Any]:
+    """The crawl state's record of the server's story entry; empty until there is one."""
+    client.indices.refresh(index=state)
+    found = client.options(ignore_status=404).get(
+        index=state, id=entry_id(server.url("story.html"))).body
+    return found.get("_source", {})
+
+
 RESTART_INTERVAL = 20.0  # a restarted job is up well within it, so its schedule shows
 
 
@@ -113,8 +133,7 @@ def test_a_restarted_job_takes_up_its_schedule_and_validators_from_the_state(
     """Stopped and started again without `--update` (so with no Beam state), a job asks each
     feed when the crawl state says it is due, conditionally, fetches no page the first job
     fetched, and links a copy published meanwhile to the story the first job indexed."""
-    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
-                             "2026-11-20T08:00:00Z", PARAGRAPHS)
+    wire_root = write_wire(tmp_path / "wire")
     courier_root = tmp_path / "courier"
     courier_root.mkdir()  # the copy's outlet lists nothing yet
     (courier_root / "feed.xml").write_text(
@@ -129,25 +148,18 @@ def test_a_restarted_job_takes_up_its_schedule_and_validators_from_the_state(
                                   max_poll_interval=RESTART_INTERVAL)
         state = aliases["state_index"]
 
-        def recorded() -> bool:
-            """Whether the first job has written the wire story's entry as fetched."""
-            es_client.indices.refresh(index=state)
-            found = es_client.options(ignore_status=404).get(
-                index=state, id=entry_id(wire.url("story.html"))).body
-            return "fetched_at" in found.get("_source", {})
-
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
                 # the entry's record comes a moment after its article is written
-                wait_for(lambda: doc_count(es_client, aliases["index"]) == 1 and recorded(),
+                wait_for(lambda: doc_count(es_client, aliases["index"]) == 1
+                         and "fetched_at" in entry_record(es_client, state, wire),
                          180, "the first job's article and its entry record")
             finally:
                 lifecycle.cancel(result)
         source = es_client.get(index=state, id=source_id(wire.url("feed.xml")))["_source"]
         assert source["etag"] and source["next_poll"] > time.time()
-        write_outlet(courier_root, "Courier", "Harbour channel shut after ship loses power",
-                     "2026-11-20T11:00:00Z", COPY)
+        write_courier(courier_root)
         asked_before = {server: len(server.requests) for server in (wire, courier)}
 
         def polls(server: CountingServer) -> list[Request]:
@@ -181,20 +193,17 @@ def test_an_entry_whose_article_was_not_written_is_left_for_the_next_job(
     """A streaming job records an entry as fetched only on the sink's answer for its article:
     with the article index refusing writes, the article is a dead letter and its entry stays
     unrecorded, so the next job fetches the page again, indexes it and records the entry."""
-    root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
-                        "2026-11-20T08:00:00Z", PARAGRAPHS)
+    root = write_wire(tmp_path / "wire")
     concrete = ensure_index(es_client, aliases["index"], article_mapping_for(es_client))
     es_client.indices.put_settings(index=concrete, settings={"index.blocks.write": True})
     with CountingServer(root) as wire:
         options = PipelineOptions(["--streaming"], feeds=[wire.url("feed.xml")],
                                   es_url=es_connection.url, allow_private_addresses=True,
                                   **aliases, poll_interval=1.0, max_poll_interval=1.0)
-        state, record_id = aliases["state_index"], entry_id(wire.url("story.html"))
+        state = aliases["state_index"]
 
         def record() -> dict[str, Any]:
-            es_client.indices.refresh(index=state)
-            found = es_client.options(ignore_status=404).get(index=state, id=record_id).body
-            return found.get("_source", {})
+            return entry_record(es_client, state, wire)
 
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
@@ -224,11 +233,8 @@ def test_a_copy_dropped_as_a_near_duplicate_has_its_entry_recorded(
         tmp_path: Path) -> None:
     """With `--drop-near-duplicates` a copy of an indexed story never reaches the sink; its
     entry is recorded as fetched on its drop all the same, so no later job fetches it again."""
-    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
-                             "2026-11-20T08:00:00Z", PARAGRAPHS)
-    courier_root = write_outlet(tmp_path / "courier", "Courier",
-                                "Harbour channel shut after ship loses power",
-                                "2026-11-20T11:00:00Z", COPY)
+    wire_root = write_wire(tmp_path / "wire")
+    courier_root = write_courier(tmp_path / "courier")
     with CountingServer(wire_root) as wire, CountingServer(courier_root) as courier:
         settings = {"es_url": es_connection.url, "allow_private_addresses": True, **aliases,
                     "drop_near_duplicates": True}
@@ -238,10 +244,7 @@ def test_a_copy_dropped_as_a_near_duplicate_has_its_entry_recorded(
         state = aliases["state_index"]
 
         def record(server: CountingServer) -> dict[str, Any]:
-            es_client.indices.refresh(index=state)
-            found = es_client.options(ignore_status=404).get(
-                index=state, id=entry_id(server.url("story.html"))).body
-            return found.get("_source", {})
+            return entry_record(es_client, state, server)
 
         assert "fetched_at" in record(wire)
         options = PipelineOptions(["--streaming"], feeds=[courier.url("feed.xml")], **settings,
@@ -263,11 +266,8 @@ def test_copies_found_in_one_job_are_linked_to_the_first_published(
         tmp_path: Path) -> None:
     """Two outlets' copies of a story, found at the same tick, are linked within the job: the
     later-published one to the earlier, whichever reaches the bands first."""
-    wire_root = write_outlet(tmp_path / "wire", "Wire", "Ship drifts across harbour channel",
-                             "2026-11-20T08:00:00Z", PARAGRAPHS)
-    courier_root = write_outlet(tmp_path / "courier", "Courier",
-                                "Harbour channel shut after ship loses power",
-                                "2026-11-20T11:00:00Z", COPY)
+    wire_root = write_wire(tmp_path / "wire")
+    courier_root = write_courier(tmp_path / "courier")
     with CountingServer(wire_root) as wire, CountingServer(courier_root) as courier:
         first, copy = document_id(wire.url("story.html")), document_id(courier.url("story.html"))
         options = PipelineOptions(["--streaming"], feeds=[wire.url("feed.xml"),
