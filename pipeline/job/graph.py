@@ -4,14 +4,14 @@ In batch each source named (a URL, or a feed from a local list) arrives once, an
 reads it and what it lists, keyed by host slot as page fetches are; in streaming each feed
 arrives on every tick and PollFeeds decides, per feed, whether it is due.
 
-    sources ─► ReadSources ─► Deduplicate(link) ─► Reshuffle ─► KeyBySlot ─► FetchPages ─► Extract
-     (or PollFeeds)│                                                              │   (valid ones)
-                   ▼                                                              ▼        │
-                 dead letters ◄────────────────────────────────────────────────────────────┤
-                                                                                           │
-              Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch ◄───┘
-                                                                          │ rejected
-    dead letters ◄────────────────────────────────────────────────────────┘
+    sources ─► ReadSources ─► Deduplicate(link) ─► KeyBySlot ─► FetchPages ─► Extract
+     (or PollFeeds)│                                                │   (valid ones)
+                   ▼                                                ▼        │
+                 dead letters ◄──────────────────────────────────────────────┤
+                                                                             │
+      Deduplicate(canonical URL) ─► LinkNearDuplicates ─► WriteToElasticsearch ◄───┘
+                                                               │ rejected
+    dead letters ◄─────────────────────────────────────────────┘
        └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
 
 Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
@@ -113,8 +113,8 @@ class IngestFeeds(beam.PTransform):
             )
             pages = (
                 count(unique, "unique")
-                | "SpreadFetches" >> beam.Reshuffle()
-                # keyed by host slot: the runner hands each slot to one worker at a time
+                # keyed by host slot: the runner hands each slot to one worker at a time, and
+                # that grouping is what spreads the fetches over the workers
                 | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )

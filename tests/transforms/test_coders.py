@@ -90,7 +90,7 @@ def test_every_step_between_polling_and_fetching_codes_entries_with_the_entry_co
     urls = pipeline | beam.Create([FEED]).with_output_types(Any)
     _ = urls | "Ingest" >> IngestFeeds(IngestConfig(streaming=streaming, progress_dir="/tmp"))
     between = ["DropDuplicateEntries/Decide" if not streaming else
-               "DropDuplicateEntries/Remember", "Count_unique", "SpreadFetches"]
+               "DropDuplicateEntries/Remember", "Count_unique"]
     if not streaming:
         between.append("ReadSources/Entries")
     produced = _Outputs()

@@ -30,7 +30,7 @@ def groups(config: IngestConfig) -> list[str]:
     return visitor.labels
 
 
-BEFORE_FETCHING = ("ReadSources", "Entries", "SpreadFetches")  # sources, entries, not articles
+BEFORE_FETCHING = ("ReadSources", "Entries")  # sources, entries, not articles
 
 
 def after_fetching(labels: list[str]) -> list[str]:

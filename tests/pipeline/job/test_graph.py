@@ -32,7 +32,7 @@ def steps(config: IngestConfig, streaming: bool = False) -> set[str]:
     return step_names(pipeline, JOB)
 
 
-FEEDS_TO_INDEX = {"ReadSources", "DropDuplicateEntries", "SpreadFetches",
+FEEDS_TO_INDEX = {"ReadSources", "DropDuplicateEntries",
                   "KeyBySlot", "FetchPages", "Extract", "DropDuplicateArticles",
                   "LinkNearDuplicates", "IndexArticles", "AllDeadLetters", "IndexDeadLetters"}
 
