@@ -43,7 +43,7 @@ class Field:
 URL_PATTERN = r"^https?://[^\s]+$"
 # Which source gave a field, for each field extraction chooses among sources (see README).
 PROVENANCE_KEYS = ("title", "outlet", "published_at", "updated_at", "image", "caption", "credit",
-                   "language", "authors", "body")
+                   "language", "authors", "body", "summary")
 
 
 def _names(name: str) -> Field:

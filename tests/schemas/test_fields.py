@@ -172,7 +172,7 @@ def test_stemmed_fields_are_searched_as_text() -> None:
 
 def test_an_unknown_provenance_key_is_a_schema_error() -> None:
     document = full_article().to_dict()
-    document["provenance"]["summary"] = "meta"
+    document["provenance"]["headline"] = "meta"
     with pytest.raises(InvalidArticle) as caught:
         validate_document(document)
     assert caught.value.field == "provenance"
@@ -187,7 +187,7 @@ def test_the_node_takes_what_the_schema_takes_and_refuses_what_it_refuses(
     es_client.index(index=index_name, id=article.id, document=document, refresh=True)
     stored = es_client.get(index=index_name, id=article.id)["_source"]
     assert Article.from_dict(stored) == article
-    extra = {**document, "provenance": {**document["provenance"], "summary": "x"}}
+    extra = {**document, "provenance": {**document["provenance"], "headline": "x"}}
     with pytest.raises(InvalidArticle):
         validate_document(extra)
     response = es_client.options(ignore_status=400).index(index=index_name, id="extra",

@@ -1,6 +1,7 @@
 """The article body: trafilatura's main text as markdown paragraphs and section headings, without
-what is not story text (the headline, the lead image caption, the dek, bylines, timestamps,
-boilerplate), and with the closing credits line taken off the end."""
+what is not story text (the headline, the lead image caption, bylines, timestamps,
+boilerplate), and with the closing credits line taken off the end. A dek it holds is told
+apart in dek.py."""
 
 from __future__ import annotations
 
@@ -18,18 +19,13 @@ from trafilatura.utils import load_html
 from newswire.schemas.article import Credits, LeadImage
 from newswire.schemas.credits import join_caption, parse_credits_line
 from newswire.transforms.extraction.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
+from newswire.transforms.extraction.headline import leading_headlines
 
 # The body as markdown with links. No URL is given: trafilatura would resolve every link on the
 # page against the site root; we resolve the few the body keeps, against the page.
 _EXTRACTION = Extractor(output_format="python", comments=False, formatting=True, links=True,
                         images=False, tables=False, with_metadata=False)
 _RELATIVE_TARGET = re.compile(r"\]\((?P<open><?)(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?P<target>[^)>\s]+)")
-# Where a dek (standfirst, summary) sits: an element so named by class, id or microdata, or a
-# paragraph in a <header>. Candidates are found by their text first, which is cheap.
-_DEK_NAME = re.compile(r"dek|standfirst|subtitle|subhead|summary|description|strapline|teaser|"
-                       r"excerpt|abstract|alternativeheadline", re.IGNORECASE)
-_ELEMENTS_WITH_TEXT = etree.XPath(
-    "(//p|//h2|//span|//div[not(.//p or .//div)])[normalize-space()=$text]")
 # A page's figcaptions, whole and by their paragraphs.
 _CAPTIONS = etree.XPath("//figcaption/descendant-or-self::*[self::figcaption or self::p]")
 # The blocks of a social network's embedded post, as its embed code marks them.
@@ -52,12 +48,6 @@ _OTHER_STORIES = re.compile(
     r"sign\ up\ for\ |top\ stories|meistgelesen|weitere\ artikel|lo\ m\u00e1s\ le\u00eddo|"
     r"les\ plus\ lus)", re.IGNORECASE | re.VERBOSE)
 _MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
-_DEK_DEPTH = 2  # the element itself or its parent
-_MAX_DEK = 600
-# A heading is the headline again when this share of its words (at least this many) are in it.
-_WORD = re.compile(r"\w+")
-_HEADLINE_SHARE = 0.75
-_MIN_HEADLINE_WORDS = 3
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
@@ -66,8 +56,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
     without the headline (# ..., a heading holding the title, the first of `headlines`, or a
     heading before the story's first paragraph that is one of the other `headlines` the page
     gives), teasers (a block that is only a link), embedded social posts, the lead image's
-    caption and credit, any picture's figcaption, boilerplate, byline and timestamp lines, and a
-    leading dek."""
+    caption and credit, any picture's figcaption, boilerplate, and byline and timestamp lines."""
     leaks: set[str] = set()
     if image:
         captions = (image.caption, image.credit, join_caption(image.caption, image.credit))
@@ -86,10 +75,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
                 and not _in_post(text, posts)
                 and not is_boilerplate(text) and not is_byline_or_timestamp(text)):
             kept.append((block, text))
-    if kept and _is_dek(tree, kept[0][1]):
-        kept.pop(0)
-    while kept and kept[0][0].startswith("#") and _is_headline(kept[0][1], headlines):
-        kept.pop(0)
+    kept = kept[leading_headlines([block for block, _ in kept], headlines):]
     return [block for block, _ in kept[:_story_end(kept)]]
 
 
@@ -161,32 +147,3 @@ def _caption_texts(tree: HtmlElement) -> set[str]:
     """The text of every figcaption on the page and of each paragraph in one: a caption of a
     later picture, which the extractor may keep as a paragraph, is not story text."""
     return {" ".join(caption.text_content().split()) for caption in _CAPTIONS(tree)} - {""}
-
-
-def _is_headline(heading: str, headlines: Sequence[str]) -> bool:
-    """Whether a heading is the page's headline in another wording: nearly all its words are
-    words of one of the headlines the page gives (a kicker joined on, punctuation changed). A
-    headline given that ends as a sentence does ("... im Einsatz.") is a dek, not a headline."""
-    words = _WORD.findall(heading.lstrip("# ").casefold())
-    return len(words) >= _MIN_HEADLINE_WORDS and any(
-        sum(word in given for word in words) >= _HEADLINE_SHARE * len(words)
-        for given in ({*_WORD.findall(text.casefold())} for text in headlines
-                      if not text.rstrip().endswith(".")))
-
-
-def _is_dek(tree: HtmlElement, text: str) -> bool:
-    """Whether `text` is the page's dek: the whole text of an element marked as one."""
-    if len(text) > _MAX_DEK:
-        return False
-    return any(_marked_as_dek(element) for element in _ELEMENTS_WITH_TEXT(tree, text=text))
-
-
-def _marked_as_dek(element: HtmlElement) -> bool:
-    """Whether the element, or its parent, is named as a dek, or it sits in a <header>."""
-    for level, node in enumerate((element, *element.iterancestors())):
-        if node.tag == "header":
-            return True
-        names = " ".join(node.get(a, "") for a in ("class", "id", "itemprop"))
-        if level < _DEK_DEPTH and _DEK_NAME.search(names):
-            return True
-    return False

@@ -25,6 +25,7 @@ from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.extraction.bylines import bold_byline, clean_names, page_byline
+from newswire.transforms.extraction.dek import split_dek
 from newswire.transforms.extraction.images import lead_image
 from newswire.transforms.extraction.metadata import (
     PageMetadata,
@@ -89,6 +90,9 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         provenance["body"] = "hydration-state"
     if not paragraphs:
         raise ExtractionError("no article text found")
+    descriptions = [str(meta.jsonld.get("description") or ""), meta.og.get("og:description", ""),
+                    meta.meta.get("description", "")]
+    dek, paragraphs = split_dek(tree, paragraphs, descriptions, headlines)
     outlet = _pick(provenance, "outlet", [
         ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
         ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),
@@ -125,8 +129,9 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
-        summary=meta.jsonld.get("description") or meta.og.get("og:description")
-        or meta.meta.get("description") or (entry.summary if entry else ""),
+        summary=_pick(provenance, "summary", [
+            ("page", dek), ("json-ld", descriptions[0]), ("og", descriptions[1]),
+            ("meta", descriptions[2]), ("feed", entry and entry.summary)]),
         language=str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower(),
         tags=_tags(meta, entry),
         source_feed=entry.feed_url if entry else "",

@@ -159,11 +159,13 @@ def _read_html(path: Path) -> str | None:
 
 
 def newswire_fields(html: str, url: str) -> Extracted:
-    """The scored fields of newswire's article."""
+    """The scored fields of newswire's article. The truth's body begins with the dek the page
+    shows, which newswire keeps as the summary."""
     article = extract_article(html, url)
     image = article.image
+    shown = article.summary if article.provenance.get("summary") == "page" else ""
     return Extracted(title=article.title, published=article.published_at,
-                     authors=article.authors, body=article.text,
+                     authors=article.authors, body="\n".join(filter(None, (shown, article.text))),
                      caption=image.caption if image else "", credit=image.credit if image else "")
 
 

@@ -41,13 +41,6 @@ def test_the_lead_images_caption_and_credit_are_not_story_text() -> None:
     assert paragraphs("<p>Boats at dawn on the quay.</p>" + STORY)[0].startswith("Boats at dawn")
 
 
-def test_a_leading_dek_marked_as_such_goes() -> None:
-    dek = "Storm damage had closed the quay for three months."
-    found = paragraphs(f"<p class='standfirst'>{dek}</p>" + STORY)
-    assert found[0].startswith(FIRST)
-    assert paragraphs(f"<p>{dek}</p>" + STORY)[0] == dek
-
-
 def test_a_teaser_that_is_only_a_link_goes_and_relative_links_resolve_against_the_page() -> None:
     body = (STORY + "<p><a href='/other'>Ferry fares rise again</a></p><p>The harbour master "
             "published <a href='../plan.pdf'>the repair plan</a> and the costs of every wall "

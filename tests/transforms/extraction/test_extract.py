@@ -129,13 +129,14 @@ def html_page(body: str, head: str = "", header: str = "", footer: str = "") -> 
 URL = "https://www.baycourier.example/news/council-approves-harbor-plan"
 
 
-def test_a_dek_marked_as_such_is_dropped_from_the_body() -> None:
+def test_a_dek_marked_as_such_is_the_summary_and_not_the_body() -> None:
     dek = "The vote ends two years of debate over the district."
     html = html_page("", header="").replace(
         "<div class='story'>", f"<p class='article-dek'>{dek}</p><div class='story'>")
     article = extract_article(html, URL)
     assert dek not in article.body
     assert article.body.startswith("The city council voted")
+    assert (article.summary, article.provenance["summary"]) == (dek, "page")
 
 
 def test_a_first_paragraph_equal_to_the_description_but_in_the_body_is_kept() -> None:

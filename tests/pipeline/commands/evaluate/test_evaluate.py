@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newswire.pipeline.cli import main
-from newswire.pipeline.commands.evaluate import evaluate, load_pages
+from newswire.pipeline.commands.evaluate import evaluate, load_pages, newswire_fields
 
 PAGE = """<html><head><title>Quiet Harbour Reopens | Gazette</title>
 <script type="application/ld+json">{"@type": "NewsArticle", "headline": "Quiet Harbour Reopens",
@@ -50,6 +50,14 @@ def test_evaluate_scores_pages_and_counts_failures_without_raising(tmp_path: Pat
     assert {r.page: r.error.split(":")[0] for r in evaluation.failures("newswire")} == {
         "empty.html": "ExtractionError", "missing.html": "page file missing"}
     assert evaluation.means("newswire")["title"]["exact"] == pytest.approx(1 / 3)
+
+
+def test_a_dek_the_page_shows_is_scored_as_the_start_of_the_body() -> None:
+    dek = "Storm damage had closed the quay for three months this winter."
+    shown = PAGE.replace("<figure>", f"<p class='standfirst'>{dek}</p><figure>")
+    described = PAGE.replace("</title>", f"</title><meta name='description' content='{dek}'>")
+    assert newswire_fields(shown, "https://example.org/a").body.split() == f"{dek} {BODY}".split()
+    assert newswire_fields(described, "https://example.org/a").body.split() == BODY.split()
 
 
 def test_the_command_prints_a_table_beside_trafilatura_and_json(
