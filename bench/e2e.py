@@ -23,6 +23,7 @@ updates (a newer version under another URL of the same host naming the original 
 
     .venv/bin/python bench/e2e.py [--corpus real generated] [--articles 10000] [--repeat 1]
                                   [--port 9351] [--realpages PATH] [--timeout 1800]
+                                  [--profile FILE]
 """
 
 from __future__ import annotations
@@ -422,8 +423,12 @@ def drop(client: Elasticsearch, alias: str) -> None:
     client.options(ignore_status=404).indices.delete_index_template(name=alias)
 
 
-def run_newswire(feed_list: str, es_url: str, index: str, timeout: float) -> Measured:
-    return measure([str(BIN / "newswire"), "run", "--feeds", feed_list, "--es-url", es_url,
+def run_newswire(feed_list: str, es_url: str, index: str, timeout: float,
+                 profile: str | None = None) -> Measured:
+    """`newswire run`; under py-spy (every process, raw stacks into `profile`) if given."""
+    spy = [str(BIN / "py-spy"), "record", "--subprocesses", "--format", "raw", "--output",
+           profile, "--"] if profile else []
+    return measure([*spy, str(BIN / "newswire"), "run", "--feeds", feed_list, "--es-url", es_url,
                     "--index", index, "--dead-letter-index", f"{index}-dead",
                     "--history-index", f"{index}-history", "--allow-private-addresses"],
                    timeout)
@@ -491,8 +496,9 @@ def bench_corpus(site: Site, args: argparse.Namespace, es_url: str) -> None:
             for side in order:
                 index = f"bench-e2e-{side}-{round_}"
                 drop(client, index)
-                run = run_newswire if side == "newswire" else run_script
-                measured = run(feed_list, es_url, index, args.timeout)
+                measured = (run_newswire(feed_list, es_url, index, args.timeout, args.profile)
+                             if side == "newswire" else
+                             run_script(feed_list, es_url, index, args.timeout))
                 results[side].append(measured)
                 if side == "newswire":
                     problems += check(corpus, client, index, measured.output)
@@ -555,6 +561,9 @@ def main() -> None:
     parser.add_argument("--floor-sample", type=int, default=1000,
                         help="distinct pages the extraction floor is measured on")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run, at most")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run newswire under py-spy (pip install py-spy), its raw stacks "
+                             "into FILE; its times are then the profiler's, not comparable")
     args = parser.parse_args()
 
     node = LocalNode(port=args.port, heap_mb=1024)
