@@ -176,16 +176,19 @@ the article was linked to nothing before."""
 class LinkWritten(_SeekingCopies):
     """Links written articles (`Written`, sink.WriteAndPassOn) to their copies in the index.
 
-    Per `WRITTEN_BATCH`: the index is refreshed, so it shows every article written so far, and
-    each article's band search finds its copies. An article is linked to the earliest copy
-    ranked before it; an indexed copy ranked after it, written earlier and linked to nothing
-    earlier than it, is relinked to it (on the sequence number it was read at: a copy changed
-    since keeps what the other writer gave it). Counts newly linked articles as
-    `newswire/near_duplicates`.
+    Per `batch` (`WRITTEN_BATCH`): the index is refreshed, so it shows every article written so
+    far, and each article's band search finds its copies. An article is linked to the earliest
+    copy ranked before it; an indexed copy ranked after it, written earlier and linked to
+    nothing earlier than it, is relinked to it (on the sequence number it was read at: a copy
+    changed since keeps what the other writer gave it). Counts newly linked articles as
+    `newswire/near_duplicates`, each once: a copy written before its first copy's batch was
+    linked may be linked by that batch, and then its own batch changes nothing.
     """
 
-    def __init__(self, copies: IndexedCopies, threshold: float) -> None:
+    def __init__(self, copies: IndexedCopies, threshold: float,
+                 batch: int = WRITTEN_BATCH) -> None:
         super().__init__(copies, threshold)
+        self.batch = batch
         self.near_duplicates = Metrics.counter("newswire", "near_duplicates")
 
     def start_bundle(self) -> None:
@@ -195,7 +198,7 @@ class LinkWritten(_SeekingCopies):
         source = written[0].source
         if source.get("lsh_bands") and source.get("minhash"):
             self.buffer.append(written)
-        if len(self.buffer) >= WRITTEN_BATCH:
+        if len(self.buffer) >= self.batch:
             self._flush()
 
     def finish_bundle(self) -> None:
@@ -215,7 +218,7 @@ class LinkWritten(_SeekingCopies):
             answers = self.repeater.call(
                 lambda searches=searches: self.client.msearch(searches=searches))["responses"]
             hits += answered(index, answers)
-        self._update(self._links(hits))
+        self.near_duplicates.inc(self._update(self._links(hits)))
         self.buffer = []
 
     def _links(self, hits: list[list[dict[str, Any]]]) -> list[Relink]:
@@ -258,19 +261,22 @@ class LinkWritten(_SeekingCopies):
         return {doc["_id"]: indexed_rank(doc["_id"], doc["_source"])
                 for doc in docs if doc.get("found")}
 
-    def _update(self, relinks: list[Relink]) -> None:
-        """Writes the links; a copy changed since it was read keeps what it has."""
+    def _update(self, relinks: list[Relink]) -> int:
+        """Writes the links; a copy changed since it was read keeps what it has. Returns how
+        many articles linked to nothing before are linked now."""
         if not relinks:
-            return
+            return 0
         operations: list[dict[str, Any]] = []
         for piece, doc_id, first, conditions, _ in relinks:
             operations += [{"update": {"_index": piece, "_id": doc_id, **conditions}},
                            {"doc": {"cluster_id": first.target, "duplicate_of": first.target}}]
         response = self.repeater.call(lambda: self.client.bulk(operations=operations))
+        linked = 0
         for item, (_, doc_id, _, _, new) in zip(response["items"], relinks, strict=True):
             status = item["update"].get("status", 0)
-            if status < 300 and new:
-                self.near_duplicates.inc()
-            elif status >= 300 and status != 409:
+            if status < 300:  # "noop": linked already, by an earlier batch that found it
+                linked += new and item["update"].get("result") != "noop"
+            elif status != 409:
                 LOG.error("linking %s to its first copy failed: %s", doc_id,
                           item["update"].get("error"))
+        return linked
