@@ -426,8 +426,8 @@ def drop(client: Elasticsearch, alias: str) -> None:
 def run_newswire(feed_list: str, es_url: str, index: str, timeout: float,
                  profile: str | None = None) -> Measured:
     """`newswire run`; under py-spy (every process, raw stacks into `profile`) if given."""
-    spy = [str(BIN / "py-spy"), "record", "--subprocesses", "--format", "raw", "--output",
-           profile, "--"] if profile else []
+    spy = [str(BIN / "py-spy"), "record", "--subprocesses", "--nonblocking", "--format", "raw",
+           "--output", profile, "--"] if profile else []  # not pausing the processes it samples
     return measure([*spy, str(BIN / "newswire"), "run", "--feeds", feed_list, "--es-url", es_url,
                     "--index", index, "--dead-letter-index", f"{index}-dead",
                     "--history-index", f"{index}-history", "--allow-private-addresses"],
