@@ -19,7 +19,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from newswire.schemas.article import Article
+from newswire.schemas.article import Article, Credits
 from newswire.schemas.urls import canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
@@ -83,16 +83,22 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     headlines = (title, *(str(text) for text in (
         meta.jsonld.get("headline"), meta.jsonld.get("alternativeHeadline"),
         meta.og.get("og:title"), meta.h1) if text))
-    paragraphs, credits = split_credits(body_paragraphs(tree, url, image, headlines))
+    descriptions = [str(meta.jsonld.get("description") or ""), meta.og.get("og:description", ""),
+                    meta.meta.get("description", "")]
+
+    def story(text_tree: HtmlElement) -> tuple[str, list[str], Credits | None]:
+        """The dek, the paragraphs and the credits line of the story `text_tree` holds."""
+        dek, paragraphs = split_dek(tree, body_paragraphs(text_tree, url, image, headlines),
+                                    descriptions, headlines)
+        return dek, *split_credits(paragraphs)
+
+    dek, paragraphs, credits = story(tree)
     provenance["body"] = "trafilatura"
     if not paragraphs and (embedded := embedded_article(tree)) is not None:
-        paragraphs, credits = split_credits(body_paragraphs(embedded, url, image, headlines))
+        dek, paragraphs, credits = story(embedded)
         provenance["body"] = "hydration-state"
     if not paragraphs:
         raise ExtractionError("no article text found")
-    descriptions = [str(meta.jsonld.get("description") or ""), meta.og.get("og:description", ""),
-                    meta.meta.get("description", "")]
-    dek, paragraphs = split_dek(tree, paragraphs, descriptions, headlines)
     outlet = _pick(provenance, "outlet", [
         ("json-ld", next(iter(names(meta.jsonld.get("publisher"))), "")),
         ("og", meta.og.get("og:site_name")), ("meta", meta.meta.get("application-name")),

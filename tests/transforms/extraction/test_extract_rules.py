@@ -290,6 +290,17 @@ def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state(
     assert extract_article(page(), URL).provenance["body"] == "trafilatura"
 
 
+def test_a_page_whose_text_is_only_its_dek_is_read_from_its_hydration_state() -> None:
+    state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
+    dek = "Storm damage had closed the quay for three months, and the repairs ran late."
+    html = (f"<html><head><title>Harbour reopens</title></head><body><article>"
+            f"<p class='standfirst'>{dek}</p></article>"
+            f"<script>window.__STATE__ = {state};</script></body></html>")
+    article = extract_article(html, URL)
+    assert article.body.startswith("The harbour reopened on Wednesday")
+    assert article.provenance["body"] == "hydration-state"
+
+
 def test_the_cover_image_is_recognised_by_its_id_at_another_size_and_address() -> None:
     figures = ("<figure><img src='/teaser.jpg'><figcaption>Another story.</figcaption></figure>"
                "<div class='gallery'><img src='https://img.example/?u=/p/246270_w400.jpg'>"
