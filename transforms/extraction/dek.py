@@ -52,7 +52,7 @@ def split_dek(tree: HtmlElement, paragraphs: list[str], descriptions: Sequence[s
         rest = paragraphs[1:]
         return first.lstrip("# "), rest[leading_headlines(rest, headlines):]
     dek = _before_story(tree, first, described, headlines)
-    if any(_folded(plain(block).lstrip("# ")) == _folded(dek) for block in paragraphs):
+    if dek and any(_folded(plain(block).lstrip("# ")) == _folded(dek) for block in paragraphs):
         return "", paragraphs  # the story holds it: the walk passed the story's start unseen
     return dek, paragraphs
 
