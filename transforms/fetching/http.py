@@ -29,6 +29,8 @@ from newswire.transforms.fetching.settings import HttpSettings
 
 T = TypeVar("T")
 _REDIRECTS = {301, 302, 303, 307, 308}
+# Bytes of an unread body (a redirect's, an error page's) read off to keep its connection.
+_DRAIN_LIMIT = 64 * 1024
 
 
 class FetchError(Exception):
@@ -234,7 +236,7 @@ class HttpClient:
                                 headers={name.lower(): value for name, value in received},
                                 body=body, exchange=exchange)
             finally:
-                raw.release_conn()
+                _release(raw)
         raise FetchError(f"more than {self.settings.max_redirects} redirects")
 
     def _send(self, target: Url, headers: dict[str, str],
@@ -277,6 +279,20 @@ class HttpClient:
         decoding = urllib3.HTTPResponse(io.BytesIO(served), {"content-encoding": encoding},
                                         preload_content=False)
         return served, _capped(decoding.stream(64 * 1024, decode_content=True), limit)
+
+
+def _release(raw: urllib3.BaseHTTPResponse) -> None:
+    """The response's connection back to the pool, for the host's next request, only with the
+    response read to its end: a body left unread (a redirect's, an error page's, one over the
+    size cap), or still on its way, would be read as the start of the next answer, which then
+    fails and is asked again. A short rest is read off; a longer one costs the connection."""
+    left = raw.length_remaining
+    if not raw.isclosed():
+        if left is not None and left <= _DRAIN_LIMIT:
+            raw.drain_conn()
+        else:
+            raw.close()
+    raw.release_conn()
 
 
 def _capped(chunks: Iterator[bytes], limit: int) -> bytes:

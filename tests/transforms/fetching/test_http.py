@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
@@ -10,7 +13,7 @@ import pytest
 
 from newswire.transforms.fetching.http import FetchError, HttpClient, Retry, check_address
 from newswire.transforms.fetching.settings import HttpSettings
-from tests.loopback import reply, serve
+from tests.loopback import QuietHandler, reply, serve
 
 
 class Routes(BaseHTTPRequestHandler):
@@ -78,6 +81,41 @@ def test_404_is_not_retried(base: str) -> None:
     with pytest.raises(FetchError, match="http 404"):
         client(retries=3).get(f"{base}/gone")
     assert Routes.hits["/gone"] == 1
+
+
+class KeepAlive(QuietHandler):
+    """HTTP/1.1, one connection for many requests; the body of a redirect or an error page
+    comes a moment after its headers, as a second packet may."""
+
+    protocol_version = "HTTP/1.1"
+    hits: ClassVar[Counter[str]] = Counter()
+
+    def do_GET(self) -> None:
+        KeepAlive.hits[self.path] += 1
+        if self.path in ("/late-404", "/late-301"):
+            body = b"<html>not here</html>"
+            self.send_response(404 if self.path == "/late-404" else 301)
+            self.send_header("Location", "/page")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            time.sleep(0.2)
+            self.wfile.write(body)
+        else:
+            reply(self, 200, b"<html>ok</html>", {"Content-Type": "text/html"})
+
+
+@pytest.mark.parametrize(("first", "asked"), [("/late-404", 1), ("/late-301", 2), ("/page", 2)])
+def test_a_body_left_unread_does_not_spoil_the_next_request(first: str, asked: int) -> None:
+    """The next request on a kept-alive connection reads its own answer, so the host is
+    asked once for it (a body still arriving when the connection went back to the pool was
+    read as the start of the next answer, which failed and was asked again)."""
+    KeepAlive.hits.clear()
+    with serve(KeepAlive) as base:
+        http = client()
+        with contextlib.suppress(FetchError):  # the 404
+            http.get(base + first)
+        assert http.get(f"{base}/page").body == b"<html>ok</html>"
+    assert KeepAlive.hits["/page"] == asked  # the redirect's hop, and the request after
 
 
 def test_loopback_is_refused_unless_allowed(base: str) -> None:
