@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import LeadImage
-from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
+from newswire.transforms.extraction.body import (
+    _page_text_size,
+    body_paragraphs,
+    embedded_article,
+    split_credits,
+)
 from tests.transforms.extraction.markup import STORY, page
 
 URL = "https://news.example/2026/03/harbour"
@@ -120,3 +129,42 @@ def test_a_list_whose_items_are_links_to_other_stories_goes() -> None:
     steps = ("<ul><li>Divers checked <a href='/walls'>the walls</a> on Monday and Tuesday</li>"
              "<li>The ferry company tested its ramps</li></ul>")
     assert any("Divers checked" in block for block in paragraphs(STORY + steps + STORY))
+
+
+def modes(monkeypatch: pytest.MonkeyPatch, html: str) -> list[bool]:
+    """Whether each trafilatura run `body_paragraphs` makes on `html` was in its fast mode."""
+    runs: list[bool] = []
+    run = trafilatura.bare_extraction
+
+    def watched(tree: HtmlElement, options: Extractor) -> object:
+        runs.append(options.fast)
+        return run(tree, options=options)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", watched)
+    assert body_paragraphs(load_html(html), URL, None)
+    return runs
+
+
+def test_a_story_read_whole_in_fast_mode_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert modes(monkeypatch, page(body=STORY * 3)) == [True]
+
+
+def test_a_story_without_paragraph_breaks_gets_the_whole_cascade(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    unbroken = "<p>" + " ".join([FIRST + " after a winter of repairs to its walls."] * 40)
+    assert modes(monkeypatch, page(body=unbroken + "</p>")) == [True, False]
+
+
+def test_a_story_that_is_a_small_share_of_the_page_gets_the_whole_cascade(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    links = "".join(f"<li><a href='/{n}'>Another story of the island, number {n}</a></li>"
+                    for n in range(120))
+    html = page(body=STORY).replace("</article>", f"</article><nav><ul>{links}</ul></nav>")
+    assert modes(monkeypatch, html) == [True, False]
+
+
+def test_script_and_style_are_not_page_text() -> None:
+    html = page(body=STORY)
+    hidden = html.replace("</article>", "</article><script>var x = 'a long script';</script>"
+                          "<style>p { margin: 0 }</style>")
+    assert _page_text_size(load_html(hidden)) == _page_text_size(load_html(html)) > 200
