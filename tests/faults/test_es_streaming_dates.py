@@ -43,6 +43,6 @@ def test_a_date_before_1970_does_not_fail_a_streaming_job(
                 assert result.state != PipelineState.FAILED
                 assert count() == 2
             finally:
-                result.cancel()
+                lifecycle.cancel(result)  # stops the in-process workers before the job server
     finally:
         client.close()

@@ -165,6 +165,6 @@ def test_in_streaming_a_hostile_feed_does_not_fail_the_job(
                          or result.state == PipelineState.FAILED, 180, "both stories indexed")
                 assert result.state != PipelineState.FAILED
             finally:
-                result.cancel()
+                lifecycle.cancel(result)  # stops the in-process workers before the job server
     finally:
         client.close()

@@ -239,8 +239,9 @@ def test_a_copy_dropped_as_a_near_duplicate_has_its_entry_recorded(
         settings = {"es_url": es_connection.url, "allow_private_addresses": True, **aliases,
                     "drop_near_duplicates": True}
         # a batch run indexes the wire story first
-        lifecycle.start(PipelineOptions([], feeds=[wire.url("feed.xml")], **settings),
-                        ExitStack(), say=print).wait_until_finish()
+        with ExitStack() as batch:  # closing it stops the batch run's progress thread
+            lifecycle.start(PipelineOptions([], feeds=[wire.url("feed.xml")], **settings),
+                            batch, say=print).wait_until_finish()
         state = aliases["state_index"]
 
         def record(server: CountingServer) -> dict[str, Any]:
