@@ -89,15 +89,20 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
 def _main_text(tree: HtmlElement, url: str) -> list[tuple[str, str]]:
     """trafilatura's main text as (markdown, plain text) blocks: its fast mode's, unless that
     looks like a miss, else its whole cascade's."""
-    for options in _EXTRACTIONS:
-        document = trafilatura.bare_extraction(tree, options=options)
-        markdown = _resolve_links(document.text, url) if document else ""
-        blocks = [(block.strip(), plain(block)) for block in markdown.split("\n\n")]
-        size = sum(len(text) for _, text in blocks)
-        if (size and max(len(text) for _, text in blocks) <= _LONGEST_PARAGRAPH
-                and size >= _LEAST_PAGE_SHARE * _page_text_size(tree)):
-            break
-    return blocks
+    fast, whole = _EXTRACTIONS
+    blocks = _blocks(tree, url, fast)
+    size = sum(len(text) for _, text in blocks)
+    if (size and max(len(text) for _, text in blocks) <= _LONGEST_PARAGRAPH
+            and size >= _LEAST_PAGE_SHARE * _page_text_size(tree)):
+        return blocks
+    return _blocks(tree, url, whole)
+
+
+def _blocks(tree: HtmlElement, url: str, options: Extractor) -> list[tuple[str, str]]:
+    """One trafilatura run's text as (markdown, plain text) blocks, links resolved."""
+    document = trafilatura.bare_extraction(tree, options=options)
+    markdown = _resolve_links(document.text, url) if document else ""
+    return [(block.strip(), plain(block)) for block in markdown.split("\n\n")]
 
 
 def _page_text_size(tree: HtmlElement) -> int:
