@@ -32,12 +32,14 @@ from newswire.transforms.extraction.metadata import (
     names,
     organisations,
     read_metadata,
+    sections,
 )
 from newswire.transforms.extraction.outlet import (
     copyright_holder,
     feed_site_name,
     logo_name,
     strip_outlet,
+    strip_section,
     strip_site_name,
     title_site_name,
 )
@@ -75,9 +77,14 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
+
+    def headline(given: str) -> str:
+        """A headline the page's metadata gives, without the outlet and section it may add."""
+        return strip_section(strip_outlet(given, outlets), sections(meta))
+
     title = _pick(provenance, "title", [
-        ("json-ld", strip_outlet(str(meta.jsonld.get("headline") or ""), outlets)),
-        ("og", strip_outlet(meta.og.get("og:title", ""), outlets)), ("h1", meta.h1),
+        ("json-ld", headline(str(meta.jsonld.get("headline") or ""))),
+        ("og", headline(meta.og.get("og:title", ""))), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
     headlines = (title, *(str(text) for text in (

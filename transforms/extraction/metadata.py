@@ -11,6 +11,8 @@ from typing import Any
 from lxml.html import HtmlElement
 
 _REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
+# Meta tags that name the page's section: article:section, parsely-section, content_category.
+_SECTION_META = re.compile(r"(?:^|[:._-])(?:section|category)$")
 # Meta tags that name the author, in the order they are trusted; a page may give several.
 AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # Blocks a page shows over or beside the article: login and consent modals, popups.
@@ -198,3 +200,13 @@ def organisations(value: Any) -> set[str]:
     return {name for item in items if isinstance(item, dict)
             and any(t.endswith("Organization") for t in _types(item.get("@type")))
             for name in names(item)}
+
+
+def sections(meta: PageMetadata) -> list[str]:
+    """The section names the page gives for itself ("Sport", "Politik"): JSON-LD articleSection
+    (one or a list) and the section or category meta tags."""
+    declared = meta.jsonld.get("articleSection")
+    given = [*(declared if isinstance(declared, list) else [declared]),
+             *(value for tags in (meta.og, meta.meta) for key, value in tags.items()
+               if _SECTION_META.search(key))]
+    return [" ".join(name.split()) for name in given if isinstance(name, str) and name.strip()]

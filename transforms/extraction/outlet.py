@@ -15,6 +15,10 @@ _SUFFIX_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb]\s*|\s+[-\u2013\u2014]\
 _MAX_WORDS = 8
 # Between a headline and the outlet it is suffixed with: bars, dots, spaced dashes, "--".
 _OUTLET_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*|\s+[-\u2013\u2014]\s+")
+# Before a section name a headline ends in: an outlet separator, or a bare dash after a letter
+# of a script without case (Korean, Japanese, Chinese), whose words are never hyphenated.
+_SECTION_SEPARATOR = re.compile(rf"(?:{_OUTLET_SEPARATOR.pattern})$")
+_BARE_DASH = re.compile(r"(?<=[^\W\d_])[-\u2013\u2014]$")
 _MAX_SECTION_WORDS = 2  # a section name between the headline and the outlet: "| Sport |"
 _MIN_OUTLET = 3
 _LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
@@ -75,6 +79,24 @@ def strip_outlet(title: str, outlets: list[str]) -> str:
     return title
 
 
+def strip_section(title: str, sections: list[str]) -> str:
+    """A headline without the section name the page gives for itself where a separator sets it
+    off at the end ("Headline | Sport", "Headline-Politik" in Korean)."""
+    for section in sections:
+        head = title[: -len(section)]
+        if title[len(head):].casefold() != section.casefold():
+            continue
+        if separator := _SECTION_SEPARATOR.search(head):
+            end = separator.start()
+        elif (dash := _BARE_DASH.search(head)) and _caseless(head[dash.start() - 1]):
+            end = dash.start()
+        else:
+            continue
+        if head[:end].strip():
+            return head[:end]
+    return title
+
+
 def feed_site_name(feed_title: str, host: str) -> str:
     """The outlet part of a feed title ("Gazette - Local" -> "Gazette"): the part the site's host
     spells out ("World news | The Guardian" on theguardian.com), else the first."""
@@ -126,6 +148,10 @@ def _site(text: str) -> str:
     if not any(c.isalpha() for c in text) or len(text) > 80:
         return ""
     return text if len(text.split()) <= _MAX_WORDS else ""
+
+
+def _caseless(letter: str) -> bool:
+    return letter.lower() == letter.upper()
 
 
 def _squash(text: str) -> str:

@@ -204,6 +204,23 @@ def test_a_section_set_off_before_the_site_name_goes_with_it(social: str, expect
     assert title(head) == expected
 
 
+@pytest.mark.parametrize(("social", "section_tag", "expected"), [
+    ("Harbour reopens | Sport", "<meta property='article:section' content='sport'>",
+     "Harbour reopens"),
+    ("\ud56d\uad6c \uc7ac\uac1c\uc7a5-\uc0ac\ud68c\u3163Courier",
+     "<meta name='content_category' content='\uc0ac\ud68c'>", "\ud56d\uad6c \uc7ac\uac1c\uc7a5"),
+    ("Harbour hosts the Motor-Sport", "<meta property='article:section' content='Sport'>",
+     "Harbour hosts the Motor-Sport"),
+    ("Harbour reopens | Sport", "<meta property='article:section' content='Local'>",
+     "Harbour reopens | Sport"),
+])
+def test_the_section_the_page_gives_is_taken_off_the_end_of_the_headline(
+        social: str, section_tag: str, expected: str) -> None:
+    head = (f"<meta property='og:title' content='{social}'>{section_tag}"
+            "<meta property='og:site_name' content='Courier'>")
+    assert title(head) == expected
+
+
 def test_the_social_headline_comes_before_the_first_h1() -> None:
     head = "<meta property='og:title' content='Harbour reopens after repairs'>"
     assert title(head, "<h1>Harbour</h1>" + STORY) == "Harbour reopens after repairs"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from newswire.transforms.extraction.metadata import names, organisations, read_metadata
+from newswire.transforms.extraction.metadata import (
+    names,
+    organisations,
+    read_metadata,
+    sections,
+)
 from tests.transforms.extraction.markup import NEWS, jsonld, page
 
 
@@ -104,3 +109,13 @@ def test_organisations_are_told_apart_from_people() -> None:
              {"@type": "Organization", "name": "Wire"}, "Tom Berg"]
     assert organisations(value) == {"Courier", "Wire"}
     assert organisations({"@type": "Person", "name": "Ana Ruiz"}) == set()
+
+
+def test_sections_come_from_json_ld_and_section_or_category_tags() -> None:
+    head = (jsonld({**NEWS, "articleSection": ["Sport", " Local  news "]})
+            + "<meta property='article:section' content='Sport'>"
+            "<meta name='parsely-section' content='Harbour'>"
+            "<meta name='content_category' content='Ports'>"
+            "<meta name='categories' content='not a section tag'>")
+    found = sections(read_metadata(load_html(page(head))))
+    assert found == ["Sport", "Local news", "Sport", "Harbour", "Ports"]

@@ -10,6 +10,7 @@ from newswire.transforms.extraction.outlet import (
     feed_site_name,
     logo_name,
     strip_outlet,
+    strip_section,
     strip_site_name,
     title_site_name,
 )
@@ -56,6 +57,19 @@ def test_feed_site_name(feed_title: str, host: str, site: str) -> None:
 ])
 def test_strip_outlet(title: str, outlets: list[str], headline: str) -> None:
     assert strip_outlet(title, outlets) == headline
+
+
+@pytest.mark.parametrize(("title", "sections", "headline"), [
+    ("Harbour reopens | Sport", ["Sport"], "Harbour reopens"),
+    ("Harbour reopens - Local news", ["News", "local NEWS"], "Harbour reopens"),
+    ("\u6e2f\u304c\u518d\u958b-\u793e\u4f1a", ["\u793e\u4f1a"], "\u6e2f\u304c\u518d\u958b"),
+    ("Harbour reopens for Motor-Sport", ["Sport"], "Harbour reopens for Motor-Sport"),
+    ("Harbour reopens for sport", ["Sport"], "Harbour reopens for sport"),
+    ("| Sport", ["Sport"], "| Sport"),
+    ("Harbour reopens | Sport", [], "Harbour reopens | Sport"),
+])
+def test_strip_section(title: str, sections: list[str], headline: str) -> None:
+    assert strip_section(title, sections) == headline
 
 
 def page(body: str) -> str:
