@@ -10,10 +10,12 @@ from newswire.schemas.article import Credits
 # (AP Photo/Name), Photo: Name/Agency, Name/AFP via Getty Images, Name, AFP via Getty Images,
 # Name/Pool via REUTERS, EPA-EFE/NAME, Getty Images.
 _AGENCIES = r"Reuters|REUTERS|AFP|AP|EPA|Bloomberg|Shutterstock|Pool|POOL|Xinhua|Anadolu|PA"
+# An agency's own style (AP Photo/Name), which the seed format writes in its parentheses.
+_AGENCY_PHOTO = r"(?:AP|AFP|EPA(?:-EFE)?|UPI|PA|Xinhua|Anadolu|Bloomberg)\ (?:Photo|Images)"
 _PHOTO_CREDIT = re.compile(
     rf"""^\(?(?:
         (?:REUTERS|Reuters|EPA(?:-EFE)?|AFP|UPI|Xinhua|XINHUA|Anadolu|ANADOLU|POOL|Pool)/[^()]+
-      | (?:AP|AFP|EPA(?:-EFE)?|UPI|PA|Xinhua|Anadolu|Bloomberg)\ (?:Photo|Images)(?:/[^()]+)?
+      | {_AGENCY_PHOTO}(?:/[^()]+)?
       | (?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:\s*[^()]+
       | (?:Photo(?:graph)?|Picture|Image)s?\ by\ [^()]+
       | [^()./]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
@@ -30,6 +32,11 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?\"”')])\s+")
 def is_photo_credit(text: str) -> bool:
     """Whether `text` as a whole reads as a photo credit."""
     return bool(_PHOTO_CREDIT.match(text.strip()))
+
+
+def is_agency_style(credit: str) -> bool:
+    """Whether a credit is an agency's own "(AP Photo/Name)", kept as the seed format writes it."""
+    return bool(re.match(rf"\({_AGENCY_PHOTO}\b", credit.strip()))
 
 
 def split_caption(text: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from newswire.schemas.article import LeadImage
 from newswire.schemas.credits import (
     clean_caption,
     clean_credit,
+    is_agency_style,
     is_labelled_credit,
     is_photo_credit,
     split_caption,
@@ -278,8 +279,7 @@ def _split_credit(text: str) -> tuple[str, str]:
         return "", clean_credit(text)
     text, credit = split_caption(text)
     credit = credit.lstrip(_SEPARATORS)
-    # "(AP Photo/Name)" is kept as the seed format writes it; "(Foto: Name/AFP)" loses its label
-    if not credit.startswith("(") or is_labelled_credit(credit[1:]):
+    if not is_agency_style(credit):  # "(Foto: Name/AFP)", "(Name/AFP)": label and parentheses go
         credit = clean_credit(credit)
     return (text, credit) if credit else split_trailing_credit(text)
 

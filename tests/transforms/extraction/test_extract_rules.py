@@ -376,6 +376,7 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     ("Boats at dawn (Photo: Ana Ruiz/Courier)", "Boats at dawn", "Ana Ruiz/Courier"),
     ("Boats at dawn. Image: Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
     ("Boats at dawn. (AP Photo/Ana Ruiz)", "Boats at dawn.", "(AP Photo/Ana Ruiz)"),
+    ("Boats at dawn. (Ana Ruiz/Reuters)", "Boats at dawn.", "Ana Ruiz/Reuters"),
     ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
      "Ana Ruiz"),
     ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
