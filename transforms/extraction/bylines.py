@@ -9,7 +9,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 _PREFIX = re.compile(r"^(?:(?:words|written|story|text)\s+)?by\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)")
 # Where a name ends and a role or an organisation begins: "Jane Doe, Staff Writer",
 # "JANE DOE Associated Press", "Jane Doe for The Times".
 _ROLE_WORD = re.compile(
@@ -58,7 +58,7 @@ def byline_names(text: str) -> list[str] | None:
     if not prefix or len(line) > _MAX_LENGTH or not line[prefix.end():].strip(" ."):
         return None
     found: list[str] = []
-    for segment in _NAME_SPLIT.split(line[prefix.end():].rstrip(".")):
+    for segment in _split_names(line[prefix.end():].rstrip(".")):
         words = _LOCATION.sub("", segment.strip()).split()
         role = next((i for i, word in enumerate(words) if _ROLE_WORD.fullmatch(word)), len(words))
         name = " ".join(words[:role])
@@ -68,6 +68,19 @@ def byline_names(text: str) -> list[str] | None:
         if name:
             found.append(name)
     return found
+
+
+def _split_names(text: str) -> list[str]:
+    """A list of names split on commas, "and" and "&", without the dateline's place or a role
+    in one word after a full name and a comma ("Ana Ruiz, Berlin", "Ana Ruiz, Redakteurin"): a
+    second author there would be named in full."""
+    parts = _NAME_SPLIT.split(text)
+    names = parts[:1]
+    for separator, part in zip(parts[1::2], parts[2::2], strict=True):
+        if not (separator.strip() == "," and len(names[-1].split()) > 1 and part.istitle()
+                and len(part.split()) == 1):
+            names.append(part)
+    return names
 
 
 def is_name(text: str) -> bool:
@@ -91,7 +104,7 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
             value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
         names = byline_names(value)
         if names is None:
-            names = [name for name in _NAME_SPLIT.split(_PREFIX.sub("", value)) if name]
+            names = [name for name in _split_names(_PREFIX.sub("", value)) if name]
         for name in names:
             name = _TITLE_AFTER.sub("", _INITIALS.sub("", name)).strip()
             if name and not _NOT_A_NAME.search(name) and name not in cleaned:

@@ -13,6 +13,8 @@ from newswire.transforms.extraction.bylines import byline_names, clean_names, is
     ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
     ("By Ana Ruiz, Tom Becker and Lena Hoffmann", ["Ana Ruiz", "Tom Becker", "Lena Hoffmann"]),
     ("By Jane Doe in London, Reuters", ["Jane Doe"]),
+    ("By Jane Doe, Berlin", ["Jane Doe"]),
+    ("By Jane Doe, Berlin and John Roe", ["Jane Doe", "John Roe"]),
     ("BY Ludwig van Beethoven", ["Ludwig van Beethoven"]),
     ("By JANE DOE Associated Press", ["JANE DOE"]),
     ("By Jane Doe for The Guardian", ["Jane Doe"]),
@@ -30,6 +32,11 @@ def test_byline_names(line: str, names: list[str] | None) -> None:
 def test_clean_names_from_bylines_and_metadata() -> None:
     assert clean_names(["By Jane Doe, Staff Writer", "Jane Doe", "John Roe and Ann Lee"]) == [
         "Jane Doe", "John Roe", "Ann Lee"]
+
+
+def test_a_lone_word_after_a_full_name_and_a_comma_is_a_place_or_a_role_not_an_author() -> None:
+    assert clean_names(["Ana Ruiz, Kyiv", "Tom Berg, Redakteur"]) == ["Ana Ruiz", "Tom Berg"]
+    assert clean_names(["Ana Ruiz, AFP", "Ana Ruiz and Madonna"]) == ["Ana Ruiz", "AFP", "Madonna"]
 
 
 def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
