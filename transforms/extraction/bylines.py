@@ -30,6 +30,9 @@ _MAX_WORDS = 5
 _AND = {"de": "und", "da": "og", "no": "og", "nb": "og", "nn": "og", "sv": "och", "fr": "et",
         "es": "y", "pt": "e", "it": "e", "nl": "en", "ca": "i", "fi": "ja", "pl": "i",
         "cs": "a", "sk": "a"}
+# The page language's word for "by" before a byline's names ("Von Ana Ruiz", "par Ana Ruiz").
+_BY = {"de": "von", "da": "af", "no": "av", "nb": "av", "nn": "av", "sv": "av", "fr": "par",
+       "es": "por", "pt": "por", "nl": "door"}
 _INITIALS = re.compile(r"\s*\([a-z]{1,4}\.?\)$")  # "Jane Doe (jd)": the author's desk initials
 # A job title written after the name, as Korean, Japanese and Chinese bylines do ("Name 기자").
 _TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
@@ -93,15 +96,18 @@ def is_name(text: str) -> bool:
 
 
 def clean_names(values: list[str], language: str = "") -> list[str]:
-    """Author names from raw byline or metadata values: "By", roles, e-mail addresses, ids,
+    """Author names from raw byline or metadata values: "By" (or the page language's word for
+    it before a capital: "Von Ana Ruiz", not "von der Leyen"), roles, e-mail addresses, ids,
     initials in parentheses and duplicates removed; several names split on commas, "&" and
     the page language's "and"."""
-    conjunction = _AND.get(language)
+    conjunction, by = _AND.get(language), _BY.get(language)
     cleaned: list[str] = []
     for value in values:
         value = " ".join(value.split())
         if conjunction:
             value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
+        if by:
+            value = re.sub(rf"^(?i:{by})\s+(?=[A-Z\u00c0-\u00de])", "By ", value)
         names = byline_names(value)
         if names is None:
             names = [name for name in _split_names(_PREFIX.sub("", value)) if name]

@@ -39,6 +39,12 @@ def test_a_lone_word_after_a_full_name_and_a_comma_is_a_place_or_a_role_not_an_a
     assert clean_names(["Ana Ruiz, AFP", "Ana Ruiz and Madonna"]) == ["Ana Ruiz", "AFP", "Madonna"]
 
 
+def test_the_pages_word_for_by_goes_but_not_a_particle_of_a_name() -> None:
+    assert clean_names(["Von Ana Ruiz und Ben Ode"], "de") == ["Ana Ruiz", "Ben Ode"]
+    assert clean_names(["par Ana Ruiz"], "fr") == ["Ana Ruiz"]
+    assert clean_names(["Von der Leyen"], "de") == ["Von der Leyen"]
+
+
 def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
     assert clean_names(["Ana Ruiz und Tom Berg"], "de") == ["Ana Ruiz", "Tom Berg"]
     assert clean_names(["Ana Ruiz (ar)", "desk@news.example", "ana-ruiz", "48213"]) == [
