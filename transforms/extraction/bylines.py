@@ -9,7 +9,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 _PREFIX = re.compile(r"^(?:(?:words|written|story|text)\s+)?by\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)")
+_NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*[&/]\s*)")
 # Where a name ends and a role or an organisation begins: "Jane Doe, Staff Writer",
 # "JANE DOE Associated Press", "Jane Doe for The Times".
 _ROLE_WORD = re.compile(
@@ -46,11 +46,10 @@ _BYLINES = tuple(etree.XPath(path) for path in (
     ".//a[contains(@href,'/author') or contains(@href,'/autor') or contains(@href,'/auteur')]"))
 _MAX_LENGTH = 160
 # A paragraph that is only bold text, near the story's start: where a small site writes its
-# byline ("<p><strong>Ana Ruiz/Tom Berg</strong></p>"); names in it parted by slashes too.
+# byline ("<p><strong>Ana Ruiz/Tom Berg</strong></p>").
 _BOLD_LINES = etree.XPath("(.//p[count(*)=1][strong or b][not(normalize-space(text()))])"
                           "[position() <= 3]")
 _LEAD_PARAGRAPHS = 8  # how many of the article's first paragraphs the bold byline may follow
-_NAME_PARTS = re.compile(r"\s*/\s*|\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
 
 def byline_names(text: str) -> list[str] | None:
@@ -74,9 +73,9 @@ def byline_names(text: str) -> list[str] | None:
 
 
 def _split_names(text: str) -> list[str]:
-    """A list of names split on commas, "and" and "&", without the dateline's place or a role
-    in one word after a full name and a comma ("Ana Ruiz, Berlin", "Ana Ruiz, Redakteurin"): a
-    second author there would be named in full."""
+    """A list of names split on commas, "and", "&" and slashes, without the dateline's place or
+    a role in one word after a full name and a comma ("Ana Ruiz, Berlin", "Ana Ruiz,
+    Redakteurin"): a second author there would be named in full."""
     parts = _NAME_SPLIT.split(text)
     names = parts[:1]
     for separator, part in zip(parts[1::2], parts[2::2], strict=True):
@@ -143,7 +142,7 @@ def bold_byline(tree: HtmlElement) -> list[str]:
     for paragraph in _BOLD_LINES(article):
         if paragraph not in lead:
             break
-        found = _NAME_PARTS.split(" ".join(paragraph.text_content().split()))
+        found = _split_names(" ".join(paragraph.text_content().split()))
         if all(is_name(name) and len(name.split()) > 1 for name in found):
             return found
     return []

@@ -47,6 +47,8 @@ def test_the_pages_word_for_by_goes_but_not_a_particle_of_a_name() -> None:
 
 def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
     assert clean_names(["Ana Ruiz und Tom Berg"], "de") == ["Ana Ruiz", "Tom Berg"]
+    assert clean_names(["Ana Ruiz/Tom Berg", "Lena Hoffmann / dpa"]) == [
+        "Ana Ruiz", "Tom Berg", "Lena Hoffmann", "dpa"]
     assert clean_names(["Ana Ruiz (ar)", "desk@news.example", "ana-ruiz", "48213"]) == [
         "Ana Ruiz"]
 
