@@ -61,6 +61,8 @@ _CREDIT_TRAIL = re.compile(r"[\s;,]+$")
 _CREDIT_PARTS = re.compile(r"\s+\|\s+|\s*;\s+")
 # The one label the seed format writes as part of a credit ("Photo: Name/Agency"), kept.
 _SEED_LABEL = "Photo: "
+_PARTICLE = 3  # the longest lower-case word a credit's names may hold ("via", "og", "von")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
@@ -111,13 +113,24 @@ def is_labelled_credit(text: str) -> bool:
     return bool(_LABELLED.match(text.strip()))
 
 
+def reads_as_credit(text: str) -> bool:
+    """Whether unnamed text beside a caption reads as a credit rather than a control's label
+    or a byline and date ("Bild vergrößern", "Open in fullscreen", "Ana Ruiz, 4. März"): it
+    begins with a credit label or a copyright sign, or parts names with a slash, or has no
+    digit and no lower-case word longer than a particle ("Ana Ruiz", "Bloomberg via Getty")."""
+    if is_labelled_credit(text) or "/" in text:
+        return True
+    return not any(c.isdigit() for c in text) and not any(
+        len(word) > _PARTICLE and word[0].islower() for word in _WORD.findall(text))
+
+
 def split_trailing_credit(text: str) -> tuple[str, str]:
     """Split a caption line into (caption, bare credit) where a label, a copyright sign, a bar
     or parentheses set the credit off at its end; the credit is '' when there is none."""
     text = " ".join(text.split())
     match = _TRAILING_CREDIT.search(text)
-    if not match:
-        return text, ""
+    if not match or (match["word"] and not reads_as_credit(match["word"])):
+        return text, ""  # "... at dawn. Bild vergrößern": a control's label, not a credit
     return text[: match.start()].rstrip(), clean_credit(next(g for g in match.groups() if g))
 
 

@@ -16,6 +16,7 @@ from newswire.schemas.credits import (
     is_agency_style,
     is_labelled_credit,
     is_photo_credit,
+    reads_as_credit,
     split_caption,
     split_trailing_credit,
 )
@@ -44,6 +45,15 @@ _CONTROL = re.compile(
     r"vollbild|vergr\u00f6\u00dfern|agrandir|plein\s+\u00e9cran|ampliar|pantalla\s+completa|"
     r"ingrandisci|schermo\s+intero|vergroten|volledig\s+scherm)(?:\s+(?:image|photo|bild|foto))?$",
     re.IGNORECASE)
+# A few words around a verb of enlarging a picture: "Bild vergrößern", "Click to enlarge",
+# "Open in fullscreen", "Förstora bilden", "Powiększ", "확대".
+_ENLARGE = re.compile(
+    r"enlarge|full\s*screen|vollbild|vergr\u00f6\u00dfer|agrandir|plein\s+\u00e9cran|ampliar|"
+    r"pantalla\s+completa|ingrandi|schermo\s+intero|vergrot|volledig\s+scherm|f\u00f6rstora|"
+    r"forst\u00f8rr|suurenna|powi\u0119ksz|zv\u011bt\u0161|nagy\u00edt|b\u00fcy\u00fct|"
+    r"\u0443\u0432\u0435\u043b\u0438\u0447|\u62e1\u5927|\ud655\ub300|\u653e\u5927",
+    re.IGNORECASE)
+_MAX_CONTROL_WORDS = 4
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
@@ -64,8 +74,6 @@ _VARIANT = re.compile(r"(?:-\d{2,5}x\d{2,5}|-e\d{10,13}|-scaled)+(?=\.\w{3,4}$)"
 _MAX_CREDIT = 200
 _SENTENCE_END = ".!?\u00bb\u201c\u201d\")"
 _MAX_CREDIT_WORDS = 6
-_PARTICLE = 3  # the longest lower-case word a credit's names may hold ("via", "og", "von")
-_WORD = re.compile(r"[^\W\d_]+")
 _MAX_LABELLED_WORDS = 10  # a caption that begins with a credit label and is no longer: a credit
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 # An ImageObject's properties that name its credit, in the order they are trusted.
@@ -287,7 +295,14 @@ def _split_credit(text: str) -> tuple[str, str]:
 def _worded(text: str) -> str:
     """`text`, or '' if it has no letter (a bare number or a counter is no caption or credit) or
     is a control's label ("View 6 images", "Vollbild", "Enlarge")."""
-    return text if any(c.isalpha() for c in text) and not _CONTROL.match(text) else ""
+    return text if any(c.isalpha() for c in text) and not _is_control(text) else ""
+
+
+def _is_control(text: str) -> bool:
+    """Whether `text` is the label of a control over a picture rather than words about it."""
+    return bool(_CONTROL.match(text)) or (
+        len(text.split()) <= _MAX_CONTROL_WORDS and _ENLARGE.search(text) is not None
+        and not any(c in text for c in ".!?"))
 
 
 def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
@@ -319,7 +334,7 @@ def _credit_element(caption: HtmlElement | None, container: HtmlElement | None,
                 or element in caption.iterancestors())):
             continue
         if (element.text or "").strip() and len(_text(element)) <= _MAX_CREDIT and (
-                _worded(_text(element))) and _reads_as_credit(_text(element)):
+                _worded(_text(element))) and reads_as_credit(_text(element)):
             return element
     return None
 
@@ -332,17 +347,6 @@ def _credit_parts(element: HtmlElement) -> list[HtmlElement]:
             (following := element.getnext()) is not None and _named(following, _CREDIT_NAME)):
         parts.append(element := following)
     return parts
-
-
-def _reads_as_credit(text: str) -> bool:
-    """Whether unnamed text beside a caption reads as a credit rather than a control's label
-    or a byline and date ("Bild vergrößern", "Open in fullscreen", "Ana Ruiz, 4. März"): it
-    begins with a credit label or a copyright sign, or parts names with a slash, or has no
-    digit and no lower-case word longer than a particle ("Ana Ruiz", "Bloomberg via Getty")."""
-    if is_labelled_credit(text) or "/" in text:
-        return True
-    return not any(c.isdigit() for c in text) and not any(
-        len(word) > _PARTICLE and word[0].islower() for word in _WORD.findall(text))
 
 
 def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
@@ -369,7 +373,8 @@ def _trailing_part(caption: HtmlElement) -> HtmlElement | None:
     if (is_labelled_credit(last) or is_photo_credit(last)) and len(last) <= _MAX_CREDIT:
         return parts[-1]
     if (before[-1] in _SENTENCE_END or last[0] in _SEPARATORS) and (
-            len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END):
+            len(last.split()) <= _MAX_CREDIT_WORDS and last[-1] not in _SENTENCE_END) and (
+            reads_as_credit(last.lstrip(_SEPARATORS))):
         return parts[-1]
     return None
 
@@ -384,7 +389,7 @@ def _leading_part(caption: HtmlElement) -> HtmlElement | None:
     if following is None or following.tag != "br" or not text or (
             len(text.split()) > _MAX_CREDIT_WORDS or text[-1] in _SENTENCE_END):
         return None
-    return first if _reads_as_credit(text) else None
+    return first if reads_as_credit(text) else None
 
 
 def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
@@ -397,7 +402,8 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
 
 def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
-    `skip`, scripts, buttons, hidden and screen-reader-only text left out."""
+    `skip`, scripts, buttons, hidden and screen-reader-only text and the elements inside that
+    are controls' labels left out."""
     if element is None:
         return ""
     parts: list[str] = []
@@ -405,7 +411,8 @@ def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) ->
     def walk(node: HtmlElement) -> None:
         if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and (
                 not any(node is part for part in skip or ())) and (
-                node.get("hidden") is None and not _named(node, _HIDDEN_NAME)):
+                node.get("hidden") is None and not _named(node, _HIDDEN_NAME)) and (
+                node is element or not _is_control(" ".join(node.text_content().split()))):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")
             glued = last in _SENTENCE_END and last != ")"

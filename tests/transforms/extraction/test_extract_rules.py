@@ -613,6 +613,21 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
     assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
 
 
+@pytest.mark.parametrize("control", ["Bild vergr\u00f6\u00dfern", "Click to enlarge",
+                                     "F\u00f6rstora bilden", "Powi\u0119ksz", "\ud655\ub300"])
+def test_a_controls_label_inside_the_caption_is_neither_caption_nor_credit(control: str) -> None:
+    figure = (f"<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span>{control}</span>"
+              "</figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn.", "")
+
+
+def test_words_after_a_captions_last_sentence_are_its_credit_only_if_they_read_as_one() -> None:
+    figure = "<figure><img src='/lead.jpg'><figcaption>{}</figcaption></figure>"
+    assert lead(figure.format("Boats at dawn. Ana Ruiz")) == ("Boats at dawn.", "Ana Ruiz")
+    assert lead(figure.format("Boats leave at dawn. Ferries follow")) == (
+        "Boats leave at dawn. Ferries follow", "")
+
+
 COVER = "<meta property='og:image' content='https://news.example/lead.jpg'>"
 
 
