@@ -9,7 +9,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 _PREFIX = re.compile(r"^(?:(?:words|written|story|text)\s+)?by\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*[&/]\s*)")
+_NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*[&/|\u00b7\u2022]\s*)")
+# Where a list of names may go on with a place, a role or a date: "Ana Ruiz, Berlin",
+# "Ana Ruiz | Redakteurin", "Ana Ruiz \u00b7 4 March".
+_ASIDE = {",", "|", "\u00b7", "\u2022"}
+# A label before a byline's names: "Text:", "Autorin:", "Author:".
+_LABEL = re.compile(r"^[^\W\d_]+\s*:\s*")
 # Where a name ends and a role or an organisation begins: "Jane Doe, Staff Writer",
 # "JANE DOE Associated Press", "Jane Doe for The Times".
 _ROLE_WORD = re.compile(
@@ -36,8 +41,9 @@ _BY = {"de": "von", "da": "af", "no": "av", "nb": "av", "nn": "av", "sv": "av", 
 _INITIALS = re.compile(r"\s*\([a-z]{1,4}\.?\)$")  # "Jane Doe (jd)": the author's desk initials
 # A job title written after the name, as Korean, Japanese and Chinese bylines do ("Name 기자").
 _TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
-# An e-mail address, a URL, a numeric id or a URL slug ("jane-doe") is not a name.
-_NOT_A_NAME = re.compile(r"@|://|^\W*\d[\d\W]*$|^www\.|^[a-z0-9]+(?:-[a-z0-9]+)+$")
+# An e-mail address, a URL, a URL slug ("jane-doe") or anything with a digit (a date, a time,
+# an id) is not a name.
+_NOT_A_NAME = re.compile(r"@|://|\d|^www\.|^[a-z]+(?:-[a-z]+)+$")
 # The elements a page marks as its byline: by class, then by rel or microdata, then a block
 # named after its author(s); looked for in the (first) article, then in the whole page.
 _BYLINES = tuple(etree.XPath(path) for path in (
@@ -73,16 +79,24 @@ def byline_names(text: str) -> list[str] | None:
 
 
 def _split_names(text: str) -> list[str]:
-    """A list of names split on commas, "and", "&" and slashes, without the dateline's place or
-    a role in one word after a full name and a comma ("Ana Ruiz, Berlin", "Ana Ruiz,
-    Redakteurin"): a second author there would be named in full."""
+    """A list of names split on commas, "and", "&", slashes, bars and dots, without a place or
+    a role after a full name and a comma, bar or dot ("Ana Ruiz, Berlin", "Ana Ruiz |
+    Redakteurin", "Ana Ruiz, Korrespondentin in Berlin")."""
     parts = _NAME_SPLIT.split(text)
     names = parts[:1]
     for separator, part in zip(parts[1::2], parts[2::2], strict=True):
-        if not (separator.strip() == "," and len(names[-1].split()) > 1 and part.istitle()
-                and len(part.split()) == 1):
+        if not (separator.strip() in _ASIDE and len(names[-1].split()) > 1 and _aside(part)):
             names.append(part)
     return names
+
+
+def _aside(part: str) -> bool:
+    """Whether a part after a full name is a place or a role, not a second author, who would be
+    named in full: one capitalised word, or words with a lower-case one that no name has."""
+    words = part.split()
+    if len(words) == 1:
+        return part.istitle()
+    return any(word[0].islower() and word not in _PARTICLES for word in words)
 
 
 def is_name(text: str) -> bool:
@@ -126,10 +140,25 @@ def page_byline(tree: HtmlElement) -> list[str]:
         named = [link for link in links if is_name(link) and len(link.split()) > 1]
         if named:
             return named
-        text = element.text_content()
-        if "byline" in (element.get("class") or "") or is_name(_PREFIX.sub("", text.strip())):
+        text = _LABEL.sub("", _byline_text(element))
+        if len(text) > _MAX_LENGTH:
+            continue  # an author's box with a biography
+        first = _split_names(_PREFIX.sub("", text))[0]
+        if "byline" in (element.get("class") or "") or is_name(_INITIALS.sub("", first)):
             return [text]
     return []
+
+
+def _byline_text(element: HtmlElement) -> str:
+    """A byline element's text without its times, with a bar where two of its elements' texts
+    would run together ("Ana Ruiz<br>Redakteurin": "Ana Ruiz | Redakteurin")."""
+    text = ""
+    for piece in element.xpath(".//text()[not(ancestor::time)]"):
+        if text and piece and not text[-1].isspace() and not piece[0].isspace() and (
+                text[-1].isalnum() and piece[0].isalnum()):
+            text += " | "
+        text += piece
+    return " ".join(text.split())
 
 
 def bold_byline(tree: HtmlElement) -> list[str]:

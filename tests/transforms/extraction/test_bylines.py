@@ -70,6 +70,29 @@ def test_the_page_byline_gives_the_names_of_its_links() -> None:
     assert page_byline(tree) == ["Ana Ruiz", "Tom Berg"]
 
 
+@pytest.mark.parametrize("byline", [
+    "<p class='byline'>By Ana Ruiz, <time>4 March 2026</time></p>",
+    "<p class='byline'>Ana Ruiz | 04.03.2026, 12:00</p>",
+    "<p class='byline'>By Ana Ruiz<br>March 4, 2026 at 12:00</p>",
+    "<div class='article-author'>Ana Ruiz<span class='role'>Redakteurin</span></div>",
+    "<div class='author'>Ana Ruiz | Redakteurin</div>",
+    "<div class='author'>Ana Ruiz, Korrespondentin in Berlin</div>",
+    "<p class='byline'>Text: Ana Ruiz</p>",
+    "<p class='author'>Ana Ruiz (ar)</p>",
+])
+def test_a_byline_elements_dates_roles_places_and_labels_are_not_names(byline: str) -> None:
+    tree = load_html(f"<html><body><article>{byline}<p>The harbour reopened.</p></article>"
+                     "</body></html>")
+    assert clean_names(page_byline(tree)) == ["Ana Ruiz"]
+
+
+def test_an_authors_box_with_a_biography_is_no_byline() -> None:
+    biography = "Ana Ruiz writes about harbours, ferries and the people who keep them running. " * 3
+    tree = load_html(f"<html><body><article><div class='author'>{biography}</div>"
+                     "<p>The harbour reopened.</p></article></body></html>")
+    assert page_byline(tree) == []
+
+
 def test_a_page_without_a_byline_element_gives_no_names() -> None:
     tree = load_html("<html><body><article><p>The harbour reopened.</p></article></body></html>")
     assert page_byline(tree) == []
