@@ -51,6 +51,11 @@ _BYLINES = tuple(etree.XPath(path) for path in (
     ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]",
     ".//a[contains(@href,'/author') or contains(@href,'/autor') or contains(@href,'/auteur')]"))
 _MAX_LENGTH = 160
+# A dateline naming a news agency at a story's start: "Berlin (dpa) -", "BERLIN (AP) \u2014",
+# "Wien (APA/AFP):"; an agency's short name is in lower case or capitals.
+_AGENCY = r"(?:[a-z]{2,5}|[A-Z]{2,6})"
+_DATELINE = re.compile(rf"^[*_\s]*(?:[^\W\d_][\w.'\u2019 /-]{{0,40}}?\s*)?"
+                       rf"\((?P<agency>{_AGENCY}(?:[-/]{_AGENCY})*)\)[*_]*\s*[-\u2013\u2014:]")
 # A paragraph that is only bold text, near the story's start: where a small site writes its
 # byline ("<p><strong>Ana Ruiz/Tom Berg</strong></p>").
 _BOLD_LINES = etree.XPath("(.//p[count(*)=1][strong or b][not(normalize-space(text()))])"
@@ -159,6 +164,13 @@ def _byline_text(element: HtmlElement) -> str:
             text += " | "
         text += piece
     return " ".join(text.split())
+
+
+def dateline_agency(paragraph: str) -> list[str]:
+    """The news agency a story's dateline names ("Berlin (dpa) - ..." gives ["dpa"]), where
+    the agency wrote the story; an empty list if its first paragraph opens with none."""
+    match = _DATELINE.match(paragraph)
+    return [match["agency"]] if match else []
 
 
 def bold_byline(tree: HtmlElement) -> list[str]:

@@ -24,7 +24,12 @@ from newswire.schemas.urls import canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
-from newswire.transforms.extraction.bylines import bold_byline, clean_names, page_byline
+from newswire.transforms.extraction.bylines import (
+    bold_byline,
+    clean_names,
+    dateline_agency,
+    page_byline,
+)
 from newswire.transforms.extraction.dek import split_dek
 from newswire.transforms.extraction.images import lead_image
 from newswire.transforms.extraction.metadata import (
@@ -138,7 +143,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(provenance, tree, meta, entry, outlet),
+        authors=_authors(provenance, tree, meta, entry, outlet, paragraphs[0]),
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),
@@ -205,10 +210,11 @@ def _pick_time(provenance: dict[str, str], field: str,
 
 
 def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
-             entry: FeedEntry | None, outlet: str) -> tuple[str, ...]:
+             entry: FeedEntry | None, outlet: str, lead: str) -> tuple[str, ...]:
     """The authors: the people JSON-LD names, an author meta tag, the page's byline, a bold
-    line of names at the story's start, the feed entry; an organisation (or the outlet) named
-    as author only when no person is found. The source that gave them goes into `provenance`."""
+    line of names at the story's start, the feed entry, the agency the story's dateline names
+    (`lead` is its first paragraph); an organisation (or the outlet) named as author only when
+    no one else is found. The source that gave them goes into `provenance`."""
     language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
     author = meta.jsonld.get("author")
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
@@ -219,6 +225,7 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
         ("byline", lambda: page_byline(tree)),
         ("bold-byline", lambda: bold_byline(tree)),
         ("feed", lambda: list(entry.authors) if entry else []),
+        ("dateline", lambda: dateline_agency(lead)),
     ]
     named: tuple[str, list[str]] | None = None  # the first names found, people or not
     for source, read in sources:

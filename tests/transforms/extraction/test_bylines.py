@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from newswire.transforms.extraction.bylines import byline_names, clean_names, is_name, page_byline
+from newswire.transforms.extraction.bylines import (
+    byline_names,
+    clean_names,
+    dateline_agency,
+    is_name,
+    page_byline,
+)
 
 
 @pytest.mark.parametrize(("line", "names"), [
@@ -96,3 +102,14 @@ def test_an_authors_box_with_a_biography_is_no_byline() -> None:
 def test_a_page_without_a_byline_element_gives_no_names() -> None:
     tree = load_html("<html><body><article><p>The harbour reopened.</p></article></body></html>")
     assert page_byline(tree) == []
+
+
+@pytest.mark.parametrize(("paragraph", "agency"), [
+    ("Berlin (dpa) - The harbour reopened on Wednesday.", ["dpa"]),
+    ("HARBOUR CITY (AP) \u2014 The harbour reopened on Wednesday.", ["AP"]),
+    ("**Wien (APA/AFP):** The harbour reopened on Wednesday.", ["APA/AFP"]),
+    ("The harbour (pictured) - reopened on Wednesday.", []),
+    ("The harbour reopened on Wednesday (AP).", []),
+])
+def test_the_agency_a_dateline_names(paragraph: str, agency: list[str]) -> None:
+    assert dateline_agency(paragraph) == agency

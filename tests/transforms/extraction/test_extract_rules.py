@@ -366,6 +366,16 @@ def test_published_time_meta_tags_and_microdata_are_read(head: str) -> None:
     assert published(head) == AT_NOON_UTC
 
 
+def test_the_agency_of_the_dateline_is_the_author_where_no_one_else_is_named() -> None:
+    outlet = {"@type": "Organization", "name": "Courier"}
+    head = jsonld({**NEWS, "author": outlet, "publisher": outlet})
+    dateline = "<p>Harbour City (dpa) - " + STORY[3:]
+    article = extract_article(page(head, dateline), URL)
+    assert (article.authors, article.provenance["authors"]) == (("dpa",), "dateline")
+    assert authors(head, "<p class='byline'>By Ana Ruiz</p>" + dateline) == ("Ana Ruiz",)
+    assert authors(head) == ("Courier",)
+
+
 def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     head = jsonld({**NEWS, "author": {"@type": ["NewsMediaOrganization"], "name": "Wire"}})
     byline = "<p class='byline'>By <a href='/ana'>Ana Ruiz</a></p>"
