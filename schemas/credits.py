@@ -67,9 +67,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
 # parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency", "... \u2014 Picture by Name", "... / Name", a
-# capitalised label after the last word ("... at dawn Foto: Name"), and a bare name or agency of
-# a few words after the last sentence or a bar ("... at dawn. Agency", "... at dawn. Name/dpa").
+# "... (Name/Agency)", "...\uff1dAgency", "...\uff08Name\u64ae\u5f71\uff09" (Japanese: "photographed
+# by Name"), "... \u2014 Picture by Name", "... / Name", a capitalised label after the last word
+# ("... at dawn Foto: Name"), and a bare name or agency of a few words after the last sentence
+# or a bar ("... at dawn. Agency", "... at dawn. Name/dpa").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|(?:image|photo)\ credits?|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of|isithombe|zdj\u0119cie|kuva|billede|fot\u00f3|"
@@ -93,7 +94,9 @@ _TRAILING_CREDIT = re.compile(
       | \s+(?P<slash>\([^()/.]{{2,60}}/[^()]{{2,60}}\))
       | \s+(?P<via>\([^()]{{2,60}}\ via\ [^()]{{2,40}}\))
       | \s/\s(?P<spaced>(?-i:{_CAPITALISED}(?:\ {_CAPITALISED}){{0,3}}))
-      | \uff1d(?P<kana>[^\uff1d\s]{{1,20}})
+      | \uff1d(?P<kana>[^\uff1d\s\uff08\uff09()]{{1,20}})
+      | [\uff08(](?:[^\uff08\uff09()]*[\u3001,\uff0c]\s*)?
+        (?P<shot>[^\uff08\uff09()\u3001,\uff0c]{{1,20}}?)\u64ae\u5f71[\uff09)]
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -387,6 +387,11 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     ("Boats at dawn. Image: Ana Ruiz/Courier", "Boats at dawn.", "Ana Ruiz/Courier"),
     ("Boats at dawn. (AP Photo/Ana Ruiz)", "Boats at dawn.", "(AP Photo/Ana Ruiz)"),
     ("Boats at dawn. (Ana Ruiz/Reuters)", "Boats at dawn.", "Ana Ruiz/Reuters"),
+    ("\u591c\u660e\u3051\u306e\u6e2f\uff08\u5c71\u7530\u592a\u90ce\u64ae\u5f71\uff09",
+     "\u591c\u660e\u3051\u306e\u6e2f", "\u5c71\u7530\u592a\u90ce"),
+    ("\u591c\u660e\u3051\u306e\u6e2f\uff1d\u6e2f\u533a\uff08\u6e2f\u3067\u3001\u5c71\u7530"
+     "\u592a\u90ce\u64ae\u5f71\uff09", "\u591c\u660e\u3051\u306e\u6e2f\uff1d\u6e2f\u533a",
+     "\u5c71\u7530\u592a\u90ce"),
     ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
      "Ana Ruiz"),
     ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
