@@ -351,7 +351,8 @@ def _credit_parts(element: HtmlElement) -> list[HtmlElement]:
 
 def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
     """A credit given in an attribute (data-credit, data-copyright, data-photographer) of the
-    image or of a block around it, up to its container."""
+    image or of a block around it, up to its container, else in the image's title where it
+    begins as a credit does ("Foto: Name", "\u00a9 Name")."""
     for node in (img, *img.iterancestors()):
         for name, value in node.attrib.items():
             if _CREDIT_ATTRIBUTE.match(name) and 0 < len(value.strip()) <= _MAX_CREDIT and (
@@ -359,7 +360,8 @@ def _credit_attribute(img: HtmlElement, container: HtmlElement | None) -> str:
                 return value
         if container is None or node is container:
             break
-    return ""
+    title = img.get("title") or ""
+    return title if is_labelled_credit(title) and len(title) <= _MAX_CREDIT else ""
 
 
 def _trailing_part(caption: HtmlElement) -> HtmlElement | None:

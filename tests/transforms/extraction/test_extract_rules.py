@@ -530,9 +530,17 @@ def test_an_author_link_in_the_article_beats_an_author_block_outside_it() -> Non
     "</figcaption></figure>",
     "<figure><img src='/lead.jpg' data-photographer='Ana Ruiz/dpa'><figcaption>Boats at dawn"
     "</figcaption></figure>",
+    "<figure><img src='/lead.jpg' title='Foto: Ana Ruiz/dpa'><figcaption>Boats at dawn"
+    "</figcaption></figure>",
 ])
 def test_a_credit_beside_the_caption_or_in_an_attribute_is_the_credit(figure: str) -> None:
     assert lead(figure) == ("Boats at dawn", "Ana Ruiz/dpa")
+
+
+def test_an_images_title_that_is_no_credit_is_not_taken_for_one() -> None:
+    figure = ("<figure><img src='/lead.jpg' title='Harbour at dawn'><figcaption>Boats at dawn"
+              "</figcaption></figure>")
+    assert lead(figure) == ("Boats at dawn", "")
 
 
 @pytest.mark.parametrize("site", ["courier.example.de", "Courier (www.courier.com)"])
