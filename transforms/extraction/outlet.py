@@ -5,6 +5,7 @@ feed's title and, last, the domain."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lxml.html import HtmlElement
 
@@ -21,6 +22,7 @@ _SECTION_SEPARATOR = re.compile(rf"(?:{_OUTLET_SEPARATOR.pattern})$")
 _BARE_DASH = re.compile(r"(?<=[^\W\d_])[-\u2013\u2014]$")
 _MAX_SECTION_WORDS = 2  # a section name between the headline and the outlet: "| Sport |"
 _MIN_OUTLET = 3
+_UMLAUTS = str.maketrans({"\u00e4": "ae", "\u00f6": "oe", "\u00fc": "ue"})
 _LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
 _LOGO_MARK = re.compile(r"logo|masthead|brand", re.IGNORECASE)
 _LOGO_DEPTH = 4  # how far up from an image a logo or masthead container may be
@@ -65,12 +67,14 @@ def strip_outlet(title: str, outlets: list[str]) -> str:
     that name is one of `outlets` (site names, publisher names, the host), and without a section
     of a word or two set off the same way before it ("Headline--Sport--Site")."""
     title = " ".join(title.split())
-    known = {squashed for outlet in outlets if len(squashed := _squash(outlet)) >= _MIN_OUTLET}
+    known = {squashed for outlet in outlets for squashed in _spellings(outlet)
+             if len(squashed) >= _MIN_OUTLET}
     separators = list(_OUTLET_SEPARATOR.finditer(title))
     for number in reversed(range(len(separators))):
         separator = separators[number]
-        tail = _squash(title[separator.end():])
-        if tail and separator.start() and any(tail in name or name in tail for name in known):
+        tails = _spellings(title[separator.end():]) - {""}
+        if separator.start() and any(tail in name or name in tail
+                                     for tail in tails for name in known):
             before = separators[number - 1] if number else None
             if before is not None and before.group().strip() == separator.group().strip() and (
                     len(title[before.end():separator.start()].split()) <= _MAX_SECTION_WORDS):
@@ -152,6 +156,15 @@ def _site(text: str) -> str:
 
 def _caseless(letter: str) -> bool:
     return letter.lower() == letter.upper()
+
+
+def _spellings(text: str) -> set[str]:
+    """`text` squashed as a web address may spell it: as written, without accents, and with
+    umlauts as two letters ("Süddeutsche" as "sueddeutsche" and "suddeutsche")."""
+    folded = text.casefold()
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", folded)
+                         if not unicodedata.combining(c))
+    return {_squash(folded), _squash(unaccented), _squash(folded.translate(_UMLAUTS))}
 
 
 def _squash(text: str) -> str:
