@@ -25,6 +25,7 @@ _PHOTO_CREDIT = re.compile(
     )\)?$""",
     re.VERBOSE,
 )
+_AGENCY_STYLE = re.compile(rf"\({_AGENCY_PHOTO}\b")
 # Where a caption's last sentence may begin: after sentence punctuation and a space.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\"”')])\s+")
 
@@ -36,7 +37,7 @@ def is_photo_credit(text: str) -> bool:
 
 def is_agency_style(credit: str) -> bool:
     """Whether a credit is an agency's own "(AP Photo/Name)", kept as the seed format writes it."""
-    return bool(re.match(rf"\({_AGENCY_PHOTO}\b", credit.strip()))
+    return bool(_AGENCY_STYLE.match(credit.strip()))
 
 
 def split_caption(text: str) -> tuple[str, str]:

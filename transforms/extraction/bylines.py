@@ -116,8 +116,8 @@ def is_name(text: str) -> bool:
 def clean_names(values: list[str], language: str = "") -> list[str]:
     """Author names from raw byline or metadata values: "By" (or the page language's word for
     it before a capital: "Von Ana Ruiz", not "von der Leyen"), roles, e-mail addresses, ids,
-    initials in parentheses and duplicates removed; several names split on commas, "&" and
-    the page language's "and"."""
+    initials in parentheses and duplicates removed; several names split as `_split_names`
+    does, and on the page language's "and"."""
     conjunction, by = _AND.get(language), _BY.get(language)
     cleaned: list[str] = []
     for value in values:

@@ -82,10 +82,11 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
+    page_sections = sections(meta)
 
     def headline(given: str) -> str:
         """A headline the page's metadata gives, without the outlet and section it may add."""
-        return strip_section(strip_outlet(given, outlets), sections(meta))
+        return strip_section(strip_outlet(given, outlets), page_sections)
 
     title = _pick(provenance, "title", [
         ("json-ld", headline(str(meta.jsonld.get("headline") or ""))),

@@ -38,15 +38,13 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
 _CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
-# The label of a gallery, zoom or fullscreen control laid over a picture, in a few languages.
+# The label of a gallery or zoom control laid over a picture: "View 6 images", "Zoom in".
 _CONTROL = re.compile(
     r"^(?:(?:view|see|show|open)\s+(?:all\s+)?)?(?:\d+\s+)?(?:images?|photos?|pictures?|"
-    r"bilder|fotos?|gallery|galerie|slideshow)$|^(?:enlarge|expand|zoom(?:\s+in)?|full\s*screen|"
-    r"vollbild|vergr\u00f6\u00dfern|agrandir|plein\s+\u00e9cran|ampliar|pantalla\s+completa|"
-    r"ingrandisci|schermo\s+intero|vergroten|volledig\s+scherm)(?:\s+(?:image|photo|bild|foto))?$",
-    re.IGNORECASE)
-# A few words around a verb of enlarging a picture: "Bild vergrößern", "Click to enlarge",
-# "Open in fullscreen", "Förstora bilden", "Powiększ", "확대".
+    r"bilder|fotos?|gallery|galerie|slideshow)$|^(?:expand|zoom(?:\s+in)?)"
+    r"(?:\s+(?:image|photo|bild|foto))?$", re.IGNORECASE)
+# The label of an enlarge or fullscreen control, in a few languages: a few words around the
+# verb ("Vollbild", "Bild vergrößern", "Click to enlarge", "Förstora bilden", "확대").
 _ENLARGE = re.compile(
     r"enlarge|full\s*screen|vollbild|vergr\u00f6\u00dfer|agrandir|plein\s+\u00e9cran|ampliar|"
     r"pantalla\s+completa|ingrandi|schermo\s+intero|vergrot|volledig\s+scherm|f\u00f6rstora|"
