@@ -310,7 +310,9 @@ class SourceReads:
 
     It also starts no read within `every` seconds of its last: the key's state says when a read
     is due, but a tick may read that state as it was before the tick that started the read
-    (seen on Prism: 4 s later, a second read of every source)."""
+    (seen on Prism: 4 s later, a second read of every source). For the same reason the outcome
+    of the read last taken stays (`last`), for such a tick to poll what the read found (on a
+    loaded machine, 22 of 30 ticks polled nothing)."""
 
     def __init__(self, settings: HttpSettings, max_age: float, every: float,
                  clock: Callable[[], float]) -> None:
@@ -321,6 +323,7 @@ class SourceReads:
         self._lock = threading.Lock()
         self._read: Poll | None = None
         self._started: float | None = None
+        self.last: Resolved = {}
 
     def current(self) -> Poll | None:
         """The read under way or finished and not yet taken, if any."""
@@ -342,11 +345,13 @@ class SourceReads:
             return self._read
 
     def finish(self, read: Poll) -> bool:
-        """Take a finished read back; False if another caller already took it."""
+        """Take a finished read back (its outcome stays as `last`); False if another caller
+        already took it."""
         with self._lock:
             if self._read is not read:
                 return False
             self._read = None
+            self.last = read.outcome.result()
             return True
 
     def _resolve(self, urls: list[str]) -> Resolved:
@@ -413,6 +418,8 @@ class RediscoverSources(beam.DoFn):
                     had[url] = found
                     answers.update(answered)
             current.write([(url, had[url]) for url, _ in self.sources if url in had])
+        elif not had:  # a tick of another bundle took the read, and its state is not ours yet
+            had = {url: found for url, (found, _) in self.reads.last.items()}
         feeds = (had.get(url, [url] if may_be == FEED else []) for url, may_be in self.sources)
         for url in dict.fromkeys(url for urls in feeds for url in urls):
             yield url, answers.get(url)

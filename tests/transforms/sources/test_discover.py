@@ -244,6 +244,9 @@ def test_a_streaming_run_reads_its_indexes_again_and_polls_new_children(tmp_path
             assert [url for url, _ in first] == [s1, feed]
             # the feed's answer goes with it, for its first poll; the index's child is polled
             assert first[0][1] is None and first[1][1].reason == "http 404"
+            # a tick of another bundle, run before that read's state is its own, polls them too
+            lagging = rediscover.process((READER, 1), FakeState(), FakeState())
+            assert [url for url, _ in lagging] == [s1, feed]
             sitemap_index.write_bytes(index(("{{BASE_URL}}/s1.xml", recent),
                                             ("{{BASE_URL}}/s2.xml", recent)))
             assert tick(1) == [s1, feed]  # not due yet
