@@ -19,6 +19,12 @@ below). Each stays because Beam 2.77 has no public way to do the same thing:
   service and id are kept in `_job_service` and `_job_id`. (tests/faults/test_stop_*.py)
 - `forget_metrics`: a portable result caches the first metrics it is asked for in `_metrics`,
   so a running job's counts would never change. (tests/faults/test_stop_streaming.py)
+- `release_discarded_quietly`: at a stop, Beam's SDK harness shuts its bundle processors down
+  without waiting for the bundles still running (the shared thread pool's `shutdown` does not
+  wait); each of those, ending later, fails in `BundleProcessorCache.release` with a KeyError
+  that `SdkHarness._execute` prints as a traceback (with print(), past any logging setting).
+  The cache's `_lock`, `active_bundle_processors` and `failed_instruction_ids` tell such an
+  instruction. (tests/faults/test_stop_streaming.py)
 - `HarnessCommandRunner`: the FnApiRunner starts its worker processes with a command line of
   its own, fixed in `run_pipeline` as the payload of a subprocess environment; newswire's
   harness (newswire.pipeline.job.harness) is started instead by rewriting that payload in the
@@ -27,6 +33,7 @@ below). Each stays because Beam 2.77 has no public way to do the same thing:
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 
@@ -38,6 +45,7 @@ from apache_beam.portability.api import beam_job_api_pb2, beam_runner_api_pb2
 from apache_beam.runners.portability import portable_runner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult
+from apache_beam.runners.worker import sdk_worker
 
 
 class StrictPrimitivesCoder(coders.FastPrimitivesCoder):
@@ -67,6 +75,26 @@ def set_runner_option(options: PipelineOptions, name: str, value: object) -> Non
 def cancel_job(result: portable_runner.PipelineResult) -> None:
     """Ask the job service to cancel the job, and nothing else (the caller cleans up after)."""
     result._job_service.Cancel(beam_job_api_pb2.CancelJobRequest(job_id=result._job_id))
+
+
+def release_discarded_quietly() -> None:
+    """Make this process's SDK harnesses let a bundle that was still running when they shut
+    down end without a traceback: its processor was discarded at the shutdown, so there is
+    nothing left to release. Done once per process; any other release is Beam's own."""
+    release = sdk_worker.BundleProcessorCache.release
+    if getattr(release, "quiet_after_shutdown", False):
+        return
+
+    @functools.wraps(release)
+    def quiet(cache: sdk_worker.BundleProcessorCache, instruction_id: str) -> None:
+        with cache._lock:
+            discarded = (instruction_id not in cache.active_bundle_processors
+                         and instruction_id in cache.failed_instruction_ids)
+        if not discarded:
+            release(cache, instruction_id)
+
+    quiet.quiet_after_shutdown = True  # type: ignore[attr-defined]
+    sdk_worker.BundleProcessorCache.release = quiet  # type: ignore[method-assign]
 
 
 def forget_metrics(result: PipelineResult) -> None:

@@ -30,7 +30,11 @@ from newswire.pipeline.job.progress import ProgressReporter
 from newswire.pipeline.job.runners import choose_runner, pool_processes
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.transforms import process_pool
-from newswire.transforms.beam_internals import cancel_job, forget_metrics
+from newswire.transforms.beam_internals import (
+    cancel_job,
+    forget_metrics,
+    release_discarded_quietly,
+)
 from newswire.transforms.fetching.warc import warc_files
 from newswire.transforms.index.client import check_index_name
 from newswire.transforms.index.layout import (
@@ -141,9 +145,11 @@ def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
     then keep their streams to the job server open until it exits, and die with gRPC tracebacks
     ("Exception in thread read_state"). So the request goes to the job service first; once the
     job has ended, the job server stops the workers, which finish their bundles in flight, and
-    only then does the result stop the pool.
+    only then does the result stop the pool. A bundle still running when its harness shut
+    down ends quietly (`release_discarded_quietly`).
     """
     if isinstance(result, portable_runner.PipelineResult):
+        release_discarded_quietly()
         deadline = time.monotonic() + timeout
         cancel_job(result)  # Beam offers no public way to cancel without its clean-up
         while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:

@@ -160,10 +160,7 @@ def test_ctrl_c_on_a_streaming_run_prints_no_traceback(
 
 def no_traceback(stderr: str) -> None:
     """No traceback from a stopped run. A PollFeeds bundle caught by the stop must not fail on
-    state (it did: `RuntimeError [while running 'Ingest/PollFeeds...']`). Beam's harness still
-    reports any bundle that completes after it shut down (a KeyError in its bundle processor
-    cache), which newswire cannot yet prevent: that case is an expected failure."""
-    assert "while running 'Ingest/PollFeeds" not in stderr
-    if "Traceback" in stderr:
-        assert "in release\n" in stderr and "KeyError: 'inst" in stderr, stderr
-        pytest.xfail("Beam's SDK harness reported a bundle that was running at the stop")
+    state (it did: `RuntimeError [while running 'Ingest/PollFeeds...']`), nor print Beam's
+    KeyError from releasing its processor after the harness shut down (it did, in 1 or 2 of
+    these tests in a run: `release_discarded_quietly`)."""
+    assert "Traceback" not in stderr, stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +13,7 @@ from apache_beam.portability import python_urns
 from apache_beam.portability.api import beam_runner_api_pb2
 from apache_beam.runners.portability import portable_runner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.runners.worker.sdk_worker import BundleProcessorCache
 
 from newswire.transforms.beam_internals import (
     HarnessCommandRunner,
@@ -19,6 +21,7 @@ from newswire.transforms.beam_internals import (
     cancel_job,
     flags_given,
     forget_metrics,
+    release_discarded_quietly,
 )
 
 
@@ -72,3 +75,18 @@ def test_the_harness_runner_starts_its_own_module_in_subprocess_environments(
     environments = seen[0].components.environments
     assert environments["beam"].payload.endswith(b" -m newswire.pipeline.job.harness")
     assert environments["other"].payload == b"some other command"
+
+
+def test_a_bundle_ending_after_its_harness_shut_down_is_released_quietly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BundleProcessorCache, "release", inspect.unwrap(
+        BundleProcessorCache.release))  # Beam's own, put back after the test
+    cache = BundleProcessorCache(frozenset(), None, SimpleNamespace(cleanup=lambda _: None), {})
+    cache.active_bundle_processors["inst7"] = ("stage-1", SimpleNamespace(shutdown=lambda: None))
+    cache.shutdown()  # as the harness does at a stop, with inst7 still running
+    with pytest.raises(KeyError, match="inst7"):  # what the harness printed as a traceback
+        cache.release("inst7")
+    release_discarded_quietly()
+    cache.release("inst7")
+    with pytest.raises(KeyError, match="inst8"):  # an instruction never discarded: Beam's error
+        cache.release("inst8")
