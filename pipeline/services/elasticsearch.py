@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newswire.pipeline.services import es_plugin
-from newswire.pipeline.services.host import Say, find_java_home, home_dir, maven_repo
+from newswire.pipeline.services.host import Say, exclusive, find_java_home, home_dir, maven_repo
 from newswire.transforms.index.client import DEFAULT_PORT
 
 PINNED_VERSION = "9.5.4"  # also the image tag in deploy/compose
@@ -119,9 +119,10 @@ class LocalNode:
         if self.health() is not None:
             say(f"Elasticsearch is already running at {self.url}")
             return
-        ensure_distribution(self.dist_dir, self.version, say)
+        with exclusive(self.dist_dir):  # another node may be provisioning the same files
+            ensure_distribution(self.dist_dir, self.version, say)
+            self._install_plugins(say)
         java_home = find_java()
-        self._install_plugins(say)
         self._write_config(java_home)
         user = _service_user()
         say(f"starting Elasticsearch {self.version} at {self.url}"

@@ -21,7 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from newswire.pipeline.services.host import Say, find_java_home, home_dir, maven_repo
+from newswire.pipeline.services.host import (
+    Say,
+    exclusive,
+    find_java_home,
+    home_dir,
+    maven_repo,
+)
 from newswire.pipeline.services.jobserver import LocalJobServer
 
 DRIVER = "org.apache.beam.runners.flink.FlinkJobServerDriver"
@@ -64,31 +70,34 @@ def ensure_flink_job_server(say: Say = print) -> Path:
     """The folder of jars that runs Beam's Flink job server, resolved and verified once."""
     line, version = flink_line(), beam_java_version()
     target = flink_root() / f"beam-{version}-flink-{line}"
-    if (target / f"beam-runners-flink-{line}-{version}.jar").is_file():
+    jar = target / f"beam-runners-flink-{line}-{version}.jar"
+    if jar.is_file():
         return target
     mvn = shutil.which("mvn")
     if mvn is None:
         raise FlinkUnavailable("the Flink job server is resolved with Maven: install it "
                                "(e.g. `apt-get install maven`)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    say(f"resolving Beam {version}'s Flink {line} job server from Maven "
-        "(about 150 MB, once) ...")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".resolve-") as scratch:
-        work = Path(scratch)
-        (work / "pom.xml").write_text(
-            _POM.format(repo=maven_repo(), line=line, version=version))
-        command = [mvn, "--batch-mode", "--quiet", "--strict-checksums",
-                   f"-Dmaven.repo.local={work / 'm2'}", "dependency:copy-dependencies",
-                   "-DincludeScope=runtime", f"-DoutputDirectory={work / 'lib'}"]
-        result = subprocess.run(command, cwd=work, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise FlinkUnavailable(f"`{' '.join(command)}` failed:\n{result.stdout[-3000:]}"
-                                   f"{result.stderr[-3000:]}")
-        os.replace(work / "lib", target)
-    size_mb = sum(jar.stat().st_size for jar in target.glob("*.jar")) / 1e6
-    say(f"cached the Flink job server in {target} ({size_mb:.0f} MB) "
-        f"in {time.monotonic() - started:.0f} s")
+    with exclusive(target):
+        if jar.is_file():  # resolved by another process meanwhile
+            return target
+        say(f"resolving Beam {version}'s Flink {line} job server from Maven "
+            "(about 150 MB, once) ...")
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".resolve-") as scratch:
+            work = Path(scratch)
+            (work / "pom.xml").write_text(
+                _POM.format(repo=maven_repo(), line=line, version=version))
+            command = [mvn, "--batch-mode", "--quiet", "--strict-checksums",
+                       f"-Dmaven.repo.local={work / 'm2'}", "dependency:copy-dependencies",
+                       "-DincludeScope=runtime", f"-DoutputDirectory={work / 'lib'}"]
+            result = subprocess.run(command, cwd=work, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise FlinkUnavailable(f"`{' '.join(command)}` failed:\n{result.stdout[-3000:]}"
+                                       f"{result.stderr[-3000:]}")
+            os.replace(work / "lib", target)
+        size_mb = sum(jar.stat().st_size for jar in target.glob("*.jar")) / 1e6
+        say(f"cached the Flink job server in {target} ({size_mb:.0f} MB) "
+            f"in {time.monotonic() - started:.0f} s")
     return target
 
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from newswire.pipeline.services.host import Say, home_dir
+from newswire.pipeline.services.host import Say, exclusive, home_dir
 
 # Where the official Go installer puts the toolchain; non-login shells often lack it on PATH.
 _GO_FALLBACK = Path("/usr/local/go/bin/go")
@@ -51,15 +51,17 @@ class GoBuildFailed(RuntimeError):
 def install_program(go: Path, package: str, version: str, target: Path, say: Say) -> Path:
     """`go install PACKAGE@VERSION` into `target`, through a scratch folder beside it, so a
     failed or interrupted build leaves nothing at `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    say(f"building {package} {version} with {go} (once; a few minutes on a small machine) ...")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as scratch:
-        command = ["install", "-trimpath", "-ldflags=-s -w", f"{package}@{version}"]
-        result = run_go(go, command, Path(scratch))
-        if result.returncode != 0:
-            raise GoBuildFailed(f"`go {' '.join(command)}` failed:\n{result.stderr.strip()}")
-        os.replace(Path(scratch) / package.rsplit("/", 1)[-1], target)
-    say(f"built {target} ({target.stat().st_size / 1e6:.0f} MB) "
-        f"in {time.monotonic() - started:.0f} s")
+    with exclusive(target):
+        if target.is_file():  # built by another process meanwhile
+            return target
+        say(f"building {package} {version} with {go} (once; a few minutes on a small machine) ...")
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as scratch:
+            command = ["install", "-trimpath", "-ldflags=-s -w", f"{package}@{version}"]
+            result = run_go(go, command, Path(scratch))
+            if result.returncode != 0:
+                raise GoBuildFailed(f"`go {' '.join(command)}` failed:\n{result.stderr.strip()}")
+            os.replace(Path(scratch) / package.rsplit("/", 1)[-1], target)
+        say(f"built {target} ({target.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.monotonic() - started:.0f} s")
     return target

@@ -4,11 +4,13 @@ read when asked, never at import."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 Say = Callable[[str], None]
@@ -25,6 +27,20 @@ def home_dir() -> Path:
         return Path("/var/cache/newswire")
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "newswire"
+
+
+@contextmanager
+def exclusive(target: Path) -> Iterator[None]:
+    """Hold the lock on building or changing `target`, so that processes starting at once
+    (parallel test workers, two runs on a fresh machine) build it once, one after the other,
+    instead of racing to put it in place. The lock goes when the process does; its file stays
+    in the cache's `locks` folder."""
+    locks = home_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (locks / f"{target.parent.name}-{target.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def maven_repo() -> str:

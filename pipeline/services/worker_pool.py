@@ -26,7 +26,7 @@ from pathlib import Path
 from apache_beam.version import __version__ as BEAM_VERSION
 
 from newswire.pipeline.services.golang import GoBuildFailed, find_go, install_program
-from newswire.pipeline.services.host import Say, home_dir
+from newswire.pipeline.services.host import Say, exclusive, home_dir
 from newswire.pipeline.services.jobserver import LocalJobServer
 from newswire.pipeline.services.prism import go_module_version
 
@@ -87,17 +87,19 @@ def ensure_worker_env(wheel: Path, say: Say = print, keep: int = 3) -> Path:
     target = root / f"newswire-{wheel_key(wheel)}"
     if (target / "bin" / "python").is_file():
         return target / "bin" / "python"
-    root.mkdir(parents=True, exist_ok=True)
     base = _dependencies_env(wheel, root / f"deps-{requirements_key(wheel)}", say)
-    scratch = root / f".build-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        _run(["cp", "-al", str(base), str(scratch)])
-        _run([str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
-              "--disable-pip-version-check", str(wheel)])
-        os.replace(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    os.utime(target)  # `cp -a` kept the dependencies' old time: mark it the newest to keep
+    with exclusive(target):
+        if (target / "bin" / "python").is_file():  # made by another process meanwhile
+            return target / "bin" / "python"
+        scratch = root / f".build-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            _run(["cp", "-al", str(base), str(scratch)])
+            _run([str(scratch / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                  "--no-deps", "--disable-pip-version-check", str(wheel)])
+            os.replace(scratch, target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        os.utime(target)  # `cp -a` kept the dependencies' old time: mark it the newest to keep
     _prune(root, "newswire-*", keep)
     _prune(root, "deps-*", 2)  # the copies are hard links: they outlive what they came from
     return target / "bin" / "python"
@@ -136,19 +138,22 @@ def _dependencies_env(wheel: Path, target: Path, say: Say) -> Path:
     """A virtual environment with the wheel's dependencies and not the wheel itself."""
     if (target / "bin" / "python").is_file():
         return target
-    say(f"installing the dependencies of {wheel.name} into a worker environment (once) ...")
-    started = time.monotonic()
-    scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
-    try:
-        python = str(scratch / "bin" / "python")
-        _run([sys.executable, "-m", "venv", str(scratch)])
-        _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-              str(wheel)])
-        _run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "newswire"])
-        os.replace(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    say(f"worker dependencies {target} ready in {time.monotonic() - started:.0f} s")
+    with exclusive(target):
+        if (target / "bin" / "python").is_file():  # made by another process meanwhile
+            return target
+        say(f"installing the dependencies of {wheel.name} into a worker environment (once) ...")
+        started = time.monotonic()
+        scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+        try:
+            python = str(scratch / "bin" / "python")
+            _run([sys.executable, "-m", "venv", str(scratch)])
+            _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                  str(wheel)])
+            _run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "newswire"])
+            os.replace(scratch, target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        say(f"worker dependencies {target} ready in {time.monotonic() - started:.0f} s")
     return target
 
 

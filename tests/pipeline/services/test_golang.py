@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,17 @@ def test_a_failed_build_leaves_nothing_at_the_target(tmp_path: Path,
     with pytest.raises(golang.GoBuildFailed, match="no such module"):
         golang.install_program(go, "example.com/cmd/prism", "v1.0.0", target, lambda _: None)
     assert list(target.parent.iterdir()) == []
+
+
+def test_builds_asked_for_at_once_build_the_program_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As parallel test workers or two first runs do: the second waits for the first's build."""
+    monkeypatch.setenv("NEWSWIRE_HOME", str(tmp_path / "home"))
+    builds = tmp_path / "builds"
+    go = fake_go(tmp_path / "go", f'echo once >> {builds}; sleep 0.5; echo built > "$GOBIN/prism"')
+    target = tmp_path / "bin" / "prism-v1"
+    with ThreadPoolExecutor(3) as pool:
+        done = list(pool.map(lambda _: golang.install_program(
+            go, "example.com/cmd/prism", "v1.0.0", target, lambda _: None), range(3)))
+    assert done == [target] * 3
+    assert builds.read_text() == "once\n"
