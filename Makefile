@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/newswire run
 
+# Two workers, one test file each at a time: most of the suite waits on nodes and job servers.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,8 +18,10 @@ from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
 from newswire.transforms.index.client import EsConnection
 
-# Tests get their own node, apart from the one `newswire es start` runs for a user.
-TEST_ES_PORT = int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))
+# Tests get their own node, apart from the one `newswire es start` runs for a user; each
+# parallel test worker (pytest-xdist's gw0, gw1, ...) its own, ten ports apart.
+TEST_ES_PORT = (int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))
+                + 10 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")))
 
 
 @pytest.fixture(autouse=True)
