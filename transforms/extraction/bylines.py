@@ -35,9 +35,14 @@ _MAX_WORDS = 5
 _AND = {"de": "und", "da": "og", "no": "og", "nb": "og", "nn": "og", "sv": "och", "fr": "et",
         "es": "y", "pt": "e", "it": "e", "nl": "en", "ca": "i", "fi": "ja", "pl": "i",
         "cs": "a", "sk": "a"}
-# The page language's word for "by" before a byline's names ("Von Ana Ruiz", "par Ana Ruiz").
-_BY = {"de": "von", "da": "af", "no": "av", "nb": "av", "nn": "av", "sv": "av", "fr": "par",
-       "es": "por", "pt": "por", "nl": "door"}
+# The page language's word for "by" before a byline's names ("Von Ana Ruiz", "par Ana Ruiz");
+# Italian's only in lower case, as "Di Marco" is a surname.
+_BY = {"de": "(?i:von)", "da": "(?i:af)", "no": "(?i:av)", "nb": "(?i:av)", "nn": "(?i:av)",
+       "sv": "(?i:av)", "fr": "(?i:par)", "es": "(?i:por)", "pt": "(?i:por)", "nl": "(?i:door)",
+       "it": "di"}
+# The page language's word for "with" before the agency a byline adds ("Ana Ruiz mit dpa").
+_WITH = {"en": "with", "de": "mit", "fr": "avec", "es": "con", "it": "con", "pt": "com",
+         "nl": "met", "da": "med", "no": "med", "nb": "med", "nn": "med", "sv": "med"}
 _INITIALS = re.compile(r"\s*\([a-z]{1,4}\.?\)$")  # "Jane Doe (jd)": the author's desk initials
 # A job title written after the name, as Korean, Japanese and Chinese bylines do ("Name 기자").
 _TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
@@ -54,6 +59,7 @@ _MAX_LENGTH = 160
 # A dateline naming a news agency at a story's start: "Berlin (dpa) -", "BERLIN (AP) \u2014",
 # "Wien (APA/AFP):"; an agency's short name is in lower case or capitals.
 _AGENCY = r"(?:[a-z]{2,5}|[A-Z]{2,6})"
+_WITH_AGENCY = rf"(?=(?:{_AGENCY}(?:[-/]{_AGENCY})*|[A-Z][a-z]+)\.?$)"
 _DATELINE = re.compile(rf"^[*_\s]*(?:[^\W\d_][\w.'\u2019 /-]{{0,40}}?\s*)?"
                        rf"\((?P<agency>{_AGENCY}(?:[-/]{_AGENCY})*)\)[*_]*\s*[-\u2013\u2014:]")
 # A paragraph that is only bold text, near the story's start: where a small site writes its
@@ -117,15 +123,18 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
     """Author names from raw byline or metadata values: "By" (or the page language's word for
     it before a capital: "Von Ana Ruiz", not "von der Leyen"), roles, e-mail addresses, ids,
     initials in parentheses and duplicates removed; several names split as `_split_names`
-    does, and on the page language's "and"."""
-    conjunction, by = _AND.get(language), _BY.get(language)
+    does, on the page language's "and", and on its "with" before an agency ("Ana Ruiz mit
+    dpa")."""
+    conjunction, by, with_ = _AND.get(language), _BY.get(language), _WITH.get(language)
     cleaned: list[str] = []
     for value in values:
         value = " ".join(value.split())
         if conjunction:
             value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
+        if with_:
+            value = re.sub(rf"\s+{with_}\s+{_WITH_AGENCY}", " and ", value)
         if by:
-            value = re.sub(rf"^(?i:{by})\s+(?=[A-Z\u00c0-\u00de])", "By ", value)
+            value = re.sub(rf"^{by}\s+(?=[A-Z\u00c0-\u00de])", "By ", value)
         names = byline_names(value)
         if names is None:
             names = [name for name in _split_names(_PREFIX.sub("", value)) if name]

@@ -49,6 +49,16 @@ def test_the_pages_word_for_by_goes_but_not_a_particle_of_a_name() -> None:
     assert clean_names(["Von Ana Ruiz und Ben Ode"], "de") == ["Ana Ruiz", "Ben Ode"]
     assert clean_names(["par Ana Ruiz"], "fr") == ["Ana Ruiz"]
     assert clean_names(["Von der Leyen"], "de") == ["Von der Leyen"]
+    assert clean_names(["di Marco Rossi"], "it") == ["Marco Rossi"]
+    assert clean_names(["Di Marco Rossi"], "it") == ["Di Marco Rossi"]  # the surname Di Marco
+
+
+def test_an_agency_a_byline_adds_with_the_pages_word_for_with_is_a_second_author() -> None:
+    assert clean_names(["Von Ana Ruiz mit dpa"], "de") == ["Ana Ruiz", "dpa"]
+    assert clean_names(["Ana Ruiz con EFE"], "es") == ["Ana Ruiz", "EFE"]
+    assert clean_names(["Ana Ruiz mit dpa/AFP"], "de") == ["Ana Ruiz", "dpa", "AFP"]
+    assert clean_names(["Ana Ruiz mit Fotos von Tom Berg"], "de") == [
+        "Ana Ruiz mit Fotos von Tom Berg"]  # not an agency: left as it is
 
 
 def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
