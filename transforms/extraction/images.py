@@ -38,11 +38,21 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
 _CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
-# The label of a gallery or zoom control laid over a picture: "View 6 images", "Zoom in".
+# The label of a gallery or zoom control laid over a picture, in a few languages: a verb, an
+# article or "all", a count, the gallery's noun, a verb after it ("View 6 images", "Ver
+# galería", "Voir la galerie", "Zur Bildergalerie", "Alle Bilder anzeigen", "Zoom in").
+_GALLERY_VERB = (r"view|see|show|open|browse|ver|abrir|voir|ouvrir|vedi|apri|bekijk|zur|zum|"
+                 r"visa|\u00f6ppna|zobacz")
+_GALLERY_ARTICLE = r"all|the|alle|die|das|la|le|les|las|los|todas\s+las|tutte\s+le|de"
+_GALLERY = (r"images?|photos?|pictures?|bilder|fotos?|foto's|gallery|galerie|galer\u00eda|"
+            r"galeria|galleria|gal\u00e9rie|slideshow|diaporama|fotostrecke|bildergalerie|"
+            r"fotogalerie|fotogaler\u00eda|zdj\u0119cia|galeri\u0119")
+_GALLERY_AFTER = (r"\u00f6ffnen|anzeigen|ansehen|ouvrir|abrir|aprire|openen|bekijken|visa|"
+                  r"\u00f6ppna")
 _CONTROL = re.compile(
-    r"^(?:(?:view|see|show|open)\s+(?:all\s+)?)?(?:\d+\s+)?(?:images?|photos?|pictures?|"
-    r"bilder|fotos?|gallery|galerie|slideshow)$|^(?:expand|zoom(?:\s+in)?)"
-    r"(?:\s+(?:image|photo|bild|foto))?$", re.IGNORECASE)
+    rf"^(?:(?:{_GALLERY_VERB})\s+)?(?:(?:{_GALLERY_ARTICLE})\s+)?(?:\d+\s+)?(?:{_GALLERY})"
+    rf"(?:\s+(?:{_GALLERY_AFTER}))?$"
+    r"|^(?:expand|zoom(?:\s+in)?)(?:\s+(?:image|photo|bild|foto))?$", re.IGNORECASE)
 # The label of an enlarge or fullscreen control, in a few languages: a few words around the
 # verb ("Vollbild", "Bild vergrößern", "Click to enlarge", "Förstora bilden", "확대").
 _ENLARGE = re.compile(

@@ -557,6 +557,17 @@ def test_a_bare_number_or_a_controls_label_is_no_credit(control: str) -> None:
     assert lead(figure) == ("Boats at dawn.", "")
 
 
+@pytest.mark.parametrize("control", ["Ver galería", "Galerie öffnen", "Voir la galerie",
+                                     "Zur Bildergalerie", "Alle Bilder anzeigen", "Fotostrecke"])
+def test_a_gallery_controls_label_in_any_language_is_neither_caption_nor_credit(
+        control: str) -> None:
+    inside = (f"<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span>{control}</span>"
+              "</figcaption></figure>")
+    beside = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
+              f"<span>{control}</span></figure>")
+    assert lead(inside) == lead(beside) == ("Boats at dawn.", "")
+
+
 def test_a_credit_label_in_an_element_of_its_own_is_passed_over_for_the_credit() -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption><span>Boats at dawn - </span>"
               "<span class='caption__copyright'>Copyright</span>"
