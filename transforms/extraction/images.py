@@ -32,6 +32,10 @@ _PICTURES = etree.XPath(
     ".//figure[.//img] | .//*[contains(@class,'caption')]"
     "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img]]")
 _SCOPES = ("article", "main")
+# What loads a picture: <img> and <source>, and an element of a web component that takes the
+# address itself (AMP's <amp-img src>, a site's <x-image data-src>).
+_LOADERS = etree.XPath(".//img | .//source | .//*[contains(local-name(), '-')]"
+                       "[@src or @data-src or @srcset]")
 # Elements named as the picture's credit, its caption, or text for screen readers only.
 _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|author|byline|"
                           r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
@@ -171,11 +175,11 @@ def _showing(tree: HtmlElement, url: str, cover: list[str]) -> tuple[str, LeadIm
     keys = {key for picture in pictures for key in picture.keys}
     named: tuple[str, LeadImage] | None = None
     unnamed: tuple[HtmlElement, HtmlElement] | None = None
-    for element in tree.iter("img", "source"):
+    for element in _LOADERS(tree):
         attributes = " ".join(element.attrib.values())
         if not any(key in attributes for key in keys):  # cheap: most images are not the cover
             continue
-        img = element if element.tag == "img" else _picture_img(element)
+        img = _picture_img(element) if element.tag == "source" else element
         if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
                                   for source in _image_sources(img) for picture in pictures):
             continue

@@ -679,3 +679,15 @@ COVER = "<meta property='og:image' content='https://news.example/lead.jpg'>"
 def test_a_credit_in_parentheses_in_the_alt_text_or_in_a_last_block_of_its_own(
         figures: str, caption: str, credit: str) -> None:
     assert lead(figures, COVER) == (caption, credit)
+
+
+@pytest.mark.parametrize("figures", [
+    "<figure><amp-img src='/lead.jpg' layout='fill'></amp-img>"
+    "<figcaption>Boats at dawn. (Ana Ruiz/AFP)</figcaption></figure>",
+    "<div class='media'><zoom-box><x-image data-src='/lead.jpg'></x-image></zoom-box>"
+    "<div class='img-caption-wrap'><span>Boats at dawn.</span> "
+    "<span class='image-photographer'>Foto: Ana Ruiz/AFP</span></div></div>",
+])
+def test_a_cover_shown_by_a_web_components_element_has_its_caption_and_credit(
+        figures: str) -> None:
+    assert lead(figures, COVER) == ("Boats at dawn.", "Ana Ruiz/AFP")
