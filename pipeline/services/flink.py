@@ -95,7 +95,7 @@ def ensure_flink_job_server(say: Say = print) -> Path:
                 raise FlinkUnavailable(f"`{' '.join(command)}` failed:\n{result.stdout[-3000:]}"
                                        f"{result.stderr[-3000:]}")
             os.replace(work / "lib", target)
-        size_mb = sum(jar.stat().st_size for jar in target.glob("*.jar")) / 1e6
+        size_mb = sum(path.stat().st_size for path in target.glob("*.jar")) / 1e6
         say(f"cached the Flink job server in {target} ({size_mb:.0f} MB) "
             f"in {time.monotonic() - started:.0f} s")
     return target

@@ -59,6 +59,8 @@ _MAX_LENGTH = 160
 # A dateline naming a news agency at a story's start: "Berlin (dpa) -", "BERLIN (AP) \u2014",
 # "Wien (APA/AFP):"; an agency's short name is in lower case or capitals.
 _AGENCY = r"(?:[a-z]{2,5}|[A-Z]{2,6})"
+# What may follow "with" in a byline for it to part two authors: an agency's short name or
+# names ("dpa", "dpa/AFP"), or one capitalised word ending the byline ("Reuters").
 _WITH_AGENCY = rf"(?=(?:{_AGENCY}(?:[-/]{_AGENCY})*|[A-Z][a-z]+)\.?$)"
 _DATELINE = re.compile(rf"^[*_\s]*(?:[^\W\d_][\w.'\u2019 /-]{{0,40}}?\s*)?"
                        rf"\((?P<agency>{_AGENCY}(?:[-/]{_AGENCY})*)\)[*_]*\s*[-\u2013\u2014:]")
