@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 from elasticsearch import Elasticsearch
 
 from newswire.pipeline import logs
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.elasticsearch import LocalNode
+from newswire.pipeline.services.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
 from newswire.transforms.index.client import EsConnection
 
@@ -117,3 +119,18 @@ def manifest() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     return corpus_dir()
+
+
+@pytest.fixture(scope="session")
+def prism_server() -> Iterator[PrismJobServer]:
+    """Prism as `newswire run` starts it, for tests that run their own pipelines on it. Beam's
+    process-wide PrismRunner server is no use: a DirectRunner test may have made it first,
+    without the local binary, and it then tries to download one."""
+    with PrismJobServer(ensure_prism()) as server:
+        yield server
+
+
+def on_prism(server: PrismJobServer, *flags: str) -> PipelineOptions:
+    """Options that run a pipeline on `server`, its workers in this process."""
+    return PipelineOptions(["--runner=PortableRunner", f"--job_endpoint={server.endpoint}",
+                            "--environment_type=LOOPBACK", *flags])

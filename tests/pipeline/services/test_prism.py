@@ -22,6 +22,7 @@ from apache_beam.transforms.userstate import (
 from apache_beam.utils.timestamp import Timestamp
 
 from newswire.pipeline.services import prism
+from tests.conftest import on_prism
 
 FLUSH_DELAY = 10  # seconds of event time after the latest element at which the timer fires
 BUFFER = BagStateSpec("buffer", beam.coders.StrUtf8Coder())
@@ -131,10 +132,10 @@ class AppendJsonLine(beam.DoFn):
 
 
 @pytest.mark.timeout(900)
-def test_prism_runs_periodic_impulse_with_state_and_timers(tmp_path: Path) -> None:
-    binary = prism.ensure_prism(say=lambda line: print(f"[prism] {line}"))
+def test_prism_runs_periodic_impulse_with_state_and_timers(
+        tmp_path: Path, prism_server: prism.PrismJobServer) -> None:
     output = tmp_path / "flushed.jsonl"
-    options = PipelineOptions([*prism.prism_options(binary), "--streaming"])
+    options = on_prism(prism_server, "--streaming")
     with beam.Pipeline(options=options) as pipeline:
         _ = (
             pipeline

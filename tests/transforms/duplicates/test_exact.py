@@ -7,16 +7,17 @@ from datetime import datetime, timezone
 import apache_beam as beam
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from newswire.pipeline.services.prism import ensure_prism, prism_options
+from newswire.pipeline.services.prism import PrismJobServer
 from newswire.schemas.article import Article
 from newswire.transforms.duplicates.exact import ARTICLES, ENTRIES, Deduplicate, entry_key
 from newswire.transforms.records import FeedEntry
+from tests.conftest import on_prism
 
 DAY = 24 * 3600
 
@@ -71,8 +72,8 @@ def test_an_edit_without_a_new_timestamp_is_still_an_update() -> None:
         .updated_at == at(23)
 
 
-def prism_pipeline() -> beam.Pipeline:
-    options = PipelineOptions([*prism_options(ensure_prism()), "--streaming"])
+def prism_pipeline(server: PrismJobServer) -> beam.Pipeline:
+    options = on_prism(server, "--streaming")
     options.view_as(StandardOptions).streaming = True
     return beam.Pipeline(options=options)
 
@@ -82,7 +83,8 @@ def stamp(item: Article, day: int, hour: int = 0) -> TimestampedValue:
 
 
 @pytest.mark.timeout(900)
-def test_timing_on_prism_late_repeats_expiry_and_update_order() -> None:
+def test_timing_on_prism_late_repeats_expiry_and_update_order(
+        prism_server: PrismJobServer) -> None:
     """One TestStream, four cases: a repeat within the TTL, a newer version, an older version
     arriving late, and a repeat after the TTL (remembered keys expired, so it passes again)."""
     x1 = article("https://a.example/x", 20)
@@ -100,7 +102,7 @@ def test_timing_on_prism_late_repeats_expiry_and_update_order() -> None:
         .add_elements([stamp(y, 26)])                            # so y passes again
         .advance_watermark_to_infinity()
     )
-    pipeline = prism_pipeline()
+    pipeline = prism_pipeline(prism_server)
     passed = (pipeline | stream | Deduplicate(ARTICLES, ttl_seconds=3 * DAY)
               | beam.Map(lambda a: (a.key, a.body)))
     assert_that(passed, equal_to([

@@ -11,13 +11,12 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from newswire.pipeline.services import prism
+from newswire.pipeline.services.prism import PrismJobServer
 from newswire.schemas.article import Article
 from newswire.schemas.seed import parse
 from newswire.transforms.duplicates.near import (
@@ -32,6 +31,7 @@ from newswire.transforms.duplicates.near import (
     similarity,
 )
 from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
+from tests.conftest import on_prism
 
 WIRE = "meridian-wire/business/central-bank-holds-rates-signals-patience-on-cuts"
 REPUBLISHED = "northwind-herald/business/central-bank-keeps-rates-on-hold-as-inflation-cools"
@@ -172,7 +172,8 @@ class AppendCluster(beam.DoFn):
 
 
 @pytest.mark.timeout(600)
-def test_streaming_on_prism_forgets_copies_after_the_ttl(corpus: Path, tmp_path: Path) -> None:
+def test_streaming_on_prism_forgets_copies_after_the_ttl(corpus: Path, tmp_path: Path,
+                                                        prism_server: PrismJobServer) -> None:
     ttl = 60
     text = corpus_article(corpus, STORY).text
     first = article("https://a.example/1", 0, text)
@@ -188,7 +189,7 @@ def test_streaming_on_prism_forgets_copies_after_the_ttl(corpus: Path, tmp_path:
         .advance_watermark_to_infinity()
     )
     output = tmp_path / "clusters.jsonl"
-    options = PipelineOptions([*prism.prism_options(prism.ensure_prism()), "--streaming"])
+    options = on_prism(prism_server, "--streaming")
     with beam.Pipeline(options=options) as pipeline:
         _ = (pipeline | events | LinkNearDuplicates(ttl_seconds=ttl)
              | beam.ParDo(AppendCluster(str(output))))
