@@ -24,6 +24,7 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
+from newswire.pipeline.services.prism import PrismJobServer
 from newswire.transforms.coders import StateKey
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import (
@@ -295,7 +296,8 @@ def test_es_migrate_moves_the_crawl_state_with_the_articles_and_es_status_shows_
 
 
 @pytest.mark.timeout(900)
-def test_a_streaming_entry_record_waits_for_the_sink_to_answer_for_its_article() -> None:
+def test_a_streaming_entry_record_waits_for_the_sink_to_answer_for_its_article(
+        prism_server: PrismJobServer) -> None:
     """On Prism, per article: a record passes on the sink's answer for its version or a newer
     one, at once if the answer came first; one never answered (a dead letter) is forgotten
     after the TTL, so a late answer for another copy does not record it."""
@@ -316,7 +318,7 @@ def test_a_streaming_entry_record_waits_for_the_sink_to_answer_for_its_article()
         .advance_watermark_to(at(26).timestamp())  # the TTL (3 days) runs out for d
         .add_elements([answer("d", 1, 26)])
         .advance_watermark_to_infinity())
-    pipeline = prism_pipeline()
+    pipeline = prism_pipeline(prism_server)
     passed = (pipeline | stream
               | beam.Map(lambda keyed: keyed).with_output_types(tuple[StateKey, Any])
               | beam.ParDo(_AwaitWritten(int(3 * DAY)))
