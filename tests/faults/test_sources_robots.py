@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
 from newswire.pipeline.job import lifecycle
@@ -135,7 +136,7 @@ def test_a_streaming_job_s_sources_are_read_once_by_one_reader_on_two_workers() 
         sources = [f"{site}/feed-{n}.xml" for n in range(6)]
         settings = HttpSettings(allow_private=True, retries=0, obey_robots=False,
                                 per_host_concurrency=2, per_host_delay=0.2)
-        with beam.Pipeline(options=PipelineOptions(
+        with beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(
                 direct_num_workers=2, direct_running_mode="multi_processing")) as pipeline:
             feeds = (pipeline
                      | beam.Create(range(ticks))

@@ -9,7 +9,7 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import StandardOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
@@ -91,7 +91,7 @@ def test_timing_on_prism_late_repeats_expiry_and_update_order(
     x2 = article("https://a.example/x", 20, body="Updated.", updated=21)
     y = article("https://a.example/y", 20)
     stream = (
-        TestStream()
+        test_stream.TestStream()
         .advance_watermark_to(at(20).timestamp())
         .add_elements([stamp(x1, 20), stamp(y, 20)])
         .add_elements([stamp(x1, 20, 6)])                        # repeat within the TTL

@@ -17,7 +17,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import FileMetadata
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -250,7 +250,7 @@ def test_read_warc_matches_and_reads_many_files(tmp_path: Path) -> None:
     def urls(pages: Iterator[Page]) -> Any:
         return pages | beam.Map(lambda p: p.url)
 
-    with TestPipeline() as pipeline:
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
         read = (pipeline | beam.Create([str(tmp_path / "part-*" / "*.warc.gz")])
                 | ReadWarc())
         assert_that(urls(read.pages),
