@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -16,6 +20,7 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline import logs
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.elasticsearch import LocalNode
+from newswire.pipeline.services.host import maven_repo
 from newswire.pipeline.services.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
 from newswire.transforms.index.client import EsConnection
@@ -24,6 +29,41 @@ from newswire.transforms.index.client import EsConnection
 # parallel test worker (pytest-xdist's gw0, gw1, ...) its own, ten ports apart.
 TEST_ES_PORT = (int(os.environ.get("NEWSWIRE_TEST_ES_PORT", "9250"))
                 + 10 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")))
+# Loaded first by every Python process the tests start: it refuses traffic off loopback.
+OFFLINE_GUARD = Path(__file__).with_name("offline") / "sitecustomize.py"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Guard this process and the ones it starts against traffic off loopback (see
+    OFFLINE_GUARD); each test process, pytest-xdist's workers too, records refusals apart."""
+    os.environ["NEWSWIRE_TEST_REFUSED"] = str(
+        Path(tempfile.gettempdir()) / f"newswire-test-refused-{os.getpid()}.log")
+    os.environ["NEWSWIRE_TEST_REGISTRIES"] = ",".join(_registries())
+    guard_dir = str(OFFLINE_GUARD.parent)
+    paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    if guard_dir not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([guard_dir, *paths])
+    if getattr(sys.modules.get("sitecustomize"), "__file__", None) != str(OFFLINE_GUARD):
+        runpy.run_path(str(OFFLINE_GUARD))
+
+
+def _registries() -> set[str]:
+    """The hosts a fresh machine provisions from: the Maven repository newswire downloads its
+    node from, and pip's package index (which builds of the wheel and worker environments use)."""
+    indexes = [os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple"),
+               *os.environ.get("PIP_EXTRA_INDEX_URL", "").split(),
+               "https://files.pythonhosted.org"]  # where pypi.org's files are
+    return {urlsplit(url).hostname or "" for url in [maven_repo(), *indexes]} - {""}
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """A test that looked up or connected to a host off loopback fails, with what it asked."""
+    refused = Path(os.environ["NEWSWIRE_TEST_REFUSED"])
+    refused.unlink(missing_ok=True)
+    yield
+    if refused.exists():
+        pytest.fail(f"asked for hosts off loopback:\n{refused.read_text()}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

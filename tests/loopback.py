@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -10,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
 
@@ -78,3 +83,15 @@ class CountingServer(SeedServer):
 
     def pages_asked(self) -> Counter[str]:
         return Counter({path: n for path, n in self.asked.items() if path.endswith(".html")})
+
+
+def namespace_command() -> list[str]:
+    """The command that runs the rest in a new network namespace (`unshare -n`, `-rn` when not
+    root), or skip with the reason there is none. Inside, bring `lo` up first."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip (util-linux, iproute2) for a network namespace")
+    command = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
+    probe = subprocess.run([*command, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot create a network namespace here: {probe.stderr.strip()}")
+    return command

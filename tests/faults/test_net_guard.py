@@ -8,33 +8,21 @@ to a public address; they run in a network namespace this test makes (`unshare -
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.loopback import namespace_command
 
 CASES = Path(__file__).with_name("netns_guard_cases.py")
 PUBLIC = "93.184.216.34"  # global, so the guard lets it through; exists only inside the namespace
-
-
-def _unshare() -> list[str]:
-    """The command that enters a new network namespace, or skip with the reason there is none."""
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        pytest.skip("needs unshare and ip (util-linux, iproute2) for a network namespace")
-    command = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
-    probe = subprocess.run([*command, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot create a network namespace here: {probe.stderr.strip()}")
-    return command
 
 
 def test_the_guard_holds_inside_a_network_namespace() -> None:
     script = (f"ip link set lo up && ip addr add {PUBLIC}/32 dev lo && "
               f"exec {sys.executable} -m pytest -q -p no:cacheprovider {CASES}")
     result = subprocess.run(
-        [*_unshare(), "sh", "-c", script], capture_output=True, text=True, timeout=120,
+        [*namespace_command(), "sh", "-c", script], capture_output=True, text=True, timeout=120,
         cwd=CASES.parents[2], env={**os.environ, "NEWSWIRE_NETNS_PUBLIC": PUBLIC})
     print(result.stdout[-3000:])
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
