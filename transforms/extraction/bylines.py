@@ -62,6 +62,9 @@ _AGENCY = r"(?:[a-z]{2,5}|[A-Z]{2,6})"
 # What may follow "with" in a byline for it to part two authors: an agency's short name or
 # names ("dpa", "dpa/AFP"), or one capitalised word ending the byline ("Reuters").
 _WITH_AGENCY = rf"(?=(?:{_AGENCY}(?:[-/]{_AGENCY})*|[A-Z][a-z]+)\.?$)"
+# An agency in capitals in parentheses after a name, a second author ("Ana Ruiz (AFP)"); in
+# lower case it may be the desk's initials for the writer ("Ana Ruiz (ar)"), dropped.
+_AGENCY_AFTER = re.compile(r"\s*\((?P<agency>[A-Z]{2,6}(?:[-/][A-Z]{2,6})*)\)$")
 _DATELINE = re.compile(rf"^[*_\s]*(?:[^\W\d_][\w.'\u2019 /-]{{0,40}}?\s*)?"
                        rf"\((?P<agency>{_AGENCY}(?:[-/]{_AGENCY})*)\)[*_]*\s*[-\u2013\u2014:]")
 # A paragraph that is only bold text, near the story's start: where a small site writes its
@@ -125,8 +128,8 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
     """Author names from raw byline or metadata values: "By" (or the page language's word for
     it before a capital: "Von Ana Ruiz", not "von der Leyen"), roles, e-mail addresses, ids,
     initials in parentheses and duplicates removed; several names split as `_split_names`
-    does, on the page language's "and", and on its "with" before an agency ("Ana Ruiz mit
-    dpa")."""
+    does, on the page language's "and", on its "with" before an agency ("Ana Ruiz mit dpa"),
+    and before an agency in capitals in parentheses ("Ana Ruiz (AFP)")."""
     conjunction, by, with_ = _AND.get(language), _BY.get(language), _WITH.get(language)
     cleaned: list[str] = []
     for value in values:
@@ -135,6 +138,7 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
             value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
         if with_:
             value = re.sub(rf"\s+{with_}\s+{_WITH_AGENCY}", " and ", value)
+        value = _AGENCY_AFTER.sub(r" and \g<agency>", value)
         if by:
             value = re.sub(rf"^{by}\s+(?=[A-Z\u00c0-\u00de])", "By ", value)
         names = byline_names(value)

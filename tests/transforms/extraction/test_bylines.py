@@ -61,6 +61,13 @@ def test_an_agency_a_byline_adds_with_the_pages_word_for_with_is_a_second_author
         "Ana Ruiz mit Fotos von Tom Berg"]  # not an agency: left as it is
 
 
+def test_an_agency_in_capitals_in_parentheses_after_a_name_is_a_second_author() -> None:
+    assert clean_names(["Ana Ruiz (AFP)"], "de") == ["Ana Ruiz", "AFP"]
+    assert clean_names(["Von Ana Ruiz (SDA)"], "de") == ["Ana Ruiz", "SDA"]
+    assert clean_names(["Ana Ruiz (APA/AFP)"]) == ["Ana Ruiz", "APA", "AFP"]
+    assert clean_names(["Ana Ruiz (ar)"]) == ["Ana Ruiz"]  # the desk's initials: dropped
+
+
 def test_clean_names_split_on_the_pages_language_and_drop_addresses_and_initials() -> None:
     assert clean_names(["Ana Ruiz und Tom Berg"], "de") == ["Ana Ruiz", "Tom Berg"]
     assert clean_names(["Ana Ruiz/Tom Berg", "Lena Hoffmann / dpa"]) == [
