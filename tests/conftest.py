@@ -49,11 +49,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _registries() -> set[str]:
     """The hosts a fresh machine provisions from: the Maven repository newswire downloads its
-    node from, and pip's package index (which builds of the wheel and worker environments use)."""
-    indexes = [os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple"),
-               *os.environ.get("PIP_EXTRA_INDEX_URL", "").split(),
-               "https://files.pythonhosted.org"]  # where pypi.org's files are
-    return {urlsplit(url).hostname or "" for url in [maven_repo(), *indexes]} - {""}
+    node from, pip's package index (which builds of the wheel and worker environments use),
+    and a proxy in between where the environment names one."""
+    urls = [maven_repo(), os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple"),
+            *os.environ.get("PIP_EXTRA_INDEX_URL", "").split(),
+            "https://files.pythonhosted.org",  # where pypi.org's files are
+            *(os.environ.get(name, "") for name in ("HTTPS_PROXY", "https_proxy",
+                                                     "HTTP_PROXY", "http_proxy"))]
+    return {urlsplit(url).hostname or "" for url in urls if url} - {""}
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,12 @@ import socket
 import sys
 
 _REGISTRIES = {*os.environ.get("NEWSWIRE_TEST_REGISTRIES", "").split(",")} - {""}
-_registry_addresses: set[str] = set()  # learnt when a registry's name is looked up
-_learning: set[str] = set()  # names being looked up by the guard itself
+_registry_addresses: set[str] = set()  # what the registries' names were looked up as
+_getaddrinfo = socket.getaddrinfo
+
+
+def _text(host: object) -> str:
+    return host.decode() if isinstance(host, bytes) else str(host)
 
 
 def _allowed(host: str) -> bool:
@@ -21,39 +25,32 @@ def _allowed(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host.strip("[]").split("%")[0])
     except ValueError:
-        return host.lower() == "localhost" or host.lower() in _REGISTRIES
+        return host.lower() in {"localhost", *_REGISTRIES}
     return address.is_loopback or address.is_unspecified or host in _registry_addresses
 
 
-def _learn(name: str) -> None:
-    """Remember the addresses of a registry, so connecting to them is allowed."""
-    if name in _learning:
-        return
-    _learning.add(name)
-    try:
-        _registry_addresses.update(str(info[4][0]) for info in socket.getaddrinfo(name, None))
-    except OSError:
-        pass  # the caller's own lookup fails the same way and says so
-    finally:
-        _learning.discard(name)
+def _looking_up(host: object, *args: object, **kwargs: object) -> list:
+    """socket.getaddrinfo, remembering a registry's addresses so they may be connected to."""
+    infos = _getaddrinfo(host, *args, **kwargs)
+    if host is not None and _text(host).lower() in _REGISTRIES:
+        _registry_addresses.update(str(info[4][0]) for info in infos)
+    return infos
 
 
 def _guard(event: str, args: tuple) -> None:
     """The audit hook: refuse and record a lookup or a connection off this machine."""
     if event == "socket.getaddrinfo" and args[0] is not None:
-        host, refusal = args[0], socket.gaierror
+        host, refusal = _text(args[0]), socket.gaierror
     elif event == "socket.connect" and isinstance(args[1], tuple):
-        host, refusal = args[1][0], ConnectionRefusedError
+        host, refusal = _text(args[1][0]), ConnectionRefusedError
     else:
         return
-    host = host.decode() if isinstance(host, bytes) else str(host)
-    if host.lower() in _REGISTRIES:
-        _learn(host.lower())
-    elif not _allowed(host):
+    if not _allowed(host):
         with open(os.environ["NEWSWIRE_TEST_REFUSED"], "a") as log:
             log.write(f"{event} {host} (pid {os.getpid()})\n")
         raise refusal(f"refused by the tests: {host} is not loopback")
 
 
 if "NEWSWIRE_TEST_REFUSED" in os.environ and not os.environ.get("NEWSWIRE_NETNS_PUBLIC"):
+    socket.getaddrinfo = _looking_up
     sys.addaudithook(_guard)
