@@ -8,7 +8,7 @@ kept, as written and in its order.
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
 
@@ -48,6 +48,19 @@ def canonical_url(url: str) -> str:
         host = f"{parts.netloc.rpartition('@')[0]}@{host}"
     query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def absolute(base: str, address: str) -> str:
+    """`address` as an absolute URL: resolved against `base` (the page's URL) where relative,
+    kept as written where it is an absolute http(s) URL; '' where it cannot be parsed ("http://[",
+    a malformed IPv6 host), so that one bad address on a page costs only itself."""
+    try:
+        resolved = address if address.startswith(("https://", "http://")) else urljoin(
+            base, address)
+        urlsplit(resolved)
+    except ValueError:
+        return ""
+    return resolved
 
 
 def _is_tracking(pair: str) -> bool:

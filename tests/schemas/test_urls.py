@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswire.schemas.urls import canonical_url, site
+from newswire.schemas.urls import absolute, canonical_url, site
 
 
 def test_only_tracking_parameters_are_removed() -> None:
@@ -41,3 +41,15 @@ def test_a_url_that_cannot_be_parsed_is_kept_as_it_is() -> None:
 ])
 def test_site(url: str, name: str) -> None:
     assert site(url) == name
+
+
+@pytest.mark.parametrize(("address", "resolved"), [
+    ("/img/a.jpg", "https://news.example/img/a.jpg"),
+    ("//cdn.example/a.jpg", "https://cdn.example/a.jpg"),
+    ("https://cdn.example/x/../a.jpg", "https://cdn.example/x/../a.jpg"),  # kept as written
+    ("http://[", ""),  # a malformed IPv6 host
+    ("//[::1", ""),
+])
+def test_absolute(address: str, resolved: str) -> None:
+    assert absolute("https://news.example/2026/a", address) == resolved
+    assert absolute("", "//[::1") == ""  # nothing to resolve against, still checked

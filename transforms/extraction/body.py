@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
@@ -18,6 +17,7 @@ from trafilatura.utils import load_html
 
 from newswire.schemas.article import Credits, LeadImage
 from newswire.schemas.credits import join_caption, parse_credits_line
+from newswire.schemas.urls import absolute
 from newswire.transforms.extraction.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
 from newswire.transforms.extraction.headline import leading_headlines
 
@@ -156,7 +156,7 @@ def _resolve_links(markdown: str, url: str) -> str:
     def resolve(match: re.Match[str]) -> str:
         if match.start() and markdown[match.start() - 1] == "\\":  # an escaped "\](" is text
             return match[0]
-        return f"]({match['open']}{urljoin(url, match['target'])}"
+        return f"]({match['open']}{absolute(url, match['target']) or match['target']}"
 
     return _RELATIVE_TARGET.sub(resolve, markdown)
 

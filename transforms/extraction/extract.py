@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article, Credits
-from newswire.schemas.urls import canonical_url
+from newswire.schemas.urls import absolute, canonical_url
 from newswire.schemas.validation import InvalidArticle, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
@@ -71,6 +71,10 @@ class ExtractionError(ValueError):
 def extract_article(html: str, url: str, entry: FeedEntry | None = None,
                     fetched_at: datetime | None = None) -> Article:
     """Extract the article at `url` from its HTML; raises ExtractionError if there is none."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        raise ExtractionError(f"unparseable page URL {url!r}") from None
     tree = load_html(html)
     if tree is None:
         raise ExtractionError("unparseable HTML")
@@ -79,7 +83,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
 
     image, image_sources = lead_image(tree, meta, url, entry)
     provenance.update(image_sources)
-    canonical = canonical_url(urljoin(url, meta.canonical or meta.og.get("og:url") or url))
+    canonical = canonical_url(absolute(url, meta.canonical or meta.og.get("og:url") or url) or url)
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
     page_sections = sections(meta)
@@ -89,14 +93,14 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         return strip_section(strip_outlet(given, outlets), page_sections)
 
     title = _pick(provenance, "title", [
-        ("json-ld", headline(str(meta.jsonld.get("headline") or ""))),
+        ("json-ld", headline(meta.jsonld_text("headline"))),
         ("og", headline(meta.og.get("og:title", ""))), ("h1", meta.h1),
         ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
     ])
-    headlines = (title, *(str(text) for text in (
-        meta.jsonld.get("headline"), meta.jsonld.get("alternativeHeadline"),
+    headlines = (title, *(text for text in (
+        meta.jsonld_text("headline"), meta.jsonld_text("alternativeHeadline"),
         meta.og.get("og:title"), meta.h1) if text))
-    descriptions = [str(meta.jsonld.get("description") or ""), meta.og.get("og:description", ""),
+    descriptions = [meta.jsonld_text("description"), meta.og.get("og:description", ""),
                     meta.meta.get("description", "")]
 
     def story(text_tree: HtmlElement) -> tuple[str, list[str], Credits | None]:
@@ -122,7 +126,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("domain", host.removeprefix("www.")),
     ])
     published = _pick_time(provenance, "published_at", [
-        ("json-ld", meta.jsonld.get("datePublished")),
+        ("json-ld", meta.jsonld_text("datePublished")),
         ("og", meta.og.get("article:published_time")),
         ("microdata", meta.meta.get("datepublished")),
         ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
@@ -133,7 +137,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("first-seen", fetched_at),
     ])
     updated = _pick_time(provenance, "updated_at", [
-        ("json-ld", meta.jsonld.get("dateModified")),
+        ("json-ld", meta.jsonld_text("dateModified")),
         ("og", meta.og.get("article:modified_time")),
         ("feed", entry and entry.updated),
     ])
@@ -151,7 +155,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         summary=_pick(provenance, "summary", [
             ("page", dek), ("json-ld", descriptions[0]), ("og", descriptions[1]),
             ("meta", descriptions[2]), ("feed", entry and entry.summary)]),
-        language=str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower(),
+        language=_language(meta),
         tags=_tags(meta, entry),
         source_feed=entry.feed_url if entry else "",
         fetched_at=fetched_at,
@@ -216,7 +220,7 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
     line of names at the story's start, the feed entry, the agency the story's dateline names
     (`lead` is its first paragraph); an organisation (or the outlet) named as author only when
     no one else is found. The source that gave them goes into `provenance`."""
-    language = str(meta.jsonld.get("inLanguage") or meta.language).split("-")[0].lower()
+    language = _language(meta)
     author = meta.jsonld.get("author")
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
     companies |= {_initials(n) for n in companies if len(n.split()) > 1}
@@ -248,14 +252,18 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in name.split())
 
 
+def _language(meta: PageMetadata) -> str:
+    """The page's language code ("en" of "en-GB"): JSON-LD inLanguage, else the <html> lang."""
+    return (meta.jsonld_text("inLanguage") or meta.language).split("-")[0].lower()
+
+
 def _site_names(meta: PageMetadata) -> list[str]:
     return [meta.og.get("og:site_name", ""), *names(meta.jsonld.get("publisher"))]
 
 
 def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
-    keywords = meta.jsonld.get("keywords") or meta.og.get("article:tag") or ""
-    if isinstance(keywords, str):
-        keywords = [k.strip() for k in keywords.split(",")]
+    keywords = meta.jsonld_texts("keywords") or [
+        k.strip() for k in meta.og.get("article:tag", "").split(",")]
     tags = [k for k in keywords if k] or list(entry.tags if entry else ())
     return tuple(dict.fromkeys(tags))
 

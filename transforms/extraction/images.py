@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -20,6 +20,7 @@ from newswire.schemas.credits import (
     split_caption,
     split_trailing_credit,
 )
+from newswire.schemas.urls import absolute
 from newswire.transforms.extraction.metadata import PageMetadata, names
 from newswire.transforms.extraction.outlet import is_logo
 from newswire.transforms.records import FeedEntry
@@ -99,7 +100,7 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
     feed). Alt, caption and credit only come from sources that show the same picture."""
     sources: list[tuple[str, LeadImage]] = []
     jsonld = _jsonld_image(meta.jsonld.get("image"), url)
-    og = LeadImage(url=_absolute(url, meta.og["og:image"]), alt=meta.og.get("og:image:alt", "")
+    og = LeadImage(url=absolute(url, meta.og["og:image"]), alt=meta.og.get("og:image:alt", "")
                    ) if meta.og.get("og:image") else None
     if picture := _page_picture(tree, url, [i.url for i in (jsonld, og) if i and i.url]):
         sources.append(picture)
@@ -180,7 +181,7 @@ def _showing(tree: HtmlElement, url: str, cover: list[str]) -> tuple[str, LeadIm
         if not any(key in attributes for key in keys):  # cheap: most images are not the cover
             continue
         img = _picture_img(element) if element.tag == "source" else element
-        if img is None or not any(picture.shown_by(_Picture(_absolute(url, source)))
+        if img is None or not any(picture.shown_by(_Picture(absolute(url, source)))
                                   for source in _image_sources(img) for picture in pictures):
             continue
         container, is_named = _container(img)
@@ -288,7 +289,7 @@ def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlEle
     if not credit:
         credit = clean_credit(_credit_attribute(img, container))
     src = _image_source(img)
-    return LeadImage(url=_absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
+    return LeadImage(url=absolute(url, src) if src else "", alt=_clean(img.get("alt") or ""),
                      caption=_worded(clean_caption(text)), credit=_worded(credit))
 
 
@@ -469,12 +470,12 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, str):
-        return LeadImage(url=_absolute(url, value))
+        return LeadImage(url=absolute(url, value))
     if isinstance(value, dict) and (src := value.get("url") or value.get("contentUrl")):
         caption, credit = split_caption(str(value.get("caption") or value.get("description")
                                             or ""))
         holder = next((found for key in _JSONLD_CREDITS if (found := names(value.get(key)))), [])
-        return LeadImage(url=_absolute(url, str(src)), caption=clean_caption(caption),
+        return LeadImage(url=absolute(url, str(src)), caption=clean_caption(caption),
                          credit=clean_credit(", ".join(holder)) if holder else credit)
     return None
 
@@ -520,11 +521,6 @@ class _Picture:
         return (self.address == other.address
                 or (len(self.stem) >= 8 and self.stem == other.stem)
                 or not self.ids.isdisjoint(other.ids))
-
-
-def _absolute(base: str, address: str) -> str:
-    """`address` resolved against the page URL; an absolute http(s) URL is kept as it is."""
-    return address if address.startswith(("https://", "http://")) else urljoin(base, address)
 
 
 def _clean(text: str) -> str:

@@ -43,6 +43,20 @@ class PageMetadata:
     language: str = ""
     authors: list[str] = field(default_factory=list)  # every author meta tag's text value
 
+    def jsonld_text(self, key: str) -> str:
+        """The text the article's JSON-LD gives for `key` where one text is meant (headline,
+        datePublished, inLanguage): a string, else the first string of a list or a value
+        object's @value; '' for anything else a page may put there (a number, an object)."""
+        return _one_text(self.jsonld.get(key))
+
+    def jsonld_texts(self, key: str) -> list[str]:
+        """The texts the article's JSON-LD gives for `key` where a list is meant (keywords):
+        the strings of a list, or one string's comma-separated parts; anything else left out."""
+        value = self.jsonld.get(key)
+        items = value.split(",") if isinstance(value, str) else (
+            value if isinstance(value, list) else [])
+        return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
 
 def read_metadata(tree: HtmlElement) -> PageMetadata:
     """Collect every metadata source from a parsed page in one pass over the elements that
@@ -170,6 +184,14 @@ def _unescaped(value: Any) -> Any:
     if isinstance(value, list):
         return [_unescaped(item) for item in value]
     return value
+
+
+def _one_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return next((text for item in value if (text := _one_text(item))), "")
+    return _one_text(value.get("@value")) if isinstance(value, dict) else ""
 
 
 def _text(element: HtmlElement | None) -> str:

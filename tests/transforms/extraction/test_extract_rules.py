@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newswire.transforms.extraction.extract import extract_article
+from newswire.transforms.extraction.extract import ExtractionError, extract_article
 from tests.transforms.extraction.markup import NEWS, STORY, jsonld, page
 
 URL = "https://news.example/2026/03/harbour"
@@ -21,6 +21,48 @@ def test_html_entities_in_json_ld_strings_are_decoded() -> None:
     article = extract_article(page(head), URL)
     assert article.title == "\u2018Harbour\u2019 reopens & rebuilds"
     assert article.published_at == datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("shape", [
+    ["2026-03-04T12:00:00Z"], {"@value": "2026-03-04T12:00:00Z"}])
+def test_a_json_ld_text_given_as_a_list_or_a_value_object_is_read(shape: object) -> None:
+    head = jsonld({**NEWS, "headline": ["Harbour reopens", "Harbour reopens today"],
+                   "datePublished": shape, "inLanguage": {"@value": "en-GB"},
+                   "keywords": ["harbour", "islands"]})
+    article = extract_article(page(head), URL)
+    assert article.title == "Harbour reopens"
+    assert article.published_at == datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+    assert article.language == "en"
+    assert article.tags == ("harbour", "islands")
+
+
+def test_json_ld_values_of_other_shapes_are_passed_over_not_fatal() -> None:
+    head = jsonld({**NEWS, "headline": 5, "datePublished": {"url": ["x"]}, "dateModified": True,
+                   "inLanguage": {"@type": "Language", "name": "English"},
+                   "keywords": [[[]], 7], "description": {"text": ["x"]}})
+    article = extract_article(page(head + "<meta property='og:title' content='Harbour reopens'>"
+                                   "<meta property='article:published_time' "
+                                   "content='2026-03-04T13:00:00Z'>"), URL)
+    assert article.title == "Harbour reopens"  # from og:title
+    assert article.published_at == datetime(2026, 3, 4, 13, 0, tzinfo=timezone.utc)
+    assert article.language == "en"  # from <html lang>
+    assert article.tags == ()
+
+
+def test_a_malformed_address_on_the_page_costs_only_itself() -> None:
+    head = ("<link rel='canonical' href='http://['><meta property='og:image' content='//[::1'>"
+            + jsonld({**NEWS, "image": "http://[::1"}))
+    body = ("<figure><img src='http://[' alt='Boats'><figcaption>Boats at dawn.</figcaption>"
+            "</figure><p>See <a href='//[bad'>the plan</a>.</p>" + STORY)
+    article = extract_article(page(head, body), URL)
+    assert article.canonical_url == URL
+    assert article.image is None  # no address of a picture could be read
+    assert "See [the plan](//[bad)." in article.body  # the link kept as written
+
+
+def test_a_page_url_that_cannot_be_parsed_is_an_extraction_error() -> None:
+    with pytest.raises(ExtractionError, match="unparseable page URL"):
+        extract_article(page(jsonld(NEWS)), "http://[")
 
 
 # --- the lead picture, its caption and its credit --------------------------------------------
