@@ -132,8 +132,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("meta", next((meta.meta[key] for key in _DATE_META if meta.meta.get(key)), "")),
         ("time", meta.time),
         ("feed", entry and entry.published),
-        ("htmldate", lambda: _at_time_shown(html, find_date(
-            tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S"))),
+        ("htmldate", lambda: _at_time_shown(html, _htmldate(tree))),
         ("first-seen", fetched_at),
     ])
     updated = _pick_time(provenance, "updated_at", [
@@ -161,6 +160,16 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         fetched_at=fetched_at,
         provenance=provenance,
     )
+
+
+def _htmldate(tree: HtmlElement) -> str | None:
+    """The publication date htmldate finds in the page, or None. htmldate is the last guess
+    before the time first seen, and raises on some dates it reads (an offset of +24:00): a page
+    whose guess fails has none, and keeps its article."""
+    try:
+        return find_date(tree, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    except Exception:  # any failure inside the library's heuristics
+        return None
 
 
 def _at_time_shown(html: str, day: str | None) -> str | None:

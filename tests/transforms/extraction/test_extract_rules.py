@@ -49,6 +49,13 @@ def test_json_ld_values_of_other_shapes_are_passed_over_not_fatal() -> None:
     assert article.tags == ()
 
 
+def test_a_date_htmldate_fails_on_leaves_the_time_first_seen() -> None:
+    seen = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
+    head = jsonld({**NEWS, "datePublished": "2026-03-04T12:00:00+24:00"})
+    article = extract_article(page(head), URL, fetched_at=seen)
+    assert (article.published_at, article.provenance["published_at"]) == (seen, "first-seen")
+
+
 def test_a_malformed_address_on_the_page_costs_only_itself() -> None:
     head = ("<link rel='canonical' href='http://['><meta property='og:image' content='//[::1'>"
             + jsonld({**NEWS, "image": "http://[::1"}))
