@@ -21,7 +21,7 @@ from newswire.schemas.credits import (
     split_trailing_credit,
 )
 from newswire.schemas.urls import absolute
-from newswire.transforms.extraction.metadata import PageMetadata, names
+from newswire.transforms.extraction.metadata import PageMetadata, names, text_of
 from newswire.transforms.extraction.outlet import is_logo
 from newswire.transforms.records import FeedEntry
 
@@ -471,11 +471,12 @@ def _jsonld_image(value: object, url: str) -> LeadImage | None:
         value = value[0] if value else None
     if isinstance(value, str):
         return LeadImage(url=absolute(url, value))
-    if isinstance(value, dict) and (src := value.get("url") or value.get("contentUrl")):
-        caption, credit = split_caption(str(value.get("caption") or value.get("description")
-                                            or ""))
+    if isinstance(value, dict) and (src := text_of(value.get("url"))
+                                    or text_of(value.get("contentUrl"))):
+        caption, credit = split_caption(text_of(value.get("caption"))
+                                        or text_of(value.get("description")))
         holder = next((found for key in _JSONLD_CREDITS if (found := names(value.get(key)))), [])
-        return LeadImage(url=absolute(url, str(src)), caption=clean_caption(caption),
+        return LeadImage(url=absolute(url, src), caption=clean_caption(caption),
                          credit=clean_credit(", ".join(holder)) if holder else credit)
     return None
 

@@ -45,9 +45,8 @@ class PageMetadata:
 
     def jsonld_text(self, key: str) -> str:
         """The text the article's JSON-LD gives for `key` where one text is meant (headline,
-        datePublished, inLanguage): a string, else the first string of a list or a value
-        object's @value; '' for anything else a page may put there (a number, an object)."""
-        return _one_text(self.jsonld.get(key))
+        datePublished, inLanguage), as `text_of` reads it."""
+        return text_of(self.jsonld.get(key))
 
     def jsonld_texts(self, key: str) -> list[str]:
         """The texts the article's JSON-LD gives for `key` where a list is meant (keywords):
@@ -186,12 +185,14 @@ def _unescaped(value: Any) -> Any:
     return value
 
 
-def _one_text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """The text of a JSON-LD value where one text is meant: a string, else the first string of
+    a list or a value object's @value; '' for anything else (a number, another object)."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return next((text for item in value if (text := _one_text(item))), "")
-    return _one_text(value.get("@value")) if isinstance(value, dict) else ""
+        return next((text for item in value if (text := text_of(item))), "")
+    return text_of(value.get("@value")) if isinstance(value, dict) else ""
 
 
 def _text(element: HtmlElement | None) -> str:

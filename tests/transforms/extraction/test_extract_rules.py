@@ -36,6 +36,14 @@ def test_a_json_ld_text_given_as_a_list_or_a_value_object_is_read(shape: object)
     assert article.tags == ("harbour", "islands")
 
 
+def test_a_json_ld_image_whose_address_and_caption_are_lists_is_read() -> None:
+    head = jsonld({**NEWS, "image": {"@type": "ImageObject", "url": ["/img/boats.jpg", 5],
+                                     "caption": {"@value": "Boats at dawn."}}})
+    image = extract_article(page(head), URL).image
+    assert image is not None
+    assert (image.url, image.caption) == ("https://news.example/img/boats.jpg", "Boats at dawn.")
+
+
 def test_json_ld_values_of_other_shapes_are_passed_over_not_fatal() -> None:
     head = jsonld({**NEWS, "headline": 5, "datePublished": {"url": ["x"]}, "dateModified": True,
                    "inLanguage": {"@type": "Language", "name": "English"},
