@@ -2,8 +2,10 @@
 
 A run prints what it starts, its progress and its summary itself; log records of newswire and
 of the libraries under it (Beam, trafilatura, the Elasticsearch client) are printed from ERROR
-up. `-v` adds warnings, `-vv` information, `--log-level LEVEL` names the level. Local worker
-processes get the same level (`harness_level`), so they do not send what would not be shown.
+up, where an error the page readers (trafilatura, htmldate) log about a page counts as a
+warning: newswire reports that page itself. `-v` adds warnings, `-vv` information,
+`--log-level LEVEL` names the level. Local worker processes get the same level
+(`harness_level`), so they do not send what would not be shown.
 
 The command calls `hold()` before anything imports Beam: Beam logs a warning while it is
 imported (BigQuery's apitools are missing), through `logging.warning`, which installs a stderr
@@ -24,6 +26,8 @@ DEFAULT_LEVEL = logging.ERROR
 # The multi-process runner logs what its workers send as "Worker: <the LogEntry as text>".
 _RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"
 _RELAY_FORMAT = "Worker: %s"
+# The libraries that read a page's HTML for newswire; their errors are about that page.
+_PAGE_READERS = {"trafilatura", "htmldate", "justext", "courlan"}
 
 
 class _Held(logging.Handler):
@@ -73,6 +77,22 @@ class WorkerRecords(logging.Filter):
         return True
 
 
+class PageReaderErrors(logging.Filter):
+    """Prints an error a page reader logs about the page it was given (trafilatura's "parsed
+    tree length: 0, wrong data type or not valid HTML") as the warning it is to newswire, which
+    reports the page itself (its dead letter, `extract`'s one line): shown with `-v`. Records
+    below `level` are not printed."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and record.name.split(".")[0] in _PAGE_READERS:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return record.levelno >= self.level
+
+
 def _module_of(location: str) -> str:
     """`.../site-packages/trafilatura/xml.py:123` -> `trafilatura.xml`; else the file's stem."""
     path = location.rpartition(":")[0] or location
@@ -110,6 +130,7 @@ def configured(level: int) -> Iterator[None]:
     handler = _Stderr()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(WorkerRecords())
+    handler.addFilter(PageReaderErrors(level))
     held = [record for h in saved_handlers if isinstance(h, _Held) for record in h.records]
     for h in saved_handlers:
         if isinstance(h, _Held):

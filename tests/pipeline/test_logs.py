@@ -133,3 +133,16 @@ def test_records_logged_before_the_level_is_known_are_printed_once_if_enabled(
         assert capsys.readouterr().err == "WARNING some.library: said again\n"
     finally:
         root.handlers = saved
+
+
+def test_a_page_readers_error_about_the_page_is_a_warning(
+        capsys: pytest.CaptureFixture) -> None:
+    reader = logging.getLogger("trafilatura.utils")
+    with logs.configured(logging.ERROR):
+        reader.error("parsed tree length: 0, wrong data type or not valid HTML")
+        logging.getLogger("elastic_transport").error("a library's own error")
+    assert capsys.readouterr().err == "ERROR elastic_transport: a library's own error\n"
+    with logs.configured(logging.WARNING):
+        reader.error("parsed tree length: 0, wrong data type or not valid HTML")
+    assert capsys.readouterr().err == (
+        "WARNING trafilatura.utils: parsed tree length: 0, wrong data type or not valid HTML\n")
