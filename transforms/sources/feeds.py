@@ -324,6 +324,9 @@ class PollFeeds(beam.DoFn):
                 collect.set(Timestamp.of(time.time() + self.COLLECT_EVERY))
             return
         if self.polls.finish(poll):  # else another tick or timer took it
-            after = yield from self.reader.apply(state, poll, first)
-            feed.write(after)
-            self.polls.settled(after)
+            after = None
+            try:
+                after = yield from self.reader.apply(state, poll, first)
+                feed.write(after)
+            finally:  # the feed is free again even if the worker stops here
+                self.polls.settled(poll, after)

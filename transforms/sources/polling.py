@@ -6,7 +6,9 @@ its bundle, and ticks arriving meanwhile would start more polls of the same feed
 state. `FeedPolls` runs the requests on a thread pool instead, one per feed at a time, and is
 shared by every PollFeeds instance of a worker process (`apache_beam.utils.shared`, as Beam's
 own `AsyncWrapper` shares its pool), so two bundles that tick the same feed still ask it once.
-The tick that finds a request finished takes its outcome and applies it to the feed's state.
+The tick that finds a request finished takes its outcome and applies it to the feed's state;
+until that is done the poll stays the feed's current one, so no other tick starts from the state
+before it.
 
 A runner may hand a tick its key's state as it was before another bundle's write of it was
 committed: Prism, splitting a bundle that waits on a hanging feed, gives the split-off ticks to a
@@ -69,10 +71,11 @@ class FeedPolls:
         self._pool = ThreadPoolExecutor(http.concurrency, "poll")
         self._lock = threading.Lock()
         self._polls: dict[str, Poll] = {}
+        self._taken: set[Poll] = set()  # finished polls being applied
         self._settled: dict[str, tuple[float, FeedState]] = {}
 
     def current(self, feed_url: str) -> Poll | None:
-        """The feed's poll under way or finished and not yet taken, if any."""
+        """The feed's poll under way, or finished and not yet settled, if any."""
         with self._lock:
             return self._polls.get(feed_url)
 
@@ -96,17 +99,25 @@ class FeedPolls:
             return poll
 
     def finish(self, poll: Poll) -> bool:
-        """Take a finished poll back; False if another caller already took it."""
+        """Take a finished poll to apply it; False if another caller already took it. It stays
+        the feed's current poll until `settled`: a tick meanwhile finds it taken and does
+        nothing, rather than reading the feed's state from before it (see the module's
+        docstring) and handing its entries on again."""
         with self._lock:
-            if self._polls.get(poll.feed_url) is not poll:
+            if self._polls.get(poll.feed_url) is not poll or poll in self._taken:
                 return False
-            del self._polls[poll.feed_url]
+            self._taken.add(poll)
             return True
 
-    def settled(self, state: FeedState) -> None:
-        """Keep the state a poll just left its feed in, for `newest`."""
+    def settled(self, poll: Poll, state: FeedState | None) -> None:
+        """A taken poll is applied: the feed is free for its next poll, and the state the
+        poll left it in (None if it was not written) is kept for `newest`."""
         with self._lock:
-            self._settled[state.feed_url] = (time.monotonic(), state)
+            if self._polls.get(poll.feed_url) is poll:
+                del self._polls[poll.feed_url]
+            self._taken.discard(poll)
+            if state is not None:
+                self._settled[poll.feed_url] = (time.monotonic(), state)
 
     def newest(self, feed_url: str, stored: FeedState | None) -> FeedState | None:
         """The key's stored state, or the one a poll in this process left the feed in since,

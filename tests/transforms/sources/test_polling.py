@@ -9,6 +9,7 @@ import pytest
 from newswire.transforms.fetching.http import FetchError, Response
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.sources.polling import FeedPolls
+from newswire.transforms.sources.schedule import FeedState
 from tests.loopback import QuietHandler, reply, serve
 
 
@@ -19,9 +20,24 @@ def test_a_feed_has_one_poll_at_a_time_and_its_answer_is_taken_once() -> None:
     assert polls.start("https://a.example/rss", {}, 11.0) is first  # not asked again
     assert first.wait(0) and polls.current("https://a.example/rss") is first
     assert polls.finish(first) and not polls.finish(first)
-    assert polls.current("https://a.example/rss") is None
     with pytest.raises(FetchError, match="refused"):
         first.outcome.result()
+
+
+def test_a_taken_poll_stays_the_feeds_poll_until_it_is_applied() -> None:
+    """A tick between a poll's taking and its state's writing must neither poll again nor
+    start from the state before it: it finds the poll, taken, and leaves it be."""
+    polls = FeedPolls(HttpSettings())
+    feed = "https://a.example/rss"
+    poll = polls.start(feed, {}, 10.0, answered=FetchError("connection failed"))
+    assert polls.finish(poll)
+    assert polls.current(feed) is poll and polls.start(feed, {}, 11.0) is poll
+    assert not polls.finish(poll)
+    assert polls.newest(feed, None) is None
+    after = FeedState(feed, last_poll=10.0)
+    polls.settled(poll, after)
+    assert polls.current(feed) is None
+    assert polls.newest(feed, None) is after
 
 
 def test_answers_nobody_takes_are_dropped_after_a_while() -> None:
