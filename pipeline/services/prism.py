@@ -2,7 +2,7 @@
 
 PrismRunner normally downloads a release zip from GitHub, which this project's machines cannot
 reach. `ensure_prism` finds or builds the binary of the installed Beam version and caches it
-under the newswire cache directory; `prism_options` gives the flags that make Beam use it.
+under the newswire cache directory, and `PrismJobServer` runs it for newswire's jobs.
 """
 
 from __future__ import annotations
@@ -65,14 +65,6 @@ def ensure_prism(say: Say = print) -> Path:
             f"download one ({error}). Install Go 1.26+ (https://go.dev/doc/install) so newswire "
             f"can build it, or set ${ENV_OVERRIDE} to a prism binary."
         ) from error
-
-
-def prism_options(path: Path) -> list[str]:
-    """Pipeline flags that run on PrismRunner with the binary at `path`, so Beam downloads nothing.
-
-    A local --prism_location is used as is; --prism_beam_version_override only shapes download URLs.
-    """
-    return ["--runner=PrismRunner", f"--prism_location={path}"]
 
 
 def build_prism(go: Path, target: Path, say: Say = print) -> Path:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import apache_beam as beam
 import pytest
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.transforms.periodicsequence import PeriodicImpulse, RebaseMode
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
@@ -89,12 +88,6 @@ def test_unavailable_without_go_or_network(
 def test_go_module_version() -> None:
     assert prism.go_module_version("2.77.0") == "v2.77.0"
     assert prism.go_module_version("2.78.0rc2") == "v2.78.0-RC2"
-
-
-def test_prism_options_point_at_local_binary() -> None:
-    options = PipelineOptions(prism.prism_options(Path("/opt/prism")))
-    assert options.get_all_options()["runner"] == "PrismRunner"
-    assert options.get_all_options()["prism_location"] == "/opt/prism"
 
 
 class BufferUntilTimer(beam.DoFn):
