@@ -25,18 +25,21 @@ from newswire.transforms.extraction.metadata import PageMetadata, names, text_of
 from newswire.transforms.extraction.outlet import is_logo
 from newswire.transforms.records import FeedEntry
 
+# An image: an <img>, or an element of a web component that takes the address itself (AMP's
+# <amp-img src>, a site's <x-image data-src>). _IMAGES: the element if it is one, and those in it.
+_COMPONENT = "*[contains(local-name(), '-')][@src or @data-src or @srcset]"
+_IMAGES = etree.XPath(f"descendant-or-self::img | descendant-or-self::{_COMPONENT}")
 # The lead picture: a <figure> with an image, or an image followed by a caption block
 # (<div class="photo"><img><div class="caption">, WordPress's wp-caption). The figure around the
 # page's og:image / JSON-LD image wins; else the first in the (first) article, else the first
 # in the main region, else the first on the page.
 _PICTURES = etree.XPath(
-    ".//figure[.//img] | .//*[contains(@class,'caption')]"
-    "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img]]")
+    f".//figure[.//img or .//{_COMPONENT}] | .//*[contains(@class,'caption')]"
+    "[preceding-sibling::*[1][self::img or (self::a or self::picture) and .//img"
+    f" or descendant-or-self::{_COMPONENT}]]")
 _SCOPES = ("article", "main")
-# What loads a picture: <img> and <source>, and an element of a web component that takes the
-# address itself (AMP's <amp-img src>, a site's <x-image data-src>).
-_LOADERS = etree.XPath(".//img | .//source | .//*[contains(local-name(), '-')]"
-                       "[@src or @data-src or @srcset]")
+# What loads a picture: an image, or a <source> offering addresses for one.
+_LOADERS = etree.XPath(f".//img | .//source | .//{_COMPONENT}")
 # Elements named as the picture's credit, its caption, or text for screen readers only.
 _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|author|byline|"
                           r"attribution|(?:^|[-_ ])lic(?:$|[-_ ])", re.IGNORECASE)
@@ -161,9 +164,9 @@ def _portrait(picture: HtmlElement) -> bool:
 
 def _logo(picture: HtmlElement) -> bool:
     """Whether a picture shows the site's logo (a masthead figure can sit in the main region)."""
-    img = next(picture.iter("img"), None) if picture.tag == "figure" else None
+    img = next(iter(_IMAGES(picture)), None) if picture.tag == "figure" else None
     if img is None and (previous := picture.getprevious()) is not None:
-        img = previous if previous.tag == "img" else next(previous.iter("img"), None)
+        img = next(iter(_IMAGES(previous)), None)
     return img is not None and is_logo(img)
 
 
@@ -229,9 +232,8 @@ def _container(img: HtmlElement) -> tuple[HtmlElement | None, bool]:
 def _picture(element: HtmlElement, url: str) -> tuple[str, LeadImage]:
     """A figure, or a caption block and the image before it, as a source name and image."""
     if element.tag == "figure":
-        return _captioned(next(element.iter("img")), element, url)
-    previous = element.getprevious()
-    image = previous if previous.tag == "img" else next(previous.iter("img"))
+        return _captioned(_IMAGES(element)[0], element, url)
+    image = _IMAGES(element.getprevious())[0]
     return "caption-block", _described(image, element, None, url)
 
 
@@ -271,7 +273,7 @@ def _following_figcaption(figure: HtmlElement) -> HtmlElement | None:
 def _empty(element: HtmlElement) -> bool:
     """Whether an element shows nothing: no text and no image."""
     return isinstance(element.tag, str) and not element.text_content().strip() and (
-        next(element.iter("img"), None) is None)
+        not _IMAGES(element))
 
 
 def _described(img: HtmlElement, caption: HtmlElement | None, container: HtmlElement | None,

@@ -745,6 +745,8 @@ def test_a_credit_in_parentheses_in_the_alt_text_or_in_a_last_block_of_its_own(
     "<div class='img-caption-wrap'><span>Boats at dawn.</span> "
     "<span class='image-photographer'>Foto: Ana Ruiz/AFP</span></div></div>",
 ])
-def test_a_cover_shown_by_a_web_components_element_has_its_caption_and_credit(
-        figures: str) -> None:
-    assert lead(figures, COVER) == ("Boats at dawn.", "Ana Ruiz/AFP")
+@pytest.mark.parametrize("head", [COVER, ""])
+def test_a_picture_shown_by_a_web_components_element_has_its_caption_and_credit(
+        figures: str, head: str) -> None:
+    """Whether or not the page names its cover image (an AMP page often names none)."""
+    assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/AFP")
