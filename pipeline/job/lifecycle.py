@@ -136,6 +136,11 @@ def wait(result: PipelineResult) -> None:
         result.wait_until_finish()
 
 
+# The in-process worker pool's SDK harness threads, and the threads reading their gRPC streams
+# (state, data), which end once the job server has closed those streams.
+_HARNESS_THREADS = ("run_worker_", "read_state", "read_grpc_client_inputs")
+
+
 def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
     """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
     have stopped.
@@ -144,9 +149,9 @@ def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
     sending the request, before the job server has asked that pool to stop its workers; those
     then keep their streams to the job server open until it exits, and die with gRPC tracebacks
     ("Exception in thread read_state"). So the request goes to the job service first; once the
-    job has ended, the job server stops the workers, which finish their bundles in flight, and
-    only then does the result stop the pool. A bundle still running when its harness shut
-    down ends quietly (`release_discarded_quietly`).
+    job has ended, the job server stops the workers, which finish their bundles in flight and
+    close their streams, and only then does the result stop the pool. A bundle still running
+    when its harness shut down ends quietly (`release_discarded_quietly`).
     """
     if isinstance(result, portable_runner.PipelineResult):
         release_discarded_quietly()
@@ -155,7 +160,7 @@ def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
         while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
             time.sleep(0.1)
         for thread in threading.enumerate():
-            if thread.name.startswith("run_worker_"):  # the pool's SDK harness threads
+            if thread.name.startswith(_HARNESS_THREADS):
                 thread.join(max(0.0, deadline - time.monotonic()))
     result.cancel()
 
