@@ -94,7 +94,10 @@ _MAX_LABELLED_WORDS = 10  # a caption that begins with a credit label and is no 
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 # An ImageObject's properties that name its credit, in the order they are trusted.
 _JSONLD_CREDITS = ("creditText", "copyrightHolder", "author", "creator")
-_SOURCE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-full-src")
+# The attributes an image's address may be in: src, and those lazy loaders fill it from
+# (data-src, data-lazy-src, data-original, data-flickity-lazyload); and its srcsets likewise.
+_ADDRESS_ATTRIBUTE = re.compile(r"src|data-[\w-]*(?:src|original|lazyload)")
+_SRCSET_ATTRIBUTE = re.compile(r"(?:data-[\w-]*)?srcset")
 
 
 def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
@@ -451,7 +454,8 @@ def _image_source(img: HtmlElement) -> str:
 
 def _image_sources(img: HtmlElement) -> list[str]:
     """Every address an image may load: its attributes, its srcset and its <picture>'s."""
-    found = [value.strip() for a in _SOURCE_ATTRIBUTES if (value := img.get(a))]
+    found = [value.strip() for name, value in sorted(img.attrib.items(), key=_not_src)
+             if _ADDRESS_ATTRIBUTE.fullmatch(name)]
     elements = [img]
     # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
     node = img.getparent()
@@ -462,10 +466,15 @@ def _image_sources(img: HtmlElement) -> list[str]:
     if node is not None and node.tag == "picture":
         elements.extend(node.iter("source"))
     for element in elements:
-        for srcset in (element.get("srcset"), element.get("data-srcset")):
-            if srcset:
+        for name, srcset in element.attrib.items():
+            if _SRCSET_ATTRIBUTE.fullmatch(name):
                 found.extend(part.split()[0] for part in srcset.split(",") if part.strip())
     return [address for address in found if address and not address.startswith("data:")]
+
+
+def _not_src(attribute: tuple[str, str]) -> bool:
+    """Sorts src before the lazy loaders' attributes, which keep the page's order."""
+    return attribute[0] != "src"
 
 
 def _jsonld_image(value: object, url: str) -> LeadImage | None:
@@ -520,10 +529,16 @@ class _Picture:
         return {key for key in (self.path, self.name, self.stem.rsplit(".", 1)[0])
                 if len(key) >= 8} | self.ids
 
+    @cached_property
+    def main_id(self) -> str:
+        """The longest id: the picture's own, where a shorter one may be the image server's
+        (a size limit such as 2147483647 that every address of the server carries)."""
+        return max(sorted(self.ids), key=len, default="")
+
     def shown_by(self, other: _Picture) -> bool:
         return (self.address == other.address
                 or (len(self.stem) >= 8 and self.stem == other.stem)
-                or not self.ids.isdisjoint(other.ids))
+                or self.main_id in other.ids or other.main_id in self.ids)
 
 
 def _clean(text: str) -> str:

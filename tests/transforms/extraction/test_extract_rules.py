@@ -533,6 +533,32 @@ def test_a_cover_picture_with_many_sources_still_finds_the_caption_block_around_
     assert lead(block, head) == ("Boats at dawn", "Ana Ruiz/dpa")
 
 
+def test_a_cover_whose_address_only_a_lazy_loaders_attributes_hold_is_found() -> None:
+    """A carousel's loader keeps the address in its own data- attributes; src is a stub."""
+    cover = "https://cdn.example/p/lead-471108.jpg"
+    figure = ("<figure><img src='data:image/gif;base64,R0lGOD' "
+              f"data-carousel-lazyload-srcset='{cover} 1x' data-carousel-lazyload='{cover}'>"
+              "<figcaption>Boats at dawn. (Ana Ruiz/AP)</figcaption></figure>")
+    other = ("<figure><img src='/p/other.jpg'><figcaption>Gulls over the pier. (Tom Berg/AP)"
+             "</figcaption></figure>")
+    head = f"<meta property='og:image' content='{cover}'>"
+    assert lead(other + figure, head) == ("Boats at dawn.", "Ana Ruiz/AP")
+
+
+def test_addresses_that_share_only_the_image_servers_number_are_other_pictures() -> None:
+    """An image server may put one number (a size limit) in all its addresses: the longer id
+    beside it names the picture."""
+    def address(picture_id: str) -> str:
+        return (f"https://img.example/dims/2147483647/resize/800x450/?url=https%3A%2F%2F"
+                f"assets.example%2F{picture_id}")
+    promo = (f"<div><div class='promo'><img src='{address('65482a7b452db660')}'></div>"
+             "<div class='caption'>About us: an independent news organization.</div></div>")
+    figure = (f"<figure><img src='{address('040034dc1ab44c97')}'><figcaption>Boats at dawn. "
+              "(Ana Ruiz/AP)</figcaption></figure>")
+    head = f"<meta property='og:image' content='{address('040034dc1ab44c97')}'>"
+    assert lead(promo + figure, head) == ("Boats at dawn.", "Ana Ruiz/AP")
+
+
 def test_a_captions_last_block_that_begins_with_a_credit_label_is_its_credit() -> None:
     figure = ("<figure><div class='photo'><picture><source class='lazy-source' "
               "srcset='/lead.webp'><img src='/lead.jpg'></picture></div><figcaption>"
