@@ -36,10 +36,9 @@ def marked(mark: str) -> list[int]:
 
 @contextmanager
 def slow_run(es_connection: EsConnection, alias: str) -> Iterator[tuple[subprocess.Popen, str]]:
-    """A `newswire run` in a subprocess, under way: its one page is being fetched (and held
-    for a minute). Yields the process and the mark in the environment of it and its children;
-    afterwards the page is let go and the run killed."""
-    SlowPage.delay = 60.0
+    """A `newswire run` in a subprocess, under way: its one page is being fetched (and held).
+    Yields the process and the mark in the environment of it and its children; afterwards the
+    page is let go and the run killed."""
     SlowPage.asked.clear()
     SlowPage.release.clear()
     mark = f"NEWSWIRE_TEST_RUN={uuid.uuid4().hex}"
