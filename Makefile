@@ -15,8 +15,9 @@ run: install
 	$(BIN)/newswire run
 
 # Two workers, one test file each at a time: most of the suite waits on nodes and job servers.
+# Files go out in the order collected, slow ones first (tests/conftest.py), not by test count.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check .

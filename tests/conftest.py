@@ -47,6 +47,12 @@ def pytest_configure(config: pytest.Config) -> None:
         runpy.run_path(str(OFFLINE_GUARD))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files marked slow (a minute or more of jobs, nodes and clusters) first: the two workers
+    then end together on short files, not one of them alone on a long one."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _registries() -> set[str]:
     """The hosts a fresh machine provisions from: the Maven repository newswire downloads its
     node from, pip's package index (which builds of the wheel and worker environments use),

@@ -22,7 +22,7 @@ from tests.faults.es_proxy import ThrottlingProxy
 from tests.faults.site import write_site
 from tests.faults.test_es_outage import newswire
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(240)]
 OVERLOAD = 10.0  # seconds of 429s: more than the old retry budget
 STORIES = 3
 

@@ -36,7 +36,7 @@ from tests.faults.es_proxy import VanishingProxy
 from tests.faults.site import write_site
 from tests.transforms.index.test_sink import bulk_requests
 
-pytestmark = pytest.mark.es
+pytestmark = [pytest.mark.es, pytest.mark.slow]
 DOCS = 3000
 
 

@@ -26,7 +26,7 @@ from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
 from tests.pipeline.job.test_streaming import doc_count, wait_for
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(240)]
 POLL_SECONDS = 1.0
 MANY = 8  # entries of /many.xml ...
 LATE_SECONDS = 0.7  # ... which answers past a bundle's patience, within a tick

@@ -20,6 +20,8 @@ from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import article_mapping_for, ensure_index
 from tests.conftest import drop_index
 
+pytestmark = pytest.mark.slow
+
 
 def newswire(*argv: str) -> subprocess.CompletedProcess[str]:
     """`newswire ARGV` in a fresh interpreter, as a user runs it: stdout and stderr together."""

@@ -28,7 +28,7 @@ from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
-pytestmark = pytest.mark.es
+pytestmark = [pytest.mark.es, pytest.mark.slow]
 gcs_emulator = pytest.importorskip("gcp_storage_emulator.server", reason="needs newswire[dev]")
 storage = pytest.importorskip("google.cloud.storage", reason="needs newswire[gcp]")
 

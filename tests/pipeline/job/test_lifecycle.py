@@ -21,7 +21,7 @@ from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import assert_matches_manifest, drop_index, stored_by_canonical_url
 
-pytestmark = pytest.mark.es
+pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 
 class Run:

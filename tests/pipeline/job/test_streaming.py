@@ -25,7 +25,7 @@ from tests.conftest import drop_index
 from tests.faults.site import COPY, PARAGRAPHS, write_outlet
 from tests.loopback import CountingServer, Request
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(600),
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(600),
               # cancelling must stop the in-process workers before the job server goes
               pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
 POLL_SECONDS = 2.0

@@ -17,7 +17,7 @@ from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import assert_matches_manifest, drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def timed(what: str, started: float) -> None:

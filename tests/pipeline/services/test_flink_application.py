@@ -28,7 +28,7 @@ from newswire.pipeline.services.worker_pool import (
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 ENTRY = "org.apache.beam.runners.flink.FlinkPipelineRunner"  # deploy/flink's job.entryClass
 
 

@@ -35,7 +35,7 @@ from newswire.pipeline.services.worker_pool import WorkerPool
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 CHECKPOINT_MS = 3000
 REST = re.compile(r"Rest endpoint listening at (localhost:\d+)")
 

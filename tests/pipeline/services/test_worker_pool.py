@@ -24,7 +24,7 @@ from newswire.pipeline.services.worker_pool import WorkerPool, ensure_worker_env
 from newswire.transforms.index.client import EsConnection
 from tests.conftest import assert_matches_manifest, drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from newswire.transforms.index.client import EsConnection
 from tests.conftest import drop_index
 from tests.loopback import reply, serve
 
-pytestmark = pytest.mark.es
+pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 ROBOTS = "User-agent: *\nDisallow: /*?print=\nDisallow: /*.pdf$\n"
 ALLOWED = ["/story-1.html", "/story-2.html?page=2"]

@@ -29,7 +29,7 @@ from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import ClusterRefused, EsConnection
 from tests.conftest import TEST_ES_PORT, assert_matches_manifest, drop_index
 
-pytestmark = [pytest.mark.es, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(600)]
 SECURE_PORT = TEST_ES_PORT + 2  # the outage test's node has + 1
 CREDENTIALS = ("API_KEY", "BEARER_TOKEN", "USERNAME", "PASSWORD", "CLOUD_ID")
 

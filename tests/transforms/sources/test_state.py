@@ -44,7 +44,7 @@ from tests.faults.site import article_id, write_site
 from tests.loopback import CountingServer
 from tests.transforms.duplicates.test_exact import at, prism_pipeline, stamp
 
-pytestmark = pytest.mark.es
+pytestmark = [pytest.mark.es, pytest.mark.slow]
 PAGES = 8
 DAY = 86400.0
 
