@@ -2,8 +2,9 @@
 
 A run prints what it starts, its progress and its summary itself; log records of newswire and
 of the libraries under it (Beam, trafilatura, the Elasticsearch client) are printed from ERROR
-up, where an error the page readers (trafilatura, htmldate) log about a page counts as a
-warning: newswire reports that page itself. `-v` adds warnings, `-vv` information,
+up, where two kinds of error count as warnings (`LibraryWarnings`): one the page readers
+(trafilatura, htmldate) log about a page, which newswire reports itself, and a local worker's
+stream closed by the runner that hung up on it. `-v` adds warnings, `-vv` information,
 `--log-level LEVEL` names the level. Local worker processes get the same level
 (`harness_level`), so they do not send what would not be shown.
 
@@ -18,7 +19,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -28,6 +30,9 @@ _RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"
 _RELAY_FORMAT = "Worker: %s"
 # The libraries that read a page's HTML for newswire; their errors are about that page.
 _PAGE_READERS = {"trafilatura", "htmldate", "justext", "courlan"}
+# Where Beam's SDK harness logs, and the threads it reads a runner's streams in.
+_DATA_PLANE_LOGGER = "apache_beam.runners.worker.data_plane"
+_STREAM_READERS = {"read_grpc_client_inputs", "read_state"}
 
 
 class _Held(logging.Handler):
@@ -77,10 +82,12 @@ class WorkerRecords(logging.Filter):
         return True
 
 
-class PageReaderErrors(logging.Filter):
-    """Prints an error a page reader logs about the page it was given (trafilatura's "parsed
-    tree length: 0, wrong data type or not valid HTML") as the warning it is to newswire, which
-    reports the page itself (its dead letter, `extract`'s one line): shown with `-v`. Records
+class LibraryWarnings(logging.Filter):
+    """Prints as the warnings they are to newswire (shown with `-v`): an error a page reader
+    logs about the page it was given (trafilatura's "parsed tree length: 0, wrong data type or
+    not valid HTML"), as newswire reports the page itself (its dead letter, `extract`'s one
+    line); and the harness's "Failed to read inputs in the data plane" where the runner hung up
+    the stream (Flink does, releasing a local worker: apache/beam#22643), in one line. Records
     below `level` are not printed."""
 
     def __init__(self, level: int) -> None:
@@ -90,7 +97,34 @@ class PageReaderErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.ERROR and record.name.split(".")[0] in _PAGE_READERS:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif record.name == _DATA_PLANE_LOGGER and record.exc_info and (
+                line := _hang_up(record.exc_info[1])):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args, record.exc_info, record.exc_text = line, (), None, None
         return record.levelno >= self.level
+
+
+def _hang_up(error: BaseException | None) -> str | None:
+    """One line for a gRPC stream the runner cancelled, where `error` is one; else None."""
+    import grpc
+
+    if isinstance(error, grpc.RpcError) and isinstance(error, grpc.Call) and (
+            error.code() == grpc.StatusCode.CANCELLED):
+        return f"the runner closed a local worker's stream ({error.details()})"
+    return None
+
+
+def _thread_exceptions(fallback: Callable[[threading.ExceptHookArgs], object]
+                       ) -> Callable[[threading.ExceptHookArgs], object]:
+    """A `threading.excepthook` that logs a harness stream reader ended by the runner's hang-up
+    as a warning, in one line, and hands any other thread's exception to `fallback`."""
+    def hook(args: threading.ExceptHookArgs) -> object:
+        if args.thread is not None and args.thread.name in _STREAM_READERS and (
+                line := _hang_up(args.exc_value)):
+            logging.getLogger(_DATA_PLANE_LOGGER).warning(line)
+            return None
+        return fallback(args)
+    return hook
 
 
 def _module_of(location: str) -> str:
@@ -130,13 +164,15 @@ def configured(level: int) -> Iterator[None]:
     handler = _Stderr()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(WorkerRecords())
-    handler.addFilter(PageReaderErrors(level))
+    handler.addFilter(LibraryWarnings(level))
     held = [record for h in saved_handlers if isinstance(h, _Held) for record in h.records]
     for h in saved_handlers:
         if isinstance(h, _Held):
             h.records.clear()
     root.handlers = [h for h in saved_handlers if not isinstance(h, _Held)] + [handler]
     root.setLevel(level)
+    saved_hook = threading.excepthook
+    threading.excepthook = _thread_exceptions(saved_hook)
     for record in held:
         if logging.getLogger(record.name).isEnabledFor(record.levelno):
             handler.handle(record)
@@ -145,6 +181,7 @@ def configured(level: int) -> Iterator[None]:
     finally:
         root.handlers = saved_handlers
         root.setLevel(saved_level)
+        threading.excepthook = saved_hook
 
 
 def harness_level() -> str:

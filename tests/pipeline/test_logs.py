@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 
+import grpc
 import pytest
 from apache_beam.portability.api import beam_fn_api_pb2
 from elasticsearch import Elasticsearch
@@ -148,3 +150,54 @@ def test_a_page_readers_error_about_the_page_is_a_warning(
         reader.error("parsed tree length: 0, wrong data type or not valid HTML")
     assert capsys.readouterr().err == (
         "WARNING trafilatura.utils: parsed tree length: 0, wrong data type or not valid HTML\n")
+
+
+class HungUp(grpc.RpcError, grpc.Call):
+    """A stream the runner cancelled, as gRPC raises it in the harness's reader threads."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.CANCELLED
+
+    def details(self) -> str:
+        return "Multiplexer hanging up"
+
+    def initial_metadata(self) -> None: ...
+    def trailing_metadata(self) -> None: ...
+    def is_active(self) -> bool: return False
+    def time_remaining(self) -> None: ...
+    def cancel(self) -> bool: return False
+    def add_callback(self, callback: object) -> bool: return False
+
+
+def test_a_runner_hanging_up_a_local_workers_stream_is_a_warning_in_one_line(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flink hangs up a local worker's data stream when it releases it: Beam's harness logs
+    that with a traceback, and its reader thread dies with another."""
+    others: list[threading.ExceptHookArgs] = []
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        others.append(args)
+
+    def reader_fails(name: str, error: Exception) -> None:
+        def fail() -> None:
+            raise error
+        thread = threading.Thread(target=fail, name=name)
+        thread.start()
+        thread.join()
+
+    monkeypatch.setattr(threading, "excepthook", hook)
+    data_plane = logging.getLogger("apache_beam.runners.worker.data_plane")
+    with logs.configured(logging.ERROR):
+        try:
+            raise HungUp()
+        except HungUp:
+            data_plane.exception("Failed to read inputs in the data plane.")
+        reader_fails("read_grpc_client_inputs", HungUp())
+        reader_fails("read_grpc_client_inputs", ValueError("not a hang-up"))
+    assert capsys.readouterr().err == ""
+    assert [args.exc_type for args in others] == [ValueError]
+    assert threading.excepthook is hook
+    with logs.configured(logging.WARNING):
+        reader_fails("read_state", HungUp())
+    assert capsys.readouterr().err == ("WARNING apache_beam.runners.worker.data_plane: the runner "
+                                       "closed a local worker's stream (Multiplexer hanging up)\n")
