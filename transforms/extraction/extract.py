@@ -46,6 +46,7 @@ from newswire.transforms.extraction.outlet import (
     strip_outlet,
     strip_section,
     strip_site_name,
+    strip_unshown_tail,
     title_site_name,
 )
 from newswire.transforms.process_pool import PooledDoFn
@@ -90,7 +91,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
 
     def headline(given: str) -> str:
         """A headline the page's metadata gives, without the outlet and section it may add."""
-        return strip_section(strip_outlet(given, outlets), page_sections)
+        return strip_unshown_tail(strip_section(strip_outlet(given, outlets), page_sections),
+                                  meta.h1)
 
     title = _pick(provenance, "title", [
         ("json-ld", headline(meta.jsonld_text("headline"))),

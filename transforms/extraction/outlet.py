@@ -21,6 +21,11 @@ _OUTLET_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*|\s+[-\
 _SECTION_SEPARATOR = re.compile(rf"(?:{_OUTLET_SEPARATOR.pattern})$")
 _BARE_DASH = re.compile(r"(?<=[^\W\d_])[-\u2013\u2014]$")
 _MAX_SECTION_WORDS = 2  # a section name between the headline and the outlet: "| Sport |"
+# After a headline the page's <h1> shows alone: a bar (or "--") and a few words, a section, an
+# outlet or a date ("Headline | Sport", "Headline | Outlet | 28.04.2023").
+_TAIL_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb]|--)\s*")
+_MAX_TAIL_WORDS = 5
+_MIN_SHOWN_WORDS = 3
 _MIN_OUTLET = 3
 _UMLAUTS = str.maketrans({"\u00e4": "ae", "\u00f6": "oe", "\u00fc": "ue"})
 _LOGO_WORDS = re.compile(r"\b(?:logo|home\s*page|homepage|home|go to|link to)\b", re.IGNORECASE)
@@ -98,6 +103,20 @@ def strip_section(title: str, sections: list[str]) -> str:
             continue
         if head[:end].strip():
             return head[:end]
+    return title
+
+
+def strip_unshown_tail(title: str, shown: str) -> str:
+    """A headline without the few words a bar sets off at its end where the page's `<h1>`
+    (`shown`) is the headline without them: a section or outlet the page names nowhere else
+    ("Headline | Sport", "Headline--Section--Outlet" beside `<h1>Headline</h1>`)."""
+    shown = " ".join(shown.split())
+    if len(shown.split()) < _MIN_SHOWN_WORDS or (
+            title[: len(shown)].casefold() != shown.casefold()):
+        return title
+    separator = _TAIL_SEPARATOR.match(title, len(shown))
+    if separator and 0 < len(title[separator.end():].split()) <= _MAX_TAIL_WORDS:
+        return title[: len(shown)]
     return title
 
 

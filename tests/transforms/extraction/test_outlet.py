@@ -12,6 +12,7 @@ from newswire.transforms.extraction.outlet import (
     strip_outlet,
     strip_section,
     strip_site_name,
+    strip_unshown_tail,
     title_site_name,
 )
 
@@ -72,6 +73,27 @@ def test_strip_outlet(title: str, outlets: list[str], headline: str) -> None:
 ])
 def test_strip_section(title: str, sections: list[str], headline: str) -> None:
     assert strip_section(title, sections) == headline
+
+
+@pytest.mark.parametrize(("title", "shown", "headline"), [
+    ("Harbour reopens after storm | Sport", "Harbour reopens after storm",
+     "Harbour reopens after storm"),
+    ("Harbour reopens after storm | Courier | 28.04.2023", "Harbour  reopens after storm",
+     "Harbour reopens after storm"),
+    ("Harbour reopens after storm--Local--Courier", "harbour reopens after storm",
+     "Harbour reopens after storm"),
+    # a dash or a colon may be the headline's own; a long tail is more than a section
+    ("Harbour reopens after storm - live", "Harbour reopens after storm",
+     "Harbour reopens after storm - live"),
+    ("Harbour reopens after storm | what we know so far about the damage on the pier",
+     "Harbour reopens after storm",
+     "Harbour reopens after storm | what we know so far about the damage on the pier"),
+    # an <h1> of a word or two is a section label, not the headline
+    ("Sport | Harbour reopens", "Sport", "Sport | Harbour reopens"),
+    ("Harbour reopens after storm", "", "Harbour reopens after storm"),
+])
+def test_strip_unshown_tail(title: str, shown: str, headline: str) -> None:
+    assert strip_unshown_tail(title, shown) == headline
 
 
 def page(body: str) -> str:
