@@ -30,9 +30,10 @@ _RELAY_LOGGER = "apache_beam.runners.portability.local_job_service"
 _RELAY_FORMAT = "Worker: %s"
 # The libraries that read a page's HTML for newswire; their errors are about that page.
 _PAGE_READERS = {"trafilatura", "htmldate", "justext", "courlan"}
-# Where Beam's SDK harness logs, and the threads it reads a runner's streams in.
+# Where Beam's SDK harness logs its data streams; the names (prefixes) of its threads in a local
+# worker pool: the workers, and those reading their streams from the runner (data, state).
 _DATA_PLANE_LOGGER = "apache_beam.runners.worker.data_plane"
-_STREAM_READERS = {"read_grpc_client_inputs", "read_state"}
+HARNESS_THREADS = ("run_worker_", "read_grpc_client_inputs", "read_state")
 
 
 class _Held(logging.Handler):
@@ -116,10 +117,11 @@ def _hang_up(error: BaseException | None) -> str | None:
 
 def _thread_exceptions(fallback: Callable[[threading.ExceptHookArgs], object]
                        ) -> Callable[[threading.ExceptHookArgs], object]:
-    """A `threading.excepthook` that logs a harness stream reader ended by the runner's hang-up
-    as a warning, in one line, and hands any other thread's exception to `fallback`."""
+    """A `threading.excepthook` that logs a harness thread ended by the runner's hang-up (a
+    stream's reader, or the worker that closes the stream after it) as a warning, in one line,
+    and hands any other thread's exception to `fallback`."""
     def hook(args: threading.ExceptHookArgs) -> object:
-        if args.thread is not None and args.thread.name in _STREAM_READERS and (
+        if args.thread is not None and args.thread.name.startswith(HARNESS_THREADS) and (
                 line := _hang_up(args.exc_value)):
             logging.getLogger(_DATA_PLANE_LOGGER).warning(line)
             return None

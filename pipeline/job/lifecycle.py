@@ -21,6 +21,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
+from newswire.pipeline import logs
 from newswire.pipeline.job import remote
 from newswire.pipeline.job.errors import outage_in_one_line
 from newswire.pipeline.job.feed_lists import FeedSources, read_sources
@@ -136,11 +137,6 @@ def wait(result: PipelineResult) -> None:
         result.wait_until_finish()
 
 
-# The in-process worker pool's SDK harness threads, and the threads reading their gRPC streams
-# (state, data), which end once the job server has closed those streams.
-_HARNESS_THREADS = ("run_worker_", "read_state", "read_grpc_client_inputs")
-
-
 def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
     """Cancel a running job and wait (up to `timeout` seconds) until it and its local workers
     have stopped.
@@ -160,7 +156,7 @@ def cancel(result: PipelineResult, timeout: float = 60.0) -> None:
         while not PipelineState.is_terminal(result.state) and time.monotonic() < deadline:
             time.sleep(0.1)
         for thread in threading.enumerate():
-            if thread.name.startswith(_HARNESS_THREADS):
+            if thread.name.startswith(logs.HARNESS_THREADS):
                 thread.join(max(0.0, deadline - time.monotonic()))
     result.cancel()
 
