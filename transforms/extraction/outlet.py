@@ -14,16 +14,17 @@ _SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb>]\s*|\s+[-\u2013\u2014/:]\s+|:
 # The separators a bare <title> may end in before a site name; a colon there is the headline's.
 _SUFFIX_SEPARATOR = re.compile(r"\s*[|\u00b7\u2022\u00bb]\s*|\s+[-\u2013\u2014]\s+")
 _MAX_WORDS = 8
-# Between a headline and the outlet it is suffixed with: bars, dots, spaced dashes, "--".
-_OUTLET_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*|\s+[-\u2013\u2014]\s+")
+# Between a headline and the outlet it is suffixed with: bars, dots, "--" (_BAR), spaced dashes.
+_BAR = r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*"
+_OUTLET_SEPARATOR = re.compile(rf"{_BAR}|\s+[-\u2013\u2014]\s+")
 # Before a section name a headline ends in: an outlet separator, or a bare dash after a letter
 # of a script without case (Korean, Japanese, Chinese), whose words are never hyphenated.
 _SECTION_SEPARATOR = re.compile(rf"(?:{_OUTLET_SEPARATOR.pattern})$")
 _BARE_DASH = re.compile(r"(?<=[^\W\d_])[-\u2013\u2014]$")
 _MAX_SECTION_WORDS = 2  # a section name between the headline and the outlet: "| Sport |"
-# After a headline the page's <h1> shows alone: a bar (or "--") and a few words, a section, an
-# outlet or a date ("Headline | Sport", "Headline | Outlet | 28.04.2023").
-_TAIL_SEPARATOR = re.compile(r"\s*(?:[|\u00b7\u2022\u00bb]|--)\s*")
+# After a headline the page's <h1> shows alone: a bar and a few words, a section, an outlet or
+# a date ("Headline | Sport", "Headline | Outlet | 28.04.2023").
+_TAIL_SEPARATOR = re.compile(_BAR)
 _MAX_TAIL_WORDS = 5
 _MIN_SHOWN_WORDS = 3
 _MIN_OUTLET = 3
