@@ -48,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files marked slow (a minute or more of jobs, nodes and clusters) first: the two workers
+    """Files marked slow (half a minute or more of jobs, nodes and clusters) first: the workers
     then end together on short files, not one of them alone on a long one."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

@@ -4,7 +4,6 @@ other than Prism, checked against the corpus ground truth."""
 from __future__ import annotations
 
 import io
-import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -46,7 +45,7 @@ def flink_run(es_connection: EsConnection,
             allow_private_addresses=True)
         started = time.monotonic()
         said: list[str] = []
-        with logs.configured(logging.ERROR), redirect_stderr(io.StringIO()) as stderr:
+        with logs.configured(logs.DEFAULT_LEVEL), redirect_stderr(io.StringIO()) as stderr:
             summary = lifecycle.run(options, say=said.append)
         timed("job server start and pipeline run", started)
         assert any("embedded Flink cluster" in line for line in said)
