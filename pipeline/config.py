@@ -17,7 +17,7 @@ from newswire.transforms.index.client import (
     EsConnection,
 )
 from newswire.transforms.index.settings import RetryPolicy, Sizing
-from newswire.transforms.sources.settings import PollSettings, StateSettings
+from newswire.transforms.sources.settings import RETRY_FAILED, PollSettings, StateSettings
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,11 @@ class IngestConfig:
     history_index: str | None = HISTORY_ALIAS
     # The crawl state's alias (transforms/sources/state.py): None remembers nothing between
     # runs. Entries fetched once are fetched again `recheck_age` seconds later (None: never);
-    # records no source has listed for `state_retention` seconds are pruned (0: never).
+    # entries whose page failed, `retry_failed` seconds later (doubled with each failure in a
+    # row); records no source has listed for `state_retention` seconds are pruned (0: never).
     state_index: str | None = None
     recheck_age: float | None = None
+    retry_failed: float = RETRY_FAILED
     state_retention: float = 30 * 86400.0
     es_retry: RetryPolicy = field(default_factory=RetryPolicy)
     # How each alias's pieces are made, and when they roll over (see transforms/index/pieces).
@@ -69,4 +71,4 @@ class IngestConfig:
         if self.state_index is None or self.warc:
             return None
         return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry,
-                             self.state_retention or None)
+                             self.state_retention or None, self.retry_failed)

@@ -229,6 +229,10 @@ OPTIONS = (
     Option("recheck_age", "fetch an entry fetched before again after this long (e.g. 7d, 12h; "
            "0: every run; default: only when its feed says it changed)", "Re-check age",
            into=(IngestConfig, "recheck_age"), unit=Duration(zero=True)),
+    Option("retry_failed", "fetch an entry whose page failed again after this long, doubled "
+           "with each failure in a row up to a day (e.g. 1h, 30m; 0: every run)",
+           "Retry failed pages after", into=(IngestConfig, "retry_failed"),
+           unit=Duration(zero=True)),
     Option("state_retention", "forget crawl-state records no source has listed for this long "
            "(e.g. 30d, 12h; 0: keep them for ever)", "Crawl-state retention",
            into=(IngestConfig, "state_retention"), unit=Duration(zero=True)),

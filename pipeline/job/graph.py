@@ -19,7 +19,8 @@ Every feed entry ends indexed, counted as a duplicate, or as a dead letter with 
 With a crawl state (`state_index`), PollFeeds starts from each source's remembered validators
 and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
 `RememberFetched` records which entry gave which article once its article is written (in
-streaming, on the sink's answer for it, so a job stopped in between leaves the entry to fetch).
+streaming, on the sink's answer for it, so a job stopped in between leaves the entry to fetch);
+`RememberFailed` records each entry whose page failed, which later runs then leave for a while.
 
 A batch run with a crawl state groups no articles, so its memory does not grow with the batch
 (`IndexThenLink`): each article is written as it comes, the index deciding exact duplicates (a
@@ -75,7 +76,12 @@ from newswire.transforms.index.sink import (
 from newswire.transforms.records import DEAD_LETTER, DeadLetter
 from newswire.transforms.sources.discover import ReadSources
 from newswire.transforms.sources.feeds import PollFeeds
-from newswire.transforms.sources.state import FETCHED, ExtractAndRecord, RememberFetched
+from newswire.transforms.sources.state import (
+    FETCHED,
+    ExtractAndRecord,
+    RememberFailed,
+    RememberFetched,
+)
 from newswire.transforms.tally import Tally
 
 
@@ -91,7 +97,9 @@ class IngestFeeds(beam.PTransform):
         count = self._tally
         if config.warc:
             read = feed_urls | "ReadWarc" >> ReadWarc(config.http.max_bytes)
-            fetched, upstream = read.pages | "SpreadPages" >> beam.Reshuffle(), [read[DEAD_LETTER]]
+            fetched = read.pages | "SpreadPages" >> beam.Reshuffle()
+            page_letters = read[DEAD_LETTER]
+            upstream = [page_letters]
         else:
             archive = (WarcArchive(config.archive, config.archive_file_bytes,
                                    config.archive_file_age) if config.archive else None)
@@ -118,7 +126,8 @@ class IngestFeeds(beam.PTransform):
                 | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
                 | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
             )
-            fetched, upstream = pages.pages, [feed_letters, pages[DEAD_LETTER]]
+            fetched, page_letters = pages.pages, pages[DEAD_LETTER]
+            upstream = [feed_letters, page_letters]
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
         if config.state and not config.drop_near_duplicates and is_batch(extracted):
@@ -126,6 +135,7 @@ class IngestFeeds(beam.PTransform):
         else:
             rejected, written, dropped = self._link_then_write(extracted)
         remember_fetched(config, articles, rejected, written, dropped)
+        remember_failed(config, page_letters, articles[DEAD_LETTER])
         letters = (
             (*upstream, articles[DEAD_LETTER], rejected)
             | "AllDeadLetters" >> beam.Flatten()
@@ -281,6 +291,15 @@ def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple
         _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
             config.state, rejected=rejected if written is None else None, written=written,
             dropped=dropped, ttl_seconds=config.dedup_ttl)
+
+
+def remember_failed(config: IngestConfig, *letters: beam.PCollection) -> None:
+    """With a crawl state, records each entry whose page failed (the dead letters of fetching
+    and extracting), so later runs wait before they fetch it again."""
+    if config.state:
+        _ = (letters
+             | "FailedPages" >> beam.Flatten()
+             | "RememberFailed" >> beam.ParDo(RememberFailed(config.state)))
 
 
 def with_dead_letters(dofn: beam.DoFn, main: str) -> beam.ParDo:

@@ -7,7 +7,8 @@
     failures ─► IndexDeadLetters (same ids: attempts + 1, first_seen kept)
 
 With a crawl state, each replayed entry whose article is indexed is recorded as fetched there
-(`remember_fetched`), as a run records it, so the next run does not fetch its page again.
+(`remember_fetched`), as a run records it, so the next run does not fetch its page again; one
+that fails again is recorded as failed (`remember_failed`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from newswire.pipeline.job.graph import (
     IndexDeadLetters,
     ValidateArticles,
     extract_recorded,
+    remember_failed,
     remember_fetched,
     with_dead_letters,
 )
@@ -114,6 +116,7 @@ class ReplayDeadLetters(beam.PTransform):
                     | "AllArticles" >> beam.Flatten()
                     | "IndexArticles" >> IndexArticles(self.config))
         remember_fetched(self.config, extracted, rejected)  # so the next run leaves them be
+        remember_failed(self.config, pages[DEAD_LETTER], extracted[DEAD_LETTER])
         return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
                 | "AllDeadLetters" >> beam.Flatten()
                 | "IndexDeadLetters" >> IndexDeadLetters(self.config))

@@ -19,6 +19,10 @@ from newswire.transforms.index.settings import RetryPolicy
 
 DEFAULT_MAX_AGE = 2 * 86400.0
 """Seconds: sitemap entries modified longer ago are skipped."""
+RETRY_FAILED = 3600.0
+"""Seconds before an entry whose page failed is fetched again, doubled with each failure in a
+row up to `LONGEST_RETRY`."""
+LONGEST_RETRY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,22 @@ def entry_id(link: str) -> str:
 @dataclass(frozen=True)
 class StateSettings:
     """Where the crawl state is, when an entry fetched once is fetched again (`recheck_age`
-    seconds after its last fetch; None: only when its feed says it changed), and how long a
-    record no source lists is kept (`retention` seconds; None: for ever)."""
+    seconds after its last fetch; None: only when its feed says it changed), when one whose
+    page failed is tried again (`retry_failed` seconds after, doubled with each failure in a
+    row; 0: at every run), and how long a record no source lists is kept (`retention`
+    seconds; None: for ever)."""
 
     es: EsConnection
     alias: str
     recheck_age: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     retention: float | None = None
+    retry_failed: float = RETRY_FAILED
+
+    def failed_wait(self, failures: int) -> float:
+        """Seconds an entry whose page failed `failures` times in a row waits to be fetched
+        again: `retry_failed`, doubled with each failure after the first, up to a day."""
+        if failures < 1:
+            return 0.0
+        return min(self.retry_failed * 2 ** min(failures - 1, 32),
+                   max(self.retry_failed, LONGEST_RETRY))

@@ -12,7 +12,9 @@ without `--update`, and two runs at once all read and write one record:
   last listed, the entry itself (for a poll answered 304 to hand on one not yet fetched), and
   once its article is indexed: when, under which link and updated time, the article's id,
   version and fingerprint. An entry with such a record is not fetched again unless the feed
-  says it changed (a later updated time) or a re-check is due (`recheck_age`).
+  says it changed (a later updated time) or a re-check is due (`recheck_age`). An entry whose
+  page could not be fetched or extracted records when, why and how many times in a row
+  (`RememberFailed`), and waits `retry_failed`, doubled with each failure, before the next try.
 
 Records no source has listed for the retention (30 days by default) are pruned
 (`CrawlState.prune`). Every write is an update by a fixed id, so writing twice is writing
@@ -88,6 +90,7 @@ STATE_MAPPING: dict[str, Any] = {
         "article_id": {"type": "keyword"},
         "article_version": {"type": "long"},
         "fingerprint": {"type": "keyword"},
+        "failed_at": _EPOCH_SECOND,  # the last try, if it failed (with `failures`, `error`)
     },
 }
 
@@ -101,14 +104,17 @@ def _updated(entry: FeedEntry) -> int | None:
 
 
 def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
-           recheck_age: float | None) -> bool:
+           settings: StateSettings) -> bool:
     """Whether an entry must be fetched, given its record (None: never listed before)."""
+    if record and record.get("failed_at") is not None:  # its last try failed
+        return now - record["failed_at"] >= settings.failed_wait(record.get("failures") or 1)
     if not record or record.get("fetched_at") is None:
         return True  # new, or listed by a run that did not get as far as its article
     fetched_updated = record.get("fetched_updated")
     updated = _updated(entry)
     if updated is not None and (fetched_updated is None or updated > fetched_updated):
         return True
+    recheck_age = settings.recheck_age
     return recheck_age is not None and now - record["fetched_at"] >= recheck_age
 
 
@@ -165,7 +171,7 @@ class CrawlState:
         linked = [entry for entry in candidates if entry.link]
         records = self._records([entry_id(entry.link) for entry in linked])
         keep = {id(entry) for entry, record in zip(linked, records, strict=True)
-                if is_due(entry, record, now, self.settings.recheck_age)}
+                if is_due(entry, record, now, self.settings)}
         return [entry for entry in candidates if not entry.link or id(entry) in keep]
 
     def record_poll(self, state: FeedState, outcome: str, error: str,
@@ -187,6 +193,18 @@ class CrawlState:
              {"kind": "entry", "source": state.feed_url, "first_seen": moment})
             for entry in listed if entry.link]
         self.update(updates)
+
+    def record_failures(self, letters: Iterable[DeadLetter]) -> None:
+        """Each entry whose page failed (its dead letter): when, why, and how many times in a
+        row, so later runs wait before they try it again. Entries the state has no record of
+        are left out."""
+        failed = {entry_id(letter.url): letter for letter in letters}
+        records = self._records(list(failed))
+        self.update((record_id, {"failed_at": int(letter.at.timestamp()),
+                                 "error": letter.reason,
+                                 "failures": (record.get("failures") or 0) + 1}, None)
+                    for (record_id, letter), record in zip(failed.items(), records, strict=True)
+                    if record is not None)
 
     def update(self, updates: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]
                ) -> None:
@@ -284,7 +302,7 @@ def fetched_record(page: Page, article: Article) -> Fetched:
     return entry_id(page.entry.link), {
         "fetched_at": int(page.fetched_at.timestamp()), "fetched_updated": _updated(page.entry),
         "article_id": article.id, "article_version": article.version,
-        "fingerprint": article.fingerprint}
+        "fingerprint": article.fingerprint, "failed_at": None, "failures": 0}
 
 
 def read_and_record(page: Page) -> tuple[Article | DeadLetter, Fetched | None]:
@@ -313,12 +331,13 @@ class ExtractAndRecord(ExtractArticles):
             yield beam.pvalue.TaggedOutput(FETCHED, record)
 
 
-class _WriteFetched(beam.DoFn):
-    """Writes entry records in batches, leaving out those whose article the index rejected."""
+class _StateWriter(beam.DoFn):
+    """Writes to the crawl state in batches of `_CHUNK`, over a client of its own; counts
+    what it wrote as `counter`."""
 
-    def __init__(self, settings: StateSettings) -> None:
+    def __init__(self, settings: StateSettings, counter: str) -> None:
         self.settings = settings
-        self.recorded = Metrics.counter("newswire", "entries_recorded")
+        self.written = Metrics.counter("newswire", counter)
 
     def setup(self) -> None:
         self.state = CrawlState(self.settings).open()
@@ -327,14 +346,10 @@ class _WriteFetched(beam.DoFn):
         self.state.close()
 
     def start_bundle(self) -> None:
-        self.buffer: list[Fetched] = []
-        self.rejected: set[str] | None = None
+        self.buffer: list[Any] = []
 
-    def process(self, record: Fetched, rejected: Iterable[str] = ()) -> None:
-        if self.rejected is None:
-            self.rejected = set(rejected)
-        if record[1]["article_id"] not in self.rejected:
-            self.buffer.append(record)
+    def add(self, item: Any) -> None:
+        self.buffer.append(item)
         if len(self.buffer) >= _CHUNK:
             self._flush()
 
@@ -342,9 +357,49 @@ class _WriteFetched(beam.DoFn):
         self._flush()
 
     def _flush(self) -> None:
-        self.state.update((record_id, fields, None) for record_id, fields in self.buffer)
-        self.recorded.inc(len(self.buffer))
-        self.buffer = []
+        if self.buffer:
+            self.write(self.buffer)
+            self.written.inc(len(self.buffer))
+            self.buffer = []
+
+    def write(self, items: list[Any]) -> None:
+        raise NotImplementedError
+
+
+class _WriteFetched(_StateWriter):
+    """Writes entry records, leaving out those whose article the index rejected."""
+
+    def __init__(self, settings: StateSettings) -> None:
+        super().__init__(settings, "entries_recorded")
+
+    def start_bundle(self) -> None:
+        super().start_bundle()
+        self.rejected: set[str] | None = None
+
+    def process(self, record: Fetched, rejected: Iterable[str] = ()) -> None:
+        if self.rejected is None:
+            self.rejected = set(rejected)
+        if record[1]["article_id"] not in self.rejected:
+            self.add(record)
+
+    def write(self, items: list[Fetched]) -> None:
+        self.state.update((record_id, fields, None) for record_id, fields in items)
+
+
+class RememberFailed(_StateWriter):
+    """The dead letters of fetching and extracting to the crawl state: each entry whose page
+    failed records when, why and how many times in a row, so later runs wait
+    (`StateSettings.failed_wait`) before they fetch it again."""
+
+    def __init__(self, settings: StateSettings) -> None:
+        super().__init__(settings, "entry_failures_recorded")
+
+    def process(self, letter: DeadLetter) -> None:
+        if letter.unit == "entry" and letter.url:
+            self.add(letter)
+
+    def write(self, items: list[DeadLetter]) -> None:
+        self.state.record_failures(items)
 
 
 class _AwaitWritten(beam.DoFn):

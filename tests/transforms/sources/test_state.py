@@ -181,18 +181,73 @@ def test_a_recheck_age_of_zero_fetches_every_entry_again(
     assert (second.entries_seen, second.unchanged) == (PAGES, PAGES)
 
 
+def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
+        site: tuple[CountingServer, Path], es_connection: EsConnection,
+        es_client: Elasticsearch, aliases: dict[str, str]) -> None:
+    server, feeds = site
+    missing = server.layers[0] / "story5.html"
+    page = missing.read_text()
+    missing.unlink()
+
+    def record() -> dict[str, Any]:
+        return es_client.get(index=aliases["state_index"],
+                             id=entry_id(server.url("story5.html")))["_source"]
+
+    first = run(feeds, es_connection, aliases)
+    assert (first.created, first.dead_letters_by_stage) == (PAGES - 1, {"fetch": 1})
+    assert record()["failures"] == 1 and "404" in record()["error"]
+    server.asked.clear()
+    second = run(feeds, es_connection, aliases)  # within the hour: the page is not asked
+    assert server.pages_asked() == Counter()
+    assert (second.entries_seen, second.dead_letters) == (0, 0)
+
+    third = run(feeds, es_connection, aliases, retry_failed="0")  # no wait: asked, fails again
+    assert server.pages_asked() == Counter({"/story5.html": 1})
+    assert third.dead_letters_by_stage == {"fetch": 1} and record()["failures"] == 2
+    missing.write_text(page)
+    server.asked.clear()
+    fourth = run(feeds, es_connection, aliases, retry_failed="0")
+    assert server.pages_asked() == Counter({"/story5.html": 1})
+    assert (fourth.created, fourth.dead_letters) == (1, 0)
+    assert (record()["failures"], record()["failed_at"]) == (0, None)
+    assert record()["article_id"] == article_id(server.base_url, "story5")
+
+
+def recheck(age: float | None) -> StateSettings:
+    return StateSettings(EsConnection(), "state", recheck_age=age)
+
+
 def test_an_entry_is_due_when_new_unfetched_updated_or_old_enough() -> None:
     entry = FeedEntry(link="https://a.example/x", feed_url="https://a.example/rss")
     fetched = {"fetched_at": 1000, "fetched_updated": None}
-    assert is_due(entry, None, 2000, None)
-    assert is_due(entry, {"first_seen": 900}, 2000, None)
-    assert not is_due(entry, fetched, 2000, None)
-    assert not is_due(entry, fetched, 2000, 1001)
-    assert is_due(entry, fetched, 2000, 1000)
+    assert is_due(entry, None, 2000, recheck(None))
+    assert is_due(entry, {"first_seen": 900}, 2000, recheck(None))
+    assert not is_due(entry, fetched, 2000, recheck(None))
+    assert not is_due(entry, fetched, 2000, recheck(1001))
+    assert is_due(entry, fetched, 2000, recheck(1000))
     updated = FeedEntry(link=entry.link, feed_url=entry.feed_url,
                         updated=datetime.fromtimestamp(1500, timezone.utc))
-    assert is_due(updated, fetched, 2000, None)
-    assert not is_due(updated, {"fetched_at": 1600, "fetched_updated": 1500}, 2000, None)
+    assert is_due(updated, fetched, 2000, recheck(None))
+    assert not is_due(updated, {"fetched_at": 1600, "fetched_updated": 1500}, 2000,
+                      recheck(None))
+
+
+def test_an_entry_whose_page_failed_waits_longer_after_each_failure_in_a_row() -> None:
+    settings = StateSettings(EsConnection(), "state", recheck_age=0, retry_failed=3600)
+    assert [settings.failed_wait(n) for n in (1, 2, 3, 5, 6, 10_000)] == [
+        3600, 7200, 14400, 57600, DAY, DAY]
+    entry = FeedEntry(link="https://a.example/x", feed_url="https://a.example/rss")
+
+    def failed(failures: int, fetched: bool = False) -> dict[str, Any]:
+        return {"failed_at": 10_000, "failures": failures, **({"fetched_at": 5000} if fetched
+                                                               else {})}
+
+    assert not is_due(entry, failed(1), 10_000 + 3599, settings)
+    assert is_due(entry, failed(1), 10_000 + 3600, settings)
+    assert not is_due(entry, failed(3), 10_000 + 14399, settings)
+    # a re-check that failed waits too, though a re-check is due at every run (recheck_age 0)
+    assert not is_due(entry, failed(1, fetched=True), 10_000 + 60, settings)
+    assert is_due(entry, failed(1), 10_000, StateSettings(EsConnection(), "s", retry_failed=0))
 
 
 def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
