@@ -28,6 +28,7 @@ class Summary:
     dead_letters: int
     dead_letters_by_stage: dict[str, int]
     sitemap_entries_too_old: int = 0
+    waiting_retry: int = 0  # entries whose page failed before, left until their retry is due
     sources_read: int = 0  # feed lists, robots.txt files, sitemap indexes, homepages read
     sources_listed: int = 0  # the feeds and sitemaps they listed
     sitemaps_too_old: int = 0  # sitemaps of an index older than --max-age, left out
@@ -72,9 +73,11 @@ class Summary:
                "and sitemaps" + (f"; {self.sitemaps_too_old} sitemaps of an index older than "
                                   "--max-age left out" if self.sitemaps_too_old else "") + ")"]
               if self.sources_read else []),
-            f"entries seen        {self.entries_seen}"
-            + (f"  ({self.sitemap_entries_too_old} sitemap entries older than --max-age "
-               "skipped)" if self.sitemap_entries_too_old else ""),
+            f"entries seen        {self.entries_seen}" + _aside(
+                f"{self.sitemap_entries_too_old} sitemap entries older than --max-age skipped"
+                if self.sitemap_entries_too_old else "",
+                f"{self.waiting_retry} whose page failed before wait for --retry-failed"
+                if self.waiting_retry else ""),
             (f"pages read (WARC)   {self.warc_pages_read}  ({self.warc_records_skipped} "
              "other records skipped)" if self.warc_pages_read or self.warc_records_skipped else
              f"pages fetched       {self.pages_fetched}"
@@ -95,6 +98,12 @@ class Summary:
             + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
         ]
         return "\n".join(lines)
+
+
+def _aside(*notes: str) -> str:
+    """The notes given, in parentheses after a line's count; nothing when there are none."""
+    given = [note for note in notes if note]
+    return f"  ({'; '.join(given)})" if given else ""
 
 
 def summarize(result: PipelineResult) -> Summary:
@@ -123,6 +132,7 @@ def summarize(result: PipelineResult) -> Summary:
         revisions=get("articles_revisions"),
         dead_letters=get("dead_letters_entry"),
         sitemap_entries_too_old=get("sitemap_entries_too_old"),
+        waiting_retry=get("entries_waiting_retry"),
         sources_read=get("sources_read"),
         sources_listed=get("sources_listed"),
         sitemaps_too_old=get("sitemaps_too_old"),

@@ -126,6 +126,7 @@ class CrawlState:
         self.settings = settings
         self.alias = settings.alias
         self.client: Elasticsearch | None = None
+        self.waiting = Metrics.counter("newswire", "entries_waiting_retry")
 
     def open(self, client: Elasticsearch | None = None) -> CrawlState:
         """Opens a client of its own, or borrows `client` (which its owner closes)."""
@@ -160,7 +161,8 @@ class CrawlState:
     def due(self, listed: Sequence[FeedEntry], url: str, now: float,
             pending: bool = True) -> list[FeedEntry]:
         """Of the entries a poll of `url` listed, and with `pending` the ones the source listed
-        before that are still to be fetched (or re-checked), those to fetch now.
+        before that are still to be fetched (or re-checked), those to fetch now. Those whose
+        page failed and that wait for their retry are counted (`entries_waiting_retry`).
 
         A streaming job asks for the pending ones on its first poll of a source only: after
         that, its own entries in flight would be handed on again at every poll."""
@@ -172,6 +174,8 @@ class CrawlState:
         records = self._records([entry_id(entry.link) for entry in linked])
         keep = {id(entry) for entry, record in zip(linked, records, strict=True)
                 if is_due(entry, record, now, self.settings)}
+        self.waiting.inc(sum(id(entry) not in keep and record.get("failed_at") is not None
+                             for entry, record in zip(linked, records, strict=True) if record))
         return [entry for entry in candidates if not entry.link or id(entry) in keep]
 
     def record_poll(self, state: FeedState, outcome: str, error: str,

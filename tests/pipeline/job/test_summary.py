@@ -49,6 +49,15 @@ def test_the_lines_name_every_count() -> None:
     ]
 
 
+def test_entries_left_out_are_said_beside_the_entries_seen() -> None:
+    waiting = replace(RUN, waiting_retry=2).render().splitlines()
+    assert waiting[1] == "entries seen        10  (2 whose page failed before wait for " \
+        "--retry-failed)"
+    both = replace(RUN, waiting_retry=2, sitemap_entries_too_old=3).render().splitlines()
+    assert both[1] == "entries seen        10  (3 sitemap entries older than --max-age " \
+        "skipped; 2 whose page failed before wait for --retry-failed)"
+
+
 def test_a_warc_replay_says_pages_read_and_an_unbalanced_run_says_so() -> None:
     lines = replace(RUN, warc_pages_read=8, warc_records_skipped=3, entries_seen=12).render()
     assert "pages read (WARC)   8  (3 other records skipped)" in lines.splitlines()

@@ -199,7 +199,7 @@ def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
     server.asked.clear()
     second = run(feeds, es_connection, aliases)  # within the hour: the page is not asked
     assert server.pages_asked() == Counter()
-    assert (second.entries_seen, second.dead_letters) == (0, 0)
+    assert (second.entries_seen, second.dead_letters, second.waiting_retry) == (0, 0, 1)
 
     third = run(feeds, es_connection, aliases, retry_failed="0")  # no wait: asked, fails again
     assert server.pages_asked() == Counter({"/story5.html": 1})
