@@ -1,6 +1,7 @@
 """`newswire sources [URL]`: what the crawl state says of each source, or of one source's
 entries; it answers "why is this feed not updating?" (its last outcome and error, when it is
-due next, its failures in a row, and which of its entries wait for their article)."""
+due next, its failures in a row, which of its entries wait for their article, and which of
+those failed at their last try, and why)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from newswire.transforms.sources.settings import source_id, state_alias
 def arguments(command: argparse.ArgumentParser) -> None:
     """`newswire sources [URL] [--limit N]`."""
     command.description = ("Each source's last poll, its outcome, when it is due next, its "
-                           "failures in a row, and its entries (all recorded, and those not yet "
-                           "fetched); with a URL, that source's details and its most recently "
-                           "listed entries.")
+                           "failures in a row, and its entries (all recorded, those not yet "
+                           "fetched, and those whose page failed at the last try); with a URL, "
+                           "that source's details and its most recently listed entries.")
     command.add_argument("url", nargs="?", help="one source's URL")
     add_flags(command, "es_url", "index")
     add_flags(command, "state_index",
@@ -50,15 +51,18 @@ def _all_sources(reader: Reader, alias: str) -> str:
         "sort": [{"source": "asc"}]})["hits"]["hits"]]
     counts = reader.search(alias, {"size": 0, "query": {"term": {"kind": "entry"}}, "aggs": {
         "by_source": {"terms": {"field": "source", "size": 10_000}, "aggs": {
-            "waiting": {"missing": {"field": "fetched_at"}}}}}})["aggregations"]["by_source"]
-    entries = {bucket["key"]: (bucket["doc_count"], bucket["waiting"]["doc_count"])
-               for bucket in counts["buckets"]}
-    rows = [("LAST POLL", "OUTCOME", "NEXT DUE", "FAILS", "ENTRIES", "WAITING", "SOURCE")]
+            "waiting": {"missing": {"field": "fetched_at"}},
+            "failed": {"filter": {"exists": {"field": "failed_at"}}}}}}})
+    entries = {bucket["key"]: (bucket["doc_count"], bucket["waiting"]["doc_count"],
+                               bucket["failed"]["doc_count"])
+               for bucket in counts["aggregations"]["by_source"]["buckets"]}
+    rows = [("LAST POLL", "OUTCOME", "NEXT DUE", "FAILS", "ENTRIES", "WAITING", "FAILED",
+             "SOURCE")]
     for source in sources:
-        recorded, waiting = entries.get(source["source"], (0, 0))
+        recorded, waiting, failed = entries.get(source["source"], (0, 0, 0))
         rows.append((_when(source.get("last_poll")), source.get("outcome") or "-",
                      _when(source.get("next_poll")), str(source.get("failures") or 0),
-                     str(recorded), str(waiting), source["source"]))
+                     str(recorded), str(waiting), str(failed), source["source"]))
     return _table(rows) + f"\n{len(sources)} sources"
 
 
@@ -78,7 +82,7 @@ def _one_source(reader: Reader, alias: str, url: str, limit: int) -> str:
              f"validators    ETag {remembered.get('etag') or '-'}, Last-Modified "
              f"{remembered.get('last_modified') or '-'}",
              f"entries       {remembered.get('entries', 0)} in its last full answer", ""]
-    rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LINK")]
+    rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LAST TRY FAILED", "LINK")]
     entries = reader.search(alias, {
         "query": {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}},
         "size": limit, "sort": [{"last_seen": "desc"}, {"first_seen": "desc"}]},
@@ -86,8 +90,17 @@ def _one_source(reader: Reader, alias: str, url: str, limit: int) -> str:
     for entry in (hit["_source"] for hit in entries):
         rows.append((_when(entry.get("first_seen")), _when(entry.get("last_seen")),
                      _when(entry.get("fetched_at"), "not yet"), entry.get("article_id") or "-",
-                     entry.get("link") or "-"))
+                     _failure(entry), entry.get("link") or "-"))
     return "\n".join(lines) + _table(rows)
+
+
+def _failure(entry: dict[str, Any]) -> str:
+    """When an entry's page last failed, how many times in a row, and why; "-" if its last
+    try did not fail."""
+    if entry.get("failed_at") is None:
+        return "-"
+    return (f"{_when(entry['failed_at'])} ({entry.get('failures') or 1}x: "
+            f"{(entry.get('error') or '')[:40]})")
 
 
 def _when(seconds: Any, missing: str = "-") -> str:

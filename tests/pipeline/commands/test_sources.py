@@ -22,11 +22,12 @@ def test_sources_say_why_a_feed_is_not_updating(
         capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "site").mkdir()
     write_site(tmp_path / "site", {"one": "2026-11-20T10:00:00Z", "two": "2026-11-21T10:00:00Z"})
+    (tmp_path / "site" / "two.html").unlink()  # listed, but its page is not there
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "feed.xml").write_text("this is not a feed")
     with SeedServer(tmp_path / "site") as site, SeedServer(tmp_path / "broken") as broken:
         good, bad = site.url("feed.xml"), broken.url("feed.xml")
-        ids = [article_id(site.base_url, slug) for slug in ("one", "two")]
+        fetched = article_id(site.base_url, "one")
         feeds = tmp_path / "feeds.txt"
         feeds.write_text(f"{good}\n{bad}\n")
         lifecycle.run(PipelineOptions(feeds=[str(feeds)], es_url=es_connection.url,
@@ -40,10 +41,10 @@ def test_sources_say_why_a_feed_is_not_updating(
     assert cli.main(["sources", *common]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["LAST", "POLL", "OUTCOME", "NEXT", "DUE", "FAILS", "ENTRIES",
-                                "WAITING", "SOURCE"]
+                                "WAITING", "FAILED", "SOURCE"]
     rows = {line.split()[-1]: line.split() for line in lines[1:-1]}
-    assert rows[good][2:3] + rows[good][5:8] == ["200", "0", "2", "0"]
-    assert rows[bad][2:3] + rows[bad][5:8] == ["failed", "1", "0", "0"]
+    assert rows[good][2:3] + rows[good][5:9] == ["200", "0", "2", "1", "1"]
+    assert rows[bad][2:3] + rows[bad][5:9] == ["failed", "1", "0", "0", "0"]
     assert lines[-1] == "2 sources"
 
     assert cli.main(["sources", bad, *common]) == 0
@@ -51,6 +52,8 @@ def test_sources_say_why_a_feed_is_not_updating(
     assert "failed (not a feed" in out and "1 failures in a row" in out
 
     assert cli.main(["sources", good, *common]) == 0
-    out = capsys.readouterr().out
-    assert all(id_ in out for id_ in ids)
-    assert "not yet" not in out
+    rows = {line.split()[-1]: line for line in capsys.readouterr().out.splitlines()}
+    assert fetched in rows[site.url("one.html")] and "(1x: http 404)" in rows[site.url(
+        "two.html")]
+    assert "not yet" in rows[site.url("two.html")] and "not yet" not in rows[site.url(
+        "one.html")]
