@@ -95,8 +95,8 @@ class PageFetcher:
         check_address(url, self.settings.allow_private)  # before robots.txt is asked
         # a robots.txt request takes the host's turn too; robots.txt itself is always allowed
         if (self.settings.obey_robots and urlsplit(url).path != "/robots.txt"
-                and not self.robots.allowed(url)):
-            raise FetchError("disallowed by robots.txt")
+                and (refusal := self.robots.refusal(url))):
+            raise FetchError(refusal)
         return self.client.get(url, headers)
 
 

@@ -239,27 +239,33 @@ def _host_of_slot(key: str) -> str:
 
 @dataclass
 class _Robots:
-    """One origin's robots.txt: fetched by one thread at a time, kept for the TTL."""
+    """One origin's robots.txt: fetched by one thread at a time, kept for the TTL (`rules`
+    None: there are none, everything is allowed; `unreachable`: why it could not be had, and
+    everything is disallowed until it is asked again)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     fetched: float | None = None
     rules: Protego | None = None
+    unreachable: str = ""
 
 
 class RobotsCache:
-    """robots.txt per origin, fetched once per `ttl` with the same client; unreachable means
-    allowed. Origins whose rules have expired are forgotten, so the cache holds only the
-    origins asked about within the last `ttl` seconds.
+    """robots.txt per origin, fetched once per `ttl` with the same client. Origins whose rules
+    have expired are forgotten, so the cache holds only the origins asked about within the
+    last `ttl` seconds.
 
-    A 4xx robots.txt allows everything and a 5xx or network failure too, as most crawlers do,
-    so a broken robots.txt does not silence a news site.
+    As RFC 9309 says: a robots.txt that answers 4xx is unavailable and allows everything; one
+    that is unreachable (5xx, 429, a timeout or a failed connection, after the client's
+    retries) disallows everything, so a site in trouble is not crawled until it answers. That
+    verdict is kept for `retry` seconds only, then robots.txt is asked again.
     """
 
     def __init__(self, client: HttpClient, user_agent: str, ttl: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, retry: float = 300.0) -> None:
         self.client = client
         self.user_agent = user_agent
         self.ttl = ttl
+        self.retry = min(retry, ttl)
         self.clock = clock
         self._lock = threading.Lock()
         self._origins: dict[str, _Robots] = {}
@@ -270,6 +276,10 @@ class RobotsCache:
         return len(self._origins)
 
     def allowed(self, url: str) -> bool:
+        return not self.refusal(url)
+
+    def refusal(self, url: str) -> str:
+        """Why robots.txt keeps `url` from being fetched; "" when it does not."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
@@ -278,11 +288,16 @@ class RobotsCache:
         # One thread fetches an origin's robots.txt; the others wait for its answer rather than
         # all asking the site at once.
         with robots.lock:
-            if robots.fetched is None or self.clock() - robots.fetched > self.ttl:
-                robots.rules = self._fetch(origin)
+            kept = self.retry if robots.unreachable else self.ttl
+            if robots.fetched is None or self.clock() - robots.fetched > kept:
+                robots.rules, robots.unreachable = self._fetch(origin)
                 robots.fetched = self.clock()
-            rules = robots.rules
-        return rules is None or rules.can_fetch(url, self.user_agent)
+            rules, unreachable = robots.rules, robots.unreachable
+        if unreachable:
+            return f"robots.txt unreachable ({unreachable})"
+        if rules is not None and not rules.can_fetch(url, self.user_agent):
+            return "disallowed by robots.txt"
+        return ""
 
     def _forget_expired(self, now: float) -> None:
         """Drop origins whose rules are past their TTL, at most once per TTL (lock held)."""
@@ -293,9 +308,11 @@ class RobotsCache:
                          if robots.lock.locked() or robots.fetched is None
                          or now - robots.fetched <= self.ttl}
 
-    def _fetch(self, origin: str) -> Protego | None:
+    def _fetch(self, origin: str) -> tuple[Protego | None, str]:
+        """The origin's rules (None: none, all allowed), or why it is unreachable (the
+        errors the client retries: 5xx, 429, timeouts, failed connections)."""
         try:
             response = self.client.get(f"{origin}/robots.txt")
-        except FetchError:
-            return None
-        return Protego.parse(response.body.decode("utf-8", errors="replace"))
+        except FetchError as error:
+            return None, error.reason if error.retryable else ""
+        return Protego.parse(response.body.decode("utf-8", errors="replace")), ""

@@ -106,6 +106,7 @@ class RulesSite(BaseHTTPRequestHandler):
     """Serves `robots` as robots.txt and a page at every other path, counting requests by path."""
 
     robots = ""
+    robots_status = 200
     requested: ClassVar[dict[str, int]] = {}
     lock: ClassVar[threading.Lock] = threading.Lock()
 
@@ -113,7 +114,8 @@ class RulesSite(BaseHTTPRequestHandler):
         with RulesSite.lock:
             RulesSite.requested[self.path] = RulesSite.requested.get(self.path, 0) + 1
         if self.path == "/robots.txt":
-            reply(self, 200, RulesSite.robots.encode(), {"Content-Type": "text/plain"})
+            reply(self, RulesSite.robots_status, RulesSite.robots.encode(),
+                  {"Content-Type": "text/plain"})
         else:
             reply(self, 200, b"<html><body><p>page</p></body></html>",
                   {"Content-Type": "text/html"})
@@ -124,7 +126,7 @@ class RulesSite(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def rules_site() -> Iterator[str]:
-    RulesSite.requested = {}
+    RulesSite.requested, RulesSite.robots_status = {}, 200
     with serve(RulesSite) as url:
         yield url
 
@@ -182,6 +184,52 @@ def test_robots_txt_is_read_by_rfc_9309(rules_site: str, robots: str, user_agent
         assert RobotsCache(client, user_agent).allowed(f"{rules_site}{path}") is allowed
     finally:
         client.close()
+
+
+@pytest.mark.parametrize(("status", "refusal"), [
+    (404, ""), (403, ""), (401, ""),  # unavailable: everything allowed
+    (503, "robots.txt unreachable (http 503)"), (500, "robots.txt unreachable (http 500)"),
+    (429, "robots.txt unreachable (http 429)"),  # unreachable: everything disallowed
+])
+def test_a_robots_txt_unavailable_allows_all_and_one_unreachable_disallows_all(
+        rules_site: str, status: int, refusal: str) -> None:
+    RulesSite.robots, RulesSite.robots_status = "User-agent: *\nDisallow: /\n", status
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        assert RobotsCache(client, "newswire/0.1").refusal(f"{rules_site}/story") == refusal
+    finally:
+        client.close()
+
+
+def test_an_unreachable_robots_txt_is_asked_again_sooner_than_rules_expire(
+        rules_site: str) -> None:
+    now = [0.0]
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        robots = RobotsCache(client, "newswire/0.1", ttl=3600, clock=lambda: now[0], retry=300)
+        RulesSite.robots, RulesSite.robots_status = "User-agent: *\nDisallow: /private/\n", 503
+        assert not robots.allowed(f"{rules_site}/story")
+        RulesSite.robots_status = 200  # the site answers again
+        now[0] = 299
+        assert not robots.allowed(f"{rules_site}/story")  # the verdict is kept a while
+        now[0] = 301
+        assert robots.allowed(f"{rules_site}/story")  # asked again: its rules now apply
+        assert not robots.allowed(f"{rules_site}/private/a")
+        now[0] = 301 + 3599
+        assert robots.allowed(f"{rules_site}/story")  # rules are kept the whole TTL
+    finally:
+        client.close()
+    assert RulesSite.requested["/robots.txt"] == 2
+
+
+def test_a_page_behind_an_unreachable_robots_txt_is_not_requested(rules_site: str) -> None:
+    RulesSite.robots_status = 503
+    page_fetcher = fetcher(retries=0)
+    with pytest.raises(FetchError, match=r"^robots\.txt unreachable \(http 503\)$"):
+        page_fetcher.fetch(entry(f"{rules_site}/story"))
+    assert "/story" not in RulesSite.requested
 
 
 class Hosts:
