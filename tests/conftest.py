@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import shutil
 import sys
 import tempfile
 import uuid
@@ -85,6 +86,8 @@ def _fresh_log_records() -> None:
 def es_node() -> Iterator[LocalNode]:
     node = LocalNode(port=TEST_ES_PORT)
     started_here = node.health() is None
+    if started_here:  # from an empty node: what earlier sessions left slows its start and work
+        shutil.rmtree(node.state_dir / "data", ignore_errors=True)
     node.start(say=lambda line: print(f"[es] {line}"))
     yield node
     if started_here:
