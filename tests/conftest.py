@@ -24,7 +24,7 @@ from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.pipeline.services.host import maven_repo
 from newswire.pipeline.services.prism import PrismJobServer, ensure_prism
 from newswire.pipeline.services.seed_server import SeedServer, corpus_dir
-from newswire.transforms.index.client import EsConnection
+from newswire.transforms.index.client import DEFAULT_PORT, EsConnection
 
 # Tests get their own node, apart from the one `newswire es start` runs for a user; each
 # parallel test worker (pytest-xdist's gw0, gw1, ...) its own, ten ports apart.
@@ -86,7 +86,9 @@ def _fresh_log_records() -> None:
 def es_node() -> Iterator[LocalNode]:
     node = LocalNode(port=TEST_ES_PORT)
     started_here = node.health() is None
-    if started_here:  # from an empty node: what earlier sessions left slows its start and work
+    # From an empty node: what earlier sessions left slows its start and work. Never the data
+    # of the node `newswire es start` runs for a user, should the tests be pointed at its port.
+    if started_here and node.port != DEFAULT_PORT:
         shutil.rmtree(node.state_dir / "data", ignore_errors=True)
     node.start(say=lambda line: print(f"[es] {line}"))
     yield node
