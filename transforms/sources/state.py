@@ -172,10 +172,12 @@ class CrawlState:
                                  if canonical_url(entry.link) not in links)]
         linked = [entry for entry in candidates if entry.link]
         records = self._records([entry_id(entry.link) for entry in linked])
-        keep = {id(entry) for entry, record in zip(linked, records, strict=True)
-                if is_due(entry, record, now, self.settings)}
-        self.waiting.inc(sum(id(entry) not in keep and record.get("failed_at") is not None
-                             for entry, record in zip(linked, records, strict=True) if record))
+        keep: set[int] = set()
+        for entry, record in zip(linked, records, strict=True):
+            if is_due(entry, record, now, self.settings):
+                keep.add(id(entry))
+            elif record.get("failed_at") is not None:  # not due: a record exists
+                self.waiting.inc()
         return [entry for entry in candidates if not entry.link or id(entry) in keep]
 
     def record_poll(self, state: FeedState, outcome: str, error: str,
