@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
+from elasticsearch import Elasticsearch
 
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
@@ -118,7 +119,8 @@ def watch(es_connection: EsConnection, paths: list[str], articles: int) -> tuple
             result = lifecycle.start(options, resources, say=print)
             try:
                 wait_for(lambda: doc_count(client, index) == articles, 150,
-                         f"{articles} articles indexed")
+                         f"{articles} articles indexed",
+                         lambda: dead_letters(client, f"{index}-dead"))
                 watch_from = time.monotonic()
                 time.sleep(WATCH_SECONDS)
                 summary = lifecycle.current_summary(result)
@@ -131,6 +133,18 @@ def watch(es_connection: EsConnection, paths: list[str], articles: int) -> tuple
     print(summary.render(), dict(Feeds.peak),
           {path: len(times) for path, times in Feeds.polls.items()})
     return summary, watch_from
+
+
+def dead_letters(client: Elasticsearch, index: str) -> str:
+    """The dead letters in `index` as `stage url: reason` lines, for a failure message."""
+    try:
+        hits = client.search(index=index, size=50)["hits"]["hits"]
+    except Exception as error:  # only a message is built from it
+        return f"(dead letters unreadable: {error})"
+    letters = [hit["_source"] for hit in hits]
+    return "; dead letters: " + ("; ".join(
+        f"{letter['stage']} {letter['url']}: {letter['reason']}" for letter in letters)
+        or "none")
 
 
 def test_a_hanging_feed_starves_no_other(es_connection: EsConnection, feeds: None) -> None:

@@ -37,12 +37,14 @@ NEW_ITEM = f"""<item><title>Pier 9 fish market reopens</title>
 </channel>"""
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> float:
-    """Seconds until `condition` held; fails the test after `timeout`."""
+def wait_for(condition: Callable[[], bool], timeout: float, what: str,
+             situation: Callable[[], str] = lambda: "") -> float:
+    """Seconds until `condition` held; fails the test after `timeout`, saying what did not
+    happen and `situation()`."""
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:
-            pytest.fail(f"{what} did not happen within {timeout:.0f} s")
+            pytest.fail(f"{what} did not happen within {timeout:.0f} s {situation()}".rstrip())
         time.sleep(0.2)
     return time.monotonic() - started
 
