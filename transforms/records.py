@@ -28,6 +28,9 @@ class FeedEntry:
     language: str = ""
     source: str = "feed"
     """What listed the entry: `feed`, `sitemap` or `warc`; provenance names it."""
+    retry: int = 0
+    """0 for a first try; for an entry whose page failed, the failures in a row so far, so a
+    retry is told apart from the try a job already handed on (`ENTRIES` keys on it)."""
 
     def to_json(self) -> str:
         """The entry as JSON, as a WARC metadata record and a dead letter's input keep it."""

@@ -29,6 +29,7 @@ class Summary:
     dead_letters_by_stage: dict[str, int]
     sitemap_entries_too_old: int = 0
     waiting_retry: int = 0  # entries whose page failed before, left until their retry is due
+    retried: int = 0  # entries whose page failed before, tried again as their wait was over
     sources_read: int = 0  # feed lists, robots.txt files, sitemap indexes, homepages read
     sources_listed: int = 0  # the feeds and sitemaps they listed
     sitemaps_too_old: int = 0  # sitemaps of an index older than --max-age, left out
@@ -76,6 +77,7 @@ class Summary:
             f"entries seen        {self.entries_seen}" + _aside(
                 f"{self.sitemap_entries_too_old} sitemap entries older than --max-age skipped"
                 if self.sitemap_entries_too_old else "",
+                f"{self.retried} tried again after their page failed" if self.retried else "",
                 f"{self.waiting_retry} whose page failed before wait for --retry-failed"
                 if self.waiting_retry else ""),
             (f"pages read (WARC)   {self.warc_pages_read}  ({self.warc_records_skipped} "
@@ -133,6 +135,7 @@ def summarize(result: PipelineResult) -> Summary:
         dead_letters=get("dead_letters_entry"),
         sitemap_entries_too_old=get("sitemap_entries_too_old"),
         waiting_retry=get("entries_waiting_retry"),
+        retried=get("entries_retried"),
         sources_read=get("sources_read"),
         sources_listed=get("sources_listed"),
         sitemaps_too_old=get("sitemaps_too_old"),

@@ -53,8 +53,10 @@ class Identity(Generic[T]):
 
 
 def entry_key(entry: FeedEntry) -> str:
-    """Entries are the same page when their links agree once tracking parameters are gone."""
-    return canonical_url(entry.link)
+    """Entries are the same page when their links agree once tracking parameters are gone;
+    a retry of a failed page is a try of its own, the same for every source listing it."""
+    link = canonical_url(entry.link)
+    return f"{link} retry {entry.retry}" if entry.retry else link
 
 
 def _entry_version(entry: FeedEntry) -> int:

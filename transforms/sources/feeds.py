@@ -220,9 +220,9 @@ class PollReader:
                                declared=declared,
                                observed=observed_interval(entry.published for entry in entries))
         if self.crawl:  # what an earlier run fetched stays behind; what it left comes along
-            due = self.crawl.due(fresh, feed_url, now, pending=first)
-            listed = {id(entry) for entry in fresh}
-            self.known.inc(len(fresh) - sum(id(entry) in listed for entry in due))
+            due = self.crawl.due(fresh, feed_url, now, pending="all" if first else "failed")
+            listed = {entry.link for entry in fresh}
+            self.known.inc(len(fresh) - sum(entry.link in listed for entry in due))
             self.crawl.record_poll(after, str(response.status), "", entries, now)
             fresh = due
         for entry in fresh:

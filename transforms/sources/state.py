@@ -14,7 +14,8 @@ without `--update`, and two runs at once all read and write one record:
   version and fingerprint. An entry with such a record is not fetched again unless the feed
   says it changed (a later updated time) or a re-check is due (`recheck_age`). An entry whose
   page could not be fetched or extracted records when, why and how many times in a row
-  (`RememberFailed`), and waits `retry_failed`, doubled with each failure, before the next try.
+  (`RememberFailed`), and waits `retry_failed`, doubled with each failure, before the next try
+  (by a later run, or by the same streaming job, which asks for them at each poll).
 
 Records no source has listed for the retention (30 days by default) are pruned
 (`CrawlState.prune`). Every write is an update by a fixed id, so writing twice is writing
@@ -26,8 +27,9 @@ half-way loses nothing: its entries are fetched by the next run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import Any, Literal
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder, VarIntCoder
@@ -91,6 +93,7 @@ STATE_MAPPING: dict[str, Any] = {
         "article_version": {"type": "long"},
         "fingerprint": {"type": "keyword"},
         "failed_at": _EPOCH_SECOND,  # the last try, if it failed (with `failures`, `error`)
+        "retried_at": _EPOCH_SECOND,  # when a retry of it was last handed on
     },
 }
 
@@ -107,7 +110,9 @@ def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
            settings: StateSettings) -> bool:
     """Whether an entry must be fetched, given its record (None: never listed before)."""
     if record and record.get("failed_at") is not None:  # its last try failed
-        return now - record["failed_at"] >= settings.failed_wait(record.get("failures") or 1)
+        # a retry handed on and not over yet (or lost with its job) counts as a try
+        since = max(record["failed_at"], record.get("retried_at") or 0)
+        return now - since >= settings.failed_wait(record.get("failures") or 1)
     if not record or record.get("fetched_at") is None:
         return True  # new, or listed by a run that did not get as far as its article
     fetched_updated = record.get("fetched_updated")
@@ -116,6 +121,13 @@ def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
         return True
     recheck_age = settings.recheck_age
     return recheck_age is not None and now - record["fetched_at"] >= recheck_age
+
+
+def as_retry(entry: FeedEntry, record: dict[str, Any] | None) -> FeedEntry:
+    """The entry as a retry when its record says its last try failed, else as it is."""
+    if not record or record.get("failed_at") is None:
+        return entry
+    return replace(entry, retry=record.get("failures") or 1)
 
 
 class CrawlState:
@@ -127,6 +139,7 @@ class CrawlState:
         self.alias = settings.alias
         self.client: Elasticsearch | None = None
         self.waiting = Metrics.counter("newswire", "entries_waiting_retry")
+        self.retried = Metrics.counter("newswire", "entries_retried")
 
     def open(self, client: Elasticsearch | None = None) -> CrawlState:
         """Opens a client of its own, or borrows `client` (which its owner closes)."""
@@ -159,26 +172,34 @@ class CrawlState:
                          interval=found.get("interval"))
 
     def due(self, listed: Sequence[FeedEntry], url: str, now: float,
-            pending: bool = True) -> list[FeedEntry]:
-        """Of the entries a poll of `url` listed, and with `pending` the ones the source listed
-        before that are still to be fetched (or re-checked), those to fetch now. Those whose
-        page failed and that wait for their retry are counted (`entries_waiting_retry`).
+            pending: Literal["all", "failed"] = "all") -> list[FeedEntry]:
+        """Of the entries a poll of `url` listed, and of those the source listed before that
+        are pending (`all`: not fetched yet, due a re-check, or failed; `failed`: failed only),
+        the ones to fetch now. One whose page failed goes on as a retry (`FeedEntry.retry`)
+        once its wait is over; those still waiting are counted (`entries_waiting_retry`).
 
-        A streaming job asks for the pending ones on its first poll of a source only: after
-        that, its own entries in flight would be handed on again at every poll."""
+        A streaming job asks for all pending ones on its first poll of a source only, as its
+        own entries in flight would otherwise be handed on again at every poll; later polls
+        ask for the failed ones, whose retries come due while the job runs."""
         links = {canonical_url(entry.link) for entry in listed if entry.link}
-        left = self._pending(url, now) if pending else []
+        left = self._pending(url, now, pending)
         candidates = [*listed, *(entry for entry in left
                                  if canonical_url(entry.link) not in links)]
         linked = [entry for entry in candidates if entry.link]
         records = self._records([entry_id(entry.link) for entry in linked])
-        keep: set[int] = set()
+        # a streaming job's later polls find the same waiting entries again: counted once
+        recounted = {id(entry) for entry in left} if pending == "failed" else set()
+        chosen: dict[int, FeedEntry] = {}
         for entry, record in zip(linked, records, strict=True):
             if is_due(entry, record, now, self.settings):
-                keep.add(id(entry))
-            elif record.get("failed_at") is not None:  # not due: a record exists
+                chosen[id(entry)] = as_retry(entry, record)
+            elif record.get("failed_at") is not None and id(entry) not in recounted:
                 self.waiting.inc()
-        return [entry for entry in candidates if not entry.link or id(entry) in keep]
+        retries = [entry for entry in chosen.values() if entry.retry]
+        self.update((entry_id(entry.link), {"retried_at": int(now)}, None) for entry in retries)
+        self.retried.inc(len(retries))
+        return [chosen.get(id(entry), entry) for entry in candidates
+                if not entry.link or id(entry) in chosen]
 
     def record_poll(self, state: FeedState, outcome: str, error: str,
                     listed: Sequence[FeedEntry], now: float) -> None:
@@ -242,11 +263,14 @@ class CrawlState:
             found += [doc["_source"] if doc.get("found") else None for doc in docs]
         return found
 
-    def _pending(self, url: str, now: float) -> list[FeedEntry]:
-        """Entries the source listed whose article is not indexed yet, or due a re-check."""
-        unfetched = {"bool": {"must_not": {"exists": {"field": "fetched_at"}}}}
-        waiting: list[dict[str, Any]] = [unfetched]
-        if self.settings.recheck_age is not None:
+    def _pending(self, url: str, now: float, which: Literal["all", "failed"]
+                 ) -> list[FeedEntry]:
+        """Entries the source listed whose last try failed, and with `all` also those whose
+        article is not indexed yet or is due a re-check."""
+        waiting: list[dict[str, Any]] = [{"exists": {"field": "failed_at"}}]
+        if which == "all":
+            waiting.append({"bool": {"must_not": {"exists": {"field": "fetched_at"}}}})
+        if which == "all" and self.settings.recheck_age is not None:
             waiting.append({"range": {"fetched_at": {
                 "lte": str(int(now - self.settings.recheck_age)), "format": "epoch_second"}}})
         query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}],

@@ -56,6 +56,8 @@ def test_entries_left_out_are_said_beside_the_entries_seen() -> None:
     both = replace(RUN, waiting_retry=2, sitemap_entries_too_old=3).render().splitlines()
     assert both[1] == "entries seen        10  (3 sitemap entries older than --max-age " \
         "skipped; 2 whose page failed before wait for --retry-failed)"
+    retried = replace(RUN, retried=1).render().splitlines()
+    assert retried[1] == "entries seen        10  (1 tried again after their page failed)"
 
 
 def test_a_warc_replay_says_pages_read_and_an_unbalanced_run_says_so() -> None:

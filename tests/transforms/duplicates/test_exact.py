@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -57,6 +58,10 @@ def test_entries_with_tracking_parameters_are_the_same_page() -> None:
                         feed_url="f2", published=at(20))
     distinct = FeedEntry(link="https://a.example/x?id=2", feed_url="f1", published=at(20))
     assert entry_key(plain) == entry_key(tracked) != entry_key(distinct)
+    # a retry of a failed page is a try of its own, the same whichever source lists it
+    assert entry_key(replace(plain, retry=1)) == entry_key(replace(tracked, retry=1))
+    assert entry_key(replace(plain, retry=1)) not in {entry_key(plain),
+                                                       entry_key(replace(plain, retry=2))}
     seen = run_batch([plain, distinct], ENTRIES, [plain, distinct])
     assert seen.get("duplicates_dropped", 0) == 0
 

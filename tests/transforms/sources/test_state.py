@@ -204,6 +204,7 @@ def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
     third = run(feeds, es_connection, aliases, retry_failed="0")  # no wait: asked, fails again
     assert server.pages_asked() == Counter({"/story5.html": 1})
     assert third.dead_letters_by_stage == {"fetch": 1} and record()["failures"] == 2
+    assert (third.entries_seen, third.retried) == (1, 1)
     missing.write_text(page)
     server.asked.clear()
     fourth = run(feeds, es_connection, aliases, retry_failed="0")
@@ -248,6 +249,10 @@ def test_an_entry_whose_page_failed_waits_longer_after_each_failure_in_a_row() -
     # a re-check that failed waits too, though a re-check is due at every run (recheck_age 0)
     assert not is_due(entry, failed(1, fetched=True), 10_000 + 60, settings)
     assert is_due(entry, failed(1), 10_000, StateSettings(EsConnection(), "s", retry_failed=0))
+    # a retry handed on (under way, or lost with its job) counts as a try: the wait restarts
+    handed_on = {**failed(1), "retried_at": 10_000 + 3600}
+    assert not is_due(entry, handed_on, 10_000 + 7199, settings)
+    assert is_due(entry, handed_on, 10_000 + 7200, settings)
 
 
 def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
