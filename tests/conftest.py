@@ -118,14 +118,23 @@ def index_name(es_connection: EsConnection) -> Iterator[str]:
 
 @pytest.fixture
 def aliases(es_connection: EsConnection) -> Iterator[dict[str, str]]:
-    """Fresh names for a job's four aliases, as options (`index`, `dead_letter_index`,
-    `history_index`, `state_index`); removed afterwards."""
+    """Fresh names for a job's four aliases, as options (see job_aliases); removed afterwards."""
     index = f"test-{uuid.uuid4().hex[:10]}"
-    names = {"index": index, "dead_letter_index": f"{index}-dead",
-             "history_index": f"{index}-history", "state_index": f"{index}-state"}
-    yield names
-    for name in names.values():
-        drop_index(es_connection, name)
+    yield job_aliases(index)
+    drop_job_aliases(es_connection, index)
+
+
+def job_aliases(index: str) -> dict[str, str]:
+    """The four aliases a job writes, named after its articles' alias `index`, as options
+    (`index`, `dead_letter_index`, `history_index`, `state_index`)."""
+    return {"index": index, "dead_letter_index": f"{index}-dead",
+            "history_index": f"{index}-history", "state_index": f"{index}-state"}
+
+
+def drop_job_aliases(connection: EsConnection, index: str) -> None:
+    """Drops a job's four aliases (job_aliases), whichever of them its run made."""
+    for alias in job_aliases(index).values():
+        drop_index(connection, alias)
 
 
 def drop_index(connection: EsConnection, alias: str) -> None:

@@ -27,7 +27,7 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.transforms.fetching.warc import ReadWarcRecords
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.loopback import reply, serve
 
 Route = tuple[int, Mapping[str, str], bytes]
@@ -100,22 +100,20 @@ def run_job(es: EsConnection, feeds: list[str] | None = None,
     """One batch run on fresh indices: its summary, the articles and the dead letters indexed;
     what it says goes to `say`."""
     index = f"test-hostile-{uuid.uuid4().hex[:8]}"
-    names = {"index": index, "dead_letter_index": f"{index}-dead",
-             "history_index": f"{index}-history"}
+    names = job_aliases(index)
     try:
         summary = lifecycle.run(PipelineOptions(feeds=feeds or [], es_url=es.url,
                                                 allow_private_addresses=True, **names,
                                                 **options), say=say)
         client = es.client()
         found = []
-        for name in (index, f"{index}-dead"):
+        for name in (index, names["dead_letter_index"]):
             client.indices.refresh(index=name)
             found.append([hit["_source"] for hit in client.search(
                 index=name, size=100)["hits"]["hits"]])
         client.close()
     finally:
-        for name in names.values():
-            drop_index(es, name)
+        drop_job_aliases(es, index)
     return summary, found[0], found[1]
 
 

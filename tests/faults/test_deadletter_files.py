@@ -16,7 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.site import write_site
 
 pytestmark = pytest.mark.es
@@ -32,8 +32,6 @@ def test_dead_letters_are_written_to_files_too(
         "<title>Gone</title><link>{{BASE_URL}}/gone.html</link><guid>gone</guid></item>"
         "</channel></rss>")
     index = f"test-dlfiles-{uuid.uuid4().hex[:8]}"
-    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
-               "history_index": f"{index}-history"}
     out = tmp_path / "letters"
     out.mkdir()
     try:
@@ -41,10 +39,9 @@ def test_dead_letters_are_written_to_files_too(
             summary = lifecycle.run(PipelineOptions(
                 feeds=[server.url(name) for name in ("feed.xml", "broken.xml", "gone.xml")],
                 es_url=es_connection.url, allow_private_addresses=True,
-                dead_letter_files=f"{out}/", **aliases), say=lambda _: None)
+                dead_letter_files=f"{out}/", **job_aliases(index)), say=lambda _: None)
     finally:
-        for alias in aliases.values():
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     letters = [json.loads(line) for file in sorted(out.glob("dead-letters*.jsonl"))
                for line in file.read_text().splitlines()]
     assert (summary.dead_letters, summary.feeds_failed) == (1, 1)  # entry letters, feed letters
@@ -67,8 +64,8 @@ def test_a_streaming_run_writes_its_dead_letters_per_minute(
         server = resources.enter_context(SeedServer(site))
         result = lifecycle.start(PipelineOptions(
             ["--streaming"], feeds=[server.url("broken.xml")], es_url=es_connection.url,
-            index=index, dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
-            allow_private_addresses=True, poll_interval=5.0, dead_letter_files=f"{out}/"),
+            allow_private_addresses=True, poll_interval=5.0, dead_letter_files=f"{out}/",
+            **job_aliases(index)),
             resources, say=lambda _: None)
         try:
             deadline = time.monotonic() + 240
@@ -76,8 +73,7 @@ def test_a_streaming_run_writes_its_dead_letters_per_minute(
                 time.sleep(1)
         finally:
             lifecycle.cancel(result)
-    for name in (index, f"{index}-dead", f"{index}-history"):
-        drop_index(es_connection, name)
+    drop_job_aliases(es_connection, index)
     files = list(out.glob("dead-letters*.jsonl"))
     assert files, "no dead-letter file within 240 s"
     letters = [json.loads(line) for file in files for line in file.read_text().splitlines()]

@@ -15,7 +15,7 @@ import pytest
 from newswire.pipeline import cli
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases
 from tests.loopback import reply, serve
 
 pytestmark = pytest.mark.es
@@ -110,8 +110,7 @@ def test_a_run_in_which_every_feed_failed_exits_non_zero(
                              es_connection.url, "--allow-private-addresses",
                              *[part for pair in aliases.items() for part in pair]])
     finally:
-        for name in aliases.values():
-            drop_index(es_connection, name)
+        drop_job_aliases(es_connection, index)
     out = capsys.readouterr().out
     assert "feeds polled        0  (1 failed, see dead letters)" in out
     assert code == 3

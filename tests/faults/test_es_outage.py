@@ -31,7 +31,7 @@ from newswire.transforms.index.layout import ARTICLE_MAPPING, HISTORY_MAPPING, e
 from newswire.transforms.index.retry import ClusterUnavailable
 from newswire.transforms.index.settings import RetryPolicy
 from newswire.transforms.index.sink import BulkSettings, Document, WriteToElasticsearch
-from tests.conftest import TEST_ES_PORT, drop_index
+from tests.conftest import TEST_ES_PORT, drop_index, drop_job_aliases
 from tests.faults.es_proxy import VanishingProxy
 from tests.faults.site import write_site
 from tests.transforms.index.test_sink import bulk_requests
@@ -145,8 +145,7 @@ def test_a_run_whose_node_stays_away_ends_with_one_line(tmp_path: Path, es_node:
                            "--history-index", f"{index}-history", "--es-outage-wait", "2",
                            "--allow-private-addresses")
     finally:
-        for name in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(EsConnection(es_node.url), name)
+        drop_job_aliases(EsConnection(es_node.url), index)
     assert proxy.vanished.is_set()
     assert run.returncode == 1
     assert "entries seen" not in run.stdout  # no summary of a run that did not finish

@@ -22,7 +22,7 @@ from elasticsearch import Elasticsearch
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
 from tests.pipeline.job.test_streaming import doc_count, wait_for
@@ -107,20 +107,19 @@ def watch(es_connection: EsConnection, paths: list[str], articles: int) -> tuple
     the sink's `created` metric is not asserted, as Prism at times leaves a sink bundle's
     metrics uncommitted (seen on the code before this test's last change too)."""
     index = f"test-streaming-{uuid.uuid4().hex[:8]}"
+    aliases = job_aliases(index)
     client = es_connection.client()
     options = PipelineOptions(
         ["--streaming"], feeds=[f"{Feeds.url}{path}" for path in paths],
-        es_url=es_connection.url, index=index, dead_letter_index=f"{index}-dead",
-        history_index=f"{index}-history", allow_private_addresses=True,
-        fetch_timeout=FETCH_TIMEOUT, poll_interval=POLL_SECONDS,
-        max_poll_interval=POLL_SECONDS)
+        es_url=es_connection.url, allow_private_addresses=True, fetch_timeout=FETCH_TIMEOUT,
+        poll_interval=POLL_SECONDS, max_poll_interval=POLL_SECONDS, **aliases)
     try:
         with ExitStack() as resources:
             result = lifecycle.start(options, resources, say=print)
             try:
                 wait_for(lambda: doc_count(client, index) == articles, 150,
                          f"{articles} articles indexed",
-                         lambda: dead_letters(client, f"{index}-dead"))
+                         lambda: dead_letters(client, aliases["dead_letter_index"]))
                 watch_from = time.monotonic()
                 time.sleep(WATCH_SECONDS)
                 summary = lifecycle.current_summary(result)
@@ -128,8 +127,7 @@ def watch(es_connection: EsConnection, paths: list[str], articles: int) -> tuple
                 lifecycle.cancel(result)  # stops the in-process workers before the job server
     finally:
         client.close()
-        for alias in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     print(summary.render(), dict(Feeds.peak),
           {path: len(times) for path, times in Feeds.polls.items()})
     return summary, watch_from

@@ -23,7 +23,7 @@ from newswire.transforms.sources.discover import ANY, FEED
 from newswire.transforms.sources.feeds import parse_feed_list
 from newswire.transforms.sources.schedule import FeedState, after_poll
 from newswire.transforms.sources.settings import PollSettings
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.loopback import reply, serve
 
 PROSE = " ".join(["The harbour board voted on Tuesday to reopen the old pier market after a"
@@ -126,20 +126,19 @@ def test_bad_sources_are_dead_letters_and_the_good_one_is_indexed(
     feed is fetched once and indexed; its navigation-only page is an extraction dead letter."""
     Sources.hits.clear()
     index = f"test-sources-{uuid.uuid4().hex[:8]}"
+    aliases = job_aliases(index)
     options = PipelineOptions(
         feeds=[refused, f"{site}/feed.xml", f"{site}/empty.xml"], es_url=es_connection.url,
-        index=index, dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
-        allow_private_addresses=True)
+        allow_private_addresses=True, **aliases)
     try:
         summary = lifecycle.run(options, say=lambda _: None)
         client = es_connection.client()
-        client.indices.refresh(index=f"{index}-dead")
+        client.indices.refresh(index=aliases["dead_letter_index"])
         letters = [hit["_source"] for hit in client.search(
-            index=f"{index}-dead", size=20)["hits"]["hits"]]
+            index=aliases["dead_letter_index"], size=20)["hits"]["hits"]]
         client.close()
     finally:
-        for alias in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     print(summary.render())
     assert (summary.feeds_polled, summary.feeds_failed) == (1, 2)
     assert (summary.entries_seen, summary.created) == (2, 1)

@@ -23,7 +23,7 @@ from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.sources.discover import ANY, Discoverer, RediscoverSources, one_reader
 from newswire.transforms.sources.sitemaps import MAX_ROBOTS_SITEMAPS
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.hostile import serve_routes
 from tests.loopback import reply, serve
 
@@ -104,18 +104,16 @@ def test_a_job_reads_its_sources_at_once_within_the_host_limit_on_two_workers(
     busy = Busy()
     robots = "".join(f"Sitemap: {{base}}/slow-{n}.xml\n" for n in range(6))
     index = f"test-read-{uuid.uuid4().hex[:8]}"
-    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
-               "history_index": f"{index}-history"}
     with serve(slow_server(busy, robots)) as site:
         sources = [f"{site}/robots.txt", *(f"{site}/feed-{n}.xml" for n in range(4))]
         try:
             summary = lifecycle.run(PipelineOptions(
                 feeds=sources, es_url=es_connection.url, allow_private_addresses=True,
                 per_host_concurrency=3, direct_num_workers=2,
-                direct_running_mode="multi_processing", **aliases), say=lambda _: None)
+                direct_running_mode="multi_processing", **job_aliases(index)),
+                say=lambda _: None)
         finally:
-            for alias in aliases.values():
-                drop_index(es_connection, alias)
+            drop_job_aliases(es_connection, index)
     assert busy.most == 3  # at once, and no more than the host allows
     assert (summary.sources_read, summary.sources_listed) == (1, 6)
     assert summary.feeds_failed == 10  # 4 feeds and 6 sitemaps, each a dead letter (404)

@@ -18,7 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from newswire.pipeline.job import lifecycle
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.test_sources_feeds import rss
 from tests.loopback import reply, serve
 
@@ -71,16 +71,13 @@ def test_slow_feeds_are_polled_side_by_side_within_the_per_host_limit(
     listed.write_text("".join(f"{host}/feed-{n}.xml\n" for host in hosts
                               for n in range(FEEDS_PER_HOST)))
     index = f"test-slow-feeds-{uuid.uuid4().hex[:8]}"
-    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
-               "history_index": f"{index}-history"}
     try:
         summary = lifecycle.run(PipelineOptions(
             feeds=[str(listed)], es_url=es_connection.url, allow_private_addresses=True,
             per_host_concurrency=PER_HOST, direct_num_workers=2,
-            direct_running_mode="multi_processing", **aliases), say=lambda _: None)
+            direct_running_mode="multi_processing", **job_aliases(index)), say=lambda _: None)
     finally:
-        for alias in aliases.values():
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     polling = max(end for _, end in SlowFeeds.spans) - min(start for start, _ in SlowFeeds.spans)
     print(f"10 feeds of {ANSWER_AFTER:g} s polled in {polling:.1f} s; peak in flight per host "
           f"{dict(SlowFeeds.peak)}")

@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.test_net_streaming import Feeds
 from tests.faults.test_sources_feeds import ARTICLE, rss
 from tests.loopback import reply, serve
@@ -63,14 +63,12 @@ class SlowPage(BaseHTTPRequestHandler):
 def index(es_connection: EsConnection) -> Iterator[str]:
     name = f"test-stop-{uuid.uuid4().hex[:8]}"
     yield name
-    for alias in (name, f"{name}-dead", f"{name}-history"):
-        drop_index(es_connection, alias)
+    drop_job_aliases(es_connection, name)
 
 
 def index_options(es_connection: EsConnection, index: str) -> dict[str, object]:
-    return dict(es_url=es_connection.url, index=index, dead_letter_index=f"{index}-dead",
-                history_index=f"{index}-history", allow_private_addresses=True,
-                poll_interval=POLL_SECONDS, max_poll_interval=POLL_SECONDS)
+    return dict(es_url=es_connection.url, allow_private_addresses=True,
+                poll_interval=POLL_SECONDS, max_poll_interval=POLL_SECONDS, **job_aliases(index))
 
 
 def stop_while_the_page_is_slow(es_connection: EsConnection, index: str, delay: float,

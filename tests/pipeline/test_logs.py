@@ -20,7 +20,7 @@ from newswire.pipeline import cli, logs
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import article_mapping_for, ensure_index
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +39,7 @@ def run_args(es_connection: EsConnection, seed_server: SeedServer) -> Iterator[l
     yield ["run", "--feeds", seed_server.url("feeds.opml"), "--allow-private-addresses",
            "--es-url", es_connection.url, "--index", index, "--dead-letter-index",
            f"{index}-dead", "--history-index", f"{index}-history"]
-    for name in (index, f"{index}-dead", f"{index}-history"):
-        drop_index(es_connection, name)
+    drop_job_aliases(es_connection, index)
 
 
 @pytest.mark.es

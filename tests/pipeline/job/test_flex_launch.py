@@ -26,7 +26,7 @@ import pytest
 from newswire.pipeline.job import flex_template
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 gcs_emulator = pytest.importorskip("gcp_storage_emulator.server", reason="needs newswire[dev]")
@@ -77,8 +77,7 @@ def test_flex_launch_writes_the_job_file_and_exits_0(
         launched = subprocess.run([sys.executable, str(entry), *args], env=env, cwd=tmp_path,
                                   capture_output=True, text=True, timeout=300, check=False)
     finally:
-        for name in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(es_connection, name)
+        drop_job_aliases(es_connection, index)
     assert launched.returncode == 0, launched.stderr[-3000:]
     assert f"wrote the Dataflow job file {job_object}" in launched.stdout
 

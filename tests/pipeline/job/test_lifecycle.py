@@ -19,7 +19,12 @@ from newswire.pipeline.services.seed_server import SeedServer
 from newswire.schemas import seed
 from newswire.schemas.article import Article
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import assert_matches_manifest, drop_index, stored_by_canonical_url
+from tests.conftest import (
+    assert_matches_manifest,
+    drop_job_aliases,
+    job_aliases,
+    stored_by_canonical_url,
+)
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
@@ -29,7 +34,7 @@ class Run:
 
     def __init__(self, index: str, first: Summary, second: Summary) -> None:
         self.index = index
-        self.dead_letter_index = f"{index}-dead"
+        self.dead_letter_index = job_aliases(index)["dead_letter_index"]
         self.first = first
         self.second = second
 
@@ -40,21 +45,18 @@ def ingested(es_connection: EsConnection, seed_server: SeedServer) -> Iterator[R
 
     def run_once() -> Summary:
         options = PipelineOptions(
-            feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
-            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
-            allow_private_addresses=True)
+            feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url,
+            allow_private_addresses=True, **job_aliases(index))
         return lifecycle.run(options, say=lambda _: None)
 
     first = run_once()
     second = run_once()
     client = es_connection.client()
-    client.indices.refresh(index=[index, f"{index}-dead"])
+    run = Run(index, first, second)
+    client.indices.refresh(index=[run.index, run.dead_letter_index])
     client.close()
-    yield Run(index, first, second)
-    drop_index(es_connection, index)
-    drop_index(es_connection, f"{index}-dead")
-    drop_index(es_connection, f"{index}-history")
-    drop_index(es_connection, f"{index}-state")
+    yield run
+    drop_job_aliases(es_connection, index)
 
 
 def test_summary_matches_the_corpus_ground_truth(ingested: Run, manifest: dict) -> None:

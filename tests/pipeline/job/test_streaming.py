@@ -21,7 +21,7 @@ from newswire.schemas.article import document_id
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import article_mapping_for, ensure_index
 from newswire.transforms.sources.state import entry_id, source_id
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.site import COPY, PARAGRAPHS, write_outlet
 from tests.loopback import CountingServer, Request
 
@@ -74,9 +74,8 @@ def test_new_entries_are_searchable_within_the_poll_interval(
         server = resources.enter_context(SeedServer(corpus))
         server.add_overlay(overlay)
         options = PipelineOptions(
-            ["--streaming"], feeds=[server.url(FEED)], es_url=es_connection.url, index=index,
-            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
-            allow_private_addresses=True,
+            ["--streaming"], feeds=[server.url(FEED)], es_url=es_connection.url,
+            allow_private_addresses=True, **job_aliases(index),
             poll_interval=POLL_SECONDS, max_poll_interval=POLL_SECONDS)
         result = lifecycle.start(options, resources, say=print)
         try:
@@ -96,9 +95,7 @@ def test_new_entries_are_searchable_within_the_poll_interval(
         finally:
             lifecycle.cancel(result)
     client.close()
-    drop_index(es_connection, index)
-    drop_index(es_connection, f"{index}-dead")
-    drop_index(es_connection, f"{index}-history")
+    drop_job_aliases(es_connection, index)
     assert summary.feeds_polled >= 3
     assert summary.feeds_not_modified >= 1
     assert summary.entries_seen == 2

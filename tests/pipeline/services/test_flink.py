@@ -18,7 +18,7 @@ from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.flink import ensure_flink_job_server
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import assert_matches_manifest, drop_index
+from tests.conftest import assert_matches_manifest, drop_job_aliases, job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -37,12 +37,11 @@ def flink_run(es_connection: EsConnection,
     ensure_flink_job_server(say=lambda line: print(f"[flink] {line}"))
     timed("job server classpath ready", started)
     index = f"test-flink-{uuid.uuid4().hex[:8]}"
+    aliases = job_aliases(index)
     try:
         options = PipelineOptions(
-            ["--runner", "flink"],
-            feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
-            dead_letter_index=f"{index}-dead", history_index=f"{index}-history",
-            allow_private_addresses=True)
+            ["--runner", "flink"], feeds=[seed_server.url("feeds.opml")],
+            es_url=es_connection.url, allow_private_addresses=True, **aliases)
         started = time.monotonic()
         said: list[str] = []
         with logs.configured(logs.DEFAULT_LEVEL), redirect_stderr(io.StringIO()) as stderr:
@@ -50,12 +49,11 @@ def flink_run(es_connection: EsConnection,
         timed("job server start and pipeline run", started)
         assert any("embedded Flink cluster" in line for line in said)
         client = es_connection.client()
-        client.indices.refresh(index=[index, f"{index}-dead"])
+        client.indices.refresh(index=[index, aliases["dead_letter_index"]])
         client.close()
         yield index, summary, stderr.getvalue()
     finally:
-        for alias in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
 
 
 def test_flink_summary_matches_the_corpus_ground_truth(
@@ -71,11 +69,11 @@ def test_flink_run_prints_no_traceback(flink_run: tuple[str, Summary, str]) -> N
 def test_flink_run_fills_the_indices(
         flink_run: tuple[str, Summary, str], manifest: dict, es_connection: EsConnection
         ) -> None:
-    index = flink_run[0]
+    aliases = job_aliases(flink_run[0])
     totals = manifest["totals"]
     client = es_connection.client()
     try:
-        assert client.count(index=index)["count"] == totals["indexed"]
-        assert client.count(index=f"{index}-dead")["count"] == totals["dead_letters"]
+        assert client.count(index=aliases["index"])["count"] == totals["indexed"]
+        assert client.count(index=aliases["dead_letter_index"])["count"] == totals["dead_letters"]
     finally:
         client.close()

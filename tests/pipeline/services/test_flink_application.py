@@ -26,7 +26,7 @@ from newswire.pipeline.services.worker_pool import (
     ensure_sdk_boot,
 )
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 ENTRY = "org.apache.beam.runners.flink.FlinkPipelineRunner"  # deploy/flink's job.entryClass
@@ -69,7 +69,7 @@ def build_and_run(worker_pool: WorkerPool, wheel: Path, es_connection: EsConnect
     indexed."""
     jar = tmp_path / "newswire-pipeline.jar"
     index = f"test-flinkapp-{uuid.uuid4().hex[:8]}"
-    aliases = (index, f"{index}-dead", f"{index}-history")
+    aliases = job_aliases(index)
     newswire = Path(sys.executable).parent / "newswire"
     try:
         build = subprocess.run(
@@ -77,8 +77,8 @@ def build_and_run(worker_pool: WorkerPool, wheel: Path, es_connection: EsConnect
              *worker_pool.pipeline_args(), "--checkpointing_interval", "60000",
              "--extra_package", str(wheel),
              "--feeds", seed_server.url("feeds.opml"), "--es-url", es_connection.url,
-             "--index", aliases[0], "--dead-letter-index", aliases[1],
-             "--history-index", aliases[2], "--allow-private-addresses"],
+             "--index", index, "--dead-letter-index", aliases["dead_letter_index"],
+             "--history-index", aliases["history_index"], "--allow-private-addresses"],
             capture_output=True, text=True, timeout=600, check=False)
         assert build.returncode == 0, build.stderr[-3000:]
         main, options, artifacts = jar_contents(jar)
@@ -95,11 +95,11 @@ def build_and_run(worker_pool: WorkerPool, wheel: Path, es_connection: EsConnect
         assert run.returncode == 0, run.stderr[-3000:]
         client = es_connection.client()
         try:
-            client.indices.refresh(index=list(aliases[:2]))
-            counts = [client.count(index=alias)["count"] for alias in aliases[:2]]
+            written = [index, aliases["dead_letter_index"]]
+            client.indices.refresh(index=written)
+            counts = [client.count(index=alias)["count"] for alias in written]
         finally:
             client.close()
     finally:
-        for alias in aliases:
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     return counts

@@ -33,7 +33,7 @@ from newswire.pipeline.services.flink import ensure_flink_job_server, flink_root
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.pipeline.services.worker_pool import WorkerPool
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 CHECKPOINT_MS = 3000
@@ -135,19 +135,18 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
     log = flink_root() / "job-server.log"
     offset = log.stat().st_size if log.exists() else 0
     index = f"test-flinkcp-{uuid.uuid4().hex[:8]}"
-    aliases = (index, f"{index}-dead", f"{index}-history", f"{index}-state")
+    aliases = job_aliases(index)
     totals = manifest["totals"]
     client = es_connection.client()
     options = PipelineOptions(
         ["--runner", "flink", "--streaming", "--parallelism", "1", "--job_name", index,
          "--checkpointing_interval", str(CHECKPOINT_MS), *worker_pool.pipeline_args()],
-        feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url, index=index,
-        dead_letter_index=aliases[1], history_index=aliases[2], state_index=aliases[3],
-        allow_private_addresses=True, poll_interval=5.0)
+        feeds=[seed_server.url("feeds.opml")], es_url=es_connection.url,
+        allow_private_addresses=True, poll_interval=5.0, **aliases)
     started = time.monotonic()
 
     def indexed() -> tuple[int, int]:
-        return len(documents(client, index)), len(documents(client, aliases[1]))
+        return len(documents(client, index)), len(documents(client, aliases["dead_letter_index"]))
 
     try:
         with ExitStack() as resources:
@@ -186,13 +185,12 @@ def test_flink_checkpoint_restores_the_job_after_the_worker_pool_is_killed(
                 print(f"[flink] recovered in {time.monotonic() - started:.0f} s: "
                       f"{cluster.checkpoints()}")
                 articles = documents(client, index)
-                dead = documents(client, aliases[1])
+                dead = documents(client, aliases["dead_letter_index"])
             finally:
                 lifecycle.cancel(result)
     finally:
         client.close()
-        for alias in aliases:
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
     assert before["completed"] >= 1 and before["restored"] == 0
     links = sorted(entry["link"].replace("{{BASE_URL}}", seed_server.base_url)
                    for entry in manifest["entries"] if entry["outcome"] == "indexed")

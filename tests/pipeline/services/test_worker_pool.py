@@ -22,7 +22,7 @@ from newswire.pipeline.services import worker_pool as pools
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.pipeline.services.worker_pool import WorkerPool, ensure_worker_env
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import assert_matches_manifest, drop_index
+from tests.conftest import assert_matches_manifest, drop_job_aliases, job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -37,23 +37,22 @@ class Outcome:
 def ingest(connection: EsConnection, server: SeedServer, beam_args: list[str]) -> Outcome:
     """One run of the corpus into fresh aliases: its summary and the ids it indexed."""
     index = f"test-pool-{uuid.uuid4().hex[:8]}"
-    aliases = (index, f"{index}-dead", f"{index}-history")
-    options = PipelineOptions(
-        beam_args, feeds=[server.url("feeds.opml")], es_url=connection.url, index=index,
-        dead_letter_index=aliases[1], history_index=aliases[2], allow_private_addresses=True)
+    aliases = job_aliases(index)
+    options = PipelineOptions(beam_args, feeds=[server.url("feeds.opml")], es_url=connection.url,
+                              allow_private_addresses=True, **aliases)
+    written = [index, aliases["dead_letter_index"]]
     try:
         summary = lifecycle.run(options, say=lambda _: None)
         client = connection.client()
         try:
-            client.indices.refresh(index=list(aliases[:2]))
+            client.indices.refresh(index=written)
             ids = [sorted(hit["_id"] for hit in client.search(
-                index=alias, size=1000, source=False)["hits"]["hits"]) for alias in aliases[:2]]
+                index=alias, size=1000, source=False)["hits"]["hits"]) for alias in written]
         finally:
             client.close()
         return Outcome(summary, *ids)
     finally:
-        for alias in aliases:
-            drop_index(connection, alias)
+        drop_job_aliases(connection, index)
 
 
 def test_the_worker_environment_has_only_the_wheel(worker_pool: WorkerPool) -> None:

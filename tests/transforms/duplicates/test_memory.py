@@ -24,7 +24,7 @@ from newswire.transforms.duplicates.settings import DEFAULT_THRESHOLD
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import ARTICLE_MAPPING, ensure_index, indexed_article
 from newswire.transforms.index.sink import Document
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.faults.site import COPY, PARAGRAPHS, write_outlet
 from tests.transforms.duplicates.test_near import (
     OTHER_STORY,
@@ -73,13 +73,12 @@ def test_a_copy_in_a_later_run_is_linked_as_in_one_run(
     ingest([courier], es_connection, aliases)
     two_runs = links(es_client, aliases["index"])
 
-    one = {name: f"{alias}-one" for name, alias in aliases.items()}
+    one = f"{aliases['index']}-one"
     try:
-        ingest([wire, courier], es_connection, one)
-        one_run = links(es_client, one["index"])
+        ingest([wire, courier], es_connection, job_aliases(one))
+        one_run = links(es_client, one)
     finally:
-        for alias in one.values():
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, one)
 
     assert two_runs == one_run == {first: (first, None), copied: (first, first)}
 

@@ -21,7 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.loopback import reply, serve
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
@@ -87,15 +87,12 @@ def site() -> Iterator[str]:
 def run(site: str, es_connection: EsConnection, **options: object) -> Summary:
     """One batch run of the site's feed into throwaway indices."""
     index = f"test-polite-{uuid.uuid4().hex[:8]}"
-    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
-               "history_index": f"{index}-history"}
     try:
         return lifecycle.run(PipelineOptions(
             feeds=[f"{site}/feed.xml"], es_url=es_connection.url,
-            allow_private_addresses=True, **aliases, **options), say=lambda _: None)
+            allow_private_addresses=True, **job_aliases(index), **options), say=lambda _: None)
     finally:
-        for alias in aliases.values():
-            drop_index(es_connection, alias)
+        drop_job_aliases(es_connection, index)
 
 
 def test_a_job_never_requests_a_page_robots_txt_disallows(

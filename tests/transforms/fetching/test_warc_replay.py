@@ -16,7 +16,7 @@ from newswire.pipeline.job import lifecycle
 from newswire.pipeline.job.summary import Summary
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
-from tests.conftest import assert_matches_manifest, drop_index
+from tests.conftest import assert_matches_manifest, drop_job_aliases, job_aliases
 from tests.transforms.fetching.test_warc import read_file, write_archive
 
 pytestmark = pytest.mark.es
@@ -35,8 +35,7 @@ class Runs:
 
 def run(connection: EsConnection, index: str, **source: Any) -> Summary:
     return lifecycle.run(PipelineOptions(
-        es_url=connection.url, index=index, dead_letter_index=f"{index}-dead",
-        history_index=f"{index}-history", allow_private_addresses=True, **source),
+        es_url=connection.url, allow_private_addresses=True, **job_aliases(index), **source),
         say=lambda _: None)
 
 
@@ -61,8 +60,7 @@ def runs(es_connection: EsConnection, seed_server: SeedServer,
     replay = run(es_connection, replay_index, warc=str(archive / "*.warc.gz"))
     yield Runs(archive, live_index, replay_index, live, replay)
     for index in (live_index, replay_index):
-        for name in (index, f"{index}-dead", f"{index}-history"):
-            drop_index(es_connection, name)
+        drop_job_aliases(es_connection, index)
 
 
 def test_archiving_does_not_change_the_run(runs: Runs, manifest: dict) -> None:
@@ -103,8 +101,9 @@ def test_a_changed_record_updates_only_its_document(
     assert AFTER in after[changed[0]]["body"] and BEFORE in before[changed[0]]["body"]
     client = es_connection.client()
     try:
-        client.indices.refresh(index=f"{runs.replay_index}-history")
-        history = client.search(index=f"{runs.replay_index}-history")["hits"]["hits"]
+        history_index = job_aliases(runs.replay_index)["history_index"]
+        client.indices.refresh(index=history_index)
+        history = client.search(index=history_index)["hits"]["hits"]
     finally:
         client.close()
     assert [hit["_source"]["article_id"] for hit in history] == changed

@@ -27,7 +27,7 @@ from newswire.pipeline.services import es_plugin
 from newswire.pipeline.services.elasticsearch import LocalNode, find_java
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import ClusterRefused, EsConnection
-from tests.conftest import TEST_ES_PORT, assert_matches_manifest, drop_index
+from tests.conftest import TEST_ES_PORT, assert_matches_manifest, drop_job_aliases, job_aliases
 
 pytestmark = [pytest.mark.es, pytest.mark.slow, pytest.mark.timeout(600)]
 SECURE_PORT = TEST_ES_PORT + 2  # the outage test's node has + 1
@@ -156,15 +156,12 @@ def test_the_job_indexes_with_a_least_privilege_api_key_it_never_prints(
     (tmp_path / "api-key").write_text(key["encoded"] + "\n")
     monkeypatch.setenv("NEWSWIRE_ES_API_KEY_FILE", str(tmp_path / "api-key"))
     assert authenticate(secure_node.url)["authentication_type"] == "api_key"
-    aliases = {"index": index, "dead_letter_index": f"{index}-dead",
-               "history_index": f"{index}-history"}
     options = PipelineOptions(feeds=[seed_server.url("feeds.opml")], es_url=secure_node.url,
-                              allow_private_addresses=True, **aliases)
+                              allow_private_addresses=True, **job_aliases(index))
     try:
         summary = lifecycle.run(options, say=print)
     finally:
-        for alias in aliases.values():
-            drop_index(EsConnection(secure_node.url), alias)
+        drop_job_aliases(EsConnection(secure_node.url), index)
     assert_matches_manifest(summary, manifest)
     assert key["api_key"] not in json.dumps(options.get_all_options(), default=str)
     captured = capfd.readouterr()

@@ -28,7 +28,7 @@ from newswire.transforms.sources.discover import (
     opml,
 )
 from newswire.transforms.sources.feeds import parse_feed_list
-from tests.conftest import drop_index
+from tests.conftest import drop_job_aliases, job_aliases
 from tests.transforms.sources.test_sitemaps import FakeState, index, news_url, plain_url, urlset
 
 FEED = "reuters/rss/world.xml"
@@ -161,9 +161,8 @@ def test_a_robots_txt_run_ingests_its_news_sitemaps(
     said: list[str] = []
     try:
         summary = lifecycle.run(PipelineOptions(
-            feeds=[world.robots], es_url=es_connection.url, index=index_name,
-            dead_letter_index=f"{index_name}-dead", history_index=f"{index_name}-history",
-            allow_private_addresses=True), say=said.append)
+            feeds=[world.robots], es_url=es_connection.url, allow_private_addresses=True,
+            **job_aliases(index_name)), say=said.append)
         assert summary.feeds_polled == 1
         # robots.txt lists the index; the index lists two sitemaps, one older than --max-age
         assert (summary.sources_read, summary.sources_listed, summary.sitemaps_too_old) == (
@@ -180,8 +179,7 @@ def test_a_robots_txt_run_ingests_its_news_sitemaps(
         finally:
             client.close()
     finally:
-        for name in (index_name, f"{index_name}-dead", f"{index_name}-history"):
-            drop_index(es_connection, name)
+        drop_job_aliases(es_connection, index_name)
     assert quiet["title"] == "Harbor dredging resumes"
     assert quiet["outlet"] == "Harbor Ledger"
     assert quiet["language"] == "en"
@@ -204,12 +202,10 @@ def test_a_homepage_run_ingests_its_feeds_and_sitemaps(
     feed_rows = [row for row in manifest["entries"] if row["feed"] == FEED]
     try:
         summary = lifecycle.run(PipelineOptions(
-            feeds=[world.server.url("index.html")], es_url=es_connection.url, index=index_name,
-            dead_letter_index=f"{index_name}-dead", history_index=f"{index_name}-history",
-            allow_private_addresses=True), say=said.append)
+            feeds=[world.server.url("index.html")], es_url=es_connection.url,
+            allow_private_addresses=True, **job_aliases(index_name)), say=said.append)
     finally:
-        for name in (index_name, f"{index_name}-dead", f"{index_name}-history"):
-            drop_index(es_connection, name)
+        drop_job_aliases(es_connection, index_name)
     assert summary.feeds_polled == 2  # the feed it links to, and the fresh news sitemap
     # the homepage (its feed, its robots.txt's index) and the index (one fresh sitemap)
     assert (summary.sources_read, summary.sources_listed) == (2, 3)
