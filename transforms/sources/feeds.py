@@ -142,8 +142,10 @@ class PollReader:
     def open(self) -> None:
         self.crawl = CrawlState(self.state).open() if self.state else None
         self.prune_due = time.monotonic()
+        self.closed = False
 
     def close(self) -> None:
+        self.closed = True  # first: a poll being applied now may fail on the closed state
         if self.crawl:
             self.crawl.close()
 
@@ -175,23 +177,37 @@ class PollReader:
         """Emit what the finished poll found; returns the feed's state after it. The job's
         `first` poll of a feed also hands on what earlier runs left unfetched.
 
+        A worker that stops tears its DoFn down (closing the crawl state) while a bundle may
+        still be applying a poll: what fails after that is left unsaid, as the worker's
+        outputs are lost anyway and the poll is made again by the job that takes over."""
+        try:
+            outputs, after = self._outcome(state, poll, first)
+        except Exception:
+            if not self.closed:
+                raise
+            return state
+        yield from outputs
+        return after
+
+    def _outcome(self, state: FeedState, poll: Poll, first: bool
+                 ) -> tuple[list[Any], FeedState]:
+        """What the finished poll found and the feed's state after it.
+
         The feed's boundary: whatever reading it raises (a failed request, a document that is
         no feed, a parser's own error) is the feed's dead letter, and its next poll backs off.
         """
         try:
-            outputs, after = self._read(state, poll, first)
+            return self._read(state, poll, first)
         except Exception as error:
             self.failed.inc()
             reason = failure_reason(error)
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_feed(POLL, reason, poll.feed_url))
             after = after_poll(state, poll.started, self.schedule, failed=True,
                                response_headers=getattr(error, "headers", {}))
             if self.crawl:
                 self.crawl.record_poll(after, "failed", reason, [], poll.started)
-            return after
-        yield from outputs
-        return after
+            return [beam.pvalue.TaggedOutput(
+                DEAD_LETTER, DeadLetter.for_feed(POLL, reason, poll.feed_url))], after
+
     def _read(self, state: FeedState, poll: Poll, first: bool
               ) -> tuple[list[Any], FeedState]:
         """What the finished poll found, in order (new entries, and dead letters for entries

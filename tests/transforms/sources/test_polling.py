@@ -8,8 +8,11 @@ import pytest
 
 from newswire.transforms.fetching.http import FetchError, Response
 from newswire.transforms.fetching.settings import HttpSettings
+from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.feeds import PollReader
 from newswire.transforms.sources.polling import FeedPolls
 from newswire.transforms.sources.schedule import FeedState
+from newswire.transforms.sources.settings import PollSettings, StateSettings
 from tests.loopback import QuietHandler, reply, serve
 
 
@@ -84,3 +87,22 @@ def test_a_wait_ends_at_its_limit_or_when_told_to_stop() -> None:
         finally:
             Feed.release.set()
         assert poll.wait(10) and poll.outcome.result().status == 200
+
+
+def test_a_poll_applied_as_the_worker_stops_emits_nothing_and_raises_nothing() -> None:
+    """Teardown closes the crawl state while a bundle may still apply a poll: that poll leaves
+    the feed's state as it was and emits nothing, rather than failing on the closed state
+    (a traceback as a streaming job stops)."""
+    feed = "https://a.example/rss"
+    body = (b"<rss version='2.0'><channel><title>A</title><item><title>Story</title>"
+            b"<link>https://a.example/story</link></item></channel></rss>")
+    poll = FeedPolls(HttpSettings()).start(feed, {}, 10.0, answered=Response(
+        feed, 200, {"content-type": "application/rss+xml"}, body))
+    reader = PollReader(PollSettings(), StateSettings(EsConnection("http://127.0.0.1:9"), "s"))
+    reader.open()
+    reader.close()
+    state = FeedState(feed)
+    applying = reader.apply(state, poll, first=False)
+    with pytest.raises(StopIteration) as end:
+        next(applying)
+    assert end.value.value is state
