@@ -48,7 +48,7 @@ ENTRIES = [
               updated=datetime(2026, 3, 2, 9, 0, 0, 123456), summary="<p>x</p>",
               authors=("Ann Lee", "Bo Ray"), tags=("ports",), image_url="https://i.example/1",
               image_credit="Photo: C", image_caption="A quay", language="de",
-              source="sitemap"),
+              source="sitemap", retry=2),
     FeedEntry(link="", feed_url=FEED),
     FeedEntry(link="https://news.example/c", feed_url=FEED, tags=("t",)),
 ]
