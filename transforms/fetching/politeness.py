@@ -239,25 +239,28 @@ def _host_of_slot(key: str) -> str:
 
 @dataclass
 class _Robots:
-    """One origin's robots.txt: fetched by one thread at a time, kept for the TTL (`rules`
-    None: there are none, everything is allowed; `unreachable`: why it could not be had, and
-    everything is disallowed until it is asked again)."""
+    """One origin's robots.txt: asked by one thread at a time, its answer kept for `keep`
+    seconds (`rules` None: there are none, everything is allowed; `unreachable`: why it could
+    not be had, and everything is disallowed until it is asked again)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    fetched: float | None = None
+    used: float = 0.0  # when a URL of the origin was last checked
+    asked: float | None = None
+    keep: float = 0.0
     rules: Protego | None = None
     unreachable: str = ""
 
 
 class RobotsCache:
-    """robots.txt per origin, fetched once per `ttl` with the same client. Origins whose rules
-    have expired are forgotten, so the cache holds only the origins asked about within the
-    last `ttl` seconds.
+    """robots.txt per origin, fetched once per `ttl` with the same client. Origins no URL was
+    checked for within the last `ttl` seconds are forgotten, so the cache holds only those.
 
     As RFC 9309 says: a robots.txt that answers 4xx is unavailable and allows everything; one
     that is unreachable (5xx, 429, a timeout or a failed connection, after the client's
     retries) disallows everything, so a site in trouble is not crawled until it answers. That
-    verdict is kept for `retry` seconds only, then robots.txt is asked again.
+    verdict is kept for `retry` seconds only, then robots.txt is asked again. An origin whose
+    robots.txt was had before keeps that copy while it is unreachable (RFC 9309, 2.4), asked
+    again every `retry` seconds: one failed request does not shut a site a job crawls.
     """
 
     def __init__(self, client: HttpClient, user_agent: str, ttl: float = 3600.0,
@@ -283,15 +286,15 @@ class RobotsCache:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
-            self._forget_expired(self.clock())
+            now = self.clock()
+            self._forget_unused(now)
             robots = self._origins.setdefault(origin, _Robots())
+            robots.used = now
         # One thread fetches an origin's robots.txt; the others wait for its answer rather than
         # all asking the site at once.
         with robots.lock:
-            kept = self.retry if robots.unreachable else self.ttl
-            if robots.fetched is None or self.clock() - robots.fetched > kept:
-                robots.rules, robots.unreachable = self._fetch(origin)
-                robots.fetched = self.clock()
+            if robots.asked is None or self.clock() - robots.asked > robots.keep:
+                self._ask(origin, robots)
             rules, unreachable = robots.rules, robots.unreachable
         if unreachable:
             return f"robots.txt unreachable ({unreachable})"
@@ -299,14 +302,24 @@ class RobotsCache:
             return "disallowed by robots.txt"
         return ""
 
-    def _forget_expired(self, now: float) -> None:
-        """Drop origins whose rules are past their TTL, at most once per TTL (lock held)."""
+    def _forget_unused(self, now: float) -> None:
+        """Drop origins no URL was checked for within the TTL, at most once per TTL (lock
+        held)."""
         if now - self._swept < self.ttl:
             return
         self._swept = now
         self._origins = {origin: robots for origin, robots in self._origins.items()
-                         if robots.lock.locked() or robots.fetched is None
-                         or now - robots.fetched <= self.ttl}
+                         if robots.lock.locked() or now - robots.used <= self.ttl}
+
+    def _ask(self, origin: str, robots: _Robots) -> None:
+        """Ask the origin's robots.txt (its lock held) and keep the answer, or the copy had
+        before when there is one and robots.txt is now unreachable."""
+        had_copy = robots.asked is not None and not robots.unreachable
+        rules, unreachable = self._fetch(origin)
+        if not (unreachable and had_copy):
+            robots.rules, robots.unreachable = rules, unreachable
+        robots.keep = self.retry if unreachable else self.ttl
+        robots.asked = self.clock()
 
     def _fetch(self, origin: str) -> tuple[Protego | None, str]:
         """The origin's rules (None: none, all allowed), or why it is unreachable (the

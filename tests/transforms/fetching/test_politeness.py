@@ -224,6 +224,32 @@ def test_an_unreachable_robots_txt_is_asked_again_sooner_than_rules_expire(
     assert RulesSite.requested["/robots.txt"] == 2
 
 
+def test_a_robots_txt_had_before_serves_while_it_is_unreachable(rules_site: str) -> None:
+    """RFC 9309, 2.4: a copy had before may be used while the file is unreachable, so a site
+    whose robots.txt fails once is not shut for the job; it is asked again every `retry`."""
+    now = [0.0]
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        robots = RobotsCache(client, "newswire/0.1", ttl=3600, clock=lambda: now[0], retry=300)
+        RulesSite.robots = "User-agent: *\nDisallow: /private/\n"
+        assert robots.allowed(f"{rules_site}/story")
+        now[0] = 3000
+        assert robots.allowed(f"{rules_site}/story")  # the job goes on crawling the site
+        RulesSite.robots_status = 503
+        now[0] = 3601  # the rules expired: asked again, unreachable, the copy kept
+        assert robots.refusal(f"{rules_site}/story") == ""
+        assert not robots.allowed(f"{rules_site}/private/a")
+        now[0] = 3601 + 301  # asked again after `retry`, not the whole TTL
+        assert robots.allowed(f"{rules_site}/story")
+        RulesSite.robots, RulesSite.robots_status = "User-agent: *\nDisallow: /\n", 200
+        now[0] = 3601 + 602  # answering again: its new rules apply
+        assert not robots.allowed(f"{rules_site}/story")
+    finally:
+        client.close()
+    assert RulesSite.requested["/robots.txt"] == 4
+
+
 def test_a_page_behind_an_unreachable_robots_txt_is_not_requested(rules_site: str) -> None:
     RulesSite.robots_status = 503
     page_fetcher = fetcher(retries=0)
