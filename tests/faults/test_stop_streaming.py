@@ -109,7 +109,8 @@ def test_a_stop_waits_for_the_entry_in_flight(es_connection: EsConnection, index
     assert SlowPage.answered.is_set()
     assert said[0].startswith("stopping: 1 entry in flight, waiting up to 30 s"), said
     assert 1 < took < 30
-    assert (summary.entries_seen, summary.created, summary.in_flight_at_stop) == (1, 1, 0)
+    assert (summary.entries_seen, summary.created, summary.in_flight_at_stop) == (1, 1, 0), (
+        summary.render())
     assert summary.balanced
     assert summary.render().endswith("entries = indexed + duplicates + dead letters: yes")
     client = es_connection.client()

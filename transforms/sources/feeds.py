@@ -306,9 +306,11 @@ class PollFeeds(beam.DoFn):
         if self.stopped.is_set():
             return
         feed_url, answered = keyed
+        # the poll first, then the state: a poll settled in between has left its state behind
+        # (`newest`); read the other way round, the state from before it would be polled from
+        poll = self.polls.current(feed_url)
         stored = self.polls.newest(feed_url, feed.read())
         state = stored or self.reader.remembered(feed_url)
-        poll = self.polls.current(feed_url)
         if poll is None:
             now = self.clock()
             # Ticks jitter: one a tenth of a tick early polls the feed, rather than a tick late.
