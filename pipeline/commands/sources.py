@@ -1,7 +1,7 @@
 """`newswire sources [URL]`: what the crawl state says of each source, or of one source's
 entries; it answers "why is this feed not updating?" (its last outcome and error, when it is
 due next, its failures in a row, which of its entries wait for their article, and which of
-those failed at their last try, and why)."""
+those failed at their last try, why, and when they are tried next)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def arguments(command: argparse.ArgumentParser) -> None:
     command.description = ("Each source's last poll, its outcome, when it is due next, its "
                            "failures in a row, and its entries (all recorded, those not yet "
                            "fetched, and those whose page failed at the last try); with a URL, "
-                           "that source's details and its most recently listed entries.")
+                           "that source's details and its most recently listed entries, with "
+                           "when each failed page is tried next.")
     command.add_argument("url", nargs="?", help="one source's URL")
     add_flags(command, "es_url", "index")
     add_flags(command, "state_index",
@@ -82,7 +83,8 @@ def _one_source(reader: Reader, alias: str, url: str, limit: int) -> str:
              f"validators    ETag {remembered.get('etag') or '-'}, Last-Modified "
              f"{remembered.get('last_modified') or '-'}",
              f"entries       {remembered.get('entries', 0)} in its last full answer", ""]
-    rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LAST TRY FAILED", "LINK")]
+    rows = [("FIRST SEEN", "LAST SEEN", "FETCHED", "ARTICLE", "LAST TRY FAILED", "NEXT TRY",
+             "LINK")]
     entries = reader.search(alias, {
         "query": {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}]}},
         "size": limit, "sort": [{"last_seen": "desc"}, {"first_seen": "desc"}]},
@@ -90,7 +92,7 @@ def _one_source(reader: Reader, alias: str, url: str, limit: int) -> str:
     for entry in (hit["_source"] for hit in entries):
         rows.append((_when(entry.get("first_seen")), _when(entry.get("last_seen")),
                      _when(entry.get("fetched_at"), "not yet"), entry.get("article_id") or "-",
-                     _failure(entry), entry.get("link") or "-"))
+                     _failure(entry), _when(entry.get("retry_due")), entry.get("link") or "-"))
     return "\n".join(lines) + _table(rows)
 
 

@@ -59,7 +59,7 @@ from newswire.transforms.sources.settings import StateSettings, entry_id, source
 FETCHED = "fetched"
 """The tag of the extraction output that says which entry gave which article."""
 _CHUNK = 500  # ids per mget, updates per bulk request
-PENDING_LIMIT = 1000  # entries a source hands on again per poll, newest first
+PENDING_LIMIT = 1000  # entries left from before a poll hands on, at most
 _KEPT_SOURCES = 10_000  # unchanged sources whose old entries a prune keeps, at most
 _EPOCH_SECOND = {"type": "date", "format": "epoch_second"}
 _KEYWORD = {"type": "keyword", "ignore_above": 2048}
@@ -94,6 +94,7 @@ STATE_MAPPING: dict[str, Any] = {
         "fingerprint": {"type": "keyword"},
         "failed_at": _EPOCH_SECOND,  # the last try, if it failed (with `failures`, `error`)
         "retried_at": _EPOCH_SECOND,  # when a retry of it was last handed on
+        "retry_due": _EPOCH_SECOND,  # when it may be tried again (`retry_due`), if it failed
     },
 }
 
@@ -106,13 +107,20 @@ def _updated(entry: FeedEntry) -> int | None:
     return int(entry.updated.timestamp()) if entry.updated else None
 
 
+def retry_due(record: dict[str, Any], settings: StateSettings) -> int | None:
+    """When an entry whose last try failed may be tried again; None if it did not fail. A
+    retry handed on and not over yet (or lost with its job) counts as a try."""
+    if record.get("failed_at") is None:
+        return None
+    since = max(record["failed_at"], record.get("retried_at") or 0)
+    return int(since + settings.failed_wait(record.get("failures") or 1))
+
+
 def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
            settings: StateSettings) -> bool:
     """Whether an entry must be fetched, given its record (None: never listed before)."""
-    if record and record.get("failed_at") is not None:  # its last try failed
-        # a retry handed on and not over yet (or lost with its job) counts as a try
-        since = max(record["failed_at"], record.get("retried_at") or 0)
-        return now - since >= settings.failed_wait(record.get("failures") or 1)
+    if record and (due := retry_due(record, settings)) is not None:  # its last try failed
+        return now >= due
     if not record or record.get("fetched_at") is None:
         return True  # new, or listed by a run that did not get as far as its article
     fetched_updated = record.get("fetched_updated")
@@ -190,16 +198,23 @@ class CrawlState:
         # a streaming job's later polls find the same waiting entries again: counted once
         recounted = {id(entry) for entry in left} if pending == "failed" else set()
         chosen: dict[int, FeedEntry] = {}
+        retried: list[tuple[str, dict[str, Any], None]] = []
         for entry, record in zip(linked, records, strict=True):
             if is_due(entry, record, now, self.settings):
                 chosen[id(entry)] = as_retry(entry, record)
+                if chosen[id(entry)].retry:
+                    retried.append((entry_id(entry.link), self._retried(record, now), None))
             elif record.get("failed_at") is not None and id(entry) not in recounted:
                 self.waiting.inc()
-        retries = [entry for entry in chosen.values() if entry.retry]
-        self.update((entry_id(entry.link), {"retried_at": int(now)}, None) for entry in retries)
-        self.retried.inc(len(retries))
+        self.update(retried)
+        self.retried.inc(len(retried))
         return [chosen.get(id(entry), entry) for entry in candidates
                 if not entry.link or id(entry) in chosen]
+
+    def _retried(self, record: dict[str, Any], now: float) -> dict[str, Any]:
+        """The fields that say a retry of the entry was handed on now."""
+        handed = {"retried_at": int(now)}
+        return {**handed, "retry_due": retry_due({**record, **handed}, self.settings)}
 
     def record_poll(self, state: FeedState, outcome: str, error: str,
                     listed: Sequence[FeedEntry], now: float) -> None:
@@ -227,11 +242,15 @@ class CrawlState:
         are left out."""
         failed = {entry_id(letter.url): letter for letter in letters}
         records = self._records(list(failed))
-        self.update((record_id, {"failed_at": int(letter.at.timestamp()),
-                                 "error": letter.reason,
-                                 "failures": (record.get("failures") or 0) + 1}, None)
+        self.update((record_id, self._failed(record, letter), None)
                     for (record_id, letter), record in zip(failed.items(), records, strict=True)
                     if record is not None)
+
+    def _failed(self, record: dict[str, Any], letter: DeadLetter) -> dict[str, Any]:
+        """The fields that say the entry's page failed once more, as `letter` says."""
+        failure = {"failed_at": int(letter.at.timestamp()), "error": letter.reason,
+                   "failures": (record.get("failures") or 0) + 1}
+        return {**failure, "retry_due": retry_due({**record, **failure}, self.settings)}
 
     def update(self, updates: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]
                ) -> None:
@@ -265,19 +284,24 @@ class CrawlState:
 
     def _pending(self, url: str, now: float, which: Literal["all", "failed"]
                  ) -> list[FeedEntry]:
-        """Entries the source listed whose last try failed, and with `all` also those whose
-        article is not indexed yet or is due a re-check."""
-        waiting: list[dict[str, Any]] = [{"exists": {"field": "failed_at"}}]
-        if which == "all":
-            waiting.append({"bool": {"must_not": {"exists": {"field": "fetched_at"}}}})
-        if which == "all" and self.settings.recheck_age is not None:
-            waiting.append({"range": {"fetched_at": {
-                "lte": str(int(now - self.settings.recheck_age)), "format": "epoch_second"}}})
+        """With `all`, entries the source listed whose last try failed, whose article is not
+        indexed yet or is due a re-check, newest first; with `failed`, those whose retry is
+        due by the time their failure set (`retry_due`), longest due first, so however many
+        wait, none waits behind the others for ever."""
+        if which == "failed":
+            waiting: list[dict[str, Any]] = [_epoch_range("retry_due", lte=now)]
+            order = {"retry_due": "asc"}
+        else:
+            waiting = [{"exists": {"field": "failed_at"}},
+                       {"bool": {"must_not": {"exists": {"field": "fetched_at"}}}}]
+            if self.settings.recheck_age is not None:
+                waiting.append(_epoch_range("fetched_at", lte=now - self.settings.recheck_age))
+            order = {"first_seen": "desc"}
         query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}],
                           "should": waiting, "minimum_should_match": 1}}
         hits = self.repeater.call(lambda: self.es.search(
             index=self.alias, query=query, size=PENDING_LIMIT, source_includes=["entry"],
-            sort=[{"first_seen": "desc"}]))["hits"]["hits"]
+            sort=[order]))["hits"]["hits"]
         return [FeedEntry.from_json(hit["_source"]["entry"]) for hit in hits
                 if hit["_source"].get("entry")]
 
@@ -323,6 +347,10 @@ class CrawlState:
         return deleted
 
 
+def _epoch_range(field: str, lte: float) -> dict[str, Any]:
+    return {"range": {field: {"lte": str(int(lte)), "format": "epoch_second"}}}
+
+
 Fetched = tuple[str, dict[str, Any]]
 """An entry record's id and the fields that say its page was fetched and what it gave."""
 
@@ -332,7 +360,8 @@ def fetched_record(page: Page, article: Article) -> Fetched:
     return entry_id(page.entry.link), {
         "fetched_at": int(page.fetched_at.timestamp()), "fetched_updated": _updated(page.entry),
         "article_id": article.id, "article_version": article.version,
-        "fingerprint": article.fingerprint, "failed_at": None, "failures": 0}
+        "fingerprint": article.fingerprint, "failed_at": None, "failures": 0,
+        "retry_due": None}
 
 
 def read_and_record(page: Page) -> tuple[Article | DeadLetter, Fetched | None]:

@@ -3,6 +3,8 @@ failures and entries, and one source's entries, as a run left them in the crawl 
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,10 @@ from newswire.pipeline import cli
 from newswire.pipeline.job import lifecycle
 from newswire.pipeline.services.seed_server import SeedServer
 from newswire.transforms.index.client import EsConnection
+from newswire.transforms.sources.settings import RETRY_FAILED
 from tests.faults.site import article_id, write_site
+
+WHEN = "%Y-%m-%d %H:%M:%SZ"
 
 pytestmark = pytest.mark.es
 
@@ -57,3 +62,7 @@ def test_sources_say_why_a_feed_is_not_updating(
         "two.html")]
     assert "not yet" in rows[site.url("two.html")] and "not yet" not in rows[site.url(
         "one.html")]
+    failed_at, next_try = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ",
+                                     rows[site.url("two.html")])[-2:]
+    assert (datetime.strptime(next_try, WHEN) - datetime.strptime(failed_at, WHEN)
+            ).total_seconds() == RETRY_FAILED  # the first failure waits --retry-failed

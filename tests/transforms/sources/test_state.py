@@ -35,10 +35,17 @@ from newswire.transforms.index.layout import (
     ensure_index,
 )
 from newswire.transforms.index.pieces import first_piece
-from newswire.transforms.records import FeedEntry
+from newswire.transforms.records import DeadLetter, FeedEntry
+from newswire.transforms.sources import state as crawl_state
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
-from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, _AwaitWritten, is_due
+from newswire.transforms.sources.state import (
+    STATE_MAPPING,
+    CrawlState,
+    _AwaitWritten,
+    is_due,
+    retry_due,
+)
 from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 from tests.loopback import CountingServer
@@ -210,7 +217,7 @@ def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
     fourth = run(feeds, es_connection, aliases, retry_failed="0")
     assert server.pages_asked() == Counter({"/story5.html": 1})
     assert (fourth.created, fourth.dead_letters) == (1, 0)
-    assert (record()["failures"], record()["failed_at"]) == (0, None)
+    assert (record()["failures"], record()["failed_at"], record()["retry_due"]) == (0, None, None)
     assert record()["article_id"] == article_id(server.base_url, "story5")
 
 
@@ -253,6 +260,8 @@ def test_an_entry_whose_page_failed_waits_longer_after_each_failure_in_a_row() -
     handed_on = {**failed(1), "retried_at": 10_000 + 3600}
     assert not is_due(entry, handed_on, 10_000 + 7199, settings)
     assert is_due(entry, handed_on, 10_000 + 7200, settings)
+    assert (retry_due(failed(3), settings), retry_due(handed_on, settings)) == (24_400, 17_200)
+    assert retry_due({"fetched_at": 5000}, settings) is None
 
 
 def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
@@ -286,6 +295,45 @@ def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
     server.asked.clear()
     third = run(feeds, es_connection, aliases)
     assert server.pages_asked() == Counter() and third.indexed == 0
+
+
+def test_later_polls_find_the_due_retries_however_many_failed_entries_wait(
+        es_client: Elasticsearch, es_connection: EsConnection, index_name: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A streaming job's later polls ask for the failed entries whose retry is due, longest
+    due first, not for every failed entry: with more waiting than one poll takes
+    (PENDING_LIMIT), the newest first, the older due ones were never found."""
+    monkeypatch.setattr(crawl_state, "PENDING_LIMIT", 2)
+    ensure_index(es_client, index_name, STATE_MAPPING)
+    source, now = "https://a.example/rss", 1_800_000_000.0
+    settings = StateSettings(es_connection, index_name, retry_failed=3600)
+    entries = [FeedEntry(link=f"https://a.example/{n}", feed_url=source) for n in range(6)]
+    state = CrawlState(settings).open()
+    try:
+        for n, listed in enumerate(entries):  # the oldest listed first, and failed first
+            state.record_poll(FeedState(source), "200", "", [listed], now - DAY + n)
+
+        def failures(listed: list[FeedEntry], when: float) -> list[DeadLetter]:
+            return [DeadLetter("fetch", "HTTP 503", "entry", entry.link, "",
+                               at=datetime.fromtimestamp(when, timezone.utc))
+                    for entry in listed]
+
+        state.record_failures(failures(entries[:2], now - DAY))
+        es_client.indices.refresh(index=index_name)
+        failed_at = es_client.get(index=index_name, id=entry_id(entries[0].link))["_source"]
+        state.record_failures(failures(entries[2:], now))  # failed just now: they wait
+        es_client.indices.refresh(index=index_name)
+        handed = state.due([], source, now, pending="failed")
+        es_client.indices.refresh(index=index_name)
+        again = state.due([], source, now + 60, pending="failed")
+        retried = es_client.get(index=index_name, id=entry_id(entries[0].link))["_source"]
+    finally:
+        state.close()
+    assert failed_at["retry_due"] == failed_at["failed_at"] + 3600
+    assert [(entry.link, entry.retry) for entry in handed] == [
+        (entries[0].link, 1), (entries[1].link, 1)]
+    assert again == []  # handed on: each waits again from then
+    assert (retried["retried_at"], retried["retry_due"]) == (now, now + 3600)
 
 
 def test_a_source_keeps_validators_of_any_length(
