@@ -285,23 +285,23 @@ class CrawlState:
     def _pending(self, url: str, now: float, which: Literal["all", "failed"]
                  ) -> list[FeedEntry]:
         """With `all`, entries the source listed whose last try failed, whose article is not
-        indexed yet or is due a re-check, newest first; with `failed`, those whose retry is
-        due by the time their failure set (`retry_due`), longest due first, so however many
-        wait, none waits behind the others for ever."""
+        indexed yet or is due a re-check; with `failed`, those whose retry is due by the time
+        their failure set (`retry_due`). Those that never failed come first, then the failed
+        ones longest due first (newest first within each), so however many failed entries
+        wait, none waits behind them for ever."""
         if which == "failed":
-            waiting: list[dict[str, Any]] = [_epoch_range("retry_due", lte=now)]
-            order = {"retry_due": "asc"}
+            waiting = [_epoch_range("retry_due", lte=now)]
         else:
             waiting = [{"exists": {"field": "failed_at"}},
                        {"bool": {"must_not": {"exists": {"field": "fetched_at"}}}}]
             if self.settings.recheck_age is not None:
                 waiting.append(_epoch_range("fetched_at", lte=now - self.settings.recheck_age))
-            order = {"first_seen": "desc"}
         query = {"bool": {"filter": [{"term": {"kind": "entry"}}, {"term": {"source": url}}],
                           "should": waiting, "minimum_should_match": 1}}
         hits = self.repeater.call(lambda: self.es.search(
             index=self.alias, query=query, size=PENDING_LIMIT, source_includes=["entry"],
-            sort=[order]))["hits"]["hits"]
+            sort=[{"retry_due": {"order": "asc", "missing": "_first"}},
+                  {"first_seen": "desc"}]))["hits"]["hits"]
         return [FeedEntry.from_json(hit["_source"]["entry"]) for hit in hits
                 if hit["_source"].get("entry")]
 

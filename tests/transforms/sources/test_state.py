@@ -54,6 +54,7 @@ from tests.transforms.duplicates.test_exact import at, prism_pipeline, stamp
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 PAGES = 8
 DAY = 86400.0
+NOW = 1_800_000_000.0
 
 
 def dates(count: int) -> dict[str, str]:
@@ -297,43 +298,66 @@ def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
     assert server.pages_asked() == Counter() and third.indexed == 0
 
 
-def test_later_polls_find_the_due_retries_however_many_failed_entries_wait(
-        es_client: Elasticsearch, es_connection: EsConnection, index_name: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A streaming job's later polls ask for the failed entries whose retry is due, longest
-    due first, not for every failed entry: with more waiting than one poll takes
-    (PENDING_LIMIT), the newest first, the older due ones were never found."""
+RETRY = 3600
+
+
+@pytest.fixture
+def crowded(es_client: Elasticsearch, es_connection: EsConnection, index_name: str,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CrawlState, list[FeedEntry]]]:
+    """A source's state with more pending entries than a poll takes (PENDING_LIMIT, 2 here):
+    its oldest entry never fetched, the next two failed a day ago (their retry due), the four
+    newest failed just now (waiting)."""
     monkeypatch.setattr(crawl_state, "PENDING_LIMIT", 2)
     ensure_index(es_client, index_name, STATE_MAPPING)
-    source, now = "https://a.example/rss", 1_800_000_000.0
-    settings = StateSettings(es_connection, index_name, retry_failed=3600)
-    entries = [FeedEntry(link=f"https://a.example/{n}", feed_url=source) for n in range(6)]
-    state = CrawlState(settings).open()
+    source = "https://a.example/rss"
+    entries = [FeedEntry(link=f"https://a.example/{n}", feed_url=source) for n in range(7)]
+    state = CrawlState(StateSettings(es_connection, index_name, retry_failed=RETRY)).open()
+
+    def failures(listed: list[FeedEntry], when: float) -> list[DeadLetter]:
+        return [DeadLetter("fetch", "HTTP 503", "entry", entry.link, "",
+                           at=datetime.fromtimestamp(when, timezone.utc)) for entry in listed]
+
     try:
-        for n, listed in enumerate(entries):  # the oldest listed first, and failed first
-            state.record_poll(FeedState(source), "200", "", [listed], now - DAY + n)
-
-        def failures(listed: list[FeedEntry], when: float) -> list[DeadLetter]:
-            return [DeadLetter("fetch", "HTTP 503", "entry", entry.link, "",
-                               at=datetime.fromtimestamp(when, timezone.utc))
-                    for entry in listed]
-
-        state.record_failures(failures(entries[:2], now - DAY))
+        for n, listed in enumerate(entries):
+            state.record_poll(FeedState(source), "200", "", [listed], NOW - DAY + n)
+        state.record_failures(failures(entries[1:3], NOW - DAY))
+        state.record_failures(failures(entries[3:], NOW))
         es_client.indices.refresh(index=index_name)
-        failed_at = es_client.get(index=index_name, id=entry_id(entries[0].link))["_source"]
-        state.record_failures(failures(entries[2:], now))  # failed just now: they wait
-        es_client.indices.refresh(index=index_name)
-        handed = state.due([], source, now, pending="failed")
-        es_client.indices.refresh(index=index_name)
-        again = state.due([], source, now + 60, pending="failed")
-        retried = es_client.get(index=index_name, id=entry_id(entries[0].link))["_source"]
+        yield state, entries
     finally:
         state.close()
-    assert failed_at["retry_due"] == failed_at["failed_at"] + 3600
+
+
+def test_later_polls_find_the_due_retries_however_many_failed_entries_wait(
+        crowded: tuple[CrawlState, list[FeedEntry]], es_client: Elasticsearch) -> None:
+    """A streaming job's later polls ask for the failed entries whose retry is due, longest
+    due first: when they asked for every failed entry, newest first, the due ones behind the
+    waiting ones were never found."""
+    state, entries = crowded
+
+    def record(entry: FeedEntry) -> dict[str, Any]:
+        return es_client.get(index=state.alias, id=entry_id(entry.link))["_source"]
+
+    failed = record(entries[1])
+    handed = state.due([], entries[0].feed_url, NOW, pending="failed")
+    es_client.indices.refresh(index=state.alias)
+    again = state.due([], entries[0].feed_url, NOW + 60, pending="failed")
+    assert failed["retry_due"] == failed["failed_at"] + RETRY
     assert [(entry.link, entry.retry) for entry in handed] == [
-        (entries[0].link, 1), (entries[1].link, 1)]
+        (entries[2].link, 1), (entries[1].link, 1)]
     assert again == []  # handed on: each waits again from then
-    assert (retried["retried_at"], retried["retry_due"]) == (now, now + 3600)
+    assert (record(entries[1])["retried_at"], record(entries[1])["retry_due"]) == (
+        NOW, NOW + RETRY)
+
+
+def test_a_first_poll_finds_what_was_never_fetched_however_many_failed_entries_wait(
+        crowded: tuple[CrawlState, list[FeedEntry]]) -> None:
+    """A run's first poll reads the pending entries never failed first, then the failed ones
+    longest due first: newest first, the waiting ones had filled the poll's share."""
+    state, entries = crowded
+    handed = state.due([], entries[0].feed_url, NOW)
+    assert [(entry.link, entry.retry) for entry in handed] == [
+        (entries[0].link, 0), (entries[2].link, 1)]
 
 
 def test_a_source_keeps_validators_of_any_length(
