@@ -182,9 +182,10 @@ class CrawlState:
     def due(self, listed: Sequence[FeedEntry], url: str, now: float,
             pending: Literal["all", "failed"] = "all") -> list[FeedEntry]:
         """Of the entries a poll of `url` listed, and of those the source listed before that
-        are pending (`all`: not fetched yet, due a re-check, or failed; `failed`: failed only),
-        the ones to fetch now. One whose page failed goes on as a retry (`FeedEntry.retry`)
-        once its wait is over; those still waiting are counted (`entries_waiting_retry`).
+        are pending (`all`: not fetched yet, due a re-check, or failed; `failed`: failed, their
+        retry due), the ones to fetch now. One whose page failed goes on as a retry
+        (`FeedEntry.retry`) once its wait is over; those still waiting are counted
+        (`entries_waiting_retry`).
 
         A streaming job asks for all pending ones on its first poll of a source only, as its
         own entries in flight would otherwise be handed on again at every poll; later polls
@@ -195,7 +196,8 @@ class CrawlState:
                                  if canonical_url(entry.link) not in links)]
         linked = [entry for entry in candidates if entry.link]
         records = self._records([entry_id(entry.link) for entry in linked])
-        # a streaming job's later polls find the same waiting entries again: counted once
+        # a streaming job's later polls may find an entry that still waits by this job's
+        # --retry-failed again: counted once
         recounted = {id(entry) for entry in left} if pending == "failed" else set()
         chosen: dict[int, FeedEntry] = {}
         retried: list[tuple[str, dict[str, Any], None]] = []
