@@ -16,6 +16,7 @@ _SECTION_META = re.compile(r"(?:^|[:._-])(?:section|category)$")
 # Meta tags that name the author, in the order they are trusted; a page may give several.
 AUTHOR_META = ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator")
 # Blocks a page shows over or beside the article: login and consent modals, popups.
+_JOINED_TAGS = {"sup", "sub"}  # a heading's elements whose edges never part words
 _OVERLAY = re.compile(r"modal|login|log-in|signin|sign-in|popup|overlay|dialog", re.IGNORECASE)
 # JSON-LD types by how surely they are the article: news articles, other articles and posts,
 # then the page itself. Any "...NewsArticle" or "...Article" type counts.
@@ -80,7 +81,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
         elif tag == "title":
             found.title_tag = found.title_tag or _text(element)
         elif tag == "h1":
-            found.h1 = found.h1 or ("" if _in_overlay(element) else _text(element))
+            found.h1 = found.h1 or ("" if _in_overlay(element) else _heading_text(element))
         elif element.get("datetime"):
             times.append(element)
     found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
@@ -197,6 +198,34 @@ def text_of(value: Any) -> str:
 
 def _text(element: HtmlElement | None) -> str:
     return " ".join(element.text_content().split()) if element is not None else ""
+
+
+def _heading_text(element: HtmlElement) -> str:
+    """A heading's text, with a space where an element's edge meets a capital or a digit with
+    none between: a kicker's `<span>Kicker</span>Headline` reads `Kicker Headline`, while
+    `Wort<b>teil</b>`, `<a>Name</a>,` and `km<sup>2</sup>` stay joined."""
+    pieces: list[str] = []
+
+    def add(text: str | None, edge: bool) -> None:
+        if not text:
+            return
+        if edge and pieces and pieces[-1][-1:].isalnum() and (text[0].isupper()
+                                                               or text[0].isdigit()):
+            pieces.append(" ")
+        pieces.append(text)
+
+    def walk(node: HtmlElement) -> None:
+        for child in node:
+            element = isinstance(child.tag, str)  # not a comment
+            edge = element and child.tag not in _JOINED_TAGS
+            if element:
+                add(child.text, edge)
+                walk(child)
+            add(child.tail, edge)
+
+    add(element.text, False)
+    walk(element)
+    return " ".join("".join(pieces).split())
 
 
 def names(value: Any, nodes: dict[str, dict[str, Any]] | None = None) -> list[str]:

@@ -78,6 +78,20 @@ def test_a_heading_in_a_login_dialog_is_not_the_pages_heading() -> None:
     assert read_metadata(load_html(page(body=body))).h1 == "Harbour reopens"
 
 
+@pytest.mark.parametrize(("heading", "text"), [
+    ("<span class='kicker'>Storm season</span>Harbour reopens", "Storm season Harbour reopens"),
+    ("Storm season<span>Harbour reopens</span>", "Storm season Harbour reopens"),
+    ("Harbour<b>master</b> and <a href='/x'>Ana Ruiz</a>, in 2026",
+     "Harbourmaster and Ana Ruiz, in 2026"),
+    ("A 40 km<sup>2</sup> bay<!-- ad -->Reopens", "A 40 km2 bayReopens"),
+])
+def test_a_headings_elements_part_words_only_where_a_capital_or_digit_follows(
+        heading: str, text: str) -> None:
+    """A kicker's element then the headline, with no space between, reads as two words (a
+    page showing them on two lines); an element inside a word or before a comma does not."""
+    assert read_metadata(load_html(page(body=f"<h1>{heading}</h1>"))).h1 == text
+
+
 def test_json_ld_objects_with_an_id_are_kept_for_references() -> None:
     graph = {"@graph": [NEWS, {"@type": "Person", "@id": "#ana", "name": "Ana Ruiz"}]}
     found = read_metadata(load_html(page(jsonld(graph))))
