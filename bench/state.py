@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -21,10 +23,12 @@ from elasticsearch import Elasticsearch, helpers
 from newswire.pipeline.services.elasticsearch import LocalNode
 from newswire.transforms.index.client import EsConnection
 from newswire.transforms.index.layout import ensure_index
-from newswire.transforms.index.pieces import pieces
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.settings import StateSettings, entry_id
-from newswire.transforms.sources.state import STATE_MAPPING, CrawlState
+from newswire.transforms.sources.state import STATE_MAPPING, CrawlState, retry_due
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from e2e import drop
 
 NOW = 1_800_000_000
 TARGET = 2.0  # a later poll with thousands of failed entries waiting, at most this x one without
@@ -49,8 +53,8 @@ def fill(client: Elasticsearch, alias: str, source: str, listed: int, failed: in
     records = [record(n, fetched) for n in range(listed)]
     for n in range(listed, listed + failed):
         when = NOW - (86400 * 3 if n < listed + due else 60)  # the due ones failed long ago
-        records.append(record(n, {"failed_at": when, "failures": 1, "error": "bench",
-                                  "retry_due": when + settings.failed_wait(1)}))
+        failure = {"failed_at": when, "failures": 1, "error": "bench"}
+        records.append(record(n, {**failure, "retry_due": retry_due(failure, settings)}))
     helpers.bulk(client, records, refresh=True)
     return [entry(source, n) for n in range(listed)]
 
@@ -96,10 +100,7 @@ def main() -> None:
     finally:
         for state, _, _ in setups.values():
             state.close()
-            behind = pieces(client, state.alias)
-            if behind is not None:
-                client.indices.delete(index=list(behind.names))
-            client.indices.delete_index_template(name=state.alias)
+            drop(client, state.alias)
         client.close()
         node.stop()
     results = {name: (statistics.median(times[name]), handed)
