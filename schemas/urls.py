@@ -27,7 +27,8 @@ TRACKING = frozenset({
 })
 """Click and campaign identifiers by name (matched without regard to case)."""
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+"""The port each scheme uses when a URL names none."""
 
 
 def canonical_url(url: str) -> str:
@@ -42,7 +43,7 @@ def canonical_url(url: str) -> str:
     if ":" in host:  # IPv6
         host = f"[{host}]"
     scheme = parts.scheme.lower()
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     if parts.username is not None:
         host = f"{parts.netloc.rpartition('@')[0]}@{host}"

@@ -100,15 +100,19 @@ def test_a_warc_record_that_cannot_be_read_is_its_own_dead_letter(tmp_path: Path
 @pytest.mark.es
 @pytest.mark.timeout(300)
 def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> None:
-    """Beside a healthy feed: a JSON Feed dated past 9999, a sitemap dated year 0, a JSON Feed
-    nested 100,000 levels, a source that redirects to a URL `urljoin` refuses, and a feed
-    whose page does. Each bad source or entry is a dead letter; the rest is indexed."""
+    """Beside a healthy feed: a JSON Feed dated past 9999, a sitemap dated year 0 that lists a
+    URL no parser reads, a JSON Feed nested
+    100,000 levels, a source that redirects to a URL `urljoin` refuses, a feed whose page
+    does, and a source named by such a URL. Each bad source or entry is a dead letter; the
+    rest is indexed. (The unreadable URLs, listed or named, once ended the whole run where
+    entries and sources are keyed by host.)"""
     routes = {
         "/feed.xml": (200, XML, rss("{base}/plain", "{base}/bounce")),
         "/dates.json": (200, {"Content-Type": "application/feed+json"},
                         json_feed({"id": "d", "url": "{base}/dated", "date_published": PAST_9999,
                                    "title": "Dated"})),
-        "/sitemap.xml": (200, XML, urlset(("{base}/mapped", BEFORE_1))),
+        "/sitemap.xml": (200, XML, urlset(("{base}/mapped", BEFORE_1),
+                                          ("http://[oops/listed", BEFORE_1))),
         "/nested.json": (200, {"Content-Type": "application/feed+json"}, NESTED),
         "/moved.xml": (301, {"Location": "http://[oops/feed.xml"}, b""),
         "/bounce": (302, {"Location": "http://[oops/page"}, b""),
@@ -117,7 +121,7 @@ def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> No
     with serve_routes(routes) as site:
         sources = [f"{site}/{name}" for name in
                    ("feed.xml", "dates.json", "sitemap.xml", "nested.json", "moved.xml")]
-        summary, articles, letters = run_job(es_connection, sources)
+        summary, articles, letters = run_job(es_connection, [*sources, "http://[oops"])
     print(summary.render())
     assert sorted(article["url"] for article in articles) == [
         f"{site}/{slug}" for slug in ("dated", "mapped", "plain")]
@@ -126,8 +130,10 @@ def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> No
         "RecursionError: maximum recursion depth exceeded")
     assert reasons[("feed", f"{site}/moved.xml")] == "Invalid IPv6 URL"
     assert reasons[("entry", f"{site}/bounce")] == "Invalid IPv6 URL"
-    assert (summary.feeds_polled, summary.feeds_failed) == (3, 2)
-    assert summary.dead_letters_by_stage == {"fetch": 1}
+    assert reasons[("entry", "http://[oops/listed")] == "unparseable URL 'http://[oops/listed'"
+    assert reasons[("feed", "http://[oops")] == "unparseable URL 'http://[oops'"
+    assert (summary.feeds_polled, summary.feeds_failed) == (3, 3)
+    assert summary.dead_letters_by_stage == {"fetch": 2}
     assert summary.balanced
 
 
@@ -135,12 +141,13 @@ def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> No
 @pytest.mark.timeout(600)
 def test_in_streaming_a_hostile_feed_does_not_fail_the_job(
         es_connection: EsConnection, aliases: dict[str, str]) -> None:
-    """The streaming job once went FAILED on either feed; now both stories are indexed beside
-    the nested feed's dead letters, and the job keeps running (Prism)."""
+    """The streaming job once went FAILED on either feed, or on the sitemap's unreadable URL;
+    now both stories are indexed beside the dead letters, and the job keeps running (Prism)."""
     routes = {
         "/dates.json": (200, {"Content-Type": "application/feed+json"},
                         json_feed({"id": "d", "url": "{base}/dated", "date_published": PAST_9999})),
-        "/sitemap.xml": (200, XML, urlset(("{base}/mapped", BEFORE_1))),
+        "/sitemap.xml": (200, XML, urlset(("{base}/mapped", BEFORE_1),
+                                          ("http://[oops/listed", BEFORE_1))),
         "/nested.json": (200, {"Content-Type": "application/feed+json"}, NESTED),
         **{f"/{slug}": (200, HTML, story(slug)) for slug in ("dated", "mapped")},
     }

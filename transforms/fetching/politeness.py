@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from newswire.schemas.urls import DEFAULT_PORTS
 from newswire.transforms.fetching.http import FetchError, HttpClient
 
 
@@ -47,8 +48,17 @@ class _Slot:
 
 
 def host_of(url: str) -> str:
-    """The host (and port) that politeness counts by."""
-    return urlsplit(url).netloc.lower()
+    """The host (and port) that politeness counts by: one host however its URLs spell it, with
+    credentials (`user@host`) or the scheme's own port (`host:443`). A URL that cannot be
+    parsed ("http://[") counts by the text where its host would be: it is keyed like any other,
+    and fails, alone, where it is fetched."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.partition("//")[2].partition("/")[0].lower()
+    host = parts.netloc.rpartition("@")[2].lower()
+    port = DEFAULT_PORTS.get(parts.scheme.lower())
+    return host.removesuffix(f":{port}") if port else host
 
 
 class SlotKeys:

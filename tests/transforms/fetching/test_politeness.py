@@ -13,7 +13,13 @@ import pytest
 
 from newswire.transforms.fetching.fetch import PageFetcher
 from newswire.transforms.fetching.http import FetchError, HttpClient
-from newswire.transforms.fetching.politeness import HostLimiter, RobotsCache, SlotKeys, SlotQueues
+from newswire.transforms.fetching.politeness import (
+    HostLimiter,
+    RobotsCache,
+    SlotKeys,
+    SlotQueues,
+    host_of,
+)
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 from tests.loopback import reply, serve
@@ -342,3 +348,21 @@ def test_slot_keys_take_a_hosts_slots_in_turn() -> None:
     keys = SlotKeys(3)
     assert [keys(f"https://A.example/{i}") for i in range(4)] == [
         "a.example#0", "a.example#1", "a.example#2", "a.example#0"]
+
+
+@pytest.mark.parametrize("url", [
+    "https://news.example/a", "https://NEWS.example:443/b", "https://reader@news.example/c",
+    "https://a:b@News.Example:443/d"])
+def test_one_host_is_counted_as_one_however_its_urls_spell_it(url: str) -> None:
+    assert host_of(url) == "news.example"
+
+
+def test_another_port_is_another_host() -> None:
+    assert host_of("https://news.example:8443/a") == "news.example:8443"
+    assert host_of("http://news.example:443/a") == "news.example:443"
+
+
+def test_a_url_that_cannot_be_parsed_is_keyed_by_where_its_host_would_be() -> None:
+    """An unclosed IPv6 bracket once ended the whole run in the step that keys by slot."""
+    keys = SlotKeys(2)
+    assert [keys("http://[oops/a"), keys("http://[OOPS/b")] == ["[oops#0", "[oops#1"]
