@@ -66,7 +66,8 @@ class DeadLetter:
 
     `unit` says what was lost: a feed entry (counts against entries seen) or a whole feed.
     `key` is the input's own identity, independent of the address it was fetched from: a feed
-    entry's id (else its link, else its feed and title), an article's id, a feed's URL.
+    entry's id (else its link, else its feed and title), an article's id, a feed's URL. `url`
+    is where the input was, or was to be, fetched: an entry's link, else its feed's URL.
     """
 
     stage: str
@@ -79,7 +80,7 @@ class DeadLetter:
 
     @classmethod
     def for_entry(cls, stage: str, reason: str, entry: FeedEntry) -> DeadLetter:
-        return cls(stage=stage, reason=reason, unit="entry", url=entry.link,
+        return cls(stage=stage, reason=reason, unit="entry", url=entry.link or entry.feed_url,
                    input=entry.to_json(),
                    key=entry.entry_id or entry.link or f"{entry.feed_url}#{entry.title}")
 

@@ -100,14 +100,14 @@ def test_a_warc_record_that_cannot_be_read_is_its_own_dead_letter(tmp_path: Path
 @pytest.mark.es
 @pytest.mark.timeout(300)
 def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> None:
-    """Beside a healthy feed: a JSON Feed dated past 9999, a sitemap dated year 0 that lists a
-    URL no parser reads, a JSON Feed nested
+    """Beside a healthy feed, one of whose items links to a URL no parser reads: a JSON Feed
+    dated past 9999, a sitemap dated year 0 that lists such a URL too, a JSON Feed nested
     100,000 levels, a source that redirects to a URL `urljoin` refuses, a feed whose page
     does, and a source named by such a URL. Each bad source or entry is a dead letter; the
     rest is indexed. (The unreadable URLs, listed or named, once ended the whole run where
     entries and sources are keyed by host.)"""
     routes = {
-        "/feed.xml": (200, XML, rss("{base}/plain", "{base}/bounce")),
+        "/feed.xml": (200, XML, rss("{base}/plain", "{base}/bounce", "http://[oops/item")),
         "/dates.json": (200, {"Content-Type": "application/feed+json"},
                         json_feed({"id": "d", "url": "{base}/dated", "date_published": PAST_9999,
                                    "title": "Dated"})),
@@ -132,8 +132,9 @@ def test_hostile_sources_cost_only_themselves(es_connection: EsConnection) -> No
     assert reasons[("entry", f"{site}/bounce")] == "Invalid IPv6 URL"
     assert reasons[("entry", "http://[oops/listed")] == "unparseable URL 'http://[oops/listed'"
     assert reasons[("feed", "http://[oops")] == "unparseable URL 'http://[oops'"
+    assert reasons[("entry", f"{site}/feed.xml")] == "entry has no readable link"
     assert (summary.feeds_polled, summary.feeds_failed) == (3, 3)
-    assert summary.dead_letters_by_stage == {"fetch": 2}
+    assert summary.dead_letters_by_stage == {"fetch": 2, "poll": 1}
     assert summary.balanced
 
 

@@ -31,6 +31,11 @@ def test_a_dead_letter_keys_an_entry_by_its_id_else_its_link_else_feed_and_title
     assert DeadLetter.for_entry("poll", "empty", bare).key == "https://news.example/feed.xml#T"
 
 
+def test_a_dead_letter_of_an_entry_without_a_link_is_found_by_its_feeds_url() -> None:
+    bare = FeedEntry(link="", feed_url="https://news.example/feed.xml", title="T")
+    assert DeadLetter.for_entry("poll", "no link", bare).url == "https://news.example/feed.xml"
+
+
 def test_a_dead_letter_document_carries_its_input_and_time() -> None:
     letter = DeadLetter.for_entry("extract", "no body", ENTRY)
     doc = letter.to_dict()

@@ -241,9 +241,9 @@ class PollReader:
             self.known.inc(len(fresh) - sum(entry.link in listed for entry in due))
             self.crawl.record_poll(after, str(response.status), "", entries, now)
             fresh = due
-        for entry in fresh:
+        for entry in fresh:  # feedparser leaves out a link it cannot resolve ("http://[")
             outputs.append(entry if entry.link else beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_entry(POLL, "entry has no link", entry)))
+                DEAD_LETTER, DeadLetter.for_entry(POLL, "entry has no readable link", entry)))
         outputs += [beam.pvalue.TaggedOutput(DEAD_LETTER, letter) for letter in unreadable]
         self.polled.inc()
         self.seen.inc(len(fresh) + len(unreadable))
