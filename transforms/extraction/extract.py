@@ -61,6 +61,12 @@ _HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
 # A time of day (15:25, 9:05), and how far before it the date it belongs to may be written.
 _CLOCK = re.compile(r"(?<![\d:.])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")
 _DATE_REACH = 24
+# A language tag's primary subtag ("en" of "en-GB", "en_US", "EN"); anything else in a lang
+# attribute (a language's name, a template's "{{lang}}") says no language.
+_LANGUAGE_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z\d]{1,8})*", re.IGNORECASE)
+# A tag is a label: a longer one is prose put in the keywords (the longest of 454 tags on 131
+# real pages has 85 characters), and the index refuses a keyword over 32,766 bytes.
+_MAX_TAG_CHARACTERS = 200
 # A candidate value for a field: given, or a callable evaluated only when its turn comes.
 Candidate = tuple[str, Any]
 
@@ -264,8 +270,12 @@ def _initials(name: str) -> str:
 
 
 def _language(meta: PageMetadata) -> str:
-    """The page's language code ("en" of "en-GB"): JSON-LD inLanguage, else the <html> lang."""
-    return (meta.jsonld_text("inLanguage") or meta.language).split("-")[0].lower()
+    """The page's language code ("en" of "en-GB"): JSON-LD inLanguage, else the <html> lang,
+    whichever is a language tag; "" where neither is, which costs the article nothing."""
+    for given in (meta.jsonld_text("inLanguage"), meta.language):
+        if tag := _LANGUAGE_TAG.fullmatch(given.strip()):
+            return tag[1].lower()
+    return ""
 
 
 def _site_names(meta: PageMetadata) -> list[str]:
@@ -276,7 +286,7 @@ def _tags(meta: PageMetadata, entry: FeedEntry | None) -> tuple[str, ...]:
     keywords = meta.jsonld_texts("keywords") or [
         k.strip() for k in meta.og.get("article:tag", "").split(",")]
     tags = [k for k in keywords if k] or list(entry.tags if entry else ())
-    return tuple(dict.fromkeys(tags))
+    return tuple(dict.fromkeys(tag for tag in tags if len(tag) <= _MAX_TAG_CHARACTERS))
 
 
 _MARKDOWN_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")

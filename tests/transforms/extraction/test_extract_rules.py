@@ -57,6 +57,22 @@ def test_json_ld_values_of_other_shapes_are_passed_over_not_fatal() -> None:
     assert article.tags == ()
 
 
+@pytest.mark.parametrize(("lang", "in_language", "expected"), [
+    ("en_US", "", "en"), ("DE-at", "", "de"), ("{{lang}}", "", ""), ("x" * 40_000, "", ""),
+    ("en", "English", "en"), ("english", "fr-CA", "fr")])
+def test_a_language_tag_is_read_however_spelt_and_anything_else_is_no_language(
+        lang: str, in_language: str, expected: str) -> None:
+    """A lang attribute that is no language tag once made the article a dead letter."""
+    head = jsonld({**NEWS, "inLanguage": in_language})
+    assert extract_article(page(head, lang=lang), URL).language == expected
+
+
+def test_a_tag_too_long_to_be_a_label_is_left_out() -> None:
+    """A 40,000-character tag once made the index refuse the whole article."""
+    head = jsonld({**NEWS, "keywords": ["harbour", "x" * 40_000, "islands"]})
+    assert extract_article(page(head), URL).tags == ("harbour", "islands")
+
+
 def test_a_date_htmldate_fails_on_leaves_the_time_first_seen() -> None:
     seen = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
     head = jsonld({**NEWS, "datePublished": "2026-03-04T12:00:00+24:00"})
