@@ -1,5 +1,5 @@
 """URL identity: the form of a link that names one story, whatever feed or campaign it came from,
-and the site a URL is on.
+the site a URL is on, and an address as written on a page or in a feed read as a browser reads it.
 
 Only parameters known to track a visit are removed: many sites address their stories by query
 (`/view?story=1`, `/article.aspx?articleid=31`, `/news.php?nid=41`), so every other parameter is
@@ -8,7 +8,8 @@ kept, as written and in its order.
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from tld import get_fld
 
@@ -51,17 +52,33 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
 
 
+# What a browser trims off an address (C0 controls and spaces), drops inside it (tabs and line
+# breaks), and escapes in it (any other space), as the WHATWG URL standard reads one.
+_TRIMMED = "".join(map(chr, range(0x21)))
+_DROPPED = re.compile(r"[\t\n\r]")
+_SPACE = re.compile(r"\s")
+
+
+def cleaned_address(address: str) -> str:
+    """An address as a browser reads it (`" /a b.jpg\n"` is `/a%20b.jpg`): a page or feed that
+    spaces or wraps an address still gives one that can be fetched, and indexed as a URL."""
+    address = _DROPPED.sub("", address.strip(_TRIMMED))
+    return _SPACE.sub(lambda space: quote(space[0]), address)
+
+
 def absolute(base: str, address: str) -> str:
-    """`address` as an absolute URL: resolved against `base` (the page's URL) where relative,
-    kept as written where it is an absolute http(s) URL; '' where it cannot be parsed ("http://[",
-    a malformed IPv6 host), so that one bad address on a page costs only itself."""
+    """`address` as an absolute web URL (`cleaned_address`): resolved against `base` (the page's
+    URL) where relative, kept as written where it is an absolute http(s) URL; '' where it is
+    none (empty, `javascript:`, `data:`, `mailto:`) or cannot be parsed ("http://[", a malformed
+    IPv6 host), so that one bad address on a page costs only itself."""
+    address = cleaned_address(address)
     try:
         resolved = address if address.startswith(("https://", "http://")) else urljoin(
             base, address)
-        urlsplit(resolved)
+        scheme = urlsplit(resolved).scheme
     except ValueError:
         return ""
-    return resolved
+    return resolved if address and scheme.lower() in DEFAULT_PORTS else ""
 
 
 def _is_tracking(pair: str) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from newswire.schemas.urls import absolute, canonical_url, site
+from newswire.schemas.fields import URL_PATTERN
+from newswire.schemas.urls import absolute, canonical_url, cleaned_address, site
 
 
 def test_only_tracking_parameters_are_removed() -> None:
@@ -49,7 +52,28 @@ def test_site(url: str, name: str) -> None:
     ("https://cdn.example/x/../a.jpg", "https://cdn.example/x/../a.jpg"),  # kept as written
     ("http://[", ""),  # a malformed IPv6 host
     ("//[::1", ""),
+    (" /img/a b.jpg\n", "https://news.example/img/a%20b.jpg"),  # as a browser reads it
+    ("https://cdn.example/a\n/b\tc.jpg", "https://cdn.example/a/bc.jpg"),
+    ("HTTPS://cdn.example/a.jpg", "https://cdn.example/a.jpg"),
+    ("javascript:alert(1)", ""),  # no web address
+    ("data:image/gif;base64,R0lGOD", ""),
+    ("mailto:desk@news.example", ""),
+    ("ftp://files.example/a.jpg", ""),
+    ("", ""),
+    ("  ", ""),
 ])
 def test_absolute(address: str, resolved: str) -> None:
     assert absolute("https://news.example/2026/a", address) == resolved
     assert absolute("", "//[::1") == ""  # nothing to resolve against, still checked
+
+
+@pytest.mark.parametrize("address", [
+    "/a b.jpg", "/a\u00a0b.jpg", "/a\u2003b\x0b.jpg", "\x00/a.jpg\x1f", "//cdn.example/ a .jpg"])
+def test_an_absolute_address_is_one_the_article_schema_takes_as_a_url(address: str) -> None:
+    """An image or canonical address with a space once made the whole article a dead letter."""
+    assert re.fullmatch(URL_PATTERN, absolute("https://news.example/2026/a", address))
+
+
+def test_a_cleaned_address_keeps_what_is_no_space_as_written() -> None:
+    assert cleaned_address("\thttp://[oops/a b\r\n") == "http://[oops/a%20b"
+    assert cleaned_address("javascript:alert(1)") == "javascript:alert(1)"

@@ -116,7 +116,7 @@ def lead_image(tree: HtmlElement, meta: PageMetadata, url: str,
         sources.append(("og", og))
     if entry and entry.image_url:
         caption, credit = split_caption(entry.image_caption)
-        sources.append(("feed", LeadImage(url=entry.image_url, caption=caption,
+        sources.append(("feed", LeadImage(url=absolute(url, entry.image_url), caption=caption,
                                           credit=entry.image_credit or credit)))
     chosen = next(((name, image) for name, image in sources if image.url), None)
     if chosen is None:

@@ -18,6 +18,7 @@ import urllib3
 from urllib3.exceptions import LocationParseError
 from urllib3.util import Url, parse_url
 
+from newswire.schemas.urls import cleaned_address
 from newswire.transforms.fetching.connections import (
     AddressRefused,
     Deadline,
@@ -219,7 +220,7 @@ class HttpClient:
             raw = self._send(target, sent, deadline)
             try:
                 if raw.status in _REDIRECTS and raw.headers.get("location"):
-                    url = urljoin(url, raw.headers["location"])
+                    url = urljoin(url, cleaned_address(raw.headers["location"]))
                     continue
                 if raw.status >= 400:
                     headers = {k.lower(): v for k, v in raw.headers.items()}

@@ -19,6 +19,7 @@ from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
+from newswire.schemas.urls import cleaned_address
 from newswire.transforms.fetching.http import FetchError, Response
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
@@ -86,7 +87,7 @@ def _entry(item: Any, feed_url: str, feed_title: str) -> FeedEntry:
     # arrives as `updated` and is the publication date there.
     published, updated = dict.get(item, "published_parsed"), dict.get(item, "updated_parsed")
     return FeedEntry(
-        link=(item.get("link") or "").strip(),
+        link=cleaned_address(item.get("link") or ""),
         feed_url=feed_url,
         feed_title=feed_title,
         title=item.get("title", ""),

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from newswire.schemas.urls import absolute, cleaned_address
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.records import DeadLetter, FeedEntry
 from newswire.transforms.sources.items import read_item
@@ -57,7 +58,7 @@ def _entry(item: dict[str, Any], feed_url: str, feed_title: str,
     link = _text(item, "url") or _text(item, "external_url")
     image = _text(item, "image") or _text(item, "banner_image")
     return FeedEntry(
-        link=urljoin(feed_url, link) if link else "",
+        link=urljoin(feed_url, cleaned_address(link)) if link else "",
         feed_url=feed_url,
         feed_title=feed_title,
         title=_text(item, "title"),
@@ -67,7 +68,7 @@ def _entry(item: dict[str, Any], feed_url: str, feed_title: str,
         summary=_text(item, "summary") or _text(item, "content_text"),
         authors=_authors(item) or feed_authors,
         tags=_tags(item),
-        image_url=urljoin(feed_url, image) if image else "",
+        image_url=absolute(feed_url, image),
     )
 
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from apache_beam.metrics import Metrics
 from lxml import etree
 
+from newswire.schemas.urls import cleaned_address
 from newswire.transforms.dates import parse_datetime
 from newswire.transforms.records import DeadLetter, FeedEntry
 from newswire.transforms.sources.items import read_item
@@ -284,7 +285,7 @@ def _entry(item: etree._Element, sitemap_url: str) -> FeedEntry:
     image = _children(fields["image"]) if "image" in fields else {}
     keywords = _text(news.get("keywords"))
     return FeedEntry(
-        link=_text(fields.get("loc")),
+        link=cleaned_address(_text(fields.get("loc"))),
         feed_url=sitemap_url,
         feed_title=_text(publication.get("name")),
         title=_text(news.get("title")),

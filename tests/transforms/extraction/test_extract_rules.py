@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newswire.transforms.extraction.extract import ExtractionError, extract_article
+from newswire.schemas.article import Article
+from newswire.transforms.extraction.extract import ExtractionError, checked, extract_article
 from tests.transforms.extraction.markup import NEWS, STORY, jsonld, page
 
 URL = "https://news.example/2026/03/harbour"
@@ -71,6 +72,29 @@ def test_a_tag_too_long_to_be_a_label_is_left_out() -> None:
     """A 40,000-character tag once made the index refuse the whole article."""
     head = jsonld({**NEWS, "keywords": ["harbour", "x" * 40_000, "islands"]})
     assert extract_article(page(head), URL).tags == ("harbour", "islands")
+
+
+@pytest.mark.parametrize(("figure", "image"), [
+    ("<img src='/img/boats at dawn.jpg'>", "https://news.example/img/boats%20at%20dawn.jpg"),
+    ("<img src='\n  https://news.example/img/boats.jpg\n'>", "https://news.example/img/boats.jpg"),
+    ("<img src='javascript:void(0)'>", None)])
+def test_an_image_address_is_read_as_a_browser_reads_it(figure: str, image: str | None) -> None:
+    """An image address with a space, or a script's, once made the article a dead letter."""
+    body = f"<figure>{figure}<figcaption>Boats at dawn.</figcaption></figure>{STORY}"
+    article = checked(extract_article(page(body=body), URL))
+    assert isinstance(article, Article)
+    assert (article.image.url if article.image else None) == image
+
+
+@pytest.mark.parametrize(("canonical", "expected"), [
+    ("https://news.example/2026/03/harbour reopens",
+     "https://news.example/2026/03/harbour%20reopens"),
+    ("data:text/html,harbour", URL), ("ftp://news.example/harbour", URL)])
+def test_a_canonical_address_that_is_no_web_address_yields_to_the_pages(
+        canonical: str, expected: str) -> None:
+    head = f"<link rel='canonical' href='{canonical}'>"
+    article = checked(extract_article(page(head + jsonld(NEWS)), URL))
+    assert isinstance(article, Article) and article.canonical_url == expected
 
 
 def test_a_date_htmldate_fails_on_leaves_the_time_first_seen() -> None:

@@ -25,6 +25,8 @@ class Routes(BaseHTTPRequestHandler):
             self._reply(302, b"", {"Location": "/loop"})
         elif self.path == "/hop":
             self._reply(301, b"", {"Location": "/ok"})
+        elif self.path == "/spaced":
+            self._reply(302, b"", {"Location": "/a b"})
         elif self.path == "/big":
             self._reply(200, b"x" * 5000, {"Content-Type": "text/html"})
         elif self.path == "/flaky":
@@ -59,6 +61,11 @@ def test_follows_a_redirect_and_reports_the_final_url(base: str) -> None:
     response = client().get(f"{base}/hop")
     assert response.url == f"{base}/ok"
     assert response.body == b"<html>ok</html>"
+
+
+def test_a_redirect_to_an_address_with_a_space_is_followed_as_a_browser_would(base: str) -> None:
+    """Once refused as an unsafe URL, which lost the page."""
+    assert client().get(f"{base}/spaced").url == f"{base}/a%20b"
 
 
 def test_redirect_loops_stop_at_the_limit(base: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
+from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.feeds import parse_feed_list, read_feed
 
 
@@ -69,3 +71,24 @@ def test_atom_dates_are_utc(corpus: Path, seed_server: SeedServer) -> None:
 def test_a_page_that_is_not_a_feed_is_refused() -> None:
     with pytest.raises(ValueError, match="not a feed"):
         read_feed(b"<html><body><p>hello</p></body>", "https://x.example/")
+
+
+WRAPPED = "\n  https://x.example/news/a b.html\n"  # a link as some feeds write it
+SOURCES = {
+    "rss": b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+           b"<title>A</title><link>" + WRAPPED.encode() + b"</link></item></channel></rss>",
+    "sitemap": b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/'
+               b'0.9"><url><loc>' + WRAPPED.encode() + b"</loc></url></urlset>",
+    "json feed": json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "a", "url": WRAPPED, "image": "http://[oops/a.jpg"}]}).encode(),
+}
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_a_link_is_read_as_a_browser_reads_it(kind: str) -> None:
+    """A link with a space was refused as unsafe when fetched, and a JSON Feed item whose image
+    address no parser reads was a dead letter; a browser fetches the one and skips the other."""
+    [entry], _ = read_feed(SOURCES[kind], "https://x.example/feed")
+    assert isinstance(entry, FeedEntry)
+    assert entry.link == "https://x.example/news/a%20b.html"
+    assert entry.image_url == ""
