@@ -75,15 +75,20 @@ def validate_document(document: dict[str, Any]) -> None:
         raise InvalidArticle(".".join(str(p) for p in error.absolute_path), error.message)
 
 
+def date_bounds(fetched_at: datetime | None) -> tuple[datetime, datetime]:
+    """The span an article's dates fall in: from EARLIEST to FUTURE_SLACK past its fetch (or
+    now). A date outside is a mistake, and as a version it would misorder the article."""
+    return EARLIEST, (fetched_at or datetime.now(timezone.utc)) + FUTURE_SLACK
+
+
 def validate_dates(article: Article) -> None:
-    """Raise InvalidArticle for a date before EARLIEST or past the fetch (or now) by more than
-    FUTURE_SLACK: such a date is a mistake, and as a version it would misorder the article."""
-    latest = (article.fetched_at or datetime.now(timezone.utc)) + FUTURE_SLACK
+    """Raise InvalidArticle for a date outside `date_bounds`."""
+    earliest, latest = date_bounds(article.fetched_at)
     for name in ("published_at", "updated_at"):
         moment: datetime | None = getattr(article, name)
-        if moment and not EARLIEST <= moment <= latest:
+        if moment and not earliest <= moment <= latest:
             raise InvalidArticle(name, f"{moment.isoformat()} is not between "
-                                       f"{EARLIEST.date()} and {latest.isoformat()}")
+                                       f"{earliest.date()} and {latest.isoformat()}")
 
 
 def validate(article: Article) -> Article:

@@ -21,7 +21,7 @@ from trafilatura.utils import load_html
 
 from newswire.schemas.article import Article, Credits
 from newswire.schemas.urls import absolute, canonical_url
-from newswire.schemas.validation import InvalidArticle, validate
+from newswire.schemas.validation import InvalidArticle, date_bounds, validate
 from newswire.transforms.dates import as_utc, parse_moment
 from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
 from newswire.transforms.extraction.bylines import (
@@ -133,7 +133,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("copyright", lambda: copyright_holder(tree)),
         ("domain", host.removeprefix("www.")),
     ])
-    published = _pick_time(provenance, "published_at", [
+    bounds = date_bounds(fetched_at)
+    published = _pick_time(provenance, "published_at", bounds, [
         ("json-ld", meta.jsonld_text("datePublished")),
         ("og", meta.og.get("article:published_time")),
         ("microdata", meta.meta.get("datepublished")),
@@ -143,7 +144,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("htmldate", lambda: _at_time_shown(html, _htmldate(tree))),
         ("first-seen", fetched_at),
     ])
-    updated = _pick_time(provenance, "updated_at", [
+    updated = _pick_time(provenance, "updated_at", bounds, [
         ("json-ld", meta.jsonld_text("dateModified")),
         ("og", meta.og.get("article:modified_time")),
         ("feed", entry and entry.updated),
@@ -206,11 +207,13 @@ def _pick(provenance: dict[str, str], field: str, candidates: list[Candidate]) -
     return ""
 
 
-def _pick_time(provenance: dict[str, str], field: str,
+def _pick_time(provenance: dict[str, str], field: str, bounds: tuple[datetime, datetime],
                candidates: list[Candidate]) -> datetime | None:
-    """The first candidate that is a valid time; callables are evaluated only when reached. A
-    time without an offset yields to a later one that tells the same wall-clock time with its
-    offset (the same moment, told with its zone)."""
+    """The first candidate that is a valid time within `bounds` (`date_bounds`: a source that
+    dates the story in 2999 is mistaken, and the next one is asked); callables are evaluated
+    only when reached. A time without an offset yields to a later one that tells the same
+    wall-clock time with its offset (the same moment, told with its zone)."""
+    earliest, latest = bounds
     naive: tuple[str, datetime] | None = None
     for source, value in candidates:
         value = value() if callable(value) else value
@@ -219,11 +222,11 @@ def _pick_time(provenance: dict[str, str], field: str,
             continue
         if moment.tzinfo is not None:
             utc = as_utc(moment)
-            if utc is not None and (naive is None or abs(moment.replace(tzinfo=None) - naive[1])
-                                    <= _SAME_TIME):
+            if utc is not None and earliest <= utc <= latest and (
+                    naive is None or abs(moment.replace(tzinfo=None) - naive[1]) <= _SAME_TIME):
                 provenance[field] = source
                 return utc
-        elif naive is None:
+        elif naive is None and earliest <= moment.replace(tzinfo=timezone.utc) <= latest:
             naive = (source, moment)
     if naive is None:
         return None

@@ -97,6 +97,17 @@ def test_a_canonical_address_that_is_no_web_address_yields_to_the_pages(
     assert isinstance(article, Article) and article.canonical_url == expected
 
 
+def test_a_publication_time_out_of_range_yields_to_the_next_source() -> None:
+    """A JSON-LD date in 2999 once made the article a dead letter beside a good og time."""
+    head = jsonld({**NEWS, "datePublished": "2999-01-01T00:00:00Z"}) + (
+        "<meta property='article:published_time' content='2026-03-04T13:00:00Z'>")
+    fetched = datetime(2026, 3, 5, tzinfo=timezone.utc)
+    article = checked(extract_article(page(head), URL, fetched_at=fetched))
+    assert isinstance(article, Article)
+    assert article.published_at == datetime(2026, 3, 4, 13, 0, tzinfo=timezone.utc)
+    assert article.provenance["published_at"] == "og"
+
+
 def test_a_date_htmldate_fails_on_leaves_the_time_first_seen() -> None:
     seen = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
     head = jsonld({**NEWS, "datePublished": "2026-03-04T12:00:00+24:00"})
