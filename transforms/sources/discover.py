@@ -28,7 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 import apache_beam as beam
@@ -39,6 +39,7 @@ from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils.shared import Shared
 from lxml import etree
 
+from newswire.schemas.urls import absolute
 from newswire.transforms.coders import StateKey
 from newswire.transforms.fetching.fetch import HTML_TYPES, BySlot, PageFetcher, key_by_slot
 from newswire.transforms.fetching.http import FetchError, Response
@@ -78,18 +79,20 @@ class Site:
 
 
 def alternate_feeds(html: bytes, page_url: str) -> list[str]:
-    """The feed URLs a page declares with `<link rel="alternate" type="...">`, absolute."""
+    """The feed URLs a page declares with `<link rel="alternate" type="...">`, absolute; one
+    whose address no parser reads is passed over (`absolute`), not the page's others."""
     try:
         tree = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return []
-    base = urljoin(page_url, (tree.xpath("//base/@href") or [""])[0])
+    base = absolute(page_url, (tree.xpath("//base/@href") or [""])[0]) or page_url
     feeds = []
     for link in tree.xpath("//link[@href]"):
         rels = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").split(";")[0].strip().lower()
-        if "alternate" in rels and kind in FEED_TYPES and link.get("href").strip():
-            feeds.append(urljoin(base, link.get("href").strip()))
+        feed = absolute(base, link.get("href"))
+        if "alternate" in rels and kind in FEED_TYPES and feed:
+            feeds.append(feed)
     return list(dict.fromkeys(feeds))
 
 

@@ -108,6 +108,15 @@ def test_alternate_links_give_absolute_feed_urls() -> None:
     assert alternate_feeds(b"", "https://a.example/") == []
 
 
+def test_a_feed_link_no_parser_reads_costs_only_itself() -> None:
+    """`urljoin` raised on one such link (or the page's <base>), and the whole site's
+    discovery failed with it."""
+    html = b"""<html><head><base href="http://[oops/">
+    <link rel="alternate" type="application/rss+xml" href="http://[oops/rss.xml">
+    <link rel="alternate" type="application/rss+xml" href="/rss.xml"></head></html>"""
+    assert alternate_feeds(html, "https://a.example/news/") == ["https://a.example/rss.xml"]
+
+
 def test_opml_from_discovery_is_a_feed_list() -> None:
     sites = [Site("https://a.example/", ("https://a.example/rss?x=1&y=2",),
                   ("https://a.example/news.xml",))]
