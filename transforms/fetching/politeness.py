@@ -293,8 +293,7 @@ class RobotsCache:
 
     def refusal(self, url: str) -> str:
         """Why robots.txt keeps `url` from being fetched; "" when it does not."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = f"{urlsplit(url).scheme.lower()}://{host_of(url)}"  # one per host, however spelt
         with self._lock:
             now = self.clock()
             self._forget_unused(now)

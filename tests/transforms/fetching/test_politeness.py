@@ -208,6 +208,20 @@ def test_a_robots_txt_unavailable_allows_all_and_one_unreachable_disallows_all(
         client.close()
 
 
+def test_one_robots_txt_serves_a_host_however_its_urls_spell_it(rules_site: str) -> None:
+    """A URL with credentials was another origin: its robots.txt was asked again, with them."""
+    RulesSite.robots = "User-agent: *\nDisallow: /private/\n"
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        robots = RobotsCache(client, "newswire/0.1")
+        assert robots.allowed(f"{rules_site}/story")
+        assert not robots.allowed(rules_site.replace("://", "://reader@") + "/private/a")
+    finally:
+        client.close()
+    assert RulesSite.requested == {"/robots.txt": 1}
+
+
 def test_an_unreachable_robots_txt_is_asked_again_sooner_than_rules_expire(
         rules_site: str) -> None:
     now = [0.0]
