@@ -32,6 +32,7 @@ from newswire.transforms.fetching.politeness import (
     SlotKeys,
     SlotQueues,
     host_of,
+    host_of_slot,
 )
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
@@ -72,7 +73,8 @@ class PageFetcher:
         self.settings = settings
         self.client = HttpClient(settings)
         self.hosts = HostLimiter(settings.per_host_concurrency, settings.per_host_delay)
-        self.robots = RobotsCache(self.client, settings.user_agent)
+        self.robots = RobotsCache(self.client, settings.user_agent,
+                                  max_crawl_delay=settings.max_crawl_delay)
 
     def open(self) -> None:
         self.client.open()
@@ -167,7 +169,7 @@ class BySlot(beam.DoFn):
         self.pool = ThreadPoolExecutor(self.settings.concurrency, type(self).__name__)
         self.spacing = self.settings.per_host_delay * self.settings.per_host_concurrency
         self.turns = HostLimiter(1, self.spacing)
-        self.slots = SlotQueues(self.pool, self.work, self.turns)
+        self.slots = SlotQueues(self.pool, self.work, self.turns, self.crawl_pause)
         self.owner = uuid.uuid4().hex
         self.fetcher = PageFetcher(self.settings)
         self.fetcher.open()
@@ -180,7 +182,7 @@ class BySlot(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.slots.close()  # what a failed bundle left queued is not worked on
-        self.slots = SlotQueues(self.pool, self.work, self.turns)
+        self.slots = SlotQueues(self.pool, self.work, self.turns, self.crawl_pause)
 
     def process(self, keyed: tuple[str, Any],
                 window: BoundedWindow = beam.DoFn.WindowParam,
@@ -201,6 +203,13 @@ class BySlot(beam.DoFn):
     def finish_bundle(self) -> Iterator[Any]:
         while self.slots.pending:
             yield from self._outputs(*self.slots.take())
+
+    def crawl_pause(self, slot: str) -> float:
+        """After a request, how long `slot` waits before its next one: its host's robots.txt
+        Crawl-delay times the host's slots, so the host sees one start per delay on average
+        across the job, as `--per-host-delay` gives (none with `--ignore-robots`)."""
+        return (self.fetcher.robots.crawl_delay(host_of_slot(slot))
+                * self.settings.per_host_concurrency)
 
     def item(self, element: Any) -> Any:
         """What `work` gets for an element (the element itself unless a subclass adds to it)."""

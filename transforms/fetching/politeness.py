@@ -35,6 +35,7 @@ from protego import Protego
 
 from newswire.schemas.urls import DEFAULT_PORTS
 from newswire.transforms.fetching.http import FetchError, HttpClient
+from newswire.transforms.fetching.settings import HttpSettings
 
 
 @dataclass
@@ -159,14 +160,15 @@ class SlotQueues:
     A slot whose own queue is empty takes the next item of another slot of its host that is
     queued here: every slot queued here belongs to this bundle until it ends, so a host still
     has no more items running than slots, and none waits while one of its slots idles.
-    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps each slot's starts apart.
+    `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps each slot's starts apart,
+    and after each item a slot waits the seconds `pause` gives for it (its host's Crawl-delay).
     Each outcome comes back through `take` as a finished Future with the item's tag; `put` and
     `take` belong to one thread (the bundle's).
     """
 
-    def __init__(self, executor: Executor, work: Callable[[Any], Any],
-                 spacing: HostLimiter) -> None:
-        self.executor, self.work, self.spacing = executor, work, spacing
+    def __init__(self, executor: Executor, work: Callable[[Any], Any], spacing: HostLimiter,
+                 pause: Callable[[str], float] = lambda _key: 0.0) -> None:
+        self.executor, self.work, self.spacing, self.pause = executor, work, spacing, pause
         self.pending = 0  # put and not yet taken
         self._lock = threading.Lock()
         self._waiting: dict[str, deque[tuple[Any, Any, float]]] = {}  # slots with a runner
@@ -180,7 +182,7 @@ class SlotQueues:
             idle = key not in self._waiting
             if idle:
                 self._waiting[key] = deque()
-                self._hosts.setdefault(_host_of_slot(key), set()).add(key)
+                self._hosts.setdefault(host_of_slot(key), set()).add(key)
             self._waiting[key].append((item, tag, time.monotonic()))
         self.pending += 1
         if idle:
@@ -224,26 +226,29 @@ class SlotQueues:
                     outcome.set_result(self.work(item))
             except Exception as error:  # the caller meets it where it takes the outcome
                 outcome.set_exception(error)
+            if (pause := self.pause(key)) > 0:
+                self.spacing.hold(key, pause)
             self._done.put((tag, outcome))
 
     def _next_queue(self, key: str) -> deque | None:
         """The slot's own queue if it has items, else its host's longest one here (lock held)."""
         if self._waiting[key]:
             return self._waiting[key]
-        longest = max((self._waiting[sibling] for sibling in self._hosts[_host_of_slot(key)]),
+        longest = max((self._waiting[sibling] for sibling in self._hosts[host_of_slot(key)]),
                       key=len)
         return longest or None
 
     def _stop(self, key: str) -> None:
         """The slot's runner ends (lock held)."""
         del self._waiting[key]
-        host = _host_of_slot(key)
+        host = host_of_slot(key)
         self._hosts[host].discard(key)
         if not self._hosts[host]:
             del self._hosts[host]
 
 
-def _host_of_slot(key: str) -> str:
+def host_of_slot(key: str) -> str:
+    """The host of a slot key ("host#k")."""
     return key.rpartition("#")[0]
 
 
@@ -271,12 +276,17 @@ class RobotsCache:
     verdict is kept for `retry` seconds only, then robots.txt is asked again. An origin whose
     robots.txt was had before keeps that copy while it is unreachable (RFC 9309, 2.4), asked
     again every `retry` seconds: one failed request does not shut a site a job crawls.
+
+    `crawl_delay` reads the (non-standard, widely used) `Crawl-delay` line from the copies had,
+    up to `max_crawl_delay` seconds.
     """
 
     def __init__(self, client: HttpClient, user_agent: str, ttl: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic, retry: float = 300.0) -> None:
+                 clock: Callable[[], float] = time.monotonic, retry: float = 300.0,
+                 max_crawl_delay: float = HttpSettings.max_crawl_delay) -> None:
         self.client = client
         self.user_agent = user_agent
+        self.max_crawl_delay = max_crawl_delay
         self.ttl = ttl
         self.retry = min(retry, ttl)
         self.clock = clock
@@ -290,6 +300,15 @@ class RobotsCache:
 
     def allowed(self, url: str) -> bool:
         return not self.refusal(url)
+
+    def crawl_delay(self, host: str) -> float:
+        """The seconds `host`'s robots.txt asks between requests (its `Crawl-delay` for our
+        user agent, over http or https), at most `max_crawl_delay`; 0 where no copy had asks."""
+        with self._lock:
+            had = [self._origins.get(f"{scheme}://{host}") for scheme in DEFAULT_PORTS]
+        asked = [robots.rules.crawl_delay(self.user_agent) or 0.0
+                 for robots in had if robots is not None and robots.rules is not None]
+        return min(max(asked, default=0.0), self.max_crawl_delay)
 
     def refusal(self, url: str) -> str:
         """Why robots.txt keeps `url` from being fetched; "" when it does not."""

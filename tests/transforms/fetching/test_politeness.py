@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -222,6 +223,26 @@ def test_one_robots_txt_serves_a_host_however_its_urls_spell_it(rules_site: str)
     assert RulesSite.requested == {"/robots.txt": 1}
 
 
+@pytest.mark.parametrize(("robots", "delay"), [
+    ("User-agent: *\nCrawl-delay: 2\n", 2.0),
+    ("User-agent: *\nCrawl-delay: 1\n\nUser-agent: newswire\nCrawl-delay: 3\n", 3.0),
+    ("User-agent: *\nCrawl-delay: 86400\n", 30.0),  # at most max_crawl_delay
+    ("User-agent: *\nCrawl-delay: soon\n", 0.0), ("User-agent: *\nDisallow:\n", 0.0)])
+def test_the_crawl_delay_is_read_from_the_hosts_robots_txt(
+        rules_site: str, robots: str, delay: float) -> None:
+    RulesSite.robots = robots
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        cache = RobotsCache(client, "newswire/0.1", max_crawl_delay=30.0)
+        host = host_of(rules_site)
+        assert cache.crawl_delay(host) == 0.0  # nothing had yet: nothing asked
+        assert cache.allowed(f"{rules_site}/story")
+        assert cache.crawl_delay(host) == delay
+    finally:
+        client.close()
+
+
 def test_an_unreachable_robots_txt_is_asked_again_sooner_than_rules_expire(
         rules_site: str) -> None:
     now = [0.0]
@@ -332,6 +353,24 @@ def test_a_slot_with_nothing_left_takes_its_hosts_other_slots_items() -> None:
         took = time.monotonic() - started
     assert work.peak == {"a": 2}
     assert took < 6 * 0.05  # not one slot's six in a row
+
+
+def test_a_slot_waits_the_pause_its_host_asks_after_each_item() -> None:
+    """A Crawl-delay: after each request a slot waits it out before its next one starts."""
+    starts: list[float] = []
+
+    def work(item: int) -> int:
+        starts.append(time.monotonic())
+        return item
+
+    with ThreadPoolExecutor(2) as pool:
+        queues = SlotQueues(pool, work, HostLimiter(1, 0.0),
+                            pause=lambda key: 0.2 if key == "slow#0" else 0.0)
+        for i in range(3):
+            queues.put("slow#0", i, tag=i)
+        for _ in range(3):
+            queues.take()
+    assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(starts))
 
 
 def test_a_failure_in_a_slot_comes_back_as_its_outcome() -> None:

@@ -38,9 +38,11 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 
 
 class Site(BaseHTTPRequestHandler):
-    """robots.txt, a feed listing `listed`, and a page at any other path that takes `latency`
-    seconds; every request is counted by path, and the most in flight at once is kept."""
+    """`robots` as robots.txt, a feed listing `listed`, and a page at any other path that takes
+    `latency` seconds; every request is counted by path, and the most in flight at once is
+    kept."""
 
+    robots = ROBOTS
     listed: ClassVar[list[str]] = []
     latency = 0.0
     requested: ClassVar[list[str]] = []
@@ -54,7 +56,7 @@ class Site(BaseHTTPRequestHandler):
             Site.requested.append(self.path)
         base = f"http://{self.headers['Host']}"
         if self.path == "/robots.txt":
-            reply(self, 200, ROBOTS.encode(), {"Content-Type": "text/plain"})
+            reply(self, 200, Site.robots.encode(), {"Content-Type": "text/plain"})
         elif self.path == "/feed.xml":
             items = "".join(f"<item><title>Story {i}</title><link>{base}{path}</link>"
                             f"<guid>politeness-{i}</guid></item>"
@@ -80,6 +82,7 @@ class Site(BaseHTTPRequestHandler):
 @pytest.fixture
 def site() -> Iterator[str]:
     Site.requested, Site.starts, Site.in_flight, Site.peak = [], [], 0, 0
+    Site.robots = ROBOTS
     with serve(Site) as url:
         yield url
 
@@ -126,6 +129,20 @@ def test_two_worker_processes_keep_a_host_to_its_per_host_delay(
     summary = run(site, es_connection, direct_num_workers=2,
                   direct_running_mode="multi_processing", per_host_concurrency=2,
                   per_host_delay=0.2)
+    assert summary.pages_fetched == 10
+    starts = sorted(Site.starts)
+    spans = [later - first for first, later in zip(starts, starts[2:], strict=False)]
+    assert statistics.median(spans) >= 0.3, spans
+
+
+def test_a_job_keeps_to_the_crawl_delay_robots_txt_asks(
+        site: str, es_connection: EsConnection) -> None:
+    """No `--per-host-delay`, but robots.txt asks `Crawl-delay: 0.2`: each of the two slots
+    waits 2 x 0.2 s after a request, so any three starts on the host span 0.4 s (the median,
+    as above); Crawl-delay was ignored, and the ten pages were asked for at once."""
+    Site.robots = "User-agent: *\nCrawl-delay: 0.2\n"
+    Site.listed, Site.latency = [f"/story-{i}.html" for i in range(10)], 0.0
+    summary = run(site, es_connection, per_host_concurrency=2)
     assert summary.pages_fetched == 10
     starts = sorted(Site.starts)
     spans = [later - first for first, later in zip(starts, starts[2:], strict=False)]
