@@ -253,8 +253,9 @@ OPTIONS = (
            "Delay between requests to one host (s)", into=(HttpSettings, "per_host_delay")),
     Option("ignore_robots", "do not honour robots.txt (only for sources you own)",
            "Ignore robots.txt", into=(HttpSettings, "obey_robots"), unit=NEGATED),
-    Option("max_crawl_delay", "the longest robots.txt Crawl-delay honoured, in seconds; a "
-           "longer one is honoured as this", "Longest Crawl-delay honoured (s)",
+    Option("max_crawl_delay", "the longest wait a host may ask between requests (robots.txt "
+           "Crawl-delay, a refusal's Retry-After), in seconds; a longer one is honoured as "
+           "this", "Longest wait a host may ask (s)",
            into=(HttpSettings, "max_crawl_delay")),
     # The shortest interval is also the one a feed starts at (and keeps, when its entries
     # carry no dates to observe a cadence from).

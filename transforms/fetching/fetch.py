@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +26,7 @@ from newswire.transforms.fetching.http import (
     HttpClient,
     Response,
     check_address,
+    retry_after,
 )
 from newswire.transforms.fetching.politeness import (
     HostLimiter,
@@ -169,7 +171,7 @@ class BySlot(beam.DoFn):
         self.pool = ThreadPoolExecutor(self.settings.concurrency, type(self).__name__)
         self.spacing = self.settings.per_host_delay * self.settings.per_host_concurrency
         self.turns = HostLimiter(1, self.spacing)
-        self.slots = SlotQueues(self.pool, self.work, self.turns, self.crawl_pause)
+        self.slots = SlotQueues(self.pool, self.work, self.turns, self.pause)
         self.owner = uuid.uuid4().hex
         self.fetcher = PageFetcher(self.settings)
         self.fetcher.open()
@@ -182,7 +184,7 @@ class BySlot(beam.DoFn):
 
     def start_bundle(self) -> None:
         self.slots.close()  # what a failed bundle left queued is not worked on
-        self.slots = SlotQueues(self.pool, self.work, self.turns, self.crawl_pause)
+        self.slots = SlotQueues(self.pool, self.work, self.turns, self.pause)
 
     def process(self, keyed: tuple[str, Any],
                 window: BoundedWindow = beam.DoFn.WindowParam,
@@ -204,12 +206,17 @@ class BySlot(beam.DoFn):
         while self.slots.pending:
             yield from self._outputs(*self.slots.take())
 
-    def crawl_pause(self, slot: str) -> float:
+    def pause(self, slot: str, outcome: Future) -> float:
         """After a request, how long `slot` waits before its next one: its host's robots.txt
-        Crawl-delay times the host's slots, so the host sees one start per delay on average
-        across the job, as `--per-host-delay` gives (none with `--ignore-robots`)."""
-        return (self.fetcher.robots.crawl_delay(host_of_slot(slot))
-                * self.settings.per_host_concurrency)
+        Crawl-delay times the host's slots (so the host sees one start per delay on average
+        across the job, as `--per-host-delay` gives; none with `--ignore-robots`), or the
+        Retry-After of a refusal (429, 503) the fetch gave up on, if longer, at most
+        `--max-crawl-delay`: the host's next pages are not asked for sooner than it said."""
+        crawl_delay = self.fetcher.robots.crawl_delay(host_of_slot(slot))
+        error = outcome.exception()
+        asked = retry_after(error.headers, time.time()) if isinstance(error, FetchError) else None
+        return max(crawl_delay * self.settings.per_host_concurrency,
+                   min(asked or 0.0, self.settings.max_crawl_delay))
 
     def item(self, element: Any) -> Any:
         """What `work` gets for an element (the element itself unless a subclass adds to it)."""

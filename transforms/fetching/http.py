@@ -6,6 +6,7 @@ Retrying lives in `Retry` so the policy can change without touching the client.
 
 from __future__ import annotations
 
+import email.utils
 import io
 import ipaddress
 import time
@@ -144,10 +145,35 @@ def check_address(url: str, allow_private: bool) -> Url:
     return target
 
 
-class Retry:
-    """Calls a function again on retryable FetchErrors, with exponential backoff, a few times.
+def retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asks us to wait: Retry-After as seconds or an HTTP date.
 
-    With a `deadline` (a `time.monotonic()` instant) it gives up rather than sleep past it.
+    A date is measured against the response's own Date header when present, avoiding clock skew.
+    """
+    value = headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    until = _http_date(value)
+    if until is None:
+        return None
+    sent = _http_date(headers.get("date", ""))
+    return max(until - (now if sent is None else sent), 0.0)
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP date as epoch seconds; None if it is not one."""
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+class Retry:
+    """Calls a function again on retryable FetchErrors, with exponential backoff, a few times,
+    and never sooner than the server's Retry-After asks.
+
+    With a `deadline` (a `time.monotonic()` instant) it gives up rather than sleep past it: a
+    server asking for longer than is left is not asked again sooner than it said.
     """
 
     def __init__(self, attempts: int, backoff: float,
@@ -161,7 +187,7 @@ class Retry:
             try:
                 return call()
             except FetchError as error:
-                pause = self.backoff * 2**attempt
+                pause = max(self.backoff * 2**attempt, retry_after(error.headers, time.time()) or 0)
                 late = deadline is not None and time.monotonic() + pause >= deadline
                 if not error.retryable or attempt == self.attempts or late:
                     raise

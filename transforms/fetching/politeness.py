@@ -161,13 +161,14 @@ class SlotQueues:
     queued here: every slot queued here belongs to this bundle until it ends, so a host still
     has no more items running than slots, and none waits while one of its slots idles.
     `spacing` (a HostLimiter of concurrency 1, keyed by slot) keeps each slot's starts apart,
-    and after each item a slot waits the seconds `pause` gives for it (its host's Crawl-delay).
+    and after each item a slot waits the seconds `pause` gives for it and the item's outcome
+    (its host's Crawl-delay, a refusal's Retry-After).
     Each outcome comes back through `take` as a finished Future with the item's tag; `put` and
     `take` belong to one thread (the bundle's).
     """
 
     def __init__(self, executor: Executor, work: Callable[[Any], Any], spacing: HostLimiter,
-                 pause: Callable[[str], float] = lambda _key: 0.0) -> None:
+                 pause: Callable[[str, Future], float] = lambda _key, _outcome: 0.0) -> None:
         self.executor, self.work, self.spacing, self.pause = executor, work, spacing, pause
         self.pending = 0  # put and not yet taken
         self._lock = threading.Lock()
@@ -226,7 +227,7 @@ class SlotQueues:
                     outcome.set_result(self.work(item))
             except Exception as error:  # the caller meets it where it takes the outcome
                 outcome.set_exception(error)
-            if (pause := self.pause(key)) > 0:
+            if (pause := self.pause(key, outcome)) > 0:
                 self.spacing.hold(key, pause)
             self._done.put((tag, outcome))
 

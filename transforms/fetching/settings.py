@@ -29,7 +29,7 @@ class HttpSettings:
     per_host_concurrency: int = 4
     per_host_delay: float = 0.0
     obey_robots: bool = True
-    max_crawl_delay: float = 30.0  # a longer robots.txt Crawl-delay is honoured as this
+    max_crawl_delay: float = 30.0  # the longest Crawl-delay or Retry-After honoured between pages
 
 
 MAX_FILE_BYTES = 1024**3

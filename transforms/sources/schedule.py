@@ -6,7 +6,6 @@ here reads the clock or the network: the caller passes `now` and what the server
 
 from __future__ import annotations
 
-import email.utils
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from typing import NamedTuple
 from apache_beam import coders
 
 from newswire.schemas.urls import canonical_url
+from newswire.transforms.fetching.http import retry_after
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.settings import PollSettings
 
@@ -170,21 +170,6 @@ def _backoff(cadence: float, failures: int, settings: PollSettings) -> float:
     return max(cadence, min(cadence * 2.0 ** min(failures, 64), settings.backoff_cap))
 
 
-def retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds the server asks us to wait: Retry-After as seconds or an HTTP date.
-
-    A date is measured against the response's own Date header when present, avoiding clock skew.
-    """
-    value = headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return float(value)
-    until = _http_date(value)
-    if until is None:
-        return None
-    sent = _http_date(headers.get("date", ""))
-    return max(until - (now if sent is None else sent), 0.0)
-
-
 def max_age(headers: Mapping[str, str]) -> float | None:
     """Cache-Control max-age: how long the response stays fresh; None if caching is refused."""
     directives = [part.strip().lower() for part in headers.get("cache-control", "").split(",")]
@@ -195,14 +180,6 @@ def max_age(headers: Mapping[str, str]) -> float | None:
         if name.strip() == "max-age" and value.strip().strip('"').isdigit():
             return float(value.strip().strip('"'))
     return None
-
-
-def _http_date(value: str) -> float | None:
-    """An HTTP date as epoch seconds; None if it is not one."""
-    try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def after_poll(state: FeedState, now: float, settings: PollSettings, *,

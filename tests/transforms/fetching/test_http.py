@@ -151,3 +151,20 @@ def test_retry_backs_off_exponentially_and_gives_up() -> None:
         Retry(attempts=3, backoff=0.5, sleep=sleeps.append)(failing)
     assert len(calls) == 4
     assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_retry_waits_as_long_as_retry_after_asks_and_no_sooner() -> None:
+    """A 429 asking for 2 s was asked again after 0.5 s; one asking for more than the time
+    left is given up on at once rather than asked again early."""
+    sleeps: list[float] = []
+
+    def refused() -> None:
+        raise FetchError("http 429", retryable=True, headers={"retry-after": "2"})
+
+    with pytest.raises(FetchError):
+        Retry(attempts=2, backoff=0.5, sleep=sleeps.append)(refused)
+    assert sleeps == [2.0, 2.0]
+    sleeps.clear()
+    with pytest.raises(FetchError):
+        Retry(attempts=2, backoff=0.5, sleep=sleeps.append)(refused, time.monotonic() + 1.0)
+    assert sleeps == []

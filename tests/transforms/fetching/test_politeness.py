@@ -365,7 +365,7 @@ def test_a_slot_waits_the_pause_its_host_asks_after_each_item() -> None:
 
     with ThreadPoolExecutor(2) as pool:
         queues = SlotQueues(pool, work, HostLimiter(1, 0.0),
-                            pause=lambda key: 0.2 if key == "slow#0" else 0.0)
+                            pause=lambda key, _outcome: 0.2 if key == "slow#0" else 0.0)
         for i in range(3):
             queues.put("slow#0", i, tag=i)
         for _ in range(3):

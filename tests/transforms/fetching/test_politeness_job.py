@@ -38,14 +38,15 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 
 
 class Site(BaseHTTPRequestHandler):
-    """`robots` as robots.txt, a feed listing `listed`, and a page at any other path that takes
-    `latency` seconds; every request is counted by path, and the most in flight at once is
-    kept."""
+    """`robots` as robots.txt, a feed listing `listed`, `/refused` answering 429 with a
+    Retry-After of a minute, and a page at any other path that takes `latency` seconds; every
+    request is kept with its path and time, and the most in flight at once is kept."""
 
     robots = ROBOTS
     listed: ClassVar[list[str]] = []
     latency = 0.0
     requested: ClassVar[list[str]] = []
+    asked: ClassVar[list[tuple[str, float]]] = []
     starts: ClassVar[list[float]] = []
     in_flight = 0
     peak = 0
@@ -54,6 +55,7 @@ class Site(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with Site.lock:
             Site.requested.append(self.path)
+            Site.asked.append((self.path, time.monotonic()))
         base = f"http://{self.headers['Host']}"
         if self.path == "/robots.txt":
             reply(self, 200, Site.robots.encode(), {"Content-Type": "text/plain"})
@@ -64,6 +66,8 @@ class Site(BaseHTTPRequestHandler):
             feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}' \
                    "</channel></rss>"
             reply(self, 200, feed.encode(), {"Content-Type": "application/rss+xml"})
+        elif self.path == "/refused":
+            reply(self, 429, b"slow down", {"Retry-After": "60"})
         else:
             with Site.lock:
                 Site.starts.append(time.monotonic())
@@ -81,7 +85,7 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    Site.requested, Site.starts, Site.in_flight, Site.peak = [], [], 0, 0
+    Site.requested, Site.asked, Site.starts, Site.in_flight, Site.peak = [], [], [], 0, 0
     Site.robots = ROBOTS
     with serve(Site) as url:
         yield url
@@ -147,3 +151,18 @@ def test_a_job_keeps_to_the_crawl_delay_robots_txt_asks(
     starts = sorted(Site.starts)
     spans = [later - first for first, later in zip(starts, starts[2:], strict=False)]
     assert statistics.median(spans) >= 0.3, spans
+
+
+def test_a_refusal_asking_to_wait_is_not_asked_again_and_holds_back_the_hosts_next_page(
+        site: str, es_connection: EsConnection) -> None:
+    """A 429 with `Retry-After: 60`, longer than a fetch may take: given up on at once (it was
+    asked three times in 1.5 s), and the host's next page waits `--max-crawl-delay` (1 s)."""
+    Site.listed = ["/refused", "/story-1.html", "/story-2.html", "/story-3.html"]
+    summary = run(site, es_connection, per_host_concurrency=1, max_crawl_delay=1.0)
+    assert summary.pages_fetched == 3
+    assert summary.dead_letters_by_stage == {"fetch": 1}
+    pages = [(path, at) for path, at in Site.asked if path.startswith(("/refused", "/story"))]
+    assert [path for path, _ in pages].count("/refused") == 1
+    refused = next(n for n, (path, _) in enumerate(pages) if path == "/refused")
+    if refused + 1 < len(pages):  # a page after it: not sooner than a second later
+        assert pages[refused + 1][1] - pages[refused][1] >= 0.9, pages

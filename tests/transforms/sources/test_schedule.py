@@ -8,7 +8,7 @@ import feedparser
 import pytest
 
 from newswire.pipeline.services.seed_server import SeedServer
-from newswire.transforms.fetching.http import HttpClient
+from newswire.transforms.fetching.http import HttpClient, retry_after
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import FeedEntry
 from newswire.transforms.sources.feeds import read_feed
@@ -21,7 +21,6 @@ from newswire.transforms.sources.schedule import (
     new_entries,
     next_interval,
     observed_interval,
-    retry_after,
     seen_key,
 )
 from newswire.transforms.sources.settings import PollSettings
