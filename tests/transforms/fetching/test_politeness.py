@@ -15,6 +15,7 @@ import pytest
 from newswire.transforms.fetching.fetch import PageFetcher
 from newswire.transforms.fetching.http import FetchError, HttpClient
 from newswire.transforms.fetching.politeness import (
+    ROBOTS_BYTES,
     HostLimiter,
     RobotsCache,
     SlotKeys,
@@ -239,6 +240,21 @@ def test_the_crawl_delay_is_read_from_the_hosts_robots_txt(
         assert cache.crawl_delay(host) == 0.0  # nothing had yet: nothing asked
         assert cache.allowed(f"{rules_site}/story")
         assert cache.crawl_delay(host) == delay
+    finally:
+        client.close()
+
+
+def test_a_robots_txt_is_read_to_its_first_500_kib(rules_site: str) -> None:
+    """As RFC 9309 allows: a rule past them is not read, so a huge file costs no more."""
+    padding = "# " + "x" * 97 + "\n"
+    RulesSite.robots = ("User-agent: *\nDisallow: /early/\n" + padding * (ROBOTS_BYTES // 100)
+                        + "Disallow: /late/\n")
+    client = HttpClient(HttpSettings(allow_private=True, retries=0))
+    client.open()
+    try:
+        robots = RobotsCache(client, "newswire/0.1")
+        assert not robots.allowed(f"{rules_site}/early/a")
+        assert robots.allowed(f"{rules_site}/late/a")
     finally:
         client.close()
 
