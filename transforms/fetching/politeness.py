@@ -253,8 +253,8 @@ class SlotQueues:
 
 def _robots_text(body: bytes) -> str:
     """The part of a robots.txt that is read: its first ROBOTS_BYTES, to the last whole line
-    (RFC 9309 asks for at least 500 KiB; a 5 MB one took seconds to parse and a tenth of a
-    second to check each URL against)."""
+    (RFC 9309 asks for at least 500 KiB; one of 5.5 MB took 5.3 s to parse and 91 ms to
+    check each URL against, its first 500 KiB 0.42 s and 10 ms)."""
     if len(body) > ROBOTS_BYTES:
         body = body[:ROBOTS_BYTES].rpartition(b"\n")[0]
     return body.decode("utf-8", errors="replace")
