@@ -266,8 +266,10 @@ class PollFeeds(beam.DoFn):
 
     When the worker stops, Beam closes its state and data channels and then tears the DoFn
     down while a bundle may still be running; `teardown` ends that bundle's wait at once, and
-    a stopped DoFn touches no state again (a state call then would fail, and the harness
-    print the failure as a traceback).
+    a stopped DoFn touches no state again. A state call made just before the teardown fails
+    on the closed channel; a bundle that fails and sees the teardown come within
+    `STOP_GRACE` seconds ends quietly (`_quiet_at_stop`), where the harness would print its
+    failure as a traceback.
 
     Each tick's element is a feed URL and the answer had for it while its source was read
     (`RediscoverSources`), else None; a feed's first poll uses that answer rather than asking
@@ -278,6 +280,7 @@ class PollFeeds(beam.DoFn):
     COLLECT = TimerSpec("collect", TimeDomain.REAL_TIME)
     COLLECT_EVERY = 0.25
     PATIENCE = 0.5
+    STOP_GRACE = 2.0  # a closed state channel fails a call within 1 s; the teardown follows
 
     def __init__(self, http: HttpSettings, schedule: PollSettings | None = None,
                  clock: Callable[[], float] = time.time,
@@ -304,6 +307,25 @@ class PollFeeds(beam.DoFn):
     def process(self, keyed: tuple[str, Response | FetchError | None],
                 feed: Any = beam.DoFn.StateParam(FEED),
                 collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        yield from self._quiet_at_stop(self._tick(keyed, feed, collect))
+
+    @on_timer(COLLECT)
+    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
+                   feed: Any = beam.DoFn.StateParam(FEED),
+                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+        yield from self._quiet_at_stop(self._collect(feed_url, feed, collect))
+
+    def _quiet_at_stop(self, outputs: Iterator[Any]) -> Iterator[Any]:
+        """`outputs`, ended quietly if it fails as the worker stops (the teardown comes)."""
+        try:
+            yield from outputs
+        except Exception:
+            if not self.stopped.wait(self.STOP_GRACE):
+                raise
+
+    def _tick(self, keyed: tuple[str, Response | FetchError | None], feed: Any,
+              collect: Any) -> Iterator[Any]:
+        """Take the feed's poll under way, or start one if the feed is due."""
         if self.stopped.is_set():
             return
         feed_url, answered = keyed
@@ -326,10 +348,8 @@ class PollFeeds(beam.DoFn):
         patience = max(self.wait_until - time.monotonic(), 0.0)
         yield from self._take(poll, state, stored is None, feed, collect, patience)
 
-    @on_timer(COLLECT)
-    def on_collect(self, feed_url: str = beam.DoFn.KeyParam,
-                   feed: Any = beam.DoFn.StateParam(FEED),
-                   collect: Any = beam.DoFn.TimerParam(COLLECT)) -> Iterator[Any]:
+    def _collect(self, feed_url: str, feed: Any, collect: Any) -> Iterator[Any]:
+        """Take the feed's poll under way, if it is over."""
         if not self.stopped.is_set() and (poll := self.polls.current(feed_url)) is not None:
             stored = self.polls.newest(feed_url, feed.read())
             yield from self._take(poll, stored or self.reader.remembered(feed_url),
