@@ -230,8 +230,9 @@ OPTIONS = (
            "0: every run; default: only when its feed says it changed)", "Re-check age",
            into=(IngestConfig, "recheck_age"), unit=Duration(zero=True)),
     Option("retry_failed", "fetch an entry whose page failed again after this long, doubled "
-           "with each failure in a row up to a day, by a later run or a streaming job's later "
-           "poll (e.g. 1h, 30m; 0: every run)",
+           "with each failure in a row up to a day (a month for a page gone, not HTML or "
+           "disallowed by robots.txt), by a later run or a streaming job's later poll (e.g. "
+           "1h, 30m; 0: every run)",
            "Retry failed pages after", into=(IngestConfig, "retry_failed"),
            unit=Duration(zero=True)),
     Option("state_retention", "forget crawl-state records no source has listed for this long "

@@ -68,6 +68,7 @@ class DeadLetter:
     `key` is the input's own identity, independent of the address it was fetched from: a feed
     entry's id (else its link, else its feed and title), an article's id, a feed's URL. `url`
     is where the input was, or was to be, fetched: an entry's link, else its feed's URL.
+    `lasting`: the input would fail the same way if tried again (`is_lasting`).
     """
 
     stage: str
@@ -77,12 +78,15 @@ class DeadLetter:
     input: str
     key: str = ""
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    lasting: bool = False
 
     @classmethod
-    def for_entry(cls, stage: str, reason: str, entry: FeedEntry) -> DeadLetter:
+    def for_entry(cls, stage: str, reason: str, entry: FeedEntry,
+                  lasting: bool = False) -> DeadLetter:
         return cls(stage=stage, reason=reason, unit="entry", url=entry.link or entry.feed_url,
                    input=entry.to_json(),
-                   key=entry.entry_id or entry.link or f"{entry.feed_url}#{entry.title}")
+                   key=entry.entry_id or entry.link or f"{entry.feed_url}#{entry.title}",
+                   lasting=lasting)
 
     @classmethod
     def for_feed(cls, stage: str, reason: str, feed_url: str) -> DeadLetter:
@@ -113,3 +117,10 @@ def failure_reason(error: Exception) -> str:
     else:
         told = f"{type(error).__name__}: {error}"
     return " ".join(told.split())[:MAX_REASON]
+
+
+def is_lasting(error: Exception) -> bool:
+    """Whether a failure would happen again if the input were tried again: one that says so
+    (`FetchError.lasting`: a page gone, not HTML, disallowed by robots.txt); anything else
+    may pass."""
+    return getattr(error, "lasting", False) is True

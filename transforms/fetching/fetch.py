@@ -29,6 +29,7 @@ from newswire.transforms.fetching.http import (
     retry_after,
 )
 from newswire.transforms.fetching.politeness import (
+    DISALLOWED,
     HostLimiter,
     RobotsCache,
     SlotKeys,
@@ -37,7 +38,14 @@ from newswire.transforms.fetching.politeness import (
     host_of_slot,
 )
 from newswire.transforms.fetching.settings import HttpSettings
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, failure_reason
+from newswire.transforms.records import (
+    DEAD_LETTER,
+    DeadLetter,
+    FeedEntry,
+    Page,
+    failure_reason,
+    is_lasting,
+)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -58,7 +66,7 @@ def page_from_response(entry: FeedEntry, response: Response) -> Page:
     """A Page from a response, its URL's scheme in lower case as the article schema expects;
     raises FetchError for anything that is not an HTML page."""
     if response.content_type and response.content_type not in HTML_TYPES:
-        raise FetchError(f"unsupported content type {response.content_type}")
+        raise FetchError(f"unsupported content type {response.content_type}", lasting=True)
     scheme, separator, rest = response.url.partition("://")
     return Page(
         entry=entry,
@@ -100,7 +108,7 @@ class PageFetcher:
         # a robots.txt request takes the host's turn too; robots.txt itself is always allowed
         if (self.settings.obey_robots and urlsplit(url).path != "/robots.txt"
                 and (refusal := self.robots.refusal(url))):
-            raise FetchError(refusal)
+            raise FetchError(refusal, lasting=refusal == DISALLOWED)
         return self.client.get(url, headers)
 
 
@@ -284,8 +292,8 @@ class FetchPages(BySlot):
             page = outcome.result()
         except Exception as error:  # the stage's boundary: whatever the fetch raised
             self.failed.inc()
-            yield beam.pvalue.TaggedOutput(
-                DEAD_LETTER, DeadLetter.for_entry("fetch", failure_reason(error), entry))
+            yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter.for_entry(
+                "fetch", failure_reason(error), entry, lasting=is_lasting(error)))
             return
         self.fetched.inc()
         if self.archive:

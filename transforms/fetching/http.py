@@ -31,6 +31,9 @@ from newswire.transforms.fetching.settings import HttpSettings
 
 T = TypeVar("T")
 _REDIRECTS = {301, 302, 303, 307, 308}
+# Client errors that say "not now" (timeout, too early, too many requests); any other 4xx says
+# the page will not be had by asking again.
+_TRY_LATER = {408, 425, 429}
 # Bytes of an unread body (a redirect's, an error page's) read off to keep its connection.
 _DRAIN_LIMIT = 64 * 1024
 
@@ -38,18 +41,23 @@ _DRAIN_LIMIT = 64 * 1024
 class FetchError(Exception):
     """A request that did not produce a usable response; `reason` is short and stable.
 
-    `headers` are the response's, when there was one (a 429's Retry-After matters).
+    `retryable`: worth asking again within this fetch (a timeout, a 5xx, a 429). `lasting`:
+    the same request would fail the same way later too (a 404 or 410, a URL never fetched),
+    so the crawl state waits longer before a later run asks again. Neither: a failure that
+    may pass, though not within this fetch (its time ran out). `headers` are the response's,
+    when there was one (a 429's Retry-After matters).
     """
 
     def __init__(self, reason: str, retryable: bool = False,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, lasting: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.headers = dict(headers or {})
+        self.lasting = lasting
 
-    def __reduce__(self) -> tuple[type[FetchError], tuple[str, bool, dict[str, str]]]:
-        return FetchError, (self.reason, self.retryable, self.headers)
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, bool, dict[str, str], bool]]:
+        return FetchError, (self.reason, self.retryable, self.headers, self.lasting)
 
 
 @dataclass(frozen=True)
@@ -101,20 +109,20 @@ def parse_target(url: str) -> Url:
     `http://127.0.0.1:80\\@public.example/` style tricks.
     """
     if any(char == "\\" or ord(char) <= 32 or ord(char) == 127 for char in url):
-        raise FetchError(f"unsafe URL {url!r}")
+        raise FetchError(f"unsafe URL {url!r}", lasting=True)
     try:
         target = parse_url(url)
         split = urlsplit(url)
         split_port = split.port
     except (LocationParseError, ValueError):
-        raise FetchError(f"unparseable URL {url!r}") from None
+        raise FetchError(f"unparseable URL {url!r}", lasting=True) from None
     if target.scheme not in ("http", "https") or not target.host:
-        raise FetchError(f"unsupported URL {url!r}")
+        raise FetchError(f"unsupported URL {url!r}", lasting=True)
     if target.auth is not None or split.username is not None:
-        raise FetchError(f"URL with credentials refused {url!r}")
+        raise FetchError(f"URL with credentials refused {url!r}", lasting=True)
     if (split.scheme.lower(), _ascii_host(split.hostname or ""), split_port) != (
             target.scheme, target.host.strip("[]").lower(), target.port):
-        raise FetchError(f"ambiguous URL {url!r}")
+        raise FetchError(f"ambiguous URL {url!r}", lasting=True)
     return target
 
 
@@ -141,7 +149,7 @@ def check_address(url: str, allow_private: bool) -> Url:
         try:
             refuse_non_public(str(address), host)
         except AddressRefused as refused:
-            raise FetchError(str(refused)) from None
+            raise FetchError(str(refused), lasting=True) from None
     return target
 
 
@@ -251,7 +259,8 @@ class HttpClient:
                 if raw.status >= 400:
                     headers = {k.lower(): v for k, v in raw.headers.items()}
                     retryable = raw.status >= 500 or raw.status == 429
-                    raise FetchError(f"http {raw.status}", retryable, headers)
+                    raise FetchError(f"http {raw.status}", retryable, headers,
+                                     lasting=raw.status not in _TRY_LATER and raw.status < 500)
                 served, body = self._read_capped(raw)
                 if deadline.expired:  # the body ended because its socket was shut
                     raise FetchError("timeout")
@@ -264,7 +273,7 @@ class HttpClient:
                                 body=body, exchange=exchange)
             finally:
                 _release(raw)
-        raise FetchError(f"more than {self.settings.max_redirects} redirects")
+        raise FetchError(f"more than {self.settings.max_redirects} redirects", lasting=True)
 
     def _send(self, target: Url, headers: dict[str, str],
               deadline: Deadline) -> urllib3.BaseHTTPResponse:
@@ -279,7 +288,7 @@ class HttpClient:
                                 retries=False, preload_content=False, timeout=timeout,
                                 assert_same_host=False)
         except AddressRefused as refused:
-            raise FetchError(str(refused)) from None
+            raise FetchError(str(refused), lasting=True) from None
         except urllib3.exceptions.NameResolutionError as error:
             raise FetchError(f"cannot resolve {target.host}", retryable=True) from error
         except urllib3.exceptions.NewConnectionError as error:
@@ -298,7 +307,7 @@ class HttpClient:
         limit = self.settings.max_bytes
         declared = raw.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"too large: {declared} bytes > {limit}")
+            raise FetchError(f"too large: {declared} bytes > {limit}", lasting=True)
         served = _capped(raw.stream(64 * 1024, decode_content=False), limit)
         if not (encoding := raw.headers.get("content-encoding")):
             return served, served
@@ -328,7 +337,7 @@ def _capped(chunks: Iterator[bytes], limit: int) -> bytes:
         for chunk in chunks:
             size += len(chunk)
             if size > limit:
-                raise FetchError(f"too large: over {limit} bytes")
+                raise FetchError(f"too large: over {limit} bytes", lasting=True)
             parts.append(chunk)
     except urllib3.exceptions.TimeoutError:
         raise FetchError("timeout", retryable=True) from None

@@ -39,6 +39,8 @@ from newswire.transforms.fetching.settings import HttpSettings
 
 ROBOTS_BYTES = 500 * 1024
 """How much of a robots.txt is read, as RFC 9309 (2.5) allows and Google does."""
+DISALLOWED = "disallowed by robots.txt"
+"""Why a URL its host's robots.txt disallows is not fetched."""
 
 
 @dataclass
@@ -340,7 +342,7 @@ class RobotsCache:
         if unreachable:
             return f"robots.txt unreachable ({unreachable})"
         if rules is not None and not rules.can_fetch(url, self.user_agent):
-            return "disallowed by robots.txt"
+            return DISALLOWED
         return ""
 
     def _forget_unused(self, now: float) -> None:

@@ -123,6 +123,7 @@ DEAD_LETTER_MAPPING: dict[str, Any] = {
         "url": _KEYWORD,
         "input": {"type": "text"},
         "at": _DATE,
+        "lasting": {"type": "boolean"},  # it would fail the same way again (a 404, a PDF)
         # One letter per failed input and stage (transforms/index/dead_letters.py): its identity,
         # how often it failed, and when first and last.
         "key": _KEYWORD,

@@ -23,6 +23,10 @@ RETRY_FAILED = 3600.0
 """Seconds before an entry whose page failed is fetched again, doubled with each failure in a
 row up to `LONGEST_RETRY`."""
 LONGEST_RETRY = 86400.0
+LONGEST_LASTING_RETRY = 30 * 86400.0
+"""The longest wait for a page whose failure would happen again (a 404, a PDF, disallowed by
+robots.txt): asked rarely, not daily, but not given up on (a page listed before it was put up
+answers 404 at first)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,12 @@ class StateSettings:
     retention: float | None = None
     retry_failed: float = RETRY_FAILED
 
-    def failed_wait(self, failures: int) -> float:
+    def failed_wait(self, failures: int, lasting: bool = False) -> float:
         """Seconds an entry whose page failed `failures` times in a row waits to be fetched
-        again: `retry_failed`, doubled with each failure after the first, up to a day."""
+        again: `retry_failed`, doubled with each failure after the first, up to a day, or up
+        to a month when the last failure was `lasting`."""
         if failures < 1:
             return 0.0
+        longest = LONGEST_LASTING_RETRY if lasting else LONGEST_RETRY
         return min(self.retry_failed * 2 ** min(failures - 1, 32),
-                   max(self.retry_failed, LONGEST_RETRY))
+                   max(self.retry_failed, longest))

@@ -93,6 +93,7 @@ STATE_MAPPING: dict[str, Any] = {
         "article_version": {"type": "long"},
         "fingerprint": {"type": "keyword"},
         "failed_at": _EPOCH_SECOND,  # the last try, if it failed (with `failures`, `error`)
+        "lasting": {"type": "boolean"},  # that failure would happen again (a 404, a PDF)
         "retried_at": _EPOCH_SECOND,  # when a retry of it was last handed on
         "retry_due": _EPOCH_SECOND,  # when it may be tried again (`retry_due`), if it failed
     },
@@ -113,7 +114,8 @@ def retry_due(record: dict[str, Any], settings: StateSettings) -> int | None:
     if record.get("failed_at") is None:
         return None
     since = max(record["failed_at"], record.get("retried_at") or 0)
-    return int(since + settings.failed_wait(record.get("failures") or 1))
+    return int(since + settings.failed_wait(record.get("failures") or 1,
+                                            record.get("lasting") is True))
 
 
 def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
@@ -251,7 +253,7 @@ class CrawlState:
     def _failed(self, record: dict[str, Any], letter: DeadLetter) -> dict[str, Any]:
         """The fields that say the entry's page failed once more, as `letter` says."""
         failure = {"failed_at": int(letter.at.timestamp()), "error": letter.reason,
-                   "failures": (record.get("failures") or 0) + 1}
+                   "lasting": letter.lasting, "failures": (record.get("failures") or 0) + 1}
         return {**failure, "retry_due": retry_due({**record, **failure}, self.settings)}
 
     def update(self, updates: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]

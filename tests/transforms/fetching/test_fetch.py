@@ -47,11 +47,21 @@ def test_the_pages_scheme_is_lower_case() -> None:
 
 
 class Site(QuietHandler):
-    """Every page is HTML naming its path, but /missing, which is not found."""
+    """Every page is HTML naming its path, but /missing, which is not found, /<status> (a
+    3-digit path), answered with that status, and /paper.pdf, a PDF. Its robots.txt disallows
+    /private."""
+
+    robots_status = 200
 
     def do_GET(self) -> None:
+        if self.path == "/robots.txt":
+            reply(self, self.robots_status, b"User-agent: *\nDisallow: /private\n",
+                  {"Content-Type": "text/plain"})
+            return
         status = 404 if self.path == "/missing" else 200
-        reply(self, status, f"<html>{self.path}</html>".encode(), {"Content-Type": "text/html"})
+        status = int(self.path[1:]) if self.path[1:].isdigit() else status
+        kind = "application/pdf" if self.path.endswith(".pdf") else "text/html"
+        reply(self, status, f"<html>{self.path}</html>".encode(), {"Content-Type": kind})
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +84,39 @@ def test_the_fetcher_gives_the_entrys_page(site: str) -> None:
                                                      "<html>/news/a</html>")
         with pytest.raises(FetchError, match="http 404"):
             fetcher.fetch(FeedEntry(link=f"{site}/missing", feed_url=f"{site}/rss"))
+    finally:
+        fetcher.close()
+
+
+@pytest.mark.parametrize(("path", "lasting"), [
+    ("/404", True), ("/410", True), ("/403", True), ("/paper.pdf", True), ("/private", True),
+    ("/503", False), ("/429", False), ("/408", False)])
+def test_a_failure_that_would_happen_again_is_told_from_one_that_may_pass(
+        site: str, path: str, lasting: bool) -> None:
+    """A page gone, not HTML or disallowed by robots.txt fails the same way when asked again
+    (the crawl state then waits longer); a server error or a refusal to answer now may pass."""
+    fetcher = PageFetcher(HttpSettings(allow_private=True, retries=0))
+    fetcher.open()
+    try:
+        with pytest.raises(FetchError) as failed:
+            fetcher.fetch(FeedEntry(link=site + path, feed_url=f"{site}/rss"))
+        assert failed.value.lasting is lasting
+    finally:
+        fetcher.close()
+
+
+class RobotsDown(Site):
+    robots_status = 503
+
+
+def test_a_page_behind_a_robots_txt_that_cannot_be_had_may_be_had_later() -> None:
+    fetcher = PageFetcher(HttpSettings(allow_private=True, retries=0))
+    fetcher.open()
+    try:
+        with serve(RobotsDown) as down, pytest.raises(
+                FetchError, match=r"robots\.txt unreachable") as failed:
+            fetcher.fetch(FeedEntry(link=f"{down}/news/a", feed_url=f"{down}/rss"))
+        assert failed.value.lasting is False
     finally:
         fetcher.close()
 
@@ -106,5 +149,6 @@ def test_fetched_pages_go_on_and_failures_leave_as_dead_letters(site: str) -> No
                    | beam.ParDo(FetchPages(SETTINGS)).with_outputs(DEAD_LETTER, main="pages"))
         assert_that(fetched.pages | "Urls" >> beam.Map(lambda page: page.url),
                     equal_to([entry.link for entry in entries[:3]]), label="pages")
-        assert_that(fetched[DEAD_LETTER] | beam.Map(lambda letter: (letter.url, letter.reason)),
-                    equal_to([(f"{site}/missing", "http 404")]), label="letters")
+        assert_that(fetched[DEAD_LETTER] | beam.Map(
+            lambda letter: (letter.url, letter.reason, letter.lasting)),
+            equal_to([(f"{site}/missing", "http 404", True)]), label="letters")

@@ -203,7 +203,7 @@ def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
 
     first = run(feeds, es_connection, aliases)
     assert (first.created, first.dead_letters_by_stage) == (PAGES - 1, {"fetch": 1})
-    assert record()["failures"] == 1 and "404" in record()["error"]
+    assert record()["failures"] == 1 and "404" in record()["error"] and record()["lasting"]
     server.asked.clear()
     second = run(feeds, es_connection, aliases)  # within the hour: the page is not asked
     assert server.pages_asked() == Counter()
@@ -263,6 +263,27 @@ def test_an_entry_whose_page_failed_waits_longer_after_each_failure_in_a_row() -
     assert is_due(entry, handed_on, 10_000 + 7200, settings)
     assert (retry_due(failed(3), settings), retry_due(handed_on, settings)) == (24_400, 17_200)
     assert retry_due({"fetched_at": 5000}, settings) is None
+
+
+def test_a_page_that_would_fail_the_same_way_again_is_asked_rarely_but_not_given_up() -> None:
+    """A page gone (a 404, a PDF, disallowed by robots.txt) waits as long as any failure at
+    first (it may be listed before it is put up), then goes on doubling past a day, to a
+    month: tried again 9 times in the month after it failed, not 33 (daily after the fifth)."""
+    settings = StateSettings(EsConnection(), "state", retry_failed=3600)
+    assert [settings.failed_wait(n, lasting=True) for n in (1, 2, 6, 7, 10, 11, 10_000)] == [
+        3600, 7200, 32 * 3600, 64 * 3600, 512 * 3600, 30 * DAY, 30 * DAY]
+
+    def retries_in_a_month(lasting: bool) -> int:
+        waited = retries = 0
+        while (waited := waited + settings.failed_wait(retries + 1, lasting)) <= 30 * DAY:
+            retries += 1
+        return retries
+
+    assert (retries_in_a_month(lasting=True), retries_in_a_month(lasting=False)) == (9, 33)
+    gone = {"failed_at": 10_000, "failures": 7, "lasting": True}
+    assert retry_due(gone, settings) == 10_000 + 64 * 3600
+    assert retry_due({**gone, "lasting": False}, settings) == 10_000 + DAY
+    assert StateSettings(EsConnection(), "s", retry_failed=0).failed_wait(7, lasting=True) == 0
 
 
 def test_two_runs_at_once_index_nothing_twice_and_lose_nothing(
