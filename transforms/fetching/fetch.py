@@ -97,9 +97,27 @@ class PageFetcher:
         return page_from_response(entry, self.get(entry.link))
 
     def get(self, url: str) -> Response:
-        """Any response from `url` the politeness rules allow; FetchError otherwise."""
-        with self.hosts.slot(host_of(url)):
-            return self.get_in_turn(url)
+        """Any response from `url` the politeness rules allow; FetchError otherwise. The
+        host's next request here waits as long as `pause` says."""
+        host, error = host_of(url), None
+        with self.hosts.slot(host):
+            try:
+                return self.get_in_turn(url)
+            except Exception as failed:
+                error = failed
+                raise
+            finally:
+                self.hosts.hold(host, self.pause(host, error))
+
+    def pause(self, host: str, error: BaseException | None, slots: int = 1) -> float:
+        """How long one of `slots` keys that share `host` waits after a request that ended in
+        `error` (None: it did not fail): the host's robots.txt Crawl-delay times `slots` (so
+        the host sees one start per delay on average, as `--per-host-delay` gives; none with
+        `--ignore-robots`), or the Retry-After of a refusal (429, 503) the fetch gave up on,
+        if longer, at most `--max-crawl-delay`: the host is not asked sooner than it said."""
+        asked = retry_after(error.headers, time.time()) if isinstance(error, FetchError) else None
+        return max(self.robots.crawl_delay(host) * slots,
+                   min(asked or 0.0, self.settings.max_crawl_delay))
 
     def get_in_turn(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """`get` for a caller that already holds the host's turn (a `SlotQueues` slot), with
@@ -215,16 +233,10 @@ class BySlot(beam.DoFn):
             yield from self._outputs(*self.slots.take())
 
     def pause(self, slot: str, outcome: Future) -> float:
-        """After a request, how long `slot` waits before its next one: its host's robots.txt
-        Crawl-delay times the host's slots (so the host sees one start per delay on average
-        across the job, as `--per-host-delay` gives; none with `--ignore-robots`), or the
-        Retry-After of a refusal (429, 503) the fetch gave up on, if longer, at most
-        `--max-crawl-delay`: the host's next pages are not asked for sooner than it said."""
-        crawl_delay = self.fetcher.robots.crawl_delay(host_of_slot(slot))
-        error = outcome.exception()
-        asked = retry_after(error.headers, time.time()) if isinstance(error, FetchError) else None
-        return max(crawl_delay * self.settings.per_host_concurrency,
-                   min(asked or 0.0, self.settings.max_crawl_delay))
+        """After a request, how long `slot` waits before its next one (`PageFetcher.pause`,
+        the host's slots sharing its Crawl-delay)."""
+        return self.fetcher.pause(host_of_slot(slot), outcome.exception(),
+                                  self.settings.per_host_concurrency)
 
     def item(self, element: Any) -> Any:
         """What `work` gets for an element (the element itself unless a subclass adds to it)."""

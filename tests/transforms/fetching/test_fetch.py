@@ -3,7 +3,11 @@ had leaves as a dead letter with the reason."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import time
 from collections.abc import Iterator
+from typing import ClassVar
 
 import apache_beam as beam
 import pytest
@@ -49,15 +53,17 @@ def test_the_pages_scheme_is_lower_case() -> None:
 class Site(QuietHandler):
     """Every page is HTML naming its path, but /missing, which is not found, /<status> (a
     3-digit path), answered with that status, and /paper.pdf, a PDF. Its robots.txt disallows
-    /private."""
+    /private. The times pages were asked at are kept in `asked_at`."""
 
     robots_status = 200
+    robots = b"User-agent: *\nDisallow: /private\n"
+    asked_at: ClassVar[list[float]] = []
 
     def do_GET(self) -> None:
         if self.path == "/robots.txt":
-            reply(self, self.robots_status, b"User-agent: *\nDisallow: /private\n",
-                  {"Content-Type": "text/plain"})
+            reply(self, self.robots_status, self.robots, {"Content-Type": "text/plain"})
             return
+        self.asked_at.append(time.monotonic())
         status = 404 if self.path == "/missing" else 200
         status = int(self.path[1:]) if self.path[1:].isdigit() else status
         kind = "application/pdf" if self.path.endswith(".pdf") else "text/html"
@@ -117,6 +123,31 @@ def test_a_page_behind_a_robots_txt_that_cannot_be_had_may_be_had_later() -> Non
                 FetchError, match=r"robots\.txt unreachable") as failed:
             fetcher.fetch(FeedEntry(link=f"{down}/news/a", feed_url=f"{down}/rss"))
         assert failed.value.lasting is False
+    finally:
+        fetcher.close()
+
+
+class Delayed(Site):
+    robots = b"User-agent: *\nCrawl-delay: 0.3\n"
+    asked_at: ClassVar[list[float]] = []
+
+
+@pytest.mark.parametrize(("site_class", "spacing"), [(Delayed, 0.3), (Site, 0.0)])
+def test_the_fetcher_keeps_a_host_to_its_crawl_delay(site_class: type[Site],
+                                                     spacing: float) -> None:
+    """Site discovery asks through `PageFetcher.get`: each request waits the Crawl-delay the
+    host's robots.txt asks after the one before (it kept only --per-host-delay)."""
+    fetcher = PageFetcher(HttpSettings(allow_private=True, retries=0))
+    fetcher.open()
+    site_class.asked_at.clear()
+    try:
+        with serve(site_class) as site:
+            for path in ("/news/a", "/missing", "/news/b"):  # a failure waits too
+                with contextlib.suppress(FetchError):
+                    fetcher.get(site + path)
+        gaps = [later - earlier for earlier, later in itertools.pairwise(site_class.asked_at)]
+        assert len(gaps) == 2 and all(gap >= spacing for gap in gaps), gaps
+        assert spacing or max(gaps) < 0.25, gaps
     finally:
         fetcher.close()
 
