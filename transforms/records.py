@@ -121,6 +121,6 @@ def failure_reason(error: Exception) -> str:
 
 def is_lasting(error: Exception) -> bool:
     """Whether a failure would happen again if the input were tried again: one that says so
-    (`FetchError.lasting`: a page gone, not HTML, disallowed by robots.txt); anything else
-    may pass."""
+    (`FetchError.lasting`: a page gone, not HTML, disallowed by robots.txt; an
+    `ExtractionError`: no article in the page); anything else may pass."""
     return getattr(error, "lasting", False) is True

@@ -50,7 +50,7 @@ from newswire.transforms.extraction.outlet import (
     title_site_name,
 )
 from newswire.transforms.process_pool import PooledDoFn
-from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page
+from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, Page, is_lasting
 
 # Meta tags that give the publication time, in the order they are trusted.
 _DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.published",
@@ -72,7 +72,9 @@ Candidate = tuple[str, Any]
 
 
 class ExtractionError(ValueError):
-    """The page holds no article we can extract."""
+    """The page holds no article we can extract; as served, it never will (`lasting`)."""
+
+    lasting = True
 
 
 def extract_article(html: str, url: str, entry: FeedEntry | None = None,
@@ -317,7 +319,7 @@ def read_page(page: Page, then: Callable[[Article], Article | DeadLetter] | None
     except Exception as error:
         reason = str(error) if isinstance(error, ExtractionError) else (
             f"extractor failed: {type(error).__name__}: {error}")
-        return DeadLetter.for_entry("extract", reason, page.entry)
+        return DeadLetter.for_entry("extract", reason, page.entry, lasting=is_lasting(error))
 
 
 def checked(article: Article) -> Article | DeadLetter:
@@ -326,7 +328,7 @@ def checked(article: Article) -> Article | DeadLetter:
         return validate(article)
     except InvalidArticle as error:
         return DeadLetter(stage="validate", reason=str(error), unit="entry", url=article.url,
-                          input=json.dumps(article.to_dict()), key=article.id)
+                          input=json.dumps(article.to_dict()), key=article.id, lasting=True)
 
 
 def _died(page: Page) -> DeadLetter:

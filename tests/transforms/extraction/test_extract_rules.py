@@ -9,7 +9,14 @@ from datetime import datetime, timezone
 import pytest
 
 from newswire.schemas.article import Article
-from newswire.transforms.extraction.extract import ExtractionError, checked, extract_article
+from newswire.transforms.extraction import extract
+from newswire.transforms.extraction.extract import (
+    ExtractionError,
+    checked,
+    extract_article,
+    read_page,
+)
+from newswire.transforms.records import DeadLetter, FeedEntry, Page
 from tests.transforms.extraction.markup import NEWS, STORY, jsonld, page
 
 URL = "https://news.example/2026/03/harbour"
@@ -827,3 +834,24 @@ def test_a_picture_shown_by_a_web_components_element_has_its_caption_and_credit(
         figures: str, head: str) -> None:
     """Whether or not the page names its cover image (an AMP page often names none)."""
     assert lead(figures, head) == ("Boats at dawn.", "Ana Ruiz/AFP")
+
+
+def test_a_page_without_an_article_is_a_lasting_dead_letter_and_a_crash_is_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crawl state asks such a page again rarely (`StateSettings.failed_wait`): as served,
+    a page of links or an article the schema refuses stays so; an extractor that crashed may
+    not crash next time."""
+    entry = FeedEntry(link=URL, feed_url="https://news.example/rss")
+
+    def read(html: str) -> Article | DeadLetter:
+        return read_page(Page(entry, URL, html, datetime.now(timezone.utc)), checked)
+
+    links = read(page(body="<ul><li><a href='/a'>A story</a></li></ul>"))
+    assert isinstance(links, DeadLetter) and links.lasting, links
+    refused = read(page(head="<meta property='article:published_time' content='soon'>")
+                   .replace("Harbour reopens | Courier", ""))
+    assert isinstance(refused, DeadLetter) and refused.stage == "validate" and refused.lasting
+    monkeypatch.setattr(extract, "extract_article", lambda *_: 1 / 0)
+    crashed = read(page())
+    assert isinstance(crashed, DeadLetter) and not crashed.lasting
+    assert crashed.reason.startswith("extractor failed: ZeroDivisionError")
