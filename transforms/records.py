@@ -31,6 +31,10 @@ class FeedEntry:
     retry: int = 0
     """0 for a first try; for an entry whose page failed, the failures in a row so far, so a
     retry is told apart from the try a job already handed on (`ENTRIES` keys on it)."""
+    page_etag: str = ""
+    page_last_modified: str = ""
+    """The validators the entry's page was last fetched with (from the crawl state), sent
+    with a re-check so that a page not changed since costs its server a 304."""
 
     def to_json(self) -> str:
         """The entry as JSON, as a WARC metadata record and a dead letter's input keep it."""
@@ -52,12 +56,23 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class Page:
-    """A fetched article page: the final URL after redirects and the decoded HTML."""
+    """A fetched article page: the final URL after redirects, the decoded HTML, and the
+    validators it was served with (for a later re-check)."""
 
     entry: FeedEntry
     url: str
     html: str
     fetched_at: datetime
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """An entry whose page answered a re-check with 304: its article, as indexed, is current."""
+
+    entry: FeedEntry
+    checked_at: datetime
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,16 @@ arrives on every tick and PollFeeds decides, per feed, whether it is due.
     dead letters ◄─────────────────────────────────────────────┘
        └─► IndexDeadLetters: WriteToElasticsearch(dead-letter index), one letter per input
 
-Every feed entry ends indexed, counted as a duplicate, or as a dead letter with its reason.
+Every feed entry ends indexed, counted as a duplicate, as a dead letter with its reason, or,
+re-checked, as a page not modified since it was last fetched (304).
 
 With a crawl state (`state_index`), PollFeeds starts from each source's remembered validators
 and schedule and hands on only the entries no earlier run fetched (or due a re-check), and
 `RememberFetched` records which entry gave which article once its article is written (in
 streaming, on the sink's answer for it, so a job stopped in between leaves the entry to fetch);
 `RememberFailed` records each entry whose page failed, which later runs then leave for a while.
+A re-check sends the validators the page was last fetched with; `RememberNotModified` records
+each entry whose page answered 304, whose article is then neither extracted nor written again.
 
 A batch run with a crawl state groups no articles, so its memory does not grow with the batch
 (`IndexThenLink`): each article is written as it comes, the index deciding exact duplicates (a
@@ -32,7 +35,7 @@ the older), and is then linked to its near-duplicates in the index
 With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
 `warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
 indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
-versions.
+versions; so it does in a job that re-checks pages (`recheck_age`).
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from newswire.transforms.duplicates.near import (
 from newswire.transforms.extraction.extract import checked
 from newswire.transforms.extraction.provenance import extract_listed_articles
 from newswire.transforms.extraction.reextract import AdvanceChangedVersions
-from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
+from newswire.transforms.fetching.fetch import NOT_MODIFIED, FetchPages, key_by_slot
 from newswire.transforms.fetching.warc import ReadWarc, WarcArchive
 from newswire.transforms.index.dead_letters import (
     WriteDeadLetterFiles,
@@ -81,6 +84,7 @@ from newswire.transforms.sources.state import (
     ExtractAndRecord,
     RememberFailed,
     RememberFetched,
+    RememberNotModified,
 )
 from newswire.transforms.tally import Tally
 
@@ -124,9 +128,10 @@ class IngestFeeds(beam.PTransform):
                 # keyed by host slot: the runner hands each slot to one worker at a time, and
                 # that grouping is what spreads the fetches over the workers
                 | "KeyBySlot" >> key_by_slot(config.http.per_host_concurrency)
-                | "FetchPages" >> with_dead_letters(FetchPages(config.http, archive), "pages")
+                | "FetchPages" >> fetch_pages(config, archive)
             )
             fetched, page_letters = pages.pages, pages[DEAD_LETTER]
+            remember_not_modified(config, pages)
             upstream = [feed_letters, page_letters]
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
@@ -213,7 +218,8 @@ class IndexArticles(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
         documents = articles | "ToDocuments" >> beam.Map(article_document)
-        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
+        if config.warc or config.rechecks:  # re-extracted articles (a replay, a re-check) that
+            # changed replace their old selves, even where their dates did not move
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
         write = (functools.partial(WriteAndPassOn, unchanged=self.answers)
@@ -291,6 +297,21 @@ def remember_fetched(config: IngestConfig, extracted: beam.pvalue.DoOutputsTuple
         _ = extracted[FETCHED] | "RememberFetched" >> RememberFetched(
             config.state, rejected=rejected if written is None else None, written=written,
             dropped=dropped, ttl_seconds=config.dedup_ttl)
+
+
+def fetch_pages(config: IngestConfig, archive: WarcArchive | None = None) -> beam.ParDo:
+    """Pages keyed by host slot to fetched pages (`pages`), dead letters, and re-checked
+    entries whose page was not modified (`NOT_MODIFIED`, for `remember_not_modified`)."""
+    return beam.ParDo(FetchPages(config.http, archive)).with_outputs(
+        DEAD_LETTER, NOT_MODIFIED, main="pages")
+
+
+def remember_not_modified(config: IngestConfig, fetched: beam.pvalue.DoOutputsTuple) -> None:
+    """With a crawl state, records each entry whose page a re-check found as it was (304), so
+    its next re-check waits `--recheck-age` again."""
+    if config.state:
+        _ = fetched[NOT_MODIFIED] | "RememberNotModified" >> beam.ParDo(
+            RememberNotModified(config.state))
 
 
 def remember_failed(config: IngestConfig, *letters: beam.PCollection) -> None:

@@ -30,13 +30,15 @@ from newswire.pipeline.job.graph import (
     IndexDeadLetters,
     ValidateArticles,
     extract_recorded,
+    fetch_pages,
     remember_failed,
     remember_fetched,
+    remember_not_modified,
     with_dead_letters,
 )
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.schemas.article import Article
-from newswire.transforms.fetching.fetch import FetchPages, key_by_slot
+from newswire.transforms.fetching.fetch import key_by_slot
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
 
@@ -106,7 +108,7 @@ class ReplayDeadLetters(beam.PTransform):
                  | "Entries" >> beam.Create(entries)
                  | "CountEntries" >> beam.Map(_seen)
                  | "KeyBySlot" >> key_by_slot(self.config.http.per_host_concurrency)
-                 | "FetchPages" >> with_dead_letters(FetchPages(self.config.http), "pages"))
+                 | "FetchPages" >> fetch_pages(self.config))
         extracted = pages.pages | "Extract" >> extract_recorded(self.config)
         valid = (begin
                  | "Articles" >> beam.Create(stored)
@@ -116,6 +118,7 @@ class ReplayDeadLetters(beam.PTransform):
                     | "AllArticles" >> beam.Flatten()
                     | "IndexArticles" >> IndexArticles(self.config))
         remember_fetched(self.config, extracted, rejected)  # so the next run leaves them be
+        remember_not_modified(self.config, pages)
         remember_failed(self.config, pages[DEAD_LETTER], extracted[DEAD_LETTER])
         return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
                 | "AllDeadLetters" >> beam.Flatten()

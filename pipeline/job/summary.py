@@ -36,6 +36,7 @@ class Summary:
     warc_records_skipped: int = 0
     warc_pages_read: int = 0
     pages_archived: int = 0
+    pages_not_modified: int = 0  # re-checked pages that answered 304: their articles are current
     in_flight_at_stop: int = 0  # entries not yet ended when a streaming job was stopped
 
     @property
@@ -45,9 +46,11 @@ class Summary:
 
     @property
     def in_flight(self) -> int:
-        """Entries seen that have not yet ended indexed, as a duplicate or as a dead letter."""
+        """Entries seen that have not yet ended indexed, as a duplicate, as a dead letter or
+        as a page not modified since it was last fetched."""
         return self.entries_seen - (self.indexed + self.duplicates_dropped
-                                    + self.near_duplicates_dropped + self.dead_letters)
+                                    + self.near_duplicates_dropped + self.dead_letters
+                                    + self.pages_not_modified)
 
     @property
     def exit_status(self) -> int:
@@ -59,8 +62,8 @@ class Summary:
 
     @property
     def balanced(self) -> bool:
-        """Every entry ended indexed, as a duplicate or as a dead letter (or was still in
-        flight when a streaming job was stopped, and is counted so)."""
+        """Every entry ended indexed, as a duplicate, as a dead letter or not modified (or was
+        still in flight when a streaming job was stopped, and is counted so)."""
         return self.in_flight == self.in_flight_at_stop
 
     def render(self) -> str:
@@ -82,8 +85,9 @@ class Summary:
                 if self.waiting_retry else ""),
             (f"pages read (WARC)   {self.warc_pages_read}  ({self.warc_records_skipped} "
              "other records skipped)" if self.warc_pages_read or self.warc_records_skipped else
-             f"pages fetched       {self.pages_fetched}"
-             + (f"  ({self.pages_archived} archived as WARC)" if self.pages_archived else "")),
+             f"pages fetched       {self.pages_fetched}" + _aside(
+                 f"{self.pages_not_modified} not modified" if self.pages_not_modified else "",
+                 f"{self.pages_archived} archived as WARC" if self.pages_archived else "")),
             f"articles extracted  {self.articles_extracted}",
             f"duplicates dropped  {self.duplicates_dropped}",
             f"near-duplicates     {self.near_duplicates}"
@@ -95,6 +99,7 @@ class Summary:
             f"dead-lettered       {self.dead_letters}" + (f"  ({stages})" if stages else ""),
             "entries = indexed + duplicates + dead letters"
             + (" + dropped near-duplicates" if self.near_duplicates_dropped else "")
+            + (" + pages not modified" if self.pages_not_modified else "")
             + (f" + {self.in_flight_at_stop} in flight at stop" if self.in_flight_at_stop
                else "") + ": "
             + ("yes" if self.balanced else "NO - some entries are unaccounted for"),
@@ -142,6 +147,7 @@ def summarize(result: PipelineResult) -> Summary:
         warc_records_skipped=get("warc_records_skipped"),
         warc_pages_read=get("warc_pages_read"),
         pages_archived=get("pages_archived"),
+        pages_not_modified=get("pages_not_modified"),
         dead_letters_by_stage={  # entries only: a failed feed is counted in feeds_failed
             stage: get(f"dead_letters_entry_{stage}") for stage in STAGES
             if get(f"dead_letters_entry_{stage}")

@@ -26,6 +26,7 @@ from newswire.transforms.fetching.http import (
     HttpClient,
     Response,
     check_address,
+    conditional_headers,
     retry_after,
 )
 from newswire.transforms.fetching.politeness import (
@@ -42,12 +43,15 @@ from newswire.transforms.records import (
     DEAD_LETTER,
     DeadLetter,
     FeedEntry,
+    NotModified,
     Page,
     failure_reason,
     is_lasting,
 )
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+NOT_MODIFIED = "not_modified"
+"""The tag of FetchPages' output for re-checked pages that answered 304 (`NotModified`)."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -73,6 +77,8 @@ def page_from_response(entry: FeedEntry, response: Response) -> Page:
         url=f"{scheme.lower()}{separator}{rest}",  # `HTTP://`, as some feeds write it, is http
         html=decode_html(response),
         fetched_at=datetime.now(timezone.utc),
+        etag=response.headers.get("etag", ""),
+        last_modified=response.headers.get("last-modified", ""),
     )
 
 
@@ -262,8 +268,10 @@ class BySlot(beam.DoFn):
 
 class FetchPages(BySlot):
     """Fetches pages keyed by host slot (`BySlot`) concurrently; failures, whatever raised them,
-    leave as dead letters with the reason. With an `archive`, each page is kept there as it was
-    served, where the raw exchange is at hand, so nothing but the page travels on.
+    leave as dead letters with the reason. A re-check sends the validators the page was last
+    fetched with, and a page not changed since (304) leaves on `NOT_MODIFIED`. With an
+    `archive`, each page is kept there as it was served, where the raw exchange is at hand, so
+    nothing but the page travels on.
     """
 
     def __init__(self, settings: HttpSettings, archive: PageArchive | None = None) -> None:
@@ -272,6 +280,7 @@ class FetchPages(BySlot):
         self.fetched = Metrics.counter("newswire", "pages_fetched")
         self.failed = Metrics.counter("newswire", "pages_failed")
         self.archived = Metrics.counter("newswire", "pages_archived")
+        self.not_modified = Metrics.counter("newswire", "pages_not_modified")
 
     def setup(self) -> None:
         super().setup()
@@ -291,9 +300,12 @@ class FetchPages(BySlot):
     def display_data(self) -> dict[str, Any]:
         return {"archive": str(self.archive)} if self.archive else {}
 
-    def work(self, entry: FeedEntry) -> Page:
-        """The entry's page, archived if asked."""
-        response = self.fetcher.get_in_turn(entry.link)
+    def work(self, entry: FeedEntry) -> Page | NotModified:
+        """The entry's page, archived if asked; NotModified if a re-check finds it as it was."""
+        validators = conditional_headers(entry.page_etag, entry.page_last_modified)
+        response = self.fetcher.get_in_turn(entry.link, validators)
+        if response.status == 304 and validators:
+            return NotModified(entry, datetime.now(timezone.utc))
         page = page_from_response(entry, response)
         if self.archive and response.exchange:
             self.archive.keep(page, response.exchange)
@@ -308,6 +320,10 @@ class FetchPages(BySlot):
                 "fetch", failure_reason(error), entry, lasting=is_lasting(error)))
             return
         self.fetched.inc()
+        if isinstance(page, NotModified):
+            self.not_modified.inc()
+            yield beam.pvalue.TaggedOutput(NOT_MODIFIED, page)
+            return
         if self.archive:
             self.archived.inc()
         yield page

@@ -153,6 +153,17 @@ def check_address(url: str, allow_private: bool) -> Url:
     return target
 
 
+def conditional_headers(etag: str, last_modified: str) -> dict[str, str]:
+    """The validators a resource was last served with, as the headers that ask for it only
+    if it changed since: an unchanged feed or page then costs its server a 304."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 def retry_after(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds the server asks us to wait: Retry-After as seconds or an HTTP date.
 

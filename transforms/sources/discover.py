@@ -42,13 +42,13 @@ from lxml import etree
 from newswire.schemas.urls import absolute
 from newswire.transforms.coders import StateKey
 from newswire.transforms.fetching.fetch import HTML_TYPES, BySlot, PageFetcher, key_by_slot
-from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.http import FetchError, Response, conditional_headers
 from newswire.transforms.fetching.politeness import host_of
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, FeedEntry, failure_reason
 from newswire.transforms.sources.feeds import PollReader, parse_feed_list
 from newswire.transforms.sources.polling import Poll
-from newswire.transforms.sources.schedule import FeedState, conditional_headers
+from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import DEFAULT_MAX_AGE, PollSettings, StateSettings
 from newswire.transforms.sources.sitemaps import (
     INDEX,
@@ -482,7 +482,7 @@ class PollSources(BySlot):
         url, started = state.feed_url, self.clock()
         outcome: Future[Response] = Future()
         try:
-            headers = conditional_headers(state)
+            headers = conditional_headers(state.etag, state.last_modified)
             # a listed feed is polled as feeds are; what may list others is asked as pages are
             response = (self.fetcher.client.get(url, headers) if may_be == FEED
                         else self.fetcher.get_in_turn(url, headers))

@@ -20,7 +20,7 @@ from apache_beam.utils.timestamp import Timestamp
 from lxml import etree
 
 from newswire.schemas.urls import cleaned_address
-from newswire.transforms.fetching.http import FetchError, Response
+from newswire.transforms.fetching.http import FetchError, Response, conditional_headers
 from newswire.transforms.fetching.settings import HttpSettings
 from newswire.transforms.records import DEAD_LETTER, DeadLetter, FeedEntry, failure_reason
 from newswire.transforms.sources.items import POLL, read_item
@@ -30,7 +30,6 @@ from newswire.transforms.sources.schedule import (
     FeedState,
     FeedStateCoder,
     after_poll,
-    conditional_headers,
     header_interval,
     new_entries,
     observed_interval,
@@ -343,8 +342,8 @@ class PollFeeds(beam.DoFn):
                     feed.write(state)
                     yield from self.reader.left_unfetched(feed_url, now)
                 return
-            poll = self.polls.start(feed_url, conditional_headers(state), now,
-                                    answered if stored is None else None)
+            asking = conditional_headers(state.etag, state.last_modified)
+            poll = self.polls.start(feed_url, asking, now, answered if stored is None else None)
         patience = max(self.wait_until - time.monotonic(), 0.0)
         yield from self._take(poll, state, stored is None, feed, collect, patience)
 

@@ -88,16 +88,6 @@ class FeedStateCoder(coders.Coder):
         return FeedState
 
 
-def conditional_headers(state: FeedState) -> dict[str, str]:
-    """Validators from the last response, so an unchanged feed costs the server a 304."""
-    headers = {}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
-    return headers
-
-
 def header_interval(feed: Mapping[str, str]) -> float | None:
     """The refresh interval a parsed feed header declares (`<ttl>`, `sy:updatePeriod`).
 

@@ -52,7 +52,7 @@ from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
 from newswire.transforms.index.retry import Repeater
 from newswire.transforms.index.sink import Document
-from newswire.transforms.records import DeadLetter, FeedEntry, Page
+from newswire.transforms.records import DeadLetter, FeedEntry, NotModified, Page
 from newswire.transforms.sources.schedule import FeedState
 from newswire.transforms.sources.settings import StateSettings, entry_id, source_id
 
@@ -71,7 +71,8 @@ STATE_MAPPING: dict[str, Any] = {
         "source": _KEYWORD,  # the source's URL; for an entry, the source that first listed it
         # a source
         "source_type": {"type": "keyword"},  # feed | sitemap
-        # as the server sent them: kept whatever their length, never searched
+        # a source's (its feed's) or an entry's (its page's) validators, as the server sent
+        # them: kept whatever their length, never searched
         "etag": {"type": "keyword", "index": False, "ignore_above": 2048},
         "last_modified": {"type": "keyword", "index": False, "ignore_above": 2048},
         "last_poll": _EPOCH_SECOND,
@@ -133,11 +134,16 @@ def is_due(entry: FeedEntry, record: dict[str, Any] | None, now: float,
     return recheck_age is not None and now - record["fetched_at"] >= recheck_age
 
 
-def as_retry(entry: FeedEntry, record: dict[str, Any] | None) -> FeedEntry:
-    """The entry as a retry when its record says its last try failed, else as it is."""
-    if not record or record.get("failed_at") is None:
+def as_handed_on(entry: FeedEntry, record: dict[str, Any] | None) -> FeedEntry:
+    """The entry as its record says to fetch it: a retry when its last try failed, and, when
+    its article is indexed, with the validators its page was served with then."""
+    if not record:
         return entry
-    return replace(entry, retry=record.get("failures") or 1)
+    failed = record.get("failed_at") is not None
+    indexed = record.get("fetched_at") is not None
+    return replace(entry, retry=(record.get("failures") or 1) if failed else entry.retry,
+                   page_etag=record.get("etag") or "" if indexed else "",
+                   page_last_modified=record.get("last_modified") or "" if indexed else "")
 
 
 class CrawlState:
@@ -205,7 +211,7 @@ class CrawlState:
         retried: list[tuple[str, dict[str, Any], None]] = []
         for entry, record in zip(linked, records, strict=True):
             if is_due(entry, record, now, self.settings):
-                chosen[id(entry)] = as_retry(entry, record)
+                chosen[id(entry)] = as_handed_on(entry, record)
                 if chosen[id(entry)].retry:
                     retried.append((entry_id(entry.link), self._retried(record, now), None))
             elif record.get("failed_at") is not None and id(entry) not in recounted:
@@ -357,6 +363,7 @@ def _epoch_range(field: str, lte: float) -> dict[str, Any]:
 
 Fetched = tuple[str, dict[str, Any]]
 """An entry record's id and the fields that say its page was fetched and what it gave."""
+_NOT_FAILED = {"failed_at": None, "failures": 0, "retry_due": None}  # its last try did not fail
 
 
 def fetched_record(page: Page, article: Article) -> Fetched:
@@ -364,8 +371,15 @@ def fetched_record(page: Page, article: Article) -> Fetched:
     return entry_id(page.entry.link), {
         "fetched_at": int(page.fetched_at.timestamp()), "fetched_updated": _updated(page.entry),
         "article_id": article.id, "article_version": article.version,
-        "fingerprint": article.fingerprint, "failed_at": None, "failures": 0,
-        "retry_due": None}
+        "fingerprint": article.fingerprint, "etag": page.etag,
+        "last_modified": page.last_modified, **_NOT_FAILED}
+
+
+def not_modified_record(unchanged: NotModified) -> Fetched:
+    """What the record of an entry says once a re-check of its page found it as it was."""
+    return entry_id(unchanged.entry.link), {
+        "fetched_at": int(unchanged.checked_at.timestamp()),
+        "fetched_updated": _updated(unchanged.entry), **_NOT_FAILED}
 
 
 def read_and_record(page: Page) -> tuple[Article | DeadLetter, Fetched | None]:
@@ -426,7 +440,8 @@ class _StateWriter(beam.DoFn):
             self.buffer = []
 
     def write(self, items: list[Any]) -> None:
-        raise NotImplementedError
+        """Write the items (by default entry records' updates, `Fetched`)."""
+        self.state.update((record_id, fields, None) for record_id, fields in items)
 
 
 class _WriteFetched(_StateWriter):
@@ -445,8 +460,17 @@ class _WriteFetched(_StateWriter):
         if record[1]["article_id"] not in self.rejected:
             self.add(record)
 
-    def write(self, items: list[Fetched]) -> None:
-        self.state.update((record_id, fields, None) for record_id, fields in items)
+
+class RememberNotModified(_StateWriter):
+    """Re-checked pages that answered 304 to the crawl state: each entry's record says it was
+    fetched now (its article, as indexed, is current), so its next re-check is
+    `--recheck-age` from now."""
+
+    def __init__(self, settings: StateSettings) -> None:
+        super().__init__(settings, "entries_recorded")
+
+    def process(self, unchanged: NotModified) -> None:
+        self.add(not_modified_record(unchanged))
 
 
 class RememberFailed(_StateWriter):

@@ -58,13 +58,23 @@ def test_a_streaming_job_keys_polls_by_feed_and_deduplicates_as_items_come() -> 
 GROUPED = {"DropDuplicateArticles", "LinkNearDuplicates", "IndexArticles"}
 
 
-# With a crawl state: which entry gave which article, and which entry's page failed.
-REMEMBERED = {"RememberFetched", "FailedPages", "RememberFailed"}
+# With a crawl state: which entry gave which article, which entry's page failed, and which
+# one's page a re-check found not modified.
+REMEMBERED = {"RememberFetched", "FailedPages", "RememberFailed", "RememberNotModified"}
 
 
 def test_a_batch_with_a_crawl_state_writes_each_article_then_links_it_and_remembers_it() -> None:
     assert top(steps(IngestConfig(state_index="newswire-state"))) == FEEDS_TO_INDEX - GROUPED | {
         "MarkBands", "Unlinked", "IndexThenLink"} | REMEMBERED
+
+
+def test_a_job_that_rechecks_pages_lets_an_article_changed_without_new_dates_replace_itself(
+        ) -> None:
+    assert "IndexThenLink/AdvanceReextracted" not in steps(IngestConfig(state_index="state"))
+    assert "IndexThenLink/AdvanceReextracted" in steps(
+        IngestConfig(state_index="state", recheck_age=0.0))
+    assert "IndexArticles/AdvanceReextracted" in steps(
+        IngestConfig(streaming=True, state_index="state", recheck_age=86400.0), streaming=True)
 
 
 def test_a_streaming_job_with_a_crawl_state_keeps_deciding_duplicates_as_items_come() -> None:
