@@ -72,9 +72,3 @@ class IngestConfig:
             return None
         return StateSettings(self.es, self.state_index, self.recheck_age, self.es_retry,
                              self.state_retention or None, self.retry_failed)
-
-    @property
-    def rechecks(self) -> bool:
-        """Whether pages fetched by earlier runs are fetched again (`recheck_age`): an article
-        may come back changed without its dates having moved."""
-        return self.state is not None and self.recheck_age is not None

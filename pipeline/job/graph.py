@@ -35,7 +35,7 @@ the older), and is then linked to its near-duplicates in the index
 With `archive`, FetchPages also keeps every page as WARC, as served (`WarcArchive`). With
 `warc`, the input is WARC file patterns: `ReadWarc` replaces polling and fetching, and before
 indexing `AdvanceChangedVersions` lets re-extracted articles that changed replace their old
-versions; so it does in a job that re-checks pages (`recheck_age`).
+versions.
 """
 
 from __future__ import annotations
@@ -218,8 +218,7 @@ class IndexArticles(beam.PTransform):
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         config = self.config
         documents = articles | "ToDocuments" >> beam.Map(article_document)
-        if config.warc or config.rechecks:  # re-extracted articles (a replay, a re-check) that
-            # changed replace their old selves, even where their dates did not move
+        if config.warc:  # a replay re-extracts: changed articles must replace their old selves
             documents = documents | "AdvanceReextracted" >> beam.ParDo(
                 AdvanceChangedVersions(config.es, config.index, retry=config.es_retry))
         write = (functools.partial(WriteAndPassOn, unchanged=self.answers)

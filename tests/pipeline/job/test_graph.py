@@ -68,15 +68,6 @@ def test_a_batch_with_a_crawl_state_writes_each_article_then_links_it_and_rememb
         "MarkBands", "Unlinked", "IndexThenLink"} | REMEMBERED
 
 
-def test_a_job_that_rechecks_pages_lets_an_article_changed_without_new_dates_replace_itself(
-        ) -> None:
-    assert "IndexThenLink/AdvanceReextracted" not in steps(IngestConfig(state_index="state"))
-    assert "IndexThenLink/AdvanceReextracted" in steps(
-        IngestConfig(state_index="state", recheck_age=0.0))
-    assert "IndexArticles/AdvanceReextracted" in steps(
-        IngestConfig(streaming=True, state_index="state", recheck_age=86400.0), streaming=True)
-
-
 def test_a_streaming_job_with_a_crawl_state_keeps_deciding_duplicates_as_items_come() -> None:
     names = steps(IngestConfig(streaming=True, state_index="newswire-state"), streaming=True)
     assert top(names) == STREAMING | REMEMBERED
