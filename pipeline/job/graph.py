@@ -131,7 +131,7 @@ class IngestFeeds(beam.PTransform):
                 | "FetchPages" >> fetch_pages(config, archive)
             )
             fetched, page_letters = pages.pages, pages[DEAD_LETTER]
-            remember_not_modified(config, pages)
+            remember_not_modified(config, count(pages[NOT_MODIFIED], "not_modified"))
             upstream = [feed_letters, page_letters]
         articles = count(fetched, "fetched") | "Extract" >> extract_recorded(config)
         extracted = count(articles.articles, "extracted")
@@ -305,12 +305,11 @@ def fetch_pages(config: IngestConfig, archive: WarcArchive | None = None) -> bea
         DEAD_LETTER, NOT_MODIFIED, main="pages")
 
 
-def remember_not_modified(config: IngestConfig, fetched: beam.pvalue.DoOutputsTuple) -> None:
+def remember_not_modified(config: IngestConfig, unchanged: beam.PCollection) -> None:
     """With a crawl state, records each entry whose page a re-check found as it was (304), so
     its next re-check waits `--recheck-age` again."""
     if config.state:
-        _ = fetched[NOT_MODIFIED] | "RememberNotModified" >> beam.ParDo(
-            RememberNotModified(config.state))
+        _ = unchanged | "RememberNotModified" >> beam.ParDo(RememberNotModified(config.state))
 
 
 def remember_failed(config: IngestConfig, *letters: beam.PCollection) -> None:

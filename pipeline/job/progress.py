@@ -36,15 +36,18 @@ def read_counts(directory: Path) -> dict[str, int]:
 
 
 def render(counts: dict[str, int], elapsed: float) -> str:
-    """One progress line; the time left appears once the number of distinct entries is known."""
+    """One progress line; the time left appears once the number of distinct entries is known.
+    A re-checked page not modified (304) is fetched and done."""
     extracted, dead = counts.get("extracted", 0), counts.get("dead_letters", 0)
+    not_modified = counts.get("not_modified", 0)
     rate = extracted / elapsed if elapsed > 0 else 0.0
-    parts = [f"fetched {counts.get('fetched', 0):,}", f"extracted {extracted:,}",
-             f"indexed {counts.get('indexed', 0):,}", f"dead letters {dead:,}",
-             f"{rate:.1f} articles/s"]
+    parts = [f"fetched {counts.get('fetched', 0) + not_modified:,}"
+             + (f" ({not_modified:,} not modified)" if not_modified else ""),
+             f"extracted {extracted:,}", f"indexed {counts.get('indexed', 0):,}",
+             f"dead letters {dead:,}", f"{rate:.1f} articles/s"]
     total = counts.get("unique", 0)
     if total and rate > 0:
-        left = max(0, total - extracted - dead) / rate
+        left = max(0, total - extracted - dead - not_modified) / rate
         parts.append(f"about {duration(left)} left")
     return "  ".join(parts)
 

@@ -38,7 +38,7 @@ from newswire.pipeline.job.graph import (
 )
 from newswire.pipeline.job.summary import Summary, summarize
 from newswire.schemas.article import Article
-from newswire.transforms.fetching.fetch import key_by_slot
+from newswire.transforms.fetching.fetch import NOT_MODIFIED, key_by_slot
 from newswire.transforms.records import DEAD_LETTER, FeedEntry
 
 
@@ -118,7 +118,7 @@ class ReplayDeadLetters(beam.PTransform):
                     | "AllArticles" >> beam.Flatten()
                     | "IndexArticles" >> IndexArticles(self.config))
         remember_fetched(self.config, extracted, rejected)  # so the next run leaves them be
-        remember_not_modified(self.config, pages)
+        remember_not_modified(self.config, pages[NOT_MODIFIED])
         remember_failed(self.config, pages[DEAD_LETTER], extracted[DEAD_LETTER])
         return ((pages[DEAD_LETTER], extracted[DEAD_LETTER], valid[DEAD_LETTER], rejected)
                 | "AllDeadLetters" >> beam.Flatten()

@@ -87,7 +87,7 @@ def test_a_warc_replay_reads_pages_instead_of_polling_and_advances_changed_versi
 def test_progress_counts_are_steps_of_their_own_only_when_asked() -> None:
     counted = top(steps(IngestConfig(progress_dir="/tmp/newswire-progress"))) - FEEDS_TO_INDEX
     assert counted == {f"Count_{name}" for name in (
-        "entries", "unique", "fetched", "extracted", "indexed", "dead_letters")}
+        "entries", "unique", "fetched", "not_modified", "extracted", "indexed", "dead_letters")}
 
 
 def test_dead_letter_files_are_written_apart_from_the_index() -> None:

@@ -35,6 +35,14 @@ def test_the_line_names_every_count_the_rate_and_the_time_left() -> None:
                     "about 25s left")  # (1000 - 400 - 100) / 20 per second
 
 
+def test_pages_a_recheck_found_not_modified_are_fetched_and_done() -> None:
+    counts = {"unique": 1000, "fetched": 100, "not_modified": 500, "extracted": 100,
+              "dead_letters": 0}
+    line = render(counts, elapsed=10.0)
+    assert line.startswith("fetched 600 (500 not modified)  extracted 100")
+    assert line.endswith("about 40s left")  # (1000 - 100 - 500) / 10 per second
+
+
 def test_no_time_left_until_the_distinct_entries_are_known() -> None:
     assert "left" not in render({"entries": 50, "extracted": 10}, elapsed=5.0)
     assert "left" not in render({"entries": 50, "unique": 40}, elapsed=5.0)  # no rate yet
