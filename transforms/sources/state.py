@@ -139,11 +139,12 @@ def as_handed_on(entry: FeedEntry, record: dict[str, Any] | None) -> FeedEntry:
     its article is indexed, with the validators its page was served with then."""
     if not record:
         return entry
-    failed = record.get("failed_at") is not None
-    indexed = record.get("fetched_at") is not None
-    return replace(entry, retry=(record.get("failures") or 1) if failed else entry.retry,
-                   page_etag=record.get("etag") or "" if indexed else "",
-                   page_last_modified=record.get("last_modified") or "" if indexed else "")
+    if record.get("failed_at") is not None:
+        entry = replace(entry, retry=record.get("failures") or 1)
+    if record.get("fetched_at") is None:  # no article indexed that a 304 would leave current
+        return entry
+    return replace(entry, page_etag=record.get("etag") or "",
+                   page_last_modified=record.get("last_modified") or "")
 
 
 class CrawlState:
