@@ -35,6 +35,12 @@ class FeedEntry:
     page_last_modified: str = ""
     """The validators the entry's page was last fetched with (from the crawl state), sent
     with a re-check so that a page not changed since costs its server a 304."""
+    indexed_fingerprint: str = ""
+    indexed_version: int = 0
+    page_version: int = 0
+    """What the crawl state says of the entry's article as indexed: its fingerprint, its
+    version, and the version its page's own dates gave. A re-check that finds the page changed
+    with the same page version was edited without new dates; a lower one is an older copy."""
 
     def to_json(self) -> str:
         """The entry as JSON, as a WARC metadata record and a dead letter's input keep it."""

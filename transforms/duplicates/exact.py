@@ -64,7 +64,7 @@ def _entry_version(entry: FeedEntry) -> int:
     return int(moment.timestamp() * 1000) if moment else 0
 
 
-def _advance_article(article: Article, previous: int) -> Article:
+def advance_article(article: Article, previous: int) -> Article:
     """A silently edited article is updated when we first saw the edit (at least 1 ms later)."""
     if article.version > previous:
         return article
@@ -80,7 +80,7 @@ ENTRIES: Identity[FeedEntry] = Identity(
     kind=FeedEntry)
 ARTICLES: Identity[Article] = Identity(
     key=lambda a: a.key, fingerprint=lambda a: a.fingerprint, version=lambda a: a.version,
-    advance=_advance_article)
+    advance=advance_article)
 
 
 class Deduplicate(beam.PTransform):

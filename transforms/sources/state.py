@@ -47,6 +47,7 @@ from elasticsearch import Elasticsearch, helpers
 from newswire.schemas.article import Article
 from newswire.schemas.urls import canonical_url
 from newswire.transforms.coders import StateKey
+from newswire.transforms.duplicates.exact import advance_article
 from newswire.transforms.duplicates.settings import DEFAULT_TTL
 from newswire.transforms.extraction.extract import ExtractArticles, _died
 from newswire.transforms.extraction.provenance import read_listed_page
@@ -92,6 +93,7 @@ STATE_MAPPING: dict[str, Any] = {
         "fetched_updated": _EPOCH_SECOND,
         "article_id": {"type": "keyword"},
         "article_version": {"type": "long"},
+        "page_version": {"type": "long"},  # the version the page's own dates gave the article
         "fingerprint": {"type": "keyword"},
         "failed_at": _EPOCH_SECOND,  # the last try, if it failed (with `failures`, `error`)
         "lasting": {"type": "boolean"},  # that failure would happen again (a 404, a PDF)
@@ -144,7 +146,10 @@ def as_handed_on(entry: FeedEntry, record: dict[str, Any] | None) -> FeedEntry:
     if record.get("fetched_at") is None:  # no article indexed that a 304 would leave current
         return entry
     return replace(entry, page_etag=record.get("etag") or "",
-                   page_last_modified=record.get("last_modified") or "")
+                   page_last_modified=record.get("last_modified") or "",
+                   indexed_fingerprint=record.get("fingerprint") or "",
+                   indexed_version=record.get("article_version") or 0,
+                   page_version=record.get("page_version") or 0)
 
 
 class CrawlState:
@@ -367,13 +372,25 @@ Fetched = tuple[str, dict[str, Any]]
 _NOT_FAILED = {"failed_at": None, "failures": 0, "retry_due": None}  # its last try did not fail
 
 
-def fetched_record(page: Page, article: Article) -> Fetched:
-    """What the record of the page's entry says once the page gave `article`."""
+def fetched_record(page: Page, article: Article, page_version: int) -> Fetched:
+    """What the record of the page's entry says once the page gave `article`, whose version
+    its own dates made `page_version`."""
     return entry_id(page.entry.link), {
         "fetched_at": int(page.fetched_at.timestamp()), "fetched_updated": _updated(page.entry),
         "article_id": article.id, "article_version": article.version,
-        "fingerprint": article.fingerprint, "etag": page.etag,
+        "page_version": page_version, "fingerprint": article.fingerprint, "etag": page.etag,
         "last_modified": page.last_modified, **_NOT_FAILED}
+
+
+def edited_in_place(article: Article, entry: FeedEntry) -> Article:
+    """The article a re-check of `entry` brought back, advanced past the version indexed when
+    its page changed without its dates moving (the page version the same, the fingerprint
+    not): the edit counts from when it was first seen. An older copy (a lower page version)
+    is left as it is, to lose to the newer one indexed."""
+    if (entry.page_version and article.version == entry.page_version
+            and article.fingerprint != entry.indexed_fingerprint):
+        return advance_article(article, entry.indexed_version)
+    return article
 
 
 def not_modified_record(unchanged: NotModified) -> Fetched:
@@ -386,7 +403,10 @@ def not_modified_record(unchanged: NotModified) -> Fetched:
 def read_and_record(page: Page) -> tuple[Article | DeadLetter, Fetched | None]:
     """`read_listed_page`, and the entry's record if the page gave an article."""
     output = read_listed_page(page)
-    return output, fetched_record(page, output) if isinstance(output, Article) else None
+    if not isinstance(output, Article):
+        return output, None
+    article = edited_in_place(output, page.entry)
+    return article, fetched_record(page, article, page_version=output.version)
 
 
 def _died_unrecorded(page: Page) -> tuple[DeadLetter, None]:

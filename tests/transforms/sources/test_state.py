@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,14 @@ from newswire.transforms.sources.state import (
     STATE_MAPPING,
     CrawlState,
     _AwaitWritten,
+    edited_in_place,
     is_due,
     retry_due,
 )
 from tests.conftest import drop_index
 from tests.faults.site import article_id, write_site
 from tests.loopback import CountingServer
-from tests.transforms.duplicates.test_exact import at, prism_pipeline, stamp
+from tests.transforms.duplicates.test_exact import article, at, prism_pipeline, stamp
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 PAGES = 8
@@ -181,14 +183,17 @@ def test_a_recheck_asks_every_page_again_with_the_validators_it_was_served_with(
         site: tuple[CountingServer, Path], es_connection: EsConnection,
         es_client: Elasticsearch, aliases: dict[str, str]) -> None:
     """`--recheck-age 0` asks every page again, conditionally: the pages not changed answer
-    304 (nothing extracted or written, the record's fetch time moved on), the changed one is
-    fetched whole and its article updated. Every re-check was a full fetch before."""
+    304 (nothing extracted or written, the record's fetch time moved on), the changed ones are
+    fetched whole and their articles updated, whether the page's dates moved or not. Every
+    re-check was a full fetch before, and an edit without new dates stayed `unchanged`."""
     server, feeds = site
     run(feeds, es_connection, aliases)
     first_fetch = es_client.get(index=aliases["state_index"],
                                 id=entry_id(server.url("story0.html")))["_source"]
     before = snapshot(es_client, aliases)
     write_site(server.layers[0], {**dates(PAGES), "story3": "2026-11-20T10:00:00Z"})
+    edited = server.layers[0] / "story5.html"  # changed, its dates not
+    edited.write_text(edited.read_text().replace("next week", "next month"))
     server.requests.clear()
     time.sleep(1)  # so the re-check's fetch time is a later second
     second = run(feeds, es_connection, aliases, recheck_age="0")
@@ -196,11 +201,11 @@ def test_a_recheck_asks_every_page_again_with_the_validators_it_was_served_with(
     assert len(pages) == PAGES and all(request.if_none_match for request in pages)
     assert second.balanced
     assert (second.entries_seen, second.pages_fetched, second.pages_not_modified,
-            second.articles_extracted, second.updated) == (PAGES, PAGES, PAGES - 1, 1, 1)
-    assert "(7 not modified)" in second.render()
+            second.articles_extracted, second.updated) == (PAGES, PAGES, PAGES - 2, 2, 2)
+    assert "(6 not modified)" in second.render()
     after = snapshot(es_client, aliases)[aliases["index"]]
     changed = {doc for doc, seen in after.items() if seen != before[aliases["index"]][doc]}
-    assert changed == {article_id(server.base_url, "story3")}
+    assert changed == {article_id(server.base_url, slug) for slug in ("story3", "story5")}
     record = es_client.get(index=aliases["state_index"],
                            id=entry_id(server.url("story0.html")))["_source"]
     assert record["fetched_at"] > first_fetch["fetched_at"]
@@ -243,6 +248,23 @@ def test_a_page_that_failed_is_left_alone_until_its_retry_is_due(
 
 def recheck(age: float | None) -> StateSettings:
     return StateSettings(EsConnection(), "state", recheck_age=age)
+
+
+def test_a_recheck_that_finds_its_page_edited_without_new_dates_outranks_the_indexed_version(
+        ) -> None:
+    indexed = article("https://a.example/x", 10)
+    entry = FeedEntry(link=indexed.url, feed_url="https://a.example/rss",
+                      indexed_fingerprint=indexed.fingerprint,
+                      indexed_version=indexed.version + 5, page_version=indexed.version)
+    edited = article(indexed.url, 10, body="Body, corrected.")
+    advanced = edited_in_place(edited, entry)
+    assert advanced.version > entry.indexed_version
+    assert (advanced.fingerprint, advanced.provenance["updated_at"]) == (edited.fingerprint,
+                                                                         "first-seen")
+    assert edited_in_place(indexed, entry) == indexed  # the same text: a repeat
+    older = article(indexed.url, 9, body="An older copy.")
+    assert edited_in_place(older, entry) == older  # to lose to the newer one indexed
+    assert edited_in_place(edited, replace(entry, page_version=0)) == edited  # recorded before
 
 
 def test_an_entry_is_due_when_new_unfetched_updated_or_old_enough() -> None:
