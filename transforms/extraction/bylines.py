@@ -15,12 +15,16 @@ _NAME_SPLIT = re.compile(r"(\s*,\s*(?:and\s+)?|\s+and\s+|\s*[&/|\u00b7\u2022]\s*
 _ASIDE = {",", "|", "\u00b7", "\u2022"}
 # A label before a byline's names: "Text:", "Autorin:", "Author:".
 _LABEL = re.compile(r"^[^\W\d_]+\s*:\s*")
+# Words that name a job, in English and in a few other languages' stems ("Redakteurin").
+_JOBS = (r"writer|reporter|correspondent|editor|contributor|columnist|critic|producer|journalist|"
+         r"redakteur|korrespondent|autor|r\u00e9dact|correspondant|corresponsal|periodista|"
+         r"redactor|giornalist")
+_JOB = re.compile(rf"(?:{_JOBS})\w*", re.IGNORECASE)
 # Where a name ends and a role or an organisation begins: "Jane Doe, Staff Writer",
 # "JANE DOE Associated Press", "Jane Doe for The Times".
 _ROLE_WORD = re.compile(
-    r"(?:writer|reporter|correspondent|editor|staff|contributor|columnist|critic|producer|"
-    r"journalist|associated|press|news|wire|bureau|desk|chief|senior|special|reuters|afp|ap|"
-    r"bloomberg|cnn|bbc|the|for|of|at)s?",
+    rf"(?:{_JOBS}|staff|associated|press|news|wire|bureau|desk|chief|senior|special|reuters|"
+    r"afp|ap|bloomberg|cnn|bbc|the|for|of|at)s?",
     re.IGNORECASE,
 )
 _CONNECTORS = {"the", "for", "of", "at"}
@@ -108,11 +112,13 @@ def _split_names(text: str) -> list[str]:
 
 def _aside(part: str) -> bool:
     """Whether a part after a full name is a place or a role, not a second author, who would be
-    named in full: one capitalised word, or words with a lower-case one that no name has."""
+    named in full: one capitalised word, words with a lower-case one that no name has, or words
+    naming a job ("Senior Correspondent")."""
     words = part.split()
     if len(words) == 1:
         return part.istitle()
-    return any(word[0].islower() and word not in _PARTICLES for word in words)
+    return any((word[0].islower() and word not in _PARTICLES) or _JOB.fullmatch(word)
+               for word in words)
 
 
 def is_name(text: str) -> bool:

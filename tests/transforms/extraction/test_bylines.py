@@ -102,6 +102,8 @@ def test_the_page_byline_gives_the_names_of_its_links() -> None:
     "<div class='author'>Ana Ruiz, Korrespondentin in Berlin</div>",
     "<p class='byline'>Text: Ana Ruiz</p>",
     "<p class='author'>Ana Ruiz (ar)</p>",
+    "<div class='byline'><span>Ana Ruiz</span><span>Senior Correspondent</span></div>",
+    "<div class='author'>Ana Ruiz, Leitende Redakteurin</div>",
 ])
 def test_a_byline_elements_dates_roles_places_and_labels_are_not_names(byline: str) -> None:
     tree = load_html(f"<html><body><article>{byline}<p>The harbour reopened.</p></article>"
