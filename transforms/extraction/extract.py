@@ -105,7 +105,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     title = _pick(provenance, "title", [
         ("json-ld", headline(meta.jsonld_text("headline"))),
         ("og", headline(meta.og.get("og:title", ""))), ("h1", meta.h1),
-        ("feed", entry and entry.title), ("title-tag", lambda: strip_site_name(meta.title_tag)),
+        ("feed", entry and entry.title),
+        ("title-tag", lambda: headline(strip_site_name(meta.title_tag))),
     ])
     headlines = (title, *(text for text in (
         meta.jsonld_text("headline"), meta.jsonld_text("alternativeHeadline"),

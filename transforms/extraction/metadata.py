@@ -65,6 +65,7 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
     authors: list[tuple[int, str]] = []
     scripts: list[str] = []
     times: list[HtmlElement] = []
+    headings: list[HtmlElement] = []
     for element in tree.iter("meta", "link", "script", "title", "h1", "time"):
         tag = element.tag
         if tag == "meta":
@@ -81,15 +82,23 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
         elif tag == "title":
             found.title_tag = found.title_tag or _text(element)
         elif tag == "h1":
-            found.h1 = found.h1 or ("" if _in_overlay(element) else _heading_text(element))
+            if not _in_overlay(element):
+                headings.append(element)
         elif element.get("datetime"):
             times.append(element)
     found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
-    in_article = [t for t in times if next(t.iterancestors("article"), None) is not None]
-    found.time = (in_article or times)[0].get("datetime", "") if times else ""
+    found.time = _first_in_article(times).get("datetime", "") if times else ""
+    found.h1 = _heading_text(_first_in_article(headings)) if headings else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
     found.authors = [value for _, value in sorted(authors, key=lambda pair: pair[0])]
     return found
+
+
+def _first_in_article(elements: list[HtmlElement]) -> HtmlElement:
+    """The first of `elements` inside an <article>, else the first: a site's logo may be an
+    `<h1>` and a page's clock a `<time>` before the story's own."""
+    return next((element for element in elements
+                 if next(element.iterancestors("article"), None) is not None), elements[0])
 
 
 def _author_meta(element: HtmlElement) -> tuple[int, str] | None:

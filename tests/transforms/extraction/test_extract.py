@@ -234,8 +234,11 @@ def test_the_feed_title_gives_the_outlet_when_the_page_does_not() -> None:
     assert (article.outlet, article.provenance["outlet"]) == ("Bay Courier", "feed")
 
 
-def test_the_title_tag_is_the_last_resort_title_without_its_suffix() -> None:
-    html = html_page("").replace("<h1>Council approves harbor plan</h1>", "")
+@pytest.mark.parametrize("suffix", [" | The Bay Courier", " | The Bay Courier | 02.03.2026",
+                                    "--Local--The Bay Courier"])
+def test_the_title_tag_is_the_last_resort_title_without_its_suffix(suffix: str) -> None:
+    html = html_page("").replace("<h1>Council approves harbor plan</h1>", "").replace(
+        " | The Bay Courier", suffix)
     article = extract_article(html, URL)
     assert (article.title, article.provenance["title"]) == ("Council approves harbor plan",
                                                             "title-tag")

@@ -73,6 +73,15 @@ def test_repeated_tags_are_joined_and_a_link_yields_to_a_text_value() -> None:
     assert found.og["article:author"] == "Ana Ruiz"
 
 
+def test_the_heading_in_the_article_is_the_pages_heading_not_a_logo_before_it() -> None:
+    def heading(body: str) -> str:
+        return read_metadata(load_html(f"<html><body>{body}</body></html>")).h1
+
+    assert heading("<header><h1>Courier</h1></header><article><h1>Harbour</h1></article>") == (
+        "Harbour")
+    assert heading("<header><h1>Harbour</h1></header><main><h1>Ferries</h1></main>") == "Harbour"
+
+
 def test_a_heading_in_a_login_dialog_is_not_the_pages_heading() -> None:
     body = "<div class='login-modal'><h1>Sign in</h1></div><h1>Harbour reopens</h1>"
     assert read_metadata(load_html(page(body=body))).h1 == "Harbour reopens"
