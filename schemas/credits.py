@@ -53,8 +53,10 @@ def split_caption(text: str) -> tuple[str, str]:
 
 
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
-# ("Foto:", "Image credit:", "Photograph:"), wrapping parentheses, a leading separator.
-_CREDIT_LABEL = re.compile(r"^(?:(?:\u00a9|\(c\)|copyright\b)\s*:?|courtesy of\b|"
+# ("Foto:", "Image credit:", "Photograph:"), or one without a colon before a name ("Foto ANSA",
+# "Beeld ANP", "Fot. PAP"), wrapping parentheses, a leading separator.
+_BARE_LABEL = r"(?:photo|foto|fot\.|beeld)\s+(?=(?-i:[A-Z\u00c0-\u00de]))"
+_CREDIT_LABEL = re.compile(rf"^(?:(?:\u00a9|\(c\)|copyright\b)\s*:?|courtesy of\b|{_BARE_LABEL}|"
                            r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")
@@ -67,11 +69,12 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 # A credit at the end of a caption line, set off by a label, a copyright sign, a bar or
-# parentheses: "... (Picture: Name/AP)", "... | Foto: Name", "... \u00a9 Name/dpa",
-# "... (Name/Agency)", "...\uff1dAgency", "...\uff08Name\u64ae\u5f71\uff09" (Japanese: "photographed
-# by Name"), "... \u2014 Picture by Name", "... / Name", a capitalised label after the last word
-# ("... at dawn Foto: Name"), and a bare name or agency of a few words after the last sentence
-# or a bar ("... at dawn. Agency", "... at dawn. Name/dpa").
+# parentheses: "... (Picture: Name/AP)", "... (Foto ANSA)", "... | Foto: Name",
+# "... \u00a9 Name/dpa", "... (Name/Agency)", "...\uff1dAgency", "...\uff08Name\u64ae\u5f71\uff09"
+# (Japanese: "photographed by Name"; Chinese writes \u6444 or \u651d), "... \u2014 Picture by
+# Name", "... / Name", a capitalised label after the last word ("... at dawn Foto: Name"), and a
+# bare name or agency of a few words after the last sentence or a bar ("... at dawn. Agency",
+# "... at dawn. Name/dpa").
 _LABELS = (r"(?:photo(?:graph)?s?|fotos?|picture|pics?|images?|bild(?:er)?|bildquelle|quelle|"
            r"symbolfoto|credits?|(?:image|photo)\ credits?|source|fuente|cr\u00e9dits?|"
            r"\u0444\u043e\u0442\u043e|courtesy\ of|isithombe|zdj\u0119cie|kuva|billede|fot\u00f3|"
@@ -84,7 +87,7 @@ _SLASHED = rf"{_WORDS}(?:\ ?/\ ?{_WORDS}){{1,3}}"
 _TRAILING_CREDIT = re.compile(
     rf"""(?:
         \s+\|\s*(?P<bar>(?:{_LABELS}\s*:|\u00a9).{{1,120}})
-      | \s*(?P<label>\({_LABELS}\s*:[^()]{{1,120}}\))
+      | \s*(?P<label>\((?:{_LABELS}\s*:|{_BARE_LABEL})[^()]{{1,120}}\))
       | \s+(?P<sign>\u00a9\s*[^\u00a9]{{1,120}})
       | (?<=[.!?])\s+(?P<sentence>{_LABELS}\s*:\s*[^()]{{1,120}})
       | \s+(?P<capital>(?=(?-i:[A-Z\u00c0-\u00de\u0400-\u042f])){_LABELS}\s*:\s*[^():]{{1,120}})
@@ -97,7 +100,7 @@ _TRAILING_CREDIT = re.compile(
       | \s/\s(?P<spaced>(?-i:{_CAPITALISED}(?:\ {_CAPITALISED}){{0,3}}))
       | \uff1d(?P<kana>[^\uff1d\s\uff08\uff09()]{{1,20}})
       | [\uff08(](?:[^\uff08\uff09()]*[\u3001,\uff0c]\s*)?
-        (?P<shot>[^\uff08\uff09()\u3001,\uff0c]{{1,20}}?)\u64ae\u5f71[\uff09)]
+        (?P<shot>[^\uff08\uff09()\u3001,\uff0c]{{1,20}}?)\s*(?:\u64ae\u5f71|\u6444|\u651d)[\uff09)]
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

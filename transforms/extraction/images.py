@@ -70,6 +70,8 @@ _ENLARGE = re.compile(
     r"\u0443\u0432\u0435\u043b\u0438\u0447|\u62e1\u5927|\ud655\ub300|\u653e\u5927",
     re.IGNORECASE)
 _MAX_CONTROL_WORDS = 4
+# A gallery's counter over its picture: "1/12", "3 of 8", "2 von 5".
+_COUNTER = re.compile(r"^\d{1,3}\s*(?:/|of|von|de|di|van|av|af|z)\s*\d{1,3}$", re.IGNORECASE)
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
@@ -317,8 +319,9 @@ def _worded(text: str) -> str:
 
 
 def _is_control(text: str) -> bool:
-    """Whether `text` is the label of a control over a picture rather than words about it."""
-    return bool(_CONTROL.match(text)) or (
+    """Whether `text` is the label of a control or counter over a picture rather than words
+    about it."""
+    return bool(_CONTROL.match(text) or _COUNTER.match(text)) or (
         len(text.split()) <= _MAX_CONTROL_WORDS and _ENLARGE.search(text) is not None
         and not any(c in text for c in ".!?"))
 

@@ -507,6 +507,11 @@ def test_an_organisation_typed_in_a_list_is_an_organisation() -> None:
     ("\u591c\u660e\u3051\u306e\u6e2f\uff1d\u6e2f\u533a\uff08\u6e2f\u3067\u3001\u5c71\u7530"
      "\u592a\u90ce\u64ae\u5f71\uff09", "\u591c\u660e\u3051\u306e\u6e2f\uff1d\u6e2f\u533a",
      "\u5c71\u7530\u592a\u90ce"),
+    ("\u9ec4\u660f\u7684\u6e2f\u53e3\u3002\uff08\u738b\u6797 \u6444\uff09",
+     "\u9ec4\u660f\u7684\u6e2f\u53e3\u3002", "\u738b\u6797"),
+    ("Boats at dawn. (Foto ANSA)", "Boats at dawn.", "ANSA"),
+    ("Boats at dawn. Beeld ANP", "Boats at dawn.", "ANP"),
+    ("Boats at dawn. Fot. Ana Ruiz/PAP", "Boats at dawn.", "Ana Ruiz/PAP"),
     ("Boats at dawn on May 1, 2026. \u2014 Picture by Ana Ruiz", "Boats at dawn on May 1, 2026.",
      "Ana Ruiz"),
     ("Boats at dawn. Photos by Ana Ruiz and Tom Berg", "Boats at dawn.", "Ana Ruiz and Tom Berg"),
@@ -527,6 +532,7 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
     ("Photograph: Ana Ruiz; Courier", "Ana Ruiz, Courier"),
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
     ("Copyright: Ana Ruiz", "Ana Ruiz"),
+    ("\u00a9 Photo AFP / Ana Ruiz", "AFP / Ana Ruiz"),
     # a copyright notice and the name, each in an element named as a credit: both
     ("All rights reserved&nbsp;</span><span class='credit__name'>Ana Ruiz",
      "All rights reserved Ana Ruiz"),
@@ -789,7 +795,8 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
 
 
 @pytest.mark.parametrize("control", ["Bild vergr\u00f6\u00dfern", "Click to enlarge",
-                                     "F\u00f6rstora bilden", "Powi\u0119ksz", "\ud655\ub300"])
+                                     "F\u00f6rstora bilden", "Powi\u0119ksz", "\ud655\ub300",
+                                     "3/12", "3 of 12"])
 def test_a_controls_label_inside_the_caption_is_neither_caption_nor_credit(control: str) -> None:
     figure = (f"<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span>{control}</span>"
               "</figcaption></figure>")
