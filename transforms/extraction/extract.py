@@ -91,7 +91,6 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     provenance: dict[str, str] = {}
 
     image, image_sources = lead_image(tree, meta, url, entry)
-    provenance.update(image_sources)
     canonical = canonical_url(absolute(url, meta.canonical or meta.og.get("og:url") or url) or url)
     host = urlsplit(canonical).hostname or urlsplit(url).hostname or ""
     outlets = [*_site_names(meta), host, host.removeprefix("www.").split(".")[0]]
@@ -123,8 +122,11 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
     dek, paragraphs, credits = story(tree)
     provenance["body"] = "trafilatura"
     if not paragraphs and (embedded := embedded_article(tree)) is not None:
+        if image is None or not image.caption:  # the state may hold the picture's caption too
+            image, image_sources = lead_image(embedded, meta, url, entry)
         dek, paragraphs, credits = story(embedded)
         provenance["body"] = "hydration-state"
+    provenance.update(image_sources)
     if not paragraphs:
         raise ExtractionError("no article text found")
     outlet = _pick(provenance, "outlet", [

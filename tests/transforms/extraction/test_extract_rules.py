@@ -422,6 +422,21 @@ def test_a_page_rendered_by_script_is_read_from_the_html_in_its_hydration_state(
     assert extract_article(page(), URL).provenance["body"] == "trafilatura"
 
 
+def test_the_lead_pictures_caption_is_read_from_the_hydration_state_the_story_is_in() -> None:
+    figure = ("<div class='img-box'><img src='https://img.example/cms/2026/03/8d23917b.jpg'>"
+              "<div class='caption'><p>Boats at dawn on the quay. Courier</p></div></div>")
+    state = json.dumps({"article": {"contentHtml": figure + STORY}}).replace("<", "\\u003c")
+    html = ("<html><head><title>Harbour reopens</title><meta property='og:image' "
+            "content='https://img.example/2026/03/8d23917b.jpg'></head><body><div id='app'>"
+            f"</div><script>window.__STATE__ = {state};</script></body></html>")
+    article = extract_article(html, URL)
+    assert article.image is not None
+    assert (article.image.caption, article.image.credit) == ("Boats at dawn on the quay.",
+                                                             "Courier")
+    assert article.provenance["body"] == "hydration-state"
+    assert "Boats at dawn" not in article.body
+
+
 def test_a_page_whose_text_is_only_its_dek_is_read_from_its_hydration_state() -> None:
     state = json.dumps({"article": {"contentHtml": STORY}}).replace("<", "\\u003c")
     dek = "Storm damage had closed the quay for three months, and the repairs ran late."
