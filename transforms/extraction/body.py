@@ -58,6 +58,10 @@ _OTHER_STORIES = re.compile(
     r"sign\ up\ for\ |top\ stories|meistgelesen|weitere\ artikel|lo\ m\u00e1s\ le\u00eddo|"
     r"les\ plus\ lus)", re.IGNORECASE | re.VERBOSE)
 _MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
+# A byline line in the story: its authors' names and a few words ("Von", "and", "published").
+_WORD = re.compile(r"\w+")
+_MAX_BYLINE_WORDS = 3
+_MIN_BYLINE_NAME = 5
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
@@ -84,6 +88,21 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
             kept.append((block, text))
     kept = kept[leading_headlines([block for block, _ in kept], headlines):]
     return [block for block, _ in kept[:_story_end(kept)]]
+
+
+def without_bylines(paragraphs: list[str], authors: Sequence[str]) -> list[str]:
+    """The paragraphs without a line that is the byline of the article's `authors`: their names
+    and a few words around them ("Von Ana Ruiz", "[Ana Ruiz](/author/ana-ruiz)published"), in
+    any language; a name this short ("dpa") may be a word of a sentence, and is not looked for."""
+    names = [name.casefold() for name in authors if len(name) >= _MIN_BYLINE_NAME]
+
+    def byline(text: str) -> bool:
+        rest = text.casefold()
+        for name in names:
+            rest = rest.replace(name, " ")
+        return rest != text.casefold() and len(_WORD.findall(rest)) <= _MAX_BYLINE_WORDS
+
+    return [paragraph for paragraph in paragraphs if not byline(plain(paragraph))]
 
 
 def _main_text(tree: HtmlElement, url: str) -> list[tuple[str, str]]:

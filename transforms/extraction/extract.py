@@ -23,7 +23,12 @@ from newswire.schemas.article import Article, Credits
 from newswire.schemas.urls import absolute, canonical_url
 from newswire.schemas.validation import InvalidArticle, date_bounds, validate
 from newswire.transforms.dates import as_utc, parse_moment
-from newswire.transforms.extraction.body import body_paragraphs, embedded_article, split_credits
+from newswire.transforms.extraction.body import (
+    body_paragraphs,
+    embedded_article,
+    split_credits,
+    without_bylines,
+)
 from newswire.transforms.extraction.bylines import (
     bold_byline,
     clean_names,
@@ -138,6 +143,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         ("copyright", lambda: copyright_holder(tree)),
         ("domain", host.removeprefix("www.")),
     ])
+    authors = _authors(provenance, tree, meta, entry, outlet, paragraphs[0])
+    paragraphs = without_bylines(paragraphs, authors) or paragraphs
     bounds = date_bounds(fetched_at)
     published = _pick_time(provenance, "published_at", bounds, [
         ("json-ld", meta.jsonld_text("datePublished")),
@@ -161,7 +168,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None,
         outlet=outlet,
         published_at=published,
         updated_at=updated if updated and published and updated > published else None,
-        authors=_authors(provenance, tree, meta, entry, outlet, paragraphs[0]),
+        authors=authors,
         image=image,
         credits=credits,
         body="\n\n".join(paragraphs),

@@ -17,6 +17,7 @@ from newswire.transforms.extraction.body import (
     body_paragraphs,
     embedded_article,
     split_credits,
+    without_bylines,
 )
 from tests.transforms.extraction.markup import STORY, page
 
@@ -72,6 +73,16 @@ def test_without_a_credits_line_the_paragraphs_stay_whole() -> None:
     assert split_credits(["The harbour reopened.", "Ferries followed."]) == (
         ["The harbour reopened.", "Ferries followed."], None)
     assert split_credits([]) == ([], None)
+
+
+def test_a_line_that_is_only_the_authors_byline_goes_in_any_language() -> None:
+    story = ["[Ana Ruiz](https://news.example/author/ana-ruiz)published",
+             "The harbour reopened.", "Von Ana Ruiz und Tom Berg",
+             "Ana Ruiz, the harbour master, said the quay was busy.", "(dpa)"]
+    assert without_bylines(story, ["Ana Ruiz", "Tom Berg", "dpa"]) == [
+        "The harbour reopened.", "Ana Ruiz, the harbour master, said the quay was busy.",
+        "(dpa)"]
+    assert without_bylines(story, []) == story
 
 
 def test_the_article_html_in_a_hydration_state_is_parsed() -> None:
