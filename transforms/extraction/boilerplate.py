@@ -31,13 +31,14 @@ _BOILERPLATE = re.compile(
       | get\ .{0,60}\bin\ your\ inbox\.?
       | by\ submitting\ your\ (?:information|email|details)\b.*
       | (?:got\ a\ story\?\ )?get\ in\ touch\ with\ our\ .{0,200}
+      | .{0,160}[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?        # ending in an address: Tips? desk@site
       | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
       | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
       | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?
       | embed(?:ded\ content)?|externer\ inhalt|external\ content       # an embed's placeholder
       | link\ zum\ [\w-]*inhalt | (?:watch|view)\ (?:this\ )?on\ (?:youtube|instagram|x|twitter)
       | (?:more|mehr)\s*:\s*.{0,160}                             # MORE: Other headline
-      | (?:read\ (?:more|also)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
+      | (?:read\ (?:more|also|next)|see\ also|also\ read|les\ (?:ogs\u00e5|mer)
          |l\u00e4s\ (?:ocks\u00e5|mer)|lesen\ sie\ (?:auch|mehr)|(?:\u00e0\ )?lire\ aussi
          |leer\ m\u00e1s|lea\ tambi\u00e9n|leia\ (?:tamb\u00e9m|mais)|leggi\ anche
          |czytaj\ (?:wi\u0119cej|te\u017c|tak\u017ce)|lees\ ook|l\u00e6s\ ogs\u00e5|lue\ my\u00f6s)

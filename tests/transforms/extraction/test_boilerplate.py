@@ -15,9 +15,20 @@ from newswire.transforms.extraction.boilerplate import (
 @pytest.mark.parametrize("line", [
     "The newspaper said the reporter had breached its editorial standards.",
     "Officials said the licensing rights would be sold at auction next month.",
+    "Residents may send comments to harbour@council.example until the end of March.",
 ])
 def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Do you have a story to tell? Email: desk@courier.example",
+    "Ana Ruiz ana.ruiz@courier.example",
+    "Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback an: briefe@courier.example",
+    "READ NEXT: Ferry fares rise again",
+])
+def test_contact_lines_and_links_to_what_to_read_next_are_boilerplate(line: str) -> None:
+    assert is_boilerplate(line)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
