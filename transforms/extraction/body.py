@@ -16,7 +16,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from newswire.schemas.article import Credits, LeadImage
-from newswire.schemas.credits import join_caption, parse_credits_line
+from newswire.schemas.credits import join_caption, parse_credits_line, split_trailing_credit
 from newswire.schemas.urls import absolute
 from newswire.transforms.extraction.boilerplate import is_boilerplate, is_byline_or_timestamp, plain
 from newswire.transforms.extraction.headline import leading_headlines
@@ -62,6 +62,7 @@ _MAX_TEASER = 250  # characters of a teaser's dek in a list of other stories
 _WORD = re.compile(r"\w+")
 _MAX_BYLINE_WORDS = 3
 _MIN_BYLINE_NAME = 5
+_MIN_DESCRIPTION_WORDS = 4  # a picture's title of fewer words is a label ("Photo", "Ana Ruiz")
 
 
 def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
@@ -81,6 +82,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
     for block, text in _main_text(tree, url):
         if (text and not block.startswith("# ") and text not in leaks
+                and split_trailing_credit(text)[0] not in leaks
                 and not (headline and block.startswith("#") and headline in text.casefold())
                 and not _LINK.fullmatch(block) and not _is_teaser_list(block)
                 and not _in_post(text, posts)
@@ -195,6 +197,13 @@ def _is_teaser_list(block: str) -> bool:
 
 
 def _caption_texts(tree: HtmlElement) -> set[str]:
-    """The text of every figcaption on the page and of each paragraph in one: a caption of a
-    later picture, which the extractor may keep as a paragraph, is not story text."""
-    return {" ".join(caption.text_content().split()) for caption in _CAPTIONS(tree)} - {""}
+    """The text of every figcaption on the page and of each paragraph in one, and the words
+    a picture's title gives to describe it (before a credit after a bar): a caption of a later
+    picture, which the extractor may keep as a paragraph, is not story text. (An alt text may
+    be a sentence of the story said again for those who cannot see the picture.)"""
+    captions = {" ".join(caption.text_content().split()) for caption in _CAPTIONS(tree)}
+    for img in tree.iter("img"):
+        title = (img.get("title") or "").split(" | ")[0]
+        if len(title.split()) >= _MIN_DESCRIPTION_WORDS:
+            captions.add(" ".join(title.split()))
+    return captions - {""}

@@ -121,6 +121,16 @@ def test_the_figcaption_of_a_later_picture_is_not_story_text() -> None:
     assert not any("Divers inspect" in block for block in found)
 
 
+def test_a_later_pictures_caption_that_its_title_gives_is_not_story_text() -> None:
+    figure = ("<div class='media'><img src='/divers.jpg' alt='Divers at work' title='Divers "
+              "inspect the breach in the outer wall | Ana Ruiz/Courier'><div class='info'><p>"
+              "Divers inspect the breach in the outer wall{}</p></div></div>")
+    for credit in ("", " Foto: Ana Ruiz/Courier"):
+        found = paragraphs(STORY + figure.format(credit) + STORY.replace("harbour", "port"))
+        assert len(found) == 4
+        assert not any("Divers inspect" in block for block in found)
+
+
 def test_an_embedded_social_post_is_not_story_text() -> None:
     post = ("<blockquote class='twitter-tweet'><p lang='en'>Ferries run again from noon today. "
             "<a href='https://t.co/x'>pic.twitter.com/x</a></p>&mdash; Harbour Office "
