@@ -57,7 +57,8 @@ _NOT_A_NAME = re.compile(r"@|://|\d|^www\.|^[a-z]+(?:-[a-z]+)+$")
 # named after its author(s); looked for in the (first) article, then in the whole page.
 _BYLINES = tuple(etree.XPath(path) for path in (
     ".//*[contains(@class,'byline')]", ".//a[@rel='author'] | .//*[@itemprop='author']",
-    ".//*[contains(@class,'author') and not(self::img or self::meta or self::script)]",
+    ".//*[(contains(@class,'author') or contains(@class,'auteur') or contains(@class,'autor'))"
+    " and not(self::img or self::meta or self::script)]",
     ".//a[contains(@href,'/author') or contains(@href,'/autor') or contains(@href,'/auteur')]"))
 _MAX_LENGTH = 160
 # A dateline naming a news agency at a story's start: "Berlin (dpa) -", "BERLIN (AP) \u2014",

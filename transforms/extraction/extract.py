@@ -63,6 +63,11 @@ _DATE_META = ("date", "pubdate", "publishdate", "publish-date", "article.publish
 _SAME_TIME = timedelta(minutes=1)  # two times told to the minute are the same
 # A web address in an author's name ("outlet.de", "Outlet (www.outlet.com)"): a site, not a person.
 _HOST_NAME = re.compile(r"\b[\w-]+\.(?:[a-z]{2,3}|info|online|news)\b(?!\.)")
+# A desk or team named as author ("Redaktion", "Courier Staff", "Newsroom"): no person, so
+# a source that names only one is passed over for one that names a person.
+_TEAM = re.compile(r"\b(?:staff|newsroom|news\ desk|desk|team|editors|editorial\ board|"
+                   r"redaktion|r\u00e9daction|redacci\u00f3n|reda\u00e7\u00e3o|redazione|"
+                   r"redactie|redaksjon|redaktionen)\b", re.IGNORECASE)
 # A time of day (15:25, 9:05), and how far before it the date it belongs to may be written.
 _CLOCK = re.compile(r"(?<![\d:.])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")
 _DATE_REACH = 24
@@ -250,8 +255,9 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
              entry: FeedEntry | None, outlet: str, lead: str) -> tuple[str, ...]:
     """The authors: the people JSON-LD names, an author meta tag, the page's byline, a bold
     line of names at the story's start, the feed entry, the agency the story's dateline names
-    (`lead` is its first paragraph); an organisation (or the outlet) named as author only when
-    no one else is found. The source that gave them goes into `provenance`."""
+    (`lead` is its first paragraph); an organisation (or the outlet), a web address or a desk
+    named as author only when no one else is found. The source that gave them goes into
+    `provenance`."""
     language = _language(meta)
     author = meta.jsonld.get("author")
     companies = {n.casefold() for n in (outlet, *organisations(author), *_site_names(meta)) if n}
@@ -267,8 +273,9 @@ def _authors(provenance: dict[str, str], tree: HtmlElement, meta: PageMetadata,
     named: tuple[str, list[str]] | None = None  # the first names found, people or not
     for source, read in sources:
         found = clean_names(read(), language)
-        if people := [name for name in found
-                      if name.casefold() not in companies and not _HOST_NAME.search(name)]:
+        people = [name for name in found
+                  if name.casefold() not in companies and not _HOST_NAME.search(name)]
+        if any(not _TEAM.search(name) for name in people):  # a team beside a person stays
             provenance["authors"] = source
             return tuple(people)
         if found and named is None:

@@ -712,6 +712,16 @@ def test_a_web_address_as_author_yields_to_the_person_in_the_byline(site: str) -
     assert authors(head) == (site,)
 
 
+@pytest.mark.parametrize("team", ["Redaktion", "Courier Staff", "The Newsroom"])
+def test_a_desk_or_team_as_author_yields_to_a_person_but_stays_beside_one(team: str) -> None:
+    head = jsonld({**NEWS, "author": {"@type": "Person", "name": team}})
+    assert authors(head, "<div class='auteur'>Par Ana Ruiz</div>", "fr") == ("Ana Ruiz",)
+    assert authors(head) == (team,)
+    both = jsonld({**NEWS, "author": [{"@type": "Person", "name": "Ana Ruiz"},
+                                      {"@type": "Person", "name": "Gear Team"}]})
+    assert authors(both) == ("Ana Ruiz", "Gear Team")
+
+
 @pytest.mark.parametrize("control", ["1/12", "View 6 Images", "Vollbild", "Enlarge image"])
 def test_a_bare_number_or_a_controls_label_is_no_credit(control: str) -> None:
     figure = ("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption>"
