@@ -18,7 +18,7 @@ _PHOTO_CREDIT = re.compile(
       | {_AGENCY_PHOTO}(?:/[^()]+)?
       | (?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:\s*[^()]+
       | (?:Photo(?:graph)?|Picture|Image)s?\ by\ [^()]+
-      | [^()./]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
+      | [^()./\u00a9]{{2,60}}/(?:(?:[\w ]+\ via\ )?Getty\ Images|{_AGENCIES})(?:/[^()]+)?
       | (?:[A-Z][\w'-]*\ ){{0,3}}(?:via\ )?Getty\ Images
       | (?:[A-Z][\w'-]*[,/]?\ ?){{1,6}}(?<=\ )via\ (?:Getty\ Images|{_AGENCIES})
       | AFP|AP|REUTERS|Reuters|EPA|EPA-EFE|Xinhua|Shutterstock

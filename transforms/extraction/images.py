@@ -46,9 +46,10 @@ _CREDIT_NAME = re.compile(r"credit|copyright|photographer|source|licen[cs]e|auth
 _CAPTION_NAME = re.compile(r"caption|legend|description|figcap|image-?info|img-?info",
                            re.IGNORECASE)
 _CREDIT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:credit|copyright|photographer)s?$")
-# The label of a gallery or zoom control laid over a picture, in a few languages: a verb, an
-# article or "all", a count, the gallery's noun, a verb after it ("View 6 images", "Ver
-# galería", "Voir la galerie", "Zur Bildergalerie", "Alle Bilder anzeigen", "Zoom in").
+# The label of a gallery, zoom or share control laid over a picture, in a few languages: a
+# verb, an article or "all", a count, the gallery's noun, a verb after it ("View 6 images", "Ver
+# galería", "Voir la galerie", "Zur Bildergalerie", "Alle Bilder anzeigen", "Zoom in", "Share
+# this image").
 _GALLERY_VERB = (r"view|see|show|open|browse|ver|abrir|voir|ouvrir|vedi|apri|bekijk|zur|zum|"
                  r"visa|\u00f6ppna|zobacz")
 _GALLERY_ARTICLE = r"all|the|alle|die|das|la|le|les|las|los|todas\s+las|tutte\s+le|de"
@@ -60,7 +61,9 @@ _GALLERY_AFTER = (r"\u00f6ffnen|anzeigen|ansehen|ouvrir|abrir|aprire|openen|beki
 _CONTROL = re.compile(
     rf"^(?:(?:{_GALLERY_VERB})\s+)?(?:(?:{_GALLERY_ARTICLE})\s+)?(?:\d+\s+)?(?:{_GALLERY})"
     rf"(?:\s+(?:{_GALLERY_AFTER}))?$"
-    r"|^(?:expand|zoom(?:\s+in)?)(?:\s+(?:image|photo|bild|foto))?$", re.IGNORECASE)
+    r"|^(?:expand|zoom(?:\s+in)?)(?:\s+(?:image|photo|bild|foto))?$"
+    r"|^(?:share|teilen|partager|compartir|condividi|delen)(?:\s+(?:this\s+)?(?:image|photo))?$"
+    r"|^(?:bild|foto)\s+teilen$", re.IGNORECASE)
 # The label of an enlarge or fullscreen control, in a few languages: a few words around the
 # verb ("Vollbild", "Bild vergrößern", "Click to enlarge", "Förstora bilden", "확대").
 _ENLARGE = re.compile(
@@ -451,13 +454,14 @@ def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) ->
 
 
 def _image_source(img: HtmlElement) -> str:
-    """The image's real address: lazy-loading attributes and srcsets win over a data: stub."""
+    """The image's real address: a lazy-loading attribute wins over src, which holds a stub
+    where one is used ("placeholder.gif", a data: URL)."""
     return next(iter(_image_sources(img)), "")
 
 
 def _image_sources(img: HtmlElement) -> list[str]:
     """Every address an image may load: its attributes, its srcset and its <picture>'s."""
-    found = [value.strip() for name, value in sorted(img.attrib.items(), key=_not_src)
+    found = [value.strip() for name, value in sorted(img.attrib.items(), key=_src)
              if _ADDRESS_ATTRIBUTE.fullmatch(name)]
     elements = [img]
     # lxml nests an <img> inside the <source> elements before it, so look a few levels up.
@@ -475,9 +479,9 @@ def _image_sources(img: HtmlElement) -> list[str]:
     return [address for address in found if address and not address.startswith("data:")]
 
 
-def _not_src(attribute: tuple[str, str]) -> bool:
-    """Sorts src before the lazy loaders' attributes, which keep the page's order."""
-    return attribute[0] != "src"
+def _src(attribute: tuple[str, str]) -> bool:
+    """Sorts the lazy loaders' attributes, in the page's order, before src."""
+    return attribute[0] == "src"
 
 
 def _jsonld_image(value: object, url: str) -> LeadImage | None:

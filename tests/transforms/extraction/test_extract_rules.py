@@ -624,6 +624,20 @@ def test_a_cover_whose_address_only_a_lazy_loaders_attributes_hold_is_found() ->
     assert lead(other + figure, head) == ("Boats at dawn.", "Ana Ruiz/AP")
 
 
+def test_a_lazy_loaders_address_is_the_pictures_not_the_stub_in_src() -> None:
+    cover = "https://cdn.example/p/lead-471108.jpg"
+    figure = (f"<figure><img src='/static/placeholder.gif' data-src='{cover}'>"
+              "<figcaption>Boats at dawn.</figcaption></figure>")
+    image = extract_article(page("", figure + STORY), URL).image
+    assert image is not None and image.url == cover
+
+
+def test_a_credit_after_a_copyright_sign_in_the_alt_text_is_split_off() -> None:
+    figure = ("<figure><img src='/lead.jpg' alt='Boats at dawn on the quay \u00a9 Ana Ruiz/AFP'>"
+              "</figure>")
+    assert lead(figure) == ("Boats at dawn on the quay", "Ana Ruiz/AFP")
+
+
 def test_addresses_that_share_only_the_image_servers_number_are_other_pictures() -> None:
     """An image server may put one number (a size limit) in all its addresses: the longer id
     beside it names the picture."""
@@ -821,7 +835,7 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
 
 @pytest.mark.parametrize("control", ["Bild vergr\u00f6\u00dfern", "Click to enlarge",
                                      "F\u00f6rstora bilden", "Powi\u0119ksz", "\ud655\ub300",
-                                     "3/12", "3 of 12"])
+                                     "3/12", "3 of 12", "Share this image", "Bild teilen"])
 def test_a_controls_label_inside_the_caption_is_neither_caption_nor_credit(control: str) -> None:
     figure = (f"<figure><img src='/lead.jpg'><figcaption>Boats at dawn. <span>{control}</span>"
               "</figcaption></figure>")
