@@ -98,7 +98,7 @@ _MAX_CREDIT_WORDS = 6
 _MAX_LABELLED_WORDS = 10  # a caption that begins with a credit label and is no longer: a credit
 _SEPARATORS = " |/\u2013\u2014\u2022\u00b7"
 # An ImageObject's properties that name its credit, in the order they are trusted.
-_JSONLD_CREDITS = ("creditText", "copyrightHolder", "author", "creator")
+_JSONLD_CREDITS = ("creditText", "copyrightNotice", "copyrightHolder", "author", "creator")
 # The attributes an image's address may be in: src, and those lazy loaders fill it from
 # (data-src, data-lazy-src, data-original, data-flickity-lazyload); and its srcsets likewise.
 _ADDRESS_ATTRIBUTE = re.compile(r"src|data-[\w-]*(?:src|original|lazyload)")

@@ -602,6 +602,12 @@ def test_a_json_ld_image_gives_its_credit_and_description(credit_key: str) -> No
     assert lead("", head) == ("Boats at dawn", "Ana Ruiz")
 
 
+def test_a_json_ld_images_copyright_notice_is_its_credit() -> None:
+    image = {"@type": "ImageObject", "url": "https://cdn.example/p/lead-4711.jpg",
+             "caption": "Boats at dawn", "copyrightNotice": "\u00a9 Ana Ruiz/AFP"}
+    assert lead("", jsonld({**NEWS, "image": [image]})) == ("Boats at dawn", "Ana Ruiz/AFP")
+
+
 def test_a_cover_picture_with_many_sources_still_finds_the_caption_block_around_it() -> None:
     sources = "".join(f"<source media='(min-width: {w}px)' srcset='/p/lead-471108-{w}.jpg'>"
                       for w in (0, 400, 800, 1200))
