@@ -82,7 +82,7 @@ def body_paragraphs(tree: HtmlElement, url: str, image: LeadImage | None,
     kept: list[tuple[str, str]] = []  # (markdown, plain text)
     for block, text in _main_text(tree, url):
         if (text and not block.startswith("# ") and text not in leaks
-                and split_trailing_credit(text)[0] not in leaks
+                and not _caption_and_credit(text, leaks)
                 and not (headline and block.startswith("#") and headline in text.casefold())
                 and not _LINK.fullmatch(block) and not _is_teaser_list(block)
                 and not _in_post(text, posts)
@@ -194,6 +194,13 @@ def _is_teaser_list(block: str) -> bool:
     return all(_LIST_ITEM.match(item) and sum(
         len(plain(link)) for link in _LINK.findall(item)) >= _LINKED_SHARE * len(plain(item))
         for item in items)
+
+
+def _caption_and_credit(text: str, captions: set[str]) -> bool:
+    """Whether a block is one of the page's `captions` and the credit after it ("... Bild:
+    Name"); the credit's pattern is tried only on a block that begins as a caption does."""
+    return any(text.startswith(caption) for caption in captions) and (
+        split_trailing_credit(text)[0] in captions)
 
 
 def _caption_texts(tree: HtmlElement) -> set[str]:
