@@ -1,7 +1,8 @@
 """Boilerplate paragraphs that extractors let into an article body: the standards, licensing,
 copyright and newsletter lines wire services and publishers append (sign-up, follow-us and
-reCAPTCHA notices), embeds' placeholders, links to other stories set off by a "read also" label,
-and byline or timestamp lines."""
+reCAPTCHA notices, contact addresses, the desk's initials, "with reports from" notes), embeds'
+placeholders, links to other stories set off by a "read also" label, and byline or timestamp
+lines."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ _BOILERPLATE = re.compile(
       | by\ submitting\ your\ (?:information|email|details)\b.*
       | (?:got\ a\ story\?\ )?get\ in\ touch\ with\ our\ .{0,200}
       | .{0,160}[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?        # ending in an address: Tips? desk@site
+      | \([\w/,. -]{2,12}\)                                # the desk's initials: (dmk), (dpa/red)
+      | (?:with\ (?:additional\ )?report(?:s|ing)\ (?:from|by)|mit\ material\ von)\ .{1,120}
+      | mit\ agenturmaterial\.?
       | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
       | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
       | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?

@@ -16,6 +16,8 @@ from newswire.transforms.extraction.boilerplate import (
     "The newspaper said the reporter had breached its editorial standards.",
     "Officials said the licensing rights would be sold at auction next month.",
     "Residents may send comments to harbour@council.example until the end of March.",
+    "(The harbour master declined to comment on the repairs.)",
+    "With reports of storms to the north, the ferries stayed in port.",
 ])
 def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)
@@ -26,6 +28,8 @@ def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None
     "Ana Ruiz ana.ruiz@courier.example",
     "Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback an: briefe@courier.example",
     "READ NEXT: Ferry fares rise again",
+    "(dmk)", "(dpa/red)", "Mit Agenturmaterial.", "Mit Material von dpa",
+    "With reports from the Courier and the Gazette", "With additional reporting by Ana Ruiz",
 ])
 def test_contact_lines_and_links_to_what_to_read_next_are_boilerplate(line: str) -> None:
     assert is_boilerplate(line)
