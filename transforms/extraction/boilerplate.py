@@ -36,6 +36,14 @@ _BOILERPLATE = re.compile(
       | \([\w/,. -]{2,12}\)                                # the desk's initials: (dmk), (dpa/red)
       | (?:with\ (?:additional\ )?report(?:s|ing)\ (?:from|by)|mit\ material\ von)\ .{1,120}
       | mit\ agenturmaterial\.?
+      | (?:this\ (?:article|story)\ (?:was\ )?(?:first|originally)\ (?:published|appeared)
+         |dieser\ artikel\ (?:ist|erschien)\ zuerst|(?:read|lest|lesen\ sie)\ (?:the|den)
+         \ original(?:\ article|artikel)).{0,160}                # where the story came from
+      | sign\ up\ (?:for|to)\ .{0,120}
+      | (?:you\ must|du\ musst|sie\ m\u00fcssen)\ .{0,80}\b(?:comment|kommentar).{0,40}
+      | .{0,80}(?:r\u00e9serv\u00e9e?\ aux\ abonn\u00e9s|for\ subscribers\ only|only\ (?:available
+         \ )?(?:to|for)\ subscribers|nur\ f\u00fcr\ abonnenten|exclusivo\ para\ suscriptores
+         |riservato\ agli\ abbonati).{0,80}                        # a paywall's notice
       | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
       | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
       | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?

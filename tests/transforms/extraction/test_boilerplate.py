@@ -18,6 +18,7 @@ from newswire.transforms.extraction.boilerplate import (
     "Residents may send comments to harbour@council.example until the end of March.",
     "(The harbour master declined to comment on the repairs.)",
     "With reports of storms to the north, the ferries stayed in port.",
+    "The council said the quay was reserved for subscribers of the ferry pass.",
 ])
 def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)
@@ -30,8 +31,14 @@ def test_sentences_that_mention_standards_are_not_boilerplate(line: str) -> None
     "READ NEXT: Ferry fares rise again",
     "(dmk)", "(dpa/red)", "Mit Agenturmaterial.", "Mit Material von dpa",
     "With reports from the Courier and the Gazette", "With additional reporting by Ana Ruiz",
+    "This article was originally published by the Gazette.",
+    "Dieser Artikel ist zuerst bei der Gazette erschienen.",
+    "Sign up for breaking news, reviews and more.",
+    "Du musst dich einloggen, um einen Kommentar abzugeben.",
+    "Il vous reste 57% de cet article \u00e0 lire. "
+    "La suite est r\u00e9serv\u00e9e aux abonn\u00e9s.",
 ])
-def test_contact_lines_and_links_to_what_to_read_next_are_boilerplate(line: str) -> None:
+def test_notes_around_the_story_are_boilerplate(line: str) -> None:
     assert is_boilerplate(line)
 
 
