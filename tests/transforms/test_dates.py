@@ -16,6 +16,11 @@ from newswire.transforms.dates import as_utc, parse_datetime, parse_moment
     ("2026-11-19T23:30:00+0530", datetime(2026, 11, 19, 18, 0, tzinfo=timezone.utc)),
     ("2026-11-19T15:04:00", datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
     ("Thu, 19 Nov 2026 10:04:00 -0500", datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
+    ("2026-11-19T16:04:00+01:00[Europe/Berlin]",
+     datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
+    ("2026-11-19T16:04:00 CET", datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
+    ("2026/11/19 15:04:00", datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
+    ("November 19, 2026 10:04 AM EST", datetime(2026, 11, 19, 15, 4, tzinfo=timezone.utc)),
     ("yesterday afternoon", None),
     ("", None),
 ])

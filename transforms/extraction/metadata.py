@@ -10,6 +10,9 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+# Words that mark a <time> as the story's publication or as an update of it.
+_TIME_MARKS = re.compile(r"publish|pubdate|created|posted|modif|updat|edited")
+_UPDATE_MARKS = frozenset({"modif", "updat", "edited"})
 _REPEATED = {"article:tag"}  # meta properties a page may give several times, joined with commas
 # Meta tags that name the page's section: article:section, parsely-section, content_category.
 _SECTION_META = re.compile(r"(?:^|[:._-])(?:section|category)$")
@@ -87,11 +90,29 @@ def read_metadata(tree: HtmlElement) -> PageMetadata:
         elif element.get("datetime"):
             times.append(element)
     found.jsonld, found.jsonld_nodes = _article_jsonld(scripts)
-    found.time = _first_in_article(times).get("datetime", "") if times else ""
+    found.time = _publication_time(times).get("datetime", "") if times else ""
     found.h1 = _heading_text(_first_in_article(headings)) if headings else ""
     found.language = (tree.get("lang") or "").split("-")[0].lower()
     found.authors = [value for _, value in sorted(authors, key=lambda pair: pair[0])]
     return found
+
+
+def _publication_time(times: list[HtmlElement]) -> HtmlElement:
+    """The <time> that dates the story: one marked as its publication (`itemprop=datePublished`,
+    `pubdate`, a class naming publishing, its own or its parent's), else one not marked as an
+    update; the first inside an <article> of those."""
+
+    def marks(time: HtmlElement) -> list[str]:
+        parent = time.getparent()
+        named = (time.get("itemprop", ""), time.get("class", ""),
+                 "" if parent is None else parent.get("class", ""),
+                 "" if time.get("pubdate") is None else "pubdate")
+        return _TIME_MARKS.findall(" ".join(named).lower())
+
+    marked = [(time, marks(time)) for time in times]
+    published = [time for time, found in marked if not _UPDATE_MARKS.issuperset(found)]
+    not_updated = [time for time, found in marked if not found]
+    return _first_in_article(published or not_updated or times)
 
 
 def _first_in_article(elements: list[HtmlElement]) -> HtmlElement:

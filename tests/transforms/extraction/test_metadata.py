@@ -73,6 +73,18 @@ def test_repeated_tags_are_joined_and_a_link_yields_to_a_text_value() -> None:
     assert found.og["article:author"] == "Ana Ruiz"
 
 
+@pytest.mark.parametrize("times", [
+    "Updated <time datetime='2026-03-06T09:00:00Z'>6 March</time> Published "
+    "<time class='published' datetime='2026-03-04T12:00:00Z'>4 March</time>",
+    "<time itemprop='dateModified' datetime='2026-03-06T09:00:00Z'>6 March</time>"
+    "<time itemprop='datePublished' datetime='2026-03-04T12:00:00Z'>4 March</time>",
+    "<span class='date-updated'><time datetime='2026-03-06T09:00:00Z'>6 March</time></span>"
+    "<time datetime='2026-03-04T12:00:00Z'>4 March</time>",
+])
+def test_the_time_marked_as_the_publication_beats_an_update_before_it(times: str) -> None:
+    assert read_metadata(load_html(page(body=times))).time == "2026-03-04T12:00:00Z"
+
+
 def test_the_heading_in_the_article_is_the_pages_heading_not_a_logo_before_it() -> None:
     def heading(body: str) -> str:
         return read_metadata(load_html(f"<html><body>{body}</body></html>")).h1
