@@ -48,6 +48,10 @@ _BY = {"de": "(?i:von)", "da": "(?i:af)", "no": "(?i:av)", "nb": "(?i:av)", "nn"
 _WITH = {"en": "with", "de": "mit", "fr": "avec", "es": "con", "it": "con", "pt": "com",
          "nl": "met", "da": "med", "no": "med", "nb": "med", "nn": "med", "sv": "med"}
 _INITIALS = re.compile(r"\s*\([a-z]{1,4}\.?\)$")  # "Jane Doe (jd)": the author's desk initials
+# A time the byline's text runs on into: "Jane Doe Updated 12:00 GMT", "Ana Ruiz Stand: 4. März".
+_STAMP_AFTER = re.compile(r"\s+(?:(?:updated|published|posted|aktualisiert|ver\u00f6ffentlicht|"
+                          r"publi\u00e9|mis \u00e0 jour|actualizado|publicado)\b|stand:).*$",
+                          re.IGNORECASE)
 # A job title written after the name, as Korean, Japanese and Chinese bylines do ("Name 기자").
 _TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|特派員|记者)$")
 # An e-mail address, a URL, a URL slug ("jane-doe") or anything with a digit (a date, a time,
@@ -140,7 +144,7 @@ def clean_names(values: list[str], language: str = "") -> list[str]:
     conjunction, by, with_ = _AND.get(language), _BY.get(language), _WITH.get(language)
     cleaned: list[str] = []
     for value in values:
-        value = " ".join(value.split())
+        value = _STAMP_AFTER.sub("", " ".join(value.split()))
         if conjunction:
             value = re.sub(rf"\s+{conjunction}\s+", " and ", value)
         if with_:

@@ -104,6 +104,8 @@ def test_the_page_byline_gives_the_names_of_its_links() -> None:
     "<p class='author'>Ana Ruiz (ar)</p>",
     "<div class='byline'><span>Ana Ruiz</span><span>Senior Correspondent</span></div>",
     "<div class='author'>Ana Ruiz, Leitende Redakteurin</div>",
+    "<p class='byline'>Ana Ruiz Updated 12:00 GMT</p>",
+    "<p class='byline'>Ana Ruiz Stand: 4. M\u00e4rz 2026</p>",
 ])
 def test_a_byline_elements_dates_roles_places_and_labels_are_not_names(byline: str) -> None:
     tree = load_html(f"<html><body><article>{byline}<p>The harbour reopened.</p></article>"
