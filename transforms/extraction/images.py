@@ -78,6 +78,8 @@ _COUNTER = re.compile(r"^\d{1,3}\s*(?:/|of|von|de|di|van|av|af|z)\s*\d{1,3}$", r
 _PORTRAIT_NAME = re.compile(r"author|byline|avatar|profile", re.IGNORECASE)
 _HIDDEN_NAME = re.compile(r"sr-only|visually-?hidden|screen-?reader|a11y|assistive|offscreen",
                           re.IGNORECASE)
+# A widget laid over or beside a picture, whose words are not about it: a poll, sharing buttons.
+_WIDGET_NAME = re.compile(r"poll|quiz|survey|umfrage|newsletter|share(?!d)|social", re.IGNORECASE)
 _NOT_TEXT = {"script", "style", "noscript", "button", "svg", "img", "picture", "source",
              "template", "iframe"}
 _INLINE = {"a", "b", "i", "em", "strong", "span", "abbr", "sup", "sub", "u", "mark", "time"}
@@ -428,8 +430,8 @@ def _named(element: HtmlElement, name: re.Pattern[str]) -> bool:
 
 def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) -> str:
     """An element's visible text, with a space where one block ends and the next begins;
-    `skip`, scripts, buttons, hidden and screen-reader-only text and the elements inside that
-    are controls' labels left out."""
+    `skip`, scripts, buttons, hidden and screen-reader-only text, widgets (a poll, sharing
+    buttons) and the elements inside that are controls' labels left out."""
     if element is None:
         return ""
     parts: list[str] = []
@@ -438,7 +440,8 @@ def _text(element: HtmlElement | None, skip: list[HtmlElement] | None = None) ->
         if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and (
                 not any(node is part for part in skip or ())) and (
                 node.get("hidden") is None and not _named(node, _HIDDEN_NAME)) and (
-                node is element or not _is_control(" ".join(node.text_content().split()))):
+                node is element or not (_named(node, _WIDGET_NAME)
+                                        or _is_control(" ".join(node.text_content().split())))):
             # an inline element glued to a sentence before it starts a new one: a gap too
             last = next((part[-1] for part in reversed(parts) if part), "")
             glued = last in _SENTENCE_END and last != ")"

@@ -839,6 +839,16 @@ def test_a_controls_label_or_a_byline_and_date_beside_the_caption_is_no_credit(
     assert lead(figure) == ("Boats at dawn.", "Ana Ruiz via Courier")
 
 
+@pytest.mark.parametrize("widget", [
+    "<div class='poll'>Should the quay stay open at night? Yes No</div>",
+    "<div class='social-share'><a href='/s'>Facebook</a> <a href='/t'>Email</a></div>",
+])
+def test_a_widget_beside_the_picture_is_neither_caption_nor_credit(widget: str) -> None:
+    cover = "https://cdn.example/p/lead-471108.jpg"
+    block = f"<div class='media'><img src='{cover}'>{widget}</div>"
+    assert lead(block, f"<meta property='og:image' content='{cover}'>") == ("", "")
+
+
 @pytest.mark.parametrize("control", ["Bild vergr\u00f6\u00dfern", "Click to enlarge",
                                      "F\u00f6rstora bilden", "Powi\u0119ksz", "\ud655\ub300",
                                      "3/12", "3 of 12", "Share this image", "Bild teilen"])
