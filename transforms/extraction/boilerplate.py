@@ -32,7 +32,6 @@ _BOILERPLATE = re.compile(
       | get\ .{0,60}\bin\ your\ inbox\.?
       | by\ submitting\ your\ (?:information|email|details)\b.*
       | (?:got\ a\ story\?\ )?get\ in\ touch\ with\ our\ .{0,200}
-      | .{0,160}[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?        # ending in an address: Tips? desk@site
       | \([\w/,. -]{2,12}\)                                # the desk's initials: (dmk), (dpa/red)
       | (?:with\ (?:additional\ )?report(?:s|ing)\ (?:from|by)|mit\ material\ von)\ .{1,120}
       | mit\ agenturmaterial\.?
@@ -41,9 +40,6 @@ _BOILERPLATE = re.compile(
          \ original(?:\ article|artikel)).{0,160}                # where the story came from
       | sign\ up\ (?:for|to)\ .{0,120}
       | (?:you\ must|du\ musst|sie\ m\u00fcssen)\ .{0,80}\b(?:comment|kommentar).{0,40}
-      | .{0,80}(?:r\u00e9serv\u00e9e?\ aux\ abonn\u00e9s|for\ subscribers\ only|only\ (?:available
-         \ )?(?:to|for)\ subscribers|nur\ f\u00fcr\ abonnenten|exclusivo\ para\ suscriptores
-         |riservato\ agli\ abbonati).{0,80}                        # a paywall's notice
       | follow\ \S.{0,40}\ on\ (?:twitter|facebook|x|instagram)\b.{0,240}
       | privacy\ policy\ ?and | terms\ of\ service\ ?apply\.?            # reCAPTCHA's notice
       | .{0,80}\b(?:auf|on|sur|en)\ whats\s?app\?                          # Follow us on WhatsApp?
@@ -60,6 +56,17 @@ _BOILERPLATE = re.compile(
 )
 _MAX_BOILERPLATE = 320
 _MAX_CREDIT_LINE = 100
+# Notices found anywhere in a short line, looked for apart (a leading wildcard in the pattern
+# above would try every start): a contact line ending in an e-mail address ("Tips? Email:
+# desk@site"), a paywall's notice.
+_ADDRESS_END = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?$")
+_MAX_CONTACT_LINE = 200
+_PAYWALL = ("r\u00e9serv\u00e9e aux abonn\u00e9s", "r\u00e9serv\u00e9 aux abonn\u00e9s",
+            "for subscribers only", "only available to subscribers",
+            "only available for subscribers", "nur f\u00fcr abonnenten",
+            "exclusivo para suscriptores", "riservato agli abbonati")
+_PAYWALL_STEMS = ("bonn", "bbona", "ubscri", "uscri")  # a cheap first look for the words above
+_MAX_PAYWALL_LINE = 240
 
 # A timestamp line: "Posted Wednesday, November 18, 2026 9:25 AM", "Updated 3 hours ago".
 # The label may be in another language: "Stand:", "Aktualisiert am", "Uppdaterad", "Mis à jour
@@ -108,10 +115,20 @@ def plain(paragraph: str) -> str:
 
 
 def is_boilerplate(text: str) -> bool:
-    """Whether a paragraph is a standards, licensing, advertising or newsletter line, or the
-    photo credit of a picture in the story ("Foto: Name", "Image: Name")."""
+    """Whether a paragraph is a standards, licensing, advertising, newsletter, contact or
+    paywall line, or the photo credit of a picture in the story ("Foto: Name", "Image: Name")."""
     return (len(text) <= _MAX_BOILERPLATE and bool(_BOILERPLATE.match(text))) or (
-        len(text) <= _MAX_CREDIT_LINE and is_labelled_credit(text))
+        len(text) <= _MAX_CREDIT_LINE and is_labelled_credit(text)) or (
+        len(text) <= _MAX_CONTACT_LINE and "@" in text and bool(_ADDRESS_END.search(text))) or (
+        len(text) <= _MAX_PAYWALL_LINE and _paywall(text))
+
+
+def _paywall(text: str) -> bool:
+    """Whether a line holds a paywall's notice ("La suite est réservée aux abonnés")."""
+    if not any(stem in text for stem in _PAYWALL_STEMS):
+        return False
+    folded = text.casefold()
+    return any(notice in folded for notice in _PAYWALL)
 
 
 def is_timestamp(text: str) -> bool:
