@@ -54,9 +54,12 @@ def split_caption(text: str) -> tuple[str, str]:
 
 # What a credit element's text may carry besides the credit: a copyright sign, a short label
 # ("Foto:", "Image credit:", "Photograph:"), or one without a colon before a name ("Foto ANSA",
-# "Beeld ANP", "Fot. PAP"), wrapping parentheses, a leading separator.
+# "Beeld ANP", "Fot. PAP") or before a slash ("Photo / Name"), wrapping parentheses, a leading
+# separator.
 _BARE_LABEL = r"(?:photo|foto|fot\.|beeld)\s+(?=(?-i:[A-Z\u00c0-\u00de]))"
+_SLASHED_LABEL = r"(?:photo|foto|bild|picture|image)s?\s*/"
 _CREDIT_LABEL = re.compile(rf"^(?:(?:\u00a9|\(c\)|copyright\b)\s*:?|courtesy of\b|{_BARE_LABEL}|"
+                           rf"{_SLASHED_LABEL}|"
                            r"(?:photo(?:graph)?s?|pictures?|images?)\ by\b|"
                            r"[^\W\d_][^\W\d]*(?:\ [^\W\d]+)?\s*[:\uff1a])\s*", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(r"^[\s|/\u2013\u2014\-\u2022\u00b7]+")

@@ -548,6 +548,8 @@ def test_a_split_credit_loses_its_label_but_not_the_seed_formats_forms(
     ("Photograph by Ana Ruiz;", "Ana Ruiz"),
     ("Copyright: Ana Ruiz", "Ana Ruiz"),
     ("\u00a9 Photo AFP / Ana Ruiz", "AFP / Ana Ruiz"),
+    ("Photo / Ana Ruiz", "Ana Ruiz"),
+    ("Foto/dpa", "dpa"),
     # a copyright notice and the name, each in an element named as a credit: both
     ("All rights reserved&nbsp;</span><span class='credit__name'>Ana Ruiz",
      "All rights reserved Ana Ruiz"),
