@@ -17,6 +17,8 @@ _MAX_WORDS = 8
 # Between a headline and the outlet it is suffixed with: bars, dots, "--" (_BAR), spaced dashes.
 _BAR = r"\s*(?:[|\u00b7\u2022\u00bb\u3163]|--)\s*"
 _OUTLET_SEPARATOR = re.compile(rf"{_BAR}|\s+[-\u2013\u2014]\s+")
+# A site name before a headline: "Site | Headline", "Site - Headline", "Site: Headline".
+_OUTLET_PREFIX = re.compile(rf"(?P<site>[^|:]{{2,60}}?)(?:{_BAR}|\s+[-\u2013\u2014]\s+|:\s+)")
 # Before a section name a headline ends in: an outlet separator, or a bare dash after a letter
 # of a script without case (Korean, Japanese, Chinese), whose words are never hyphenated.
 _SECTION_SEPARATOR = re.compile(rf"(?:{_OUTLET_SEPARATOR.pattern})$")
@@ -71,7 +73,8 @@ def strip_site_name(title: str) -> str:
 def strip_outlet(title: str, outlets: list[str]) -> str:
     """A headline without the site name a separator appends to it ("Headline - Site.de"), where
     that name is one of `outlets` (site names, publisher names, the host), and without a section
-    of a word or two set off the same way before it ("Headline--Sport--Site")."""
+    of a word or two set off the same way before it ("Headline--Sport--Site"); else without
+    the site name a separator or a colon puts before it ("Site | Headline", "Site: Headline")."""
     title = " ".join(title.split())
     known = {squashed for outlet in outlets for squashed in _spellings(outlet)
              if len(squashed) >= _MIN_OUTLET}
@@ -86,6 +89,11 @@ def strip_outlet(title: str, outlets: list[str]) -> str:
                     len(title[before.end():separator.start()].split()) <= _MAX_SECTION_WORDS):
                 separator = before  # "Headline | Section | Outlet": the section goes too
             return title[: separator.start()]
+    prefix = _OUTLET_PREFIX.match(title)
+    if prefix and title[prefix.end():].strip() and any(
+            head in name for head in _spellings(prefix["site"]) if len(head) >= _MIN_OUTLET
+            for name in known):
+        return title[prefix.end():]
     return title
 
 

@@ -57,6 +57,10 @@ def test_feed_site_name(feed_title: str, host: str, site: str) -> None:
     ("Harbour reopens | Courier", ["AB"], "Harbour reopens | Courier"),
     ("Hafen \u00f6ffnet | S\u00fcdk\u00fcsten Zeitung", ["suedkuesten"], "Hafen \u00f6ffnet"),
     ("Le port rouvre - Le T\u00e9l\u00e9gramme", ["letelegramme"], "Le port rouvre"),
+    ("Courier | Harbour reopens", ["Courier"], "Harbour reopens"),
+    ("Courier: Harbour reopens", ["courier.example"], "Harbour reopens"),
+    ("Courier drivers: harbour reopens", ["Courier"], "Courier drivers: harbour reopens"),
+    ("Winter storms: harbour reopens", ["Courier"], "Winter storms: harbour reopens"),
 ])
 def test_strip_outlet(title: str, outlets: list[str], headline: str) -> None:
     assert strip_outlet(title, outlets) == headline
